@@ -1,0 +1,184 @@
+"""The ``formkit`` command: options in, one library call, output out. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from formkit import __version__
+from formkit.errors import FormkitError, describe_where
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def handle_errors(func):
+    """Show a FormkitError as one clear line (or a JSON object with --json) and exit with its code."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except FormkitError as exc:
+            errors = [exc, *getattr(exc, "others", [])]
+            if kwargs.get("as_json"):
+                _emit_json({"error": exc.as_dict(), "errors": [e.as_dict() for e in errors]})
+            for err in errors:
+                click.echo(f"错误 [{err.code}] {describe_where(err.where)}{err.message}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__, prog_name="formkit")
+def main() -> None:
+    """formkit：中央单位定点帮扶工作成效考核评价的表单、回收、材料汇编和公文工具。"""
+
+
+@main.command("forms")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def forms_cmd(as_json: bool) -> None:
+    """列出所有表单。"""
+    from formkit.forms import form_ids, load_form
+
+    forms = [load_form(f) for f in form_ids()]
+    rows = [{"form": f.id, "version": f.version, "title": f.title, "recipient": f.recipient,
+             "fields": len(f.fields)} for f in forms]
+    if as_json:
+        _emit_json(rows)
+        return
+    for r in rows:
+        who = "每个中央单位" if r["recipient"] == "unit" else "每个（单位，县）帮扶关系"
+        click.echo(f"{r['form']:<18} v{r['version']}  {r['title']}（{who}一份，{r['fields']} 个字段）")
+
+
+@main.command("fields")
+@click.argument("form")
+@click.option("--year", type=int, default=None, help="按该年度配置解析选项（默认：当前配置）")
+@click.option("--json", "as_json", is_flag=True, help="输出表单的公开契约（JSON）")
+@handle_errors
+def fields_cmd(form: str, year: int | None, as_json: bool) -> None:
+    """列出表单 FORM 的字段。"""
+    from formkit.forms import load_form
+    from formkit.forms.contract import form_contract
+
+    contract = form_contract(load_form(form, year))
+    if as_json:
+        _emit_json(contract)
+        return
+    click.echo(f"{contract['title']}（{contract['form']} v{contract['version']}）")
+    for f in contract["fields"]:
+        _print_field(f, "  ")
+
+
+def _print_field(f: dict, indent: str) -> None:
+    extra = [f["type"]]
+    if f.get("unit"):
+        extra.append(f["unit"])
+    if f.get("choices"):
+        extra.append("/".join(f["choices"]))
+    if f["required"]:
+        extra.append("必填")
+    if f.get("prefilled"):
+        extra.append("预填")
+    click.echo(f"{indent}{f['key']:<24} {f['label']}  [{', '.join(extra)}]")
+    for col in f.get("columns", []):
+        _print_field(col, indent + "    ")
+
+
+@main.command("roster")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--year", type=int, default=None, help="按该年度配置检查单位类别")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def roster_cmd(path: Path, year: int | None, as_json: bool) -> None:
+    """检查名单 PATH（含 units.csv 和 pairs.csv 的文件夹，或 .xlsx 工作簿）。"""
+    from formkit.roster import load_roster
+
+    roster = load_roster(path, year)
+    summary = {"units": len(roster.units), "counties": len(roster.counties), "pairs": len(roster.pairs),
+               "key_counties": sum(c.key_county for c in roster.counties), "warnings": roster.warnings}
+    if as_json:
+        _emit_json(summary)
+        return
+    click.echo(f"名单有效：{summary['units']} 个中央单位，{summary['counties']} 个定点帮扶县"
+               f"（其中重点帮扶县 {summary['key_counties']} 个），{summary['pairs']} 对帮扶关系。")
+    for w in roster.warnings:
+        click.echo(f"提示：{w}", err=True)
+
+
+@main.command("templates")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出文件夹（默认：templates/）")
+@handle_errors
+def templates_cmd(out: Path | None) -> None:
+    """按表单定义重新生成 Word 模板。"""
+    from formkit.issue.templates import build_templates
+
+    for path in build_templates(out):
+        click.echo(f"已生成模板：{path}")
+
+
+@main.command("issue")
+@click.option("--roster", "roster_path", required=True, type=click.Path(path_type=Path),
+              help="名单（文件夹或 .xlsx）")
+@click.option("--year", required=True, type=int, help="评价年度")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
+@click.option("--form", "forms", multiple=True, help="只下发指定表单（可重复）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], as_json: bool) -> None:
+    """为名单中的每个单位和每个帮扶关系生成个性化表单，并写出下发清单 manifest.csv。"""
+    _issue(roster_path, year, out, list(forms) or None, as_json)
+
+
+def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_json: bool) -> list:
+    from formkit.issue.batch import MANIFEST, issue_forms, plan
+    from formkit.roster import load_roster
+
+    roster = load_roster(roster_path, year)
+    total = len(plan(roster, year, forms))
+    with click.progressbar(length=total, label="生成表单", file=sys.stderr) as bar:
+        results = issue_forms(roster, year, out, forms, progress=lambda _row: bar.update(1))
+    failed = [r for r in results if r.error_code]
+    if as_json:
+        _emit_json({"out": str(out), "manifest": str(out / MANIFEST), "issued": len(results) - len(failed),
+                    "failed": len(failed), "documents": [r.__dict__ for r in results]})
+    else:
+        by_form: dict[str, int] = {}
+        for r in results:
+            if not r.error_code:
+                by_form[r.form] = by_form.get(r.form, 0) + 1
+        for form_id, n in by_form.items():
+            click.echo(f"{form_id}：{n} 份 → {out / form_id}")
+        click.echo(f"下发清单：{out / MANIFEST}")
+        for r in failed:
+            click.echo(f"未生成 [{r.error_code}] {r.recipient}：{r.error}", err=True)
+    if failed:
+        sys.exit(1)
+    return results
+
+
+@main.command("demo")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("formkit-demo"), show_default=True,
+              help="输出文件夹")
+@click.option("--year", type=int, default=2026, show_default=True, help="评价年度")
+@handle_errors
+def demo_cmd(out: Path, year: int) -> None:
+    """用自带的示例名单走一遍工作流程：下发全部表单。"""
+    from formkit.resources import samples_dir
+
+    roster = samples_dir() / "roster"
+    click.echo(f"示例名单：{roster}")
+    _issue(roster, year, out / "issued", None, False)
+    click.echo(f"完成。所有输出在：{out.resolve()}")
+
+
+if __name__ == "__main__":
+    main()

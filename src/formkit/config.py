@@ -1,0 +1,75 @@
+"""Per-year configuration of the evaluation cycle (``forms/cycle.yaml``): grades, categories, lead
+departments, the coordinating body. Nothing here is hard-coded elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from formkit.errors import DefinitionError
+from formkit.resources import forms_dir
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    lead: str
+
+
+@dataclass(frozen=True)
+class CycleConfig:
+    year: int | None
+    grades: tuple[str, ...]
+    coordinator: str
+    organisers: tuple[str, ...]
+    cadre_supervisor: str
+    categories: tuple[Category, ...]
+
+    def category(self, name: str) -> Category | None:
+        return next((c for c in self.categories if c.name == name), None)
+
+    @property
+    def category_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.categories)
+
+    def choices(self, list_name: str) -> tuple[str, ...]:
+        """The named list that a choice field's ``choices_from`` refers to."""
+        lists = {"grades": self.grades, "categories": self.category_names}
+        if list_name not in lists:
+            raise DefinitionError(
+                "config.unknown-list", f"配置中没有名为“{list_name}”的选项列表", {"list": list_name}
+            )
+        return lists[list_name]
+
+
+def load_config(year: int | None = None, path: Path | None = None) -> CycleConfig:
+    path = path or forms_dir() / "cycle.yaml"
+    return _load(str(path), year)
+
+
+@lru_cache(maxsize=32)
+def _load(path: str, year: int | None) -> CycleConfig:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    merged = dict(raw.get("default") or {})
+    if year is not None:
+        merged.update((raw.get("years") or {}).get(year) or {})
+    try:
+        categories = tuple(Category(str(c["name"]), str(c["lead"])) for c in merged["categories"])
+        config = CycleConfig(
+            year=year,
+            grades=tuple(str(g) for g in merged["grades"]),
+            coordinator=str(merged["coordinator"]),
+            organisers=tuple(str(o) for o in merged.get("organisers", ())),
+            cadre_supervisor=str(merged.get("cadre_supervisor", "")),
+            categories=categories,
+        )
+    except (KeyError, TypeError) as exc:
+        raise DefinitionError("config.invalid", f"周期配置文件缺少或写错了设置项：{exc}", {"file": path}) from exc
+    if len(set(config.grades)) != len(config.grades) or not config.grades:
+        raise DefinitionError("config.invalid", "等次名称不能为空或重复", {"file": path})
+    if len(set(config.category_names)) != len(config.categories):
+        raise DefinitionError("config.invalid", "单位类别名称重复", {"file": path})
+    return config

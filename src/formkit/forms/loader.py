@@ -1,0 +1,164 @@
+"""Load and check the form definitions in ``forms/*.yaml``.
+
+A definition is checked as strictly as code would be: an unknown attribute, a duplicate key or label, an
+indicator the catalogue does not know or a prefill source the issuer cannot supply is an error at load
+time, not a surprise in an issued document.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from formkit.config import CycleConfig, load_config
+from formkit.errors import DefinitionError
+from formkit.forms.catalogue import load_catalogue
+from formkit.forms.model import FIELD_TYPES, RECIPIENTS, Field, Form, Section
+from formkit.resources import forms_dir
+
+FIELD_ATTRIBUTES = {
+    "key", "label", "type", "required", "unit", "unit_from", "min", "max", "help", "indicator",
+    "choices", "choices_from", "prefill", "columns", "rows_from", "rows", "blank_rows",
+}
+# Where a prefilled value may come from, per kind of recipient. `row.*` is a table's fixed rows.
+PREFILL_SOURCES = {
+    "unit": {"year", "unit.id", "unit.name", "unit.category", "unit.lead"},
+    "pair": {"year", "unit.id", "unit.name", "unit.category", "unit.lead",
+             "county.code", "county.name", "county.province", "county.key_county"},
+}
+ROW_SOURCES = {"counties": {"county.code", "county.name", "county.province", "county.key_county"}}
+NON_NAMES = {"catalogue.yaml", "cycle.yaml"}
+
+
+def form_files() -> dict[str, Path]:
+    """Form id → definition file, for every form in ``forms/``."""
+    out = {}
+    for path in sorted(forms_dir().glob("*.yaml")):
+        if path.name in NON_NAMES:
+            continue
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out[str(raw["form"])] = path
+    return out
+
+
+def form_ids() -> list[str]:
+    return list(form_files())
+
+
+def load_form(form_id: str, year: int | None = None) -> Form:
+    """The form ``form_id`` with its choices resolved against the cycle configuration of ``year``."""
+    files = form_files()
+    if form_id not in files:
+        known = "、".join(files)
+        raise DefinitionError("form.unknown", f"没有名为“{form_id}”的表单（现有：{known}）", {"form": form_id})
+    return _load(str(files[form_id]), year)
+
+
+@lru_cache(maxsize=32)
+def _load(path: str, year: int | None) -> Form:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    config = load_config(year)
+    where = {"file": Path(path).name}
+    recipient = raw.get("recipient")
+    if recipient not in RECIPIENTS:
+        raise DefinitionError("form.invalid", f"recipient 必须是 {RECIPIENTS} 之一", where)
+    sections = tuple(
+        Section(
+            title=str(s["title"]),
+            area=str(s["area"]) if s.get("area") else None,
+            fields=tuple(_field(f, config, recipient, where) for f in s["fields"]),
+        )
+        for s in raw["sections"]
+    )
+    form = Form(
+        id=str(raw["form"]),
+        code=str(raw["code"]),
+        version=int(raw["version"]),
+        recipient=recipient,
+        title=str(raw["title"]),
+        instructions=tuple(
+            str(i).format(coordinator=config.coordinator, grades="、".join(config.grades))
+            for i in raw.get("instructions", ())
+        ),
+        sections=sections,
+        year=year,
+    )
+    _check_unique(form, where)
+    return form
+
+
+def _field(raw: dict[str, Any], config: CycleConfig, recipient: str, where: dict, table: Field | None = None,
+           row_source: str | None = None) -> Field:
+    key = raw.get("key")
+    here = {**where, "field": key}
+    unknown = set(raw) - FIELD_ATTRIBUTES
+    if unknown:
+        raise DefinitionError("form.unknown-attribute", f"字段“{key}”有未知属性：{sorted(unknown)}", here)
+    if not key or not raw.get("label"):
+        raise DefinitionError("form.invalid", "每个字段都要有 key 和 label", here)
+    ftype = raw.get("type")
+    if ftype not in FIELD_TYPES or (table is not None and ftype == "table"):
+        raise DefinitionError("form.unknown-type", f"字段“{key}”的类型“{ftype}”不受支持", here)
+    choices = raw.get("choices")
+    if raw.get("choices_from"):
+        choices = config.choices(raw["choices_from"])
+    if ftype == "choice" and not choices:
+        raise DefinitionError("form.invalid", f"选择字段“{key}”没有选项", here)
+    indicator = raw.get("indicator")
+    if indicator is not None and not load_catalogue().knows(str(indicator)):
+        raise DefinitionError("form.unknown-indicator", f"字段“{key}”引用了目录中没有的指标“{indicator}”", here)
+    prefill = raw.get("prefill")
+    if prefill is not None:
+        allowed = ROW_SOURCES.get(row_source or "", set()) if table is not None else PREFILL_SOURCES[recipient]
+        if table is not None and prefill.startswith("row."):
+            allowed = {prefill} if table.rows else set()
+        if prefill not in allowed:
+            raise DefinitionError("form.invalid-prefill", f"字段“{key}”的预填来源“{prefill}”无法提供", here)
+    field = Field(
+        key=str(key),
+        label=str(raw["label"]),
+        type=ftype,
+        required=bool(raw.get("required", False)),
+        unit=raw.get("unit"),
+        unit_from=raw.get("unit_from"),
+        min=raw.get("min"),
+        max=raw.get("max"),
+        help=raw.get("help"),
+        indicator=str(indicator) if indicator is not None else None,
+        choices=tuple(str(c) for c in choices) if choices else None,
+        choices_from=raw.get("choices_from"),
+        prefill=prefill,
+        rows_from=raw.get("rows_from"),
+        rows=tuple(dict(r) for r in raw.get("rows", ())),
+        blank_rows=int(raw.get("blank_rows", 0)),
+    )
+    if ftype != "table":
+        return field
+    if field.rows_from is not None and field.rows_from not in ROW_SOURCES:
+        raise DefinitionError("form.invalid", f"表格“{key}”的 rows_from 只能是 {sorted(ROW_SOURCES)}", here)
+    if not raw.get("columns"):
+        raise DefinitionError("form.invalid", f"表格“{key}”没有列", here)
+    columns = tuple(_field(c, config, recipient, here, field, field.rows_from) for c in raw["columns"])
+    return Field(**{**field.__dict__, "columns": columns})
+
+
+def _check_unique(form: Form, where: dict) -> None:
+    keys: set[str] = set()
+    labels: set[str] = set()
+    for f in form.fields:
+        if f.key in keys:
+            raise DefinitionError("form.duplicate-key", f"字段名“{f.key}”重复", where)
+        if f.label in labels:
+            raise DefinitionError("form.duplicate-label", f"标签“{f.label}”重复，读取时无法区分", where)
+        keys.add(f.key)
+        labels.add(f.label)
+    for f in form.fields:
+        col_labels = [c.label for c in f.columns]
+        if len(set(col_labels)) != len(col_labels) or len({c.key for c in f.columns}) != len(f.columns):
+            raise DefinitionError("form.duplicate-label", f"表格“{f.label}”的列名重复", where)
+        clash = labels & set(col_labels)
+        if clash:
+            raise DefinitionError("form.duplicate-label", f"表格“{f.label}”的列名与字段标签重复：{clash}", where)

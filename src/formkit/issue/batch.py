@@ -1,0 +1,118 @@
+"""Issue every form of a year to every recipient of the roster, with a manifest of what went to whom."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from formkit.errors import FormkitError
+from formkit.forms import load_form
+from formkit.forms.loader import form_ids
+from formkit.issue import context as ctx
+from formkit.issue.render import PreparedTemplate
+from formkit.resources import templates_dir
+from formkit.roster.model import Roster
+
+MANIFEST = "manifest.csv"
+
+
+@dataclass
+class Issued:
+    form: str
+    code: str
+    recipient_id: str
+    recipient: str
+    unit: str
+    county: str
+    province: str
+    category: str
+    lead_department: str
+    file: str
+    sha256: str
+    error_code: str = ""
+    error: str = ""
+
+
+def template_path(form_id: str, folder: Path | None = None) -> Path:
+    return (folder or templates_dir()) / f"{form_id}.docx"
+
+
+def plan(roster: Roster, year: int, forms: list[str] | None = None) -> list[tuple]:
+    """(form, recipient) for every document to issue, in a stable order."""
+    out = []
+    for form_id in forms or form_ids():
+        form = load_form(form_id, year)
+        out.extend((form, r) for r in ctx.recipients(form, roster))
+    return out
+
+
+def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str] | None = None,
+                templates: Path | None = None, progress: Callable[[Issued], None] | None = None,
+                created: datetime | None = None) -> list[Issued]:
+    """Write one document per recipient and ``manifest.csv``. A recipient that fails is recorded in the
+    manifest with its error code; the others are still issued."""
+    out = Path(out_dir)
+    created_at = (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    prepared: dict[str, PreparedTemplate] = {}
+    results: list[Issued] = []
+    for form, recipient in plan(roster, year, forms):
+        if form.id not in prepared:
+            prepared[form.id] = PreparedTemplate(template_path(form.id, templates))
+        folder = out / form.id
+        folder.mkdir(parents=True, exist_ok=True)
+        name = ctx.file_name(form, year, recipient)
+        county = recipient.county
+        row = Issued(form.id, ctx.document_code(form, year, recipient), recipient.id, recipient.name,
+                     recipient.unit.name, county.name if county else "", county.province if county else "",
+                     recipient.unit.category, recipient.unit.lead, f"{form.id}/{name}", "")
+        try:
+            data = prepared[form.id].render(
+                ctx.render_context(form, year, recipient), ctx.properties(form, year, recipient),
+                f"{year}年度{form.title}（{recipient.name}）", created_at,
+            )
+            _atomic_write(folder / name, data)
+            row.sha256 = hashlib.sha256(data).hexdigest()
+        except FormkitError as exc:
+            row.file, row.error_code, row.error = "", exc.code, exc.message
+        results.append(row)
+        if progress:
+            progress(row)
+    write_manifest(out / MANIFEST, results)
+    return results
+
+
+MANIFEST_HEADERS = {
+    "form": "表单", "code": "识别码", "recipient_id": "接收方编号", "recipient": "接收方", "unit": "中央单位",
+    "county": "定点帮扶县", "province": "所属省份", "category": "单位类别", "lead_department": "牵头部门",
+    "file": "文件", "sha256": "SHA-256", "error_code": "错误代码", "error": "错误说明",
+}
+
+
+def write_manifest(path: Path, rows: list[Issued]) -> None:
+    """The manifest as CSV with Chinese headers, UTF-8 with BOM so that Excel opens it correctly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(MANIFEST_HEADERS.values())
+        for row in rows:
+            data = asdict(row)
+            writer.writerow([data[k] for k in MANIFEST_HEADERS])
+    os.replace(tmp, path)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".docx")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

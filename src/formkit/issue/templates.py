@@ -1,0 +1,39 @@
+"""Build ``templates/<form>.docx`` from the form definitions."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from formkit.forms import load_catalogue, load_form
+from formkit.forms.loader import form_ids
+from formkit.issue.layout import build_template
+from formkit.issue.render import ZIP_TIME
+from formkit.resources import templates_dir
+
+
+def build_templates(out: Path | None = None, forms: list[str] | None = None) -> list[Path]:
+    """Write one template per form; the bytes depend only on the definitions."""
+    folder = out or templates_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for form_id in forms or form_ids():
+        doc = build_template(load_form(form_id), load_catalogue())
+        buf = io.BytesIO()
+        doc.save(buf)
+        path = folder / f"{form_id}.docx"
+        path.write_bytes(_normalise_zip(buf.getvalue()))
+        written.append(path)
+    return written
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Same entries, fixed timestamps: a rebuild with unchanged definitions changes no byte."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, src.read(info))
+    return out.getvalue()

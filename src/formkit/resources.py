@@ -1,0 +1,32 @@
+"""Where the data folders are: inside an installed wheel, or at the top of a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent.parent
+
+
+def data_dir(name: str) -> Path:
+    """Return the folder ``forms``, ``templates`` or ``samples``.
+
+    A wheel carries them under ``formkit/_data``; an editable install or a plain checkout has them at the
+    repository's top, two levels above this package.
+    """
+    for candidate in (_PACKAGE / "_data" / name, _CHECKOUT / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"formkit data folder {name!r} not found beside {_PACKAGE}")
+
+
+def forms_dir() -> Path:
+    return data_dir("forms")
+
+
+def templates_dir() -> Path:
+    return data_dir("templates")
+
+
+def samples_dir() -> Path:
+    return data_dir("samples")
