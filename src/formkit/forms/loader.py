@@ -57,6 +57,11 @@ def load_form(form_id: str, year: int | None = None) -> Form:
     return _load(str(files[form_id]), year)
 
 
+def load_form_file(path: str | Path, year: int | None = None) -> Form:
+    """A form from a definition file anywhere (a secretariat's draft, a test's fixture)."""
+    return _load(str(path), year)
+
+
 @lru_cache(maxsize=32)
 def _load(path: str, year: int | None) -> Form:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))

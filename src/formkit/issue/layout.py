@@ -170,7 +170,7 @@ def _table_field(doc, field: Field) -> None:
     table = _new_table(doc, 1 + loop + len(field.rows) + blank, widths)
     header = table.rows[0]
     styling.row_cannot_split(header._tr, header=True)
-    for cell, col in zip(header.cells, field.columns):
+    for cell, col in zip(header.cells, field.columns, strict=True):
         _label(cell, col.label)
     r = 1
     if field.rows_from:
@@ -188,7 +188,7 @@ def _table_field(doc, field: Field) -> None:
 
 def _row(row, field: Field, var: str | None, fixed: dict | None = None) -> None:
     styling.row_cannot_split(row._tr)
-    for cell, col in zip(row.cells, field.columns):
+    for cell, col in zip(row.cells, field.columns, strict=True):
         cell.paragraphs[0].style = "FK Cell"
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         if col.prefill and var:

@@ -1,0 +1,97 @@
+"""Fill an issued form the way a person would: type into the cell beside (or below) each label.
+
+Used by the tests and, later, by the demo to simulate returned documents. It edits the document with
+python-docx like an editor would: typing into a cell, picking a dropdown item, ticking a checkbox, adding
+table rows. It knows nothing about field keys beyond the labels the form definition gives it.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from docx import Document
+from docx.oxml.ns import qn
+
+from formkit.forms.model import Form
+from formkit.ooxml.controls import CHECKED, UNCHECKED
+
+W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+
+
+class FillError(LookupError):
+    pass
+
+
+def fill_form(source: str | Path, target: str | Path, form: Form, values: dict) -> None:
+    """Write ``values`` (field key → text, or for tables a list of row dicts keyed by column key)."""
+    doc = Document(str(source))
+    for key, value in values.items():
+        field = form.field(key)
+        if field.is_table:
+            _fill_table(doc, [c.label for c in field.columns], [c.key for c in field.columns], value)
+        else:
+            type_into(_value_cell(doc, field.label, field.type == "longtext"), value)
+    doc.save(str(target))
+
+
+def _value_cell(doc, label: str, below: bool):
+    for table in doc.tables:
+        rows = table.rows
+        for r, row in enumerate(rows):
+            cells = row.cells
+            for c, cell in enumerate(cells):
+                if cell.text.strip() != label:
+                    continue
+                if below:
+                    return rows[r + 1].cells[c]
+                right = [x for x in cells[c + 1:] if x._tc is not cell._tc]
+                if right:
+                    return right[0]
+    raise FillError(f"label not found: {label}")
+
+
+def _fill_table(doc, labels: list[str], keys: list[str], rows: list[dict]) -> None:
+    table = next((t for t in doc.tables if [c.text.strip() for c in t.rows[0].cells] == labels), None)
+    if table is None:
+        raise FillError(f"table not found: {labels}")
+    for i, values in enumerate(rows):
+        if i + 1 >= len(table.rows):  # no empty row left: add one, as a person presses Tab at the end
+            table._tbl.append(copy.deepcopy(table.rows[-1]._tr))
+            for cell in table.rows[-1].cells:
+                type_into(cell, "")
+        cells = table.rows[i + 1].cells
+        for key, cell in zip(keys, cells, strict=True):
+            if key in values:
+                type_into(cell, values[key])
+
+
+def type_into(cell, text) -> None:
+    """Replace what a cell shows by ``text``; a control in the cell keeps its kind and takes the text."""
+    text = "" if text is None else str(text)
+    sdts = cell._tc.findall(".//" + qn("w:sdt"))
+    if sdts:
+        sdt = sdts[0]
+        pr = sdt.find(qn("w:sdtPr"))
+        for flag in pr.findall(qn("w:showingPlcHdr")):
+            pr.remove(flag)
+        box = pr.find(W14 + "checkbox")
+        if box is not None:
+            checked = text in ("是", "1", "true", CHECKED, "☑", "√")
+            box.find(W14 + "checked").set(W14 + "val", "1" if checked else "0")
+            text = CHECKED if checked else UNCHECKED
+        runs = sdt.findall(".//" + qn("w:r"))
+        for run in runs[1:]:
+            run.getparent().remove(run)
+        run = runs[0]
+        for style in run.findall(f"{qn('w:rPr')}/{qn('w:rStyle')}"):
+            style.getparent().remove(style)
+        run.find(qn("w:t")).text = text
+        return
+    paragraphs = cell.paragraphs
+    for extra in paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+    lines = text.split("\n")
+    paragraphs[0].text = lines[0]
+    for line in lines[1:]:
+        cell.add_paragraph(line, style=paragraphs[0].style)

@@ -1,0 +1,120 @@
+import json
+import textwrap
+
+import pytest
+
+from formkit.config import load_config
+from formkit.errors import DefinitionError
+from formkit.forms import form_ids, load_form
+from formkit.forms.contract import form_contract
+from formkit.forms.loader import load_form_file
+from formkit.forms.model import FIELD_TYPES
+
+
+def test_two_forms_are_defined():
+    assert set(form_ids()) == {"self-assessment", "county-feedback"}
+
+
+@pytest.mark.parametrize("form_id", ["self-assessment", "county-feedback"])
+def test_contract_shape(form_id):
+    contract = form_contract(load_form(form_id))
+    assert contract["form"] == form_id
+    assert isinstance(contract["version"], int)
+    assert contract["title"]
+    json.dumps(contract, ensure_ascii=False)
+    for field in contract["fields"]:
+        assert {"key", "label", "type", "required"} <= set(field)
+        assert field["type"] in FIELD_TYPES
+        if field["type"] == "choice":
+            assert field["choices"]
+        if field["type"] == "amount":
+            assert field.get("unit") == "万元"
+        if field["type"] == "table":
+            assert field["columns"]
+            for col in field["columns"]:
+                assert {"key", "label", "type", "required"} <= set(col)
+                assert col["type"] != "table"
+                if col["type"] == "amount":
+                    assert col.get("unit") == "万元" or col.get("unit_from")
+
+
+@pytest.mark.parametrize("form_id", ["self-assessment", "county-feedback"])
+def test_labels_are_unique_and_carry_units(form_id):
+    form = load_form(form_id)
+    labels = [f.label for f in form.fields]
+    assert len(labels) == len(set(labels))
+    for f in form.fields:
+        if f.type in ("amount", "integer") and f.unit:
+            assert f"（{f.unit}）" in f.label, f.label
+
+
+def test_self_assessment_captures_what_domain_requires():
+    form = load_form("self-assessment")
+    keys = {f.key for f in form.fields}
+    assert {"unit_name", "category", "year", "counties", "visits", "annual_plan", "working_body",
+            "responsible_person", "special_meetings", "cadres", "first_secretaries", "funds",
+            "industry_projects", "industry_investment", "trained_officials", "trained_leaders",
+            "trained_technicians", "industry_narrative", "talent_narrative", "culture_narrative",
+            "ecology_narrative", "organisation_narrative", "consumer_bought", "consumer_sold",
+            "responsibility", "violations", "problems", "next_year_plan", "contact_person",
+            "contact_phone", "fill_date", "sealed"} <= keys
+    visits = form.field("visits")
+    assert [c.key for c in visits.columns] == ["county", "date", "leader", "post", "main_leader"]
+    assert visits.rows_from == "counties"
+    cadres = form.field("cadres")
+    assert {"name", "posts", "start", "end", "in_charge"} <= {c.key for c in cadres.columns}
+    funds = form.field("funds")
+    assert [c.unit for c in funds.columns[1:]] == ["万元"] * 4
+    assert form.field("counties").prefilled
+    assert {c.key for c in form.field("responsibility").columns} == {"indicator", "measure", "committed", "achieved"}
+    # 人 and 人次 are different units
+    assert form.field("trained_officials").unit == "人次" and form.field("jobs_supported").unit == "人"
+
+
+def test_county_feedback_captures_grades_and_confirmations():
+    form = load_form("county-feedback")
+    grades = [f for f in form.fields if f.key.startswith("grade_")]
+    assert len(grades) == 5  # 4 areas and overall
+    assert all(f.choices == ("好", "较好", "一般") for f in grades)
+    assert {"funds_invested_arrived", "funds_brought_arrived", "cadres_present", "return_to_poverty",
+            "problems", "suggestions", "filled_by", "fill_date", "sealed"} <= {f.key for f in form.fields}
+    assert [f.key for f in form.fields if f.prefilled] == ["county", "province", "key_county", "unit_name", "year"]
+
+
+def test_choices_come_from_the_years_configuration():
+    assert load_config(2021).coordinator == "国家乡村振兴局"
+    assert load_config(2024).coordinator == "农业农村部"
+    assert "国家乡村振兴局" in load_form("self-assessment", 2021).instructions[0]
+    assert "农业农村部" in load_form("self-assessment", 2024).instructions[0]
+    categories = load_form("self-assessment", 2024).field("category").choices
+    assert categories == load_config(2024).category_names and len(categories) == 5
+
+
+def _definition(tmp_path, fields: str):
+    path = tmp_path / "draft.yaml"
+    path.write_text(textwrap.dedent("""\
+        form: draft
+        code: DR
+        version: 1
+        recipient: unit
+        title: 草稿
+        sections:
+          - title: 一
+            fields:
+        """) + textwrap.indent(textwrap.dedent(fields), "      "), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fields, code", [
+    ("- {key: a, label: 甲, type: text}\n- {key: b, label: 甲, type: text}\n", "form.duplicate-label"),
+    ("- {key: a, label: 甲, type: text}\n- {key: a, label: 乙, type: text}\n", "form.duplicate-key"),
+    ("- {key: a, label: 甲, type: money}\n", "form.unknown-type"),
+    ("- {key: a, label: 甲, type: text, indicator: '9.9'}\n", "form.unknown-indicator"),
+    ("- {key: a, label: 甲, type: text, lable: x}\n", "form.unknown-attribute"),
+    ("- {key: a, label: 甲, type: text, prefill: county.name}\n", "form.invalid-prefill"),
+    ("- {key: a, label: 甲, type: choice}\n", "form.invalid"),
+])
+def test_bad_definitions_are_refused_with_a_code(tmp_path, fields, code):
+    with pytest.raises(DefinitionError) as err:
+        load_form_file(_definition(tmp_path, fields))
+    assert err.value.code == code
