@@ -4,8 +4,8 @@ import zipfile
 
 import docx
 import pytest
-from docview import DocView
 from conftest import FIXED, YEAR, doc_for
+from docview import DocView
 
 from formkit.errors import IssueError
 from formkit.forms import load_form

@@ -56,24 +56,42 @@ def fontconfig_file(folder: Path) -> Path:
 
 def convert(source: str | Path, out_dir: str | Path, fmt: str = "pdf", timeout: float = 180) -> Path:
     """Convert ``source`` to ``fmt`` (``pdf``, ``docx``, ``odt``...) in ``out_dir``; return the new file."""
+    result = convert_many([source], out_dir, fmt, timeout)[0]
+    if isinstance(result, ConversionError):
+        raise result
+    return result
+
+
+def convert_many(sources: list[str | Path], out_dir: str | Path, fmt: str = "pdf",
+                 timeout: float = 600) -> list[Path | ConversionError]:
+    """Convert several files in one LibreOffice process (much faster than one process each).
+
+    Returns, per source, the new file or the error that explains why it is missing.
+    """
     exe = soffice()
     if exe is None:
         raise ConversionError("convert.no-libreoffice", "本机没有安装 LibreOffice，无法转换文档")
-    source, out_dir = Path(source).resolve(), Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{source.stem}.{fmt.split(':')[0]}"
+    paths = [Path(s).resolve() for s in sources]
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    ext = fmt.split(":")[0]
+    targets = [out / f"{p.stem}.{ext}" for p in paths]
+    detail = ""
     with tempfile.TemporaryDirectory(prefix="formkit-lo-") as tmp:
         folder = Path(tmp)
         env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(folder)), "HOME": str(folder)}
         cmd = [exe, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--norestore",
-               "--convert-to", fmt, "--outdir", str(out_dir), str(source)]
+               "--convert-to", fmt, "--outdir", str(out), *map(str, paths)]
         try:
             proc = subprocess.run(cmd, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired as exc:
-            raise ConversionError("convert.timeout", f"LibreOffice 转换超过 {timeout:.0f} 秒未完成",
-                                  {"file": source.name}) from exc
-    if not target.is_file() or target.stat().st_size == 0:
-        detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()[-300:]
-        raise ConversionError("convert.failed", f"LibreOffice 未能转换该文件：{detail or '没有输出'}",
-                              {"file": source.name})
-    return target
+            detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()[-300:]
+        except subprocess.TimeoutExpired:
+            detail = f"LibreOffice 转换超过 {timeout:.0f} 秒未完成"
+    results: list[Path | ConversionError] = []
+    for source, target in zip(paths, targets, strict=True):
+        if target.is_file() and target.stat().st_size > 0:
+            results.append(target)
+        else:
+            code = "convert.timeout" if "秒未完成" in detail else "convert.failed"
+            results.append(ConversionError(code, f"LibreOffice 未能转换该文件：{detail or '没有输出'}", {"file": source.name}))
+    return results
