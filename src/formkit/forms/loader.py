@@ -7,11 +7,17 @@ time, not a surprise in an issued document.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
 
 from formkit.config import CycleConfig, load_config
 from formkit.errors import DefinitionError
@@ -35,13 +41,20 @@ NON_NAMES = {"catalogue.yaml", "cycle.yaml"}
 
 def form_files() -> dict[str, Path]:
     """Form id → definition file, for every form in ``forms/``."""
-    out = {}
-    for path in sorted(forms_dir().glob("*.yaml")):
+    return dict(_form_files(str(forms_dir())))
+
+
+@lru_cache(maxsize=4)
+def _form_files(folder: str) -> tuple[tuple[str, Path], ...]:
+    out = []
+    for path in sorted(Path(folder).glob("*.yaml")):
         if path.name in NON_NAMES:
             continue
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        out[str(raw["form"])] = path
-    return out
+        match = re.search(r"^form:\s*(\S+)\s*$", path.read_text(encoding="utf-8"), re.MULTILINE)
+        if match is None:
+            raise DefinitionError("form.invalid", "表单定义文件缺少 form: 行", {"file": path.name})
+        out.append((match.group(1), path))
+    return tuple(out)
 
 
 def form_ids() -> list[str]:
@@ -64,7 +77,7 @@ def load_form_file(path: str | Path, year: int | None = None) -> Form:
 
 @lru_cache(maxsize=32)
 def _load(path: str, year: int | None) -> Form:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SafeLoader)
     config = load_config(year)
     where = {"file": Path(path).name}
     recipient = raw.get("recipient")

@@ -61,26 +61,28 @@ class PreparedTemplate:
                     "issue.template-syntax", f"模板中的标记写错了：{exc}", {"file": self.path.name, "part": name}
                 ) from exc
         with zipfile.ZipFile(self.path) as zf:
-            self._static = [(info.filename, zf.read(info)) for info in zf.infolist()
-                            if info.filename not in self._templates
-                            and info.filename not in ("docProps/custom.xml", "docProps/core.xml")]
-        static = dict(self._static)
-        types, rels = ensure_custom_properties(static["[Content_Types].xml"], static["_rels/.rels"])
-        static["[Content_Types].xml"], static["_rels/.rels"] = types, rels
-        self._static = list(static.items())
+            static = {info.filename: zf.read(info) for info in zf.infolist()
+                      if info.filename not in self._templates
+                      and info.filename not in ("docProps/custom.xml", "docProps/core.xml")}
+        static["[Content_Types].xml"], static["_rels/.rels"] = ensure_custom_properties(
+            static["[Content_Types].xml"], static["_rels/.rels"])
+        # The parts that never change are compressed once into a zip prefix; each document appends its
+        # own parts to a copy of it (zipfile's append mode rewrites only the central directory).
+        prefix = io.BytesIO()
+        with zipfile.ZipFile(prefix, "w", zipfile.ZIP_DEFLATED) as zf:
+            _write(zf, "[Content_Types].xml", static.pop("[Content_Types].xml"))
+            for name, data in static.items():
+                _write(zf, name, data)
+        self._prefix = prefix.getvalue()
 
     def render(self, context: dict, properties: dict[str, str], title: str, created: str) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in self._static:
-                if name == "[Content_Types].xml":
-                    _write(zf, name, data)
-                    for part in self._templates:
-                        _write(zf, part, self._render_part(part, context))
-                    _write(zf, "docProps/custom.xml", custom_xml(properties))
-                    _write(zf, "docProps/core.xml", core_xml(title, "formkit", created))
-                else:
-                    _write(zf, name, data)
+        out = io.BytesIO(self._prefix)
+        out.seek(0, io.SEEK_END)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
+            for part in self._templates:
+                _write(zf, part, self._render_part(part, context))
+            _write(zf, "docProps/custom.xml", custom_xml(properties))
+            _write(zf, "docProps/core.xml", core_xml(title, "formkit", created))
         return out.getvalue()
 
     def _render_part(self, name: str, context: dict) -> bytes:

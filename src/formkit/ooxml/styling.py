@@ -104,9 +104,9 @@ def page_field(paragraph, instruction: str) -> None:
     ))
 
 
-def drop_part(document, reltype_suffix: str) -> None:
-    """Remove a package-level relationship (python-docx's English thumbnail, say)."""
-    package = document.part.package
-    for rid, rel in list(package.rels.items()):
+def drop_part(document, reltype_suffix: str, source=None) -> None:
+    """Remove a relationship of the package (or of ``source``), so its part is not saved."""
+    owner = source if source is not None else document.part.package
+    for rid, rel in list(owner.rels.items()):
         if rel.reltype.endswith(reltype_suffix):
-            del package.rels[rid]
+            del owner.rels[rid]

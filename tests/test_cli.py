@@ -1,0 +1,83 @@
+import csv
+import json
+
+from click.testing import CliRunner
+
+from formkit.cli import main
+from formkit.resources import samples_dir
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(map(str, args)), catch_exceptions=False)
+
+
+def test_forms_lists_both_forms():
+    result = run("forms", "--json")
+    assert result.exit_code == 0
+    assert {f["form"] for f in json.loads(result.output)} == {"self-assessment", "county-feedback"}
+    text = run("forms").output
+    assert "中央单位定点帮扶工作自评表" in text and "定点帮扶县对中央单位帮扶工作评价表" in text
+
+
+def test_fields_prints_the_public_contract():
+    result = run("fields", "county-feedback", "--json")
+    assert result.exit_code == 0
+    contract = json.loads(result.output)
+    assert contract["form"] == "county-feedback" and contract["version"] == 1
+    by_key = {f["key"]: f for f in contract["fields"]}
+    assert by_key["grade_overall"] == {"key": "grade_overall", "label": "综合评价等次", "type": "choice",
+                                       "required": True, "choices": ["好", "较好", "一般"]}
+    assert by_key["county"]["prefilled"] is True
+    assert by_key["funds_invested_arrived"]["unit"] == "万元"
+    sa = json.loads(run("fields", "self-assessment", "--json").output)
+    visits = next(f for f in sa["fields"] if f["key"] == "visits")
+    assert visits["type"] == "table" and visits["columns"][0]["prefilled"] is True
+
+
+def test_unknown_form_is_a_clear_error():
+    result = run("fields", "nonexistent")
+    assert result.exit_code == 2
+    assert "form.unknown" in result.output and "没有名为" in result.output
+
+
+def test_issue_writes_forms_and_manifest(tmp_path):
+    result = run("issue", "--roster", samples_dir() / "roster", "--year", 2026, "--out", tmp_path, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["issued"] == 38 and summary["failed"] == 0
+    with open(tmp_path / "manifest.csv", encoding="utf-8-sig") as fh:
+        assert len(list(csv.reader(fh))) == 39
+    assert len(list((tmp_path / "self-assessment").glob("*.docx"))) == 14
+    assert len(list((tmp_path / "county-feedback").glob("*.docx"))) == 24
+
+
+def test_issue_with_a_bad_roster_names_the_row(tmp_path):
+    (tmp_path / "units.csv").write_text("编号,单位名称,单位类别\nU1,甲,中央企业\nU2,乙,地方企业\n", encoding="utf-8")
+    (tmp_path / "pairs.csv").write_text("单位名称,定点帮扶县,县代码,所属省份,是否重点帮扶县\n丙,一县,1,某省,是\n",
+                                        encoding="utf-8")
+    result = run("issue", "--roster", tmp_path, "--year", 2026, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "roster.unknown-category" in result.output and "第3行" in result.output
+    assert "roster.unknown-unit" in result.output  # every problem, not only the first
+    assert not (tmp_path / "out").exists()
+    as_json = run("roster", tmp_path, "--json")
+    assert json.loads(as_json.stdout)["error"]["code"] == "roster.unknown-category"
+
+
+def test_roster_check_summarises():
+    result = run("roster", samples_dir() / "roster")
+    assert result.exit_code == 0 and "14 个中央单位" in result.output
+
+
+def test_demo_issues_every_form_and_says_where(tmp_path):
+    result = run("demo", "--out", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert "self-assessment：14 份" in result.output and "county-feedback：24 份" in result.output
+    assert str((tmp_path / "demo").resolve()) in result.output
+    assert (tmp_path / "demo" / "issued" / "manifest.csv").is_file()
+
+
+def test_templates_command_rebuilds(tmp_path):
+    result = run("templates", "--out", tmp_path)
+    assert result.exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["county-feedback.docx", "self-assessment.docx"]
