@@ -97,3 +97,20 @@ def test_filled_values_survive_a_libreoffice_resave(soffice, issued, tmp_path):
     view = DocView(copy)
     for key, text in values.items():
         assert view.value(form.field(key).label) == text
+
+
+def test_a_template_resaved_by_libreoffice_still_issues(soffice, sample_roster, tmp_path):
+    """A secretariat that restyles the templates in LibreOffice instead of Word."""
+    from formkit.resources import templates_dir
+
+    folder = tmp_path / "templates"
+    convert_many([templates_dir() / "self-assessment.docx", templates_dir() / "county-feedback.docx"], folder,
+                 "docx:MS Word 2007 XML")
+    results = issue_forms(sample_roster, YEAR, tmp_path / "out", templates=folder, created=FIXED)
+    assert not [(r.error_code, r.error) for r in results if r.error_code]
+    unit = next(u for u in sample_roster.units if u.id == "U012")
+    view = DocView(tmp_path / "out" / next(r.file for r in results if r.recipient_id == "U012"))
+    assert view.value("单位名称") == unit.name
+    assert view.properties["formkit.recipient"] == "U012"
+    rows = view.table(["定点帮扶县", "所属省（区、市）", "是否国家乡村振兴重点帮扶县"])
+    assert [r[0] for r in rows] == [c.name for c in sample_roster.counties_of(unit)]
