@@ -3,7 +3,7 @@ departments, the coordinating body. Nothing here is hard-coded elsewhere."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +27,9 @@ class CycleConfig:
     organisers: tuple[str, ...]
     cadre_supervisor: str
     categories: tuple[Category, ...]
+    grade_variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    funds_tolerance_wan_yuan: float = 1.0
+    funds_tolerance_share: float = 0.05
 
     def category(self, name: str) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
@@ -65,6 +68,9 @@ def _load(path: str, year: int | None) -> CycleConfig:
             organisers=tuple(str(o) for o in merged.get("organisers", ())),
             cadre_supervisor=str(merged.get("cadre_supervisor", "")),
             categories=categories,
+            grade_variants={str(k): tuple(str(x) for x in v) for k, v in (merged.get("grade_variants") or {}).items()},
+            funds_tolerance_wan_yuan=float((merged.get("funds_tolerance") or {}).get("wan_yuan", 1.0)),
+            funds_tolerance_share=float((merged.get("funds_tolerance") or {}).get("share", 0.05)),
         )
     except (KeyError, TypeError) as exc:
         raise DefinitionError("config.invalid", f"周期配置文件缺少或写错了设置项：{exc}", {"file": path}) from exc

@@ -1,0 +1,208 @@
+"""Text typed into a cell → a typed value in the field's unit. Each step is a small function.
+
+Every function takes the raw text and returns the value, or raises :class:`BadValue` with a stable code
+and the reason in Chinese. Empty text is ``None`` (whether that is allowed is validation's business).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import cn2an
+
+
+class BadValue(ValueError):
+    def __init__(self, code: str, reason: str):
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+
+# Text an editor leaves in an untouched control or cell; treated as empty.
+PLACEHOLDER_TEXTS = {
+    "请选择", "请选择日期", "选择一项。", "选择一项", "单击或点击此处输入文字。", "单击此处输入文字。",
+    "单击或点击此处输入日期。", "单击此处输入日期。", "Click or tap here to enter text.",
+    "Choose an item.", "Click or tap to enter a date.",
+}
+CHECKED_MARKS = "☑☒■√✓✔✅"
+UNCHECKED_MARKS = "☐□"
+TRUE_WORDS = {"是", "有", "y", "yes", "true", "1", "对", "已", "已盖章", "已加盖"} | set(CHECKED_MARKS)
+FALSE_WORDS = {"否", "无", "没有", "不是", "n", "no", "false", "0", "未", "×", "✗", "✘"} | set(UNCHECKED_MARKS)
+APPROXIMATE = ("约", "大约", "近", "余", "多", "左右", "以上", "以下", "超过", "不到", "不足", "上下", "～", "~")
+YUAN_PER = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+MAGNITUDE = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+# units that mean the same thing; 人 and 人次 are deliberately different families
+UNIT_FAMILIES = [{"人", "名", "位"}, {"人次"}, {"个", "项"}, {"次"}, {"对"}]
+
+
+def is_blank(text: str | None) -> bool:
+    return text is None or not text.strip() or text.strip() in PLACEHOLDER_TEXTS
+
+
+def halfwidth(text: str) -> str:
+    """Full-width digits, letters and ASCII punctuation → half-width (１２３.５ → 123.5)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def strip_separators(text: str) -> str:
+    """Thousands separators and spaces out of a number: ``1,234,567.8`` → ``1234567.8``."""
+    return re.sub(r"(?<=\d)[,，'’ ](?=\d{3})", "", text).replace(" ", "")
+
+
+def parse_number(text: str) -> Decimal:
+    """Arabic or Chinese (incl. financial 壹贰叁) numerals, with 千/万/亿 magnitudes: ``1.2万`` → 12000."""
+    core = strip_separators(halfwidth(text.strip()))
+    if not core:
+        raise BadValue("value.not-a-number", "没有数字")
+    if any(word in core for word in APPROXIMATE):
+        raise BadValue("value.approximate", f"“{text.strip()}”是约数，请填写确切数字")
+    try:
+        return Decimal(core)
+    except InvalidOperation:
+        pass
+    try:
+        return Decimal(str(cn2an.cn2an(core, "smart")))
+    except (ValueError, KeyError, IndexError, TypeError):
+        pass
+    match = re.fullmatch(r"(.+?)([千万亿])", core)  # 一点二亿: cn2an wants no decimals before a magnitude
+    if match:
+        return parse_number(match.group(1)) * MAGNITUDE[match.group(2)]
+    raise BadValue("value.not-a-number", f"“{text.strip()}”不是有效数字")
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def normalise_amount(text: str | None, unit: str = "万元") -> int | float | None:
+    """An amount of money in ``unit``: 叁佰万元 → 300, 1.2亿元 → 12000, 12,000,000元 → 1200 (万元)."""
+    if is_blank(text):
+        return None
+    raw = halfwidth(text.strip()).replace("人民币", "").replace(" ", "")
+    match = re.fullmatch(r"(.*?)(亿元|万元|千元|元)?", raw)
+    number_text, money_unit = match.group(1), match.group(2)
+    try:
+        value = parse_number(number_text)
+    except BadValue:
+        if money_unit not in ("万元", "亿元", "千元"):
+            raise
+        number_text, money_unit = number_text + money_unit[0], "元"  # 1亿2千万元 = 1亿2千万 元
+        value = parse_number(number_text)
+    if money_unit:
+        value *= YUAN_PER[money_unit]
+    elif any(m in number_text for m in "万亿萬"):  # 300万, 三百万, 1.2亿: a sum of money in 元
+        money_unit = "元"
+    value = value / YUAN_PER[unit] if money_unit else value
+    return _number(value.quantize(Decimal("0.000001")).normalize())
+
+
+def normalise_count(text: str | None, unit: str | None = None) -> int | None:
+    """A whole number, optionally followed by its unit; a unit of another family is refused
+    (``300人`` where 人次 is asked)."""
+    if is_blank(text):
+        return None
+    raw = halfwidth(text.strip())
+    match = re.fullmatch(r"(.*?)(人次|人|名|位|个|项|次|对)?", raw)
+    number_text, given = match.group(1), match.group(2)
+    if given and unit and not _same_unit(given, unit):
+        raise BadValue("value.unit-mismatch", f"填写的单位是“{given}”，本栏的单位是“{unit}”，两者不能换算")
+    value = parse_number(number_text)
+    if value != value.to_integral_value():
+        raise BadValue("value.not-an-integer", f"“{text.strip()}”不是整数")
+    return int(value)
+
+
+def _same_unit(a: str, b: str) -> bool:
+    return a == b or any(a in family and b in family for family in UNIT_FAMILIES)
+
+
+def normalise_date(text: str | None) -> date | None:
+    """Every common Chinese way of writing a date: 2024年6月30日, 2024.6.30, 2024/06/30, 2024-6-30,
+    20240630, 二〇二四年六月三十日, 2024年6月30号; a time after it is ignored."""
+    if is_blank(text):
+        return None
+    raw = halfwidth(text.strip()).replace(" ", "")
+    raw = re.sub(r"[T\s]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?$", "", raw)
+    match = (re.fullmatch(r"(\d{4})[年./\-](\d{1,2})[月./\-](\d{1,2})[日号]?", raw)
+             or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", raw))
+    if match is None:
+        cn = re.fullmatch(r"([〇零一二三四五六七八九○0-9]{4})年([一二三四五六七八九十0-9]{1,3})月"
+                          r"([一二三四五六七八九十0-9]{1,3})[日号]", raw)
+        if cn is None:
+            raise BadValue("value.invalid-date", f"“{text.strip()}”不是完整的日期（请写成 2024年6月30日）")
+        try:
+            parts = [int(cn2an.cn2an(p.replace("○", "〇"), "smart")) for p in cn.groups()]
+        except ValueError as exc:
+            raise BadValue("value.invalid-date", f"“{text.strip()}”不是有效日期") from exc
+    else:
+        parts = [int(p) for p in match.groups()]
+    try:
+        return date(*parts)
+    except ValueError as exc:
+        raise BadValue("value.invalid-date", f"“{text.strip()}”不是存在的日期") from exc
+
+
+def checked_options(text: str, options: tuple[str, ...]) -> list[str]:
+    """Options marked with a check mark in text like ``☑是 ☐否`` or ``好（√） 较好（ ）``."""
+    marks = re.escape(CHECKED_MARKS)
+    found = []
+    rest = text
+    for option in sorted(options, key=len, reverse=True):  # 较好 before 好
+        pattern = rf"[{marks}]\s*{re.escape(option)}|{re.escape(option)}\s*[(（]\s*[{marks}]\s*[)）]"
+        if re.search(pattern, rest):
+            found.append(option)
+        rest = rest.replace(option, "\0" * len(option))  # so 好 does not match inside 较好
+    return found
+
+
+def normalise_bool(text: str | None) -> bool | None:
+    if is_blank(text):
+        return None
+    raw = halfwidth(text.strip()).lower().replace(" ", "")
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    picked = checked_options(text, ("是", "否", "有", "无"))
+    if len(picked) == 1:
+        return picked[0] in ("是", "有")
+    if len(picked) > 1:
+        raise BadValue("value.ambiguous", f"“{text.strip()}”同时勾选了多个选项")
+    raise BadValue("value.not-a-boolean", f"“{text.strip()}”应为“是”或“否”")
+
+
+def normalise_choice(text: str | None, options: tuple[str, ...],
+                     variants: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """The canonical option: exact, without spaces or a trailing 等次/等/级, a configured variant, or the
+    single option ticked in a list."""
+    if is_blank(text):
+        return None
+    raw = halfwidth(text.strip())
+    compact = re.sub(r"\s+", "", raw)
+    for candidate in (compact, re.sub(r"(等次|等级|等|级)$", "", compact)):
+        if candidate in options:
+            return candidate
+        for canonical, alikes in (variants or {}).items():
+            if candidate in alikes and canonical in options:
+                return canonical
+    picked = checked_options(raw, options)
+    if len(picked) == 1:
+        return picked[0]
+    if len(picked) > 1:
+        raise BadValue("value.ambiguous", f"“{raw}”同时勾选了多个选项")
+    raise BadValue("value.not-a-choice", f"“{raw}”不是可选项（{'、'.join(options)}）")
+
+
+def normalise_text(text: str | None) -> str | None:
+    if is_blank(text):
+        return None
+    return text.strip()
+
+
+def to_json(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
