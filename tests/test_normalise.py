@@ -3,8 +3,15 @@ from datetime import date
 import pytest
 
 from formkit.read.normalise import (
-    BadValue, halfwidth, normalise_amount, normalise_bool, normalise_choice, normalise_count, normalise_date,
-    normalise_text, strip_separators,
+    BadValue,
+    halfwidth,
+    normalise_amount,
+    normalise_bool,
+    normalise_choice,
+    normalise_count,
+    normalise_date,
+    normalise_text,
+    strip_separators,
 )
 
 GRADES = ("好", "较好", "一般")

@@ -165,6 +165,49 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
     return results
 
 
+@main.command("read")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path), default=None,
+              help="名单：核对表中的定点帮扶县与名单是否一致")
+@click.option("--year", type=int, default=None, help="评价年度（默认：按文档识别）")
+@click.option("--json", "as_json", is_flag=True, help="每个文件输出一个 JSON 对象")
+@handle_errors
+def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None, as_json: bool) -> None:
+    """读取回收的表格 FILES（.docx 或 PDF），输出数据和问题清单。
+
+    退出状态：0 无错误；1 读取成功但有错误；2 至少有一个文件无法读取。
+    """
+    from formkit.read.batch import read_many
+    from formkit.roster import load_roster
+
+    roster = load_roster(roster_path, year) if roster_path else None
+    worst = 0
+    for path, outcome in read_many(files, roster, year):
+        if isinstance(outcome, FormkitError):
+            worst = 2
+            if as_json:
+                click.echo(json.dumps({"file": str(path), "error": outcome.as_dict()}, ensure_ascii=False))
+            else:
+                click.echo(f"{path}：无法读取 [{outcome.code}] {outcome.message}", err=True)
+            continue
+        worst = max(worst, outcome.exit_code)
+        if as_json:
+            click.echo(json.dumps({"file": str(path), **outcome.as_dict()}, ensure_ascii=False))
+        else:
+            _print_result(path, outcome)
+    sys.exit(worst)
+
+
+def _print_result(path: Path, result) -> None:
+    errors = sum(f.severity == "error" for f in result.findings)
+    warnings = len(result.findings) - errors
+    who = result.recipient.get("name") or result.recipient.get("id") or "（未知）"
+    click.echo(f"{path}：{result.form} v{result.version} {result.year or ''}年 {who}；"
+               f"{errors} 个错误，{warnings} 个提示（{result.source['format']}，{result.source['producer'] or '未知软件'}）")
+    for f in result.findings:
+        click.echo(f"  {'错误' if f.severity == 'error' else '提示'} [{f.code}] {f.message}")
+
+
 @main.command("demo")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("formkit-demo"), show_default=True,
               help="输出文件夹")

@@ -1,116 +1,168 @@
-"""Tables as grids of cell text, with merged cells resolved.
+"""A .docx body → tables as grids of cells, with text resolved as a reader needs it.
 
-Text is taken from every run in a cell, inside content controls and tracked insertions alike (deleted text
-is ``w:delText`` and so left out); of an ``mc:AlternateContent`` only the first branch counts. A cell that
-a merge covers (``gridSpan`` to the right, ``vMerge`` below) refers to the cell that starts the merge.
+- text from every run, inside content controls, fields and tracked insertions; deleted and moved-away text
+  (``w:delText``, ``w:moveFrom``) left out, so tracked changes read as their final text;
+- of an ``mc:AlternateContent`` only the first branch (``mc:Fallback`` repeats it);
+- check boxes (``w14:checkbox`` controls and legacy ``FORMCHECKBOX`` fields) as ☒/☐ with their state;
+- merged cells resolved: a ``gridSpan`` cell fills the columns it spans, a ``vMerge`` continuation is the
+  cell above it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from lxml import etree
 
-from formkit.ooxml.ns import qn
+from formkit.document import Cell, Table
+from formkit.ooxml.ns import NS, qn
 
 W_T, W_TAB, W_BR, W_CR, W_P = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:p")
-W_TBL, W_TR, W_TC = qn("w:tbl"), qn("w:tr"), qn("w:tc")
-W_SDT, W_SDTCONTENT = qn("w:sdt"), qn("w:sdtContent")
-MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+W_TBL, W_TR, W_TC, W_SDT = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+W_CHECKBOX, W_DEL, W_MOVEFROM = qn("w:checkBox"), qn("w:del"), qn("w:moveFrom")
+W14_CHECKBOX = f"{{{NS['w14']}}}checkbox"
+MC_FALLBACK = f"{{{NS['mc']}}}Fallback"
+SKIP = {MC_FALLBACK, W_DEL, W_MOVEFROM}
+CHECKED, UNCHECKED = "☒", "☐"
 
 
-@dataclass
-class Cell:
-    text: str
-    row: int
-    col: int
-    span: int = 1
-    placeholder: bool = False
-    controls: list[etree._Element] = field(default_factory=list, repr=False)
+class _Doc:
+    """Per-document facts that let the walk skip work (most forms have no fallbacks or revisions)."""
+
+    def __init__(self, root: etree._Element):
+        self.skippable = any(True for _ in root.iter(MC_FALLBACK, W_DEL, W_MOVEFROM))
 
 
-@dataclass
-class Table:
-    index: int
-    rows: list[list[Cell]]
-
-    def texts(self) -> list[list[str]]:
-        return [[c.text for c in row] for row in self.rows]
-
-
-def element_text(el: etree._Element) -> str:
-    """Visible text of an element: paragraphs joined by newlines, nested tables left out."""
-    paragraphs = []
-    for p in _own(el, W_P):
-        parts = []
-        for node in p.iter(W_T, W_TAB, W_BR, W_CR):
-            if _inside(node, MC_FALLBACK, p):
-                continue
-            if node.tag == W_T:
-                parts.append(node.text or "")
-            elif node.tag == W_TAB:
-                parts.append("\t")
-            else:
-                parts.append("\n")
-        paragraphs.append("".join(parts))
-    return "\n".join(paragraphs).strip()
-
-
-def _inside(node: etree._Element, tag: str, stop: etree._Element) -> bool:
+def _skipped(node: etree._Element, stop: etree._Element) -> bool:
     parent = node.getparent()
     while parent is not None and parent is not stop:
-        if parent.tag == tag:
+        if parent.tag in SKIP:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def paragraph_text(p: etree._Element, doc: _Doc | None = None) -> str:
+    skippable = doc.skippable if doc else True
+    parts = []
+    for node in p.iter(W_T, W_TAB, W_BR, W_CR, W_CHECKBOX):
+        if skippable and _skipped(node, p):
+            continue
+        tag = node.tag
+        if tag == W_T:
+            parts.append(node.text or "")
+        elif tag == W_TAB:
+            parts.append("\t")
+        elif tag == W_CHECKBOX:
+            parts.append(CHECKED if _legacy_checked(node) else UNCHECKED)
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _legacy_checked(box: etree._Element) -> bool:
+    for name in ("w:checked", "w:default"):
+        el = box.find(qn(name))
+        if el is not None:
+            return el.get(qn("w:val"), "1") not in ("0", "false", "off")
+    return False
+
+
+def element_text(el: etree._Element, doc: _Doc | None = None) -> str:
+    """Visible text of an element: its paragraphs joined by newlines (nested tables included)."""
+    return "\n".join(paragraph_text(p, doc) for p in el.iter(W_P) if not _in_paragraph(p, el)).strip()
+
+
+def _in_paragraph(p: etree._Element, stop: etree._Element) -> bool:
+    """A text-box paragraph inside another paragraph: its text is already that paragraph's."""
+    parent = p.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag == W_P:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def tables(body: etree._Element) -> list[Table]:
+    """Every table in document order (a nested table after the table that holds it)."""
+    doc = _Doc(body)
+    out: list[Table] = []
+    caption = ""
+    for el in body.iter(W_P, W_TBL):
+        if doc.skippable and _skipped(el, body):
+            continue
+        if el.tag == W_P:
+            if not _in_table(el, body) and not _in_paragraph(el, body):
+                text = paragraph_text(el, doc).strip()
+                if text:
+                    caption = text
+        else:
+            out.append(_grid(len(out) + 1, el, doc, caption if not _in_table(el, body) else ""))
+    return out
+
+
+def _in_table(el: etree._Element, stop: etree._Element) -> bool:
+    parent = el.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag == W_TBL:
             return True
         parent = parent.getparent()
     return False
 
 
 def _own(el: etree._Element, tag: str):
-    """Descendants ``tag`` of ``el`` that are not inside a nested table or an mc:Fallback."""
+    """``tag`` descendants of a table or row that belong to it, not to a table nested in a cell."""
     for node in el.iter(tag):
-        if node is el:
-            continue
         parent = node.getparent()
-        nested = False
-        while parent is not None and parent is not el:
-            if parent.tag in (W_TBL, MC_FALLBACK) or (parent.tag == W_P and tag == W_P):
-                nested = True
-                break
+        while parent is not None and parent is not el and parent.tag != W_TBL:
             parent = parent.getparent()
-        if not nested:
+        if parent is el:
             yield node
 
 
-def tables(body: etree._Element) -> list[Table]:
-    """Every table in document order (nested tables too, after their parent)."""
-    return [_grid(i, tbl) for i, tbl in enumerate(t for t in body.iter(W_TBL) if not _inside(t, MC_FALLBACK, body))]
-
-
-def _grid(index: int, tbl: etree._Element) -> Table:
+def _grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
     rows: list[list[Cell]] = []
     for r, tr in enumerate(_own(tbl, W_TR)):
         row: list[Cell] = []
-        col = 0
         for tc in _own(tr, W_TC):
-            span = _int_val(tc, "w:tcPr/w:gridSpan", 1)
-            vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+            col = len(row)
+            span = max(_int_val(tc, "w:gridSpan", 1), 1)
+            vmerge = _tcpr(tc, "w:vMerge")
             continues = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
             above = rows[r - 1][col] if continues and r > 0 and col < len(rows[r - 1]) else None
-            if above is not None:
-                cell = above
-            else:
-                controls = [s for s in _own(tc, W_SDT)]
-                placeholder = any(s.find(f"{qn('w:sdtPr')}/{qn('w:showingPlcHdr')}") is not None for s in controls)
-                cell = Cell(element_text(tc), r, col, span, placeholder, controls)
-            row.extend([cell] * max(span, 1))
-            col += max(span, 1)
+            row.extend([above or _cell(tc, r, col, span, doc)] * span)
         rows.append(row)
-    return Table(index, rows)
+    return Table(number, rows, caption)
 
 
-def _int_val(el: etree._Element, path: str, default: int) -> int:
-    parts = path.split("/")
-    node = el.find("/".join(qn(p) for p in parts))
+def _cell(tc: etree._Element, r: int, col: int, span: int, doc: _Doc) -> Cell:
+    nested = tc.find(f".//{W_TBL}") is not None
+    paragraphs = [p for p in tc.iter(W_P) if not (nested and _in_table(p, tc)) and not _in_paragraph(p, tc)]
+    text = "\n".join(paragraph_text(p, doc) for p in paragraphs).strip()
+    placeholder, checked, tags = False, None, []
+    for sdt in tc.iter(W_SDT):
+        pr = sdt.find(qn("w:sdtPr"))
+        if pr is None:
+            continue
+        if pr.find(qn("w:showingPlcHdr")) is not None:
+            placeholder = True
+        tag = pr.find(qn("w:tag"))
+        if tag is not None and tag.get(qn("w:val")):
+            tags.append(tag.get(qn("w:val")))
+        box = pr.find(W14_CHECKBOX)
+        if box is not None:
+            state = box.find(f"{{{NS['w14']}}}checked")
+            checked = state is not None and state.get(f"{{{NS['w14']}}}val", "0") in ("1", "true")
+    if checked is None and W_CHECKBOX in {n.tag for n in tc.iter(W_CHECKBOX)}:
+        checked = CHECKED in text
+    return Cell(text, r, col, span, placeholder, checked, tuple(tags))
+
+
+def _tcpr(tc: etree._Element, name: str):
+    pr = tc.find(qn("w:tcPr"))
+    return pr.find(qn(name)) if pr is not None else None
+
+
+def _int_val(tc: etree._Element, name: str, default: int) -> int:
+    node = _tcpr(tc, name)
     try:
         return int(node.get(qn("w:val"))) if node is not None else default
     except (TypeError, ValueError):

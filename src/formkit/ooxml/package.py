@@ -10,8 +10,15 @@ from pathlib import Path
 from lxml import etree
 
 from formkit.errors import FormkitError
-from formkit.ooxml.ns import NS, REL_CUSTOM_PROPERTIES, REL_OFFICE_DOCUMENT
+from formkit.ooxml.ns import NS, REL_CUSTOM_PROPERTIES, REL_OFFICE_DOCUMENT, STRICT
 from formkit.ooxml.xml import parse
+
+# Limits for packages from outside (Apache POI's defaults; engineering-notes.md).
+MAX_ENTRIES = 1000
+MAX_RATIO = 100  # inflated / compressed, checked on entries above RATIO_FLOOR
+RATIO_FLOOR = 100 * 1024
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
 
 
 class PackageError(FormkitError):
@@ -25,9 +32,20 @@ class Package:
             raise PackageError("docx.not-a-package", "不是 Word（.docx）文件")
         try:
             self._zip = zipfile.ZipFile(BytesIO(data))
-            self._names = set(self._zip.namelist())
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise PackageError("docx.corrupt", f"文件已损坏，无法解压：{exc}") from exc
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            raise PackageError("docx.corrupt", f"文件已损坏，无法解压（{exc}）") from exc
+        if len(infos) > MAX_ENTRIES:
+            raise PackageError("docx.too-many-parts", f"文件包含 {len(infos)} 个部件，超过上限 {MAX_ENTRIES}")
+        total = 0
+        for info in infos:
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or (
+                    info.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
+                raise PackageError("docx.zip-bomb", "文件解压后体积异常（疑似压缩炸弹），已拒绝读取",
+                                   {"part": info.filename})
+        self._names = {i.filename for i in infos}
 
     def has(self, name: str) -> bool:
         return name.lstrip("/") in self._names
@@ -36,11 +54,15 @@ class Package:
         name = name.lstrip("/")
         try:
             return self._zip.read(name)
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise PackageError("docx.corrupt", f"文件部件“{name}”无法读取：{exc}", {"part": name}) from exc
 
     def xml(self, name: str) -> etree._Element:
-        return parse(self.read(name), name)
+        data = self.read(name)
+        if b"purl.oclc.org/ooxml" in data[:2048]:  # ISO 29500 Strict: same elements, other namespaces
+            for strict, transitional in STRICT.items():
+                data = data.replace(strict.encode(), transitional.encode())
+        return parse(data, name)
 
     def rels(self, source: str = "") -> list[tuple[str, str, str]]:
         """(id, type, target part name) of the relationships of ``source`` ('' = the package)."""

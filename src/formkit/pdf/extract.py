@@ -1,0 +1,159 @@
+"""PDF → :class:`formkit.document.SourceDocument`, parsed in a child process with a time and memory limit.
+
+pdfminer (under pdfplumber) has no resource limits: a malformed PDF can hang or take gigabytes. The parse
+runs in a forked child with ``RLIMIT_AS`` set and is killed after a timeout; the parent gets plain data.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import re
+import resource
+from typing import Any
+
+from formkit.document import Cell, SourceDocument, Table
+from formkit.errors import FormkitError
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY_MB = 1536
+MAX_PAGES = 200
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff，。；：、！？（）“”《》]")
+
+
+class PdfError(FormkitError):
+    """A PDF that cannot be read."""
+
+
+def _parse(data: bytes, max_pages: int) -> dict[str, Any]:
+    import io
+
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PDFPasswordIncorrect:
+        return {"error": ("pdf.encrypted", "PDF 文件已加密，请提供未加密的文件")}
+    except Exception as exc:  # pdfminer raises many kinds for a broken file
+        name = type(exc).__name__
+        chain = f"{name} {exc!r} {exc.__cause__!r} {exc.__context__!r}"
+        if "Password" in chain or "Encrypt" in chain:
+            return {"error": ("pdf.encrypted", "PDF 文件已加密，请提供未加密的文件")}
+        return {"error": ("pdf.corrupt", f"PDF 文件已损坏，无法读取（{name}）")}
+    with pdf:
+        if len(pdf.pages) > max_pages:
+            return {"error": ("pdf.too-many-pages", f"PDF 共 {len(pdf.pages)} 页，超过上限 {max_pages} 页")}
+        pages = []
+        for page in pdf.pages:
+            pages.append({"text": page.extract_text() or "", "tables": page.extract_tables(),
+                          "chars": len(page.chars)})
+        meta = pdf.metadata or {}
+    producer = " ".join(str(meta.get(k, "")) for k in ("Creator", "Producer") if meta.get(k)).strip()
+    return {"pages": pages, "producer": producer}
+
+
+def _child(conn, data: bytes, memory_mb: int, max_pages: int) -> None:
+    try:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        conn.send(_parse(data, max_pages))
+    except MemoryError:
+        conn.send({"error": ("pdf.out-of-memory", "PDF 解析所需内存超过上限，已停止")})
+    except Exception as exc:  # report, never let a child's traceback escape
+        conn.send({"error": ("pdf.corrupt", f"PDF 文件无法解析（{type(exc).__name__}）")})
+    finally:
+        conn.close()
+
+
+def parse_pdf(data: bytes, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+              max_pages: int = MAX_PAGES) -> dict[str, Any]:
+    """Pages (text and tables) of a PDF, parsed in a child process."""
+    if not data.startswith(b"%PDF"):
+        raise PdfError("pdf.corrupt", "不是有效的 PDF 文件")
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, data, memory_mb, max_pages), daemon=True)
+    proc.start()
+    child.close()
+    result = None
+    if parent.poll(timeout):
+        try:
+            result = parent.recv()
+        except EOFError:
+            result = None
+    proc.join(1)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        if result is None:
+            raise PdfError("pdf.timeout", f"PDF 解析超过 {timeout:.0f} 秒未完成，已停止")
+    if result is None:
+        raise PdfError("pdf.crashed", "PDF 解析进程意外退出（可能是内存不足或文件异常）")
+    if "error" in result:
+        code, message = result["error"]
+        raise PdfError(code, message)
+    return result
+
+
+def read_pdf(data: bytes, **limits) -> SourceDocument:
+    parsed = parse_pdf(data, **limits)
+    pages = parsed["pages"]
+    if not any(p["chars"] for p in pages):
+        raise PdfError("pdf.no-text", "该 PDF 没有文字层（可能是扫描件），无法读取内容，请同时报送 Word 文件")
+    tables: list[Table] = []
+    for number, page in enumerate(pages, start=1):
+        for raw in page["tables"]:
+            rows = _rows(raw)
+            if not rows:
+                continue
+            last = tables[-1] if tables else None
+            if last and last.row_pages and last.row_pages[-1] == number - 1 and _continues(last, rows):
+                _append(last, rows, number)
+            else:
+                table = Table(len(tables) + 1, [], "", number)
+                _append(table, rows, number)
+                tables.append(table)
+    text = "\n".join(p["text"] for p in pages)
+    footers = " ".join(p["text"].strip().splitlines()[-1] for p in pages if p["text"].strip())
+    return SourceDocument("pdf", tables, text, footer_text=footers, producer=parsed["producer"], pages=len(pages))
+
+
+def _join_lines(text: str | None) -> str | None:
+    """Undo the line wrapping of a cell: no space between Chinese characters, one between Latin words."""
+    if text is None:
+        return None
+    lines = [ln.strip() for ln in text.split("\n")]
+    out = ""
+    for line in lines:
+        if out and line and not (_CJK.match(out[-1]) or _CJK.match(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def _rows(raw: list[list[str | None]]) -> list[list[str | None]]:
+    return [[_join_lines(c) for c in row] for row in raw if row]
+
+
+def _continues(table: Table, rows: list[list[str | None]]) -> bool:
+    """A table at the top of the next page with the same columns continues the last one."""
+    return len(rows[0]) == len(table.rows[0])
+
+
+def _append(table: Table, rows: list[list[str | None]], page: int) -> None:
+    header = [c.text for c in table.rows[0]] if table.rows else None
+    for values in rows:
+        if header is not None and [v or "" for v in values] == header:
+            continue  # the header row repeated on a new page
+        r = len(table.rows)
+        row: list[Cell] = []
+        for c, value in enumerate(values):
+            if value is None and row:  # merged with the cell to its left
+                row.append(row[-1])
+                row[-1].span += 0
+            elif value is None and r > 0 and c < len(table.rows[-1]):  # merged with the cell above
+                row.append(table.rows[-1][c])
+            else:
+                row.append(Cell(value or "", r, c))
+        table.rows.append(row)
+        table.row_pages.append(page)

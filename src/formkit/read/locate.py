@@ -1,0 +1,191 @@
+"""Find each field of a form in a document: by its control's tag, else by its label, else by position.
+
+A single-value field's value is the cell right of the cell holding its label (or below it, when the label
+spans the row). A table field is the table whose header row holds its column labels; its rows are read
+whatever their number, blank rows skipped, rows a user added included. Labels are matched tolerantly:
+spaces and line breaks inside them, full-width colons and brackets, a trailing colon, and small wording
+differences (a similarity of 0.8 or more) still match.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from formkit.document import Cell, SourceDocument, Table
+from formkit.forms.model import Field, Form
+from formkit.read.findings import WARNING, Finding, finding
+from formkit.read.normalise import UNCHECKED_MARKS, is_blank
+
+FUZZY = 0.8
+
+
+@dataclass
+class Located:
+    text: str
+    location: dict
+    cell: Cell | None = None
+
+
+@dataclass
+class LocatedRow:
+    cells: dict[str, Located]
+    location: dict
+
+
+@dataclass
+class Layout:
+    """Where each single-value field's value sat in the issued form: (table number, row, column)."""
+
+    positions: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def label_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"[\s*＊]+", "", text)
+    return text.rstrip(":：")
+
+
+def _unique_cells(table: Table):
+    seen: set[int] = set()
+    for row in table.rows:
+        for cell in row:
+            if id(cell) not in seen:
+                seen.add(id(cell))
+                yield cell
+
+
+class Locator:
+    def __init__(self, form: Form, doc: SourceDocument, layout: Layout | None = None):
+        self.form, self.doc, self.layout = form, doc, layout or Layout()
+        self.findings: list[Finding] = []
+        self._labels: dict[str, list[tuple[Table, Cell]]] = {}
+        self._tags: dict[str, tuple[Table, Cell]] = {}
+        for table in doc.tables:
+            for cell in _unique_cells(table):
+                self._labels.setdefault(label_key(cell.text), []).append((table, cell))
+                for tag in cell.tags:
+                    self._tags.setdefault(tag, (table, cell))
+        self._all_labels = {label_key(f.label) for f in form.fields}
+
+    def location(self, table: Table, cell: Cell) -> dict:
+        loc = {"table": table.number, "row": cell.row + 1, "column": cell.col + 1}
+        if table.row_pages:
+            loc["page"] = table.row_pages[min(cell.row, len(table.row_pages) - 1)]
+        return loc
+
+    # single-value fields -------------------------------------------------------------------------
+    def single(self, f: Field) -> Located | None:
+        tagged = self._tags.get("fk:" + f.key)
+        if tagged:
+            return self._located(*tagged)
+        hit = self._by_label(f)
+        if hit:
+            table, label_cell = hit
+            value = self._value_cell(table, label_cell)
+            if value is not None:
+                return self._located(table, value)
+        return self._by_position(f)
+
+    def _located(self, table: Table, cell: Cell) -> Located:
+        return Located(cell.text, self.location(table, cell), cell)
+
+    def _by_label(self, f: Field) -> tuple[Table, Cell] | None:
+        key = label_key(f.label)
+        hits = self._labels.get(key)
+        if hits:
+            return hits[0]
+        best, best_ratio = None, FUZZY
+        for text, cells in self._labels.items():
+            if not text or text in self._all_labels or abs(len(text) - len(key)) > max(4, len(key) // 3):
+                continue
+            ratio = difflib.SequenceMatcher(None, key, text).ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = cells[0], ratio
+        if best is not None:
+            self.findings.append(finding("read.label-changed", WARNING,
+                                         f"标签被改成了“{best[1].text}”，按相近的标签读取", f.label, f.key,
+                                         self.location(*best)))
+        return best
+
+    def _value_cell(self, table: Table, label: Cell) -> Cell | None:
+        row = table.rows[label.row]
+        right = [c for c in row[label.col + label.span:] if c is not label]
+        if right:
+            cell = right[0]
+        elif label.row + 1 < len(table.rows):
+            cell = table.rows[label.row + 1][label.col]
+        else:
+            return None
+        return None if label_key(cell.text) in self._all_labels and cell.text else cell
+
+    def _by_position(self, f: Field) -> Located | None:
+        pos = self.layout.positions.get(f.key)
+        if not pos:
+            return None
+        number, r, c = pos
+        table = next((t for t in self.doc.tables if t.number == number), None)
+        if table is None or r >= len(table.rows) or c >= len(table.rows[r]):
+            return None
+        cell = table.rows[r][c]
+        self.findings.append(finding("read.by-position", WARNING, "找不到该标签，按下发表格中的位置读取，请核实",
+                                     f.label, f.key, self.location(table, cell)))
+        return self._located(table, cell)
+
+    # table fields --------------------------------------------------------------------------------
+    def table(self, f: Field) -> list[LocatedRow] | None:
+        found = self._find_table(f)
+        if found is None:
+            return None
+        table, header_row, columns = found
+        prefilled = {c.key for c in f.columns if c.prefill}
+        fillable = [c.key for c in f.columns if c.key not in prefilled]
+        header_texts = [label_key(c.text) for c in table.rows[header_row]]
+        rows: list[LocatedRow] = []
+        for r in range(header_row + 1, len(table.rows)):
+            row = table.rows[r]
+            if [label_key(c.text) for c in row] == header_texts:
+                continue  # header repeated
+            cells = {key: self._located(table, row[col]) for key, col in columns.items() if col < len(row)}
+            keys = fillable or list(cells)
+            if all(_empty(cells[k]) for k in keys if k in cells):
+                continue  # an empty row, or a prefilled row nobody filled
+            rows.append(LocatedRow(cells, {**self.location(table, row[0])}))
+        return rows
+
+    def _find_table(self, f: Field) -> tuple[Table, int, dict[str, int]] | None:
+        wanted = [(c.key, label_key(c.label)) for c in f.columns]
+        best = None
+        for table in self.doc.tables:
+            for r in range(min(3, len(table.rows))):
+                texts = [label_key(c.text) for c in table.rows[r]]
+                columns: dict[str, int] = {}
+                for key, label in wanted:
+                    col = _match(label, texts, set(columns.values()))
+                    if col is not None:
+                        columns[key] = col
+                if len(columns) >= max(2, (len(wanted) + 1) // 2) and (best is None or len(columns) > len(best[2])):
+                    best = (table, r, columns)
+        if best and len(best[2]) < len(wanted):
+            missing = [c.label for c in f.columns if c.key not in best[2]]
+            self.findings.append(finding("read.column-missing", WARNING, f"表格中找不到列：{'、'.join(missing)}",
+                                         f.label, f.key, {"table": best[0].number}))
+        return best
+
+
+def _empty(located: Located) -> bool:
+    """Nothing typed: blank, a placeholder, or an unticked check box."""
+    if located.cell is not None and located.cell.checked:
+        return False
+    return is_blank(located.text) or located.text.strip() in UNCHECKED_MARKS
+
+
+def _match(label: str, texts: list[str], taken: set[int]) -> int | None:
+    for i, text in enumerate(texts):
+        if i not in taken and text == label:
+            return i
+    scored = [(difflib.SequenceMatcher(None, label, t).ratio(), i) for i, t in enumerate(texts) if i not in taken and t]
+    scored = [s for s in scored if s[0] >= FUZZY]
+    return max(scored)[1] if scored else None

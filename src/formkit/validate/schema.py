@@ -1,0 +1,95 @@
+"""A cerberus schema derived from a form definition, and its errors turned into findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cerberus import Validator
+
+from formkit.forms.model import Field, Form
+from formkit.read.findings import ERROR, Finding, finding
+
+TYPES = {"text": "string", "longtext": "string", "integer": "integer", "amount": "number", "date": "date",
+         "choice": "string", "boolean": "boolean"}
+
+
+def field_schema(f: Field) -> dict[str, Any]:
+    if f.is_table:
+        rule: dict[str, Any] = {"type": "list", "schema": {"type": "dict", "schema": {
+            c.key: field_schema(c) for c in f.columns}}}
+        if f.required:
+            rule["minlength"] = 1
+        return rule
+    rule = {"type": TYPES[f.type], "nullable": not f.required}
+    if f.min is not None:
+        rule["min"] = f.min
+    if f.max is not None:
+        rule["max"] = f.max
+    if f.type == "choice":
+        rule["allowed"] = list(f.choices or ())
+    return rule
+
+
+def form_schema(form: Form) -> dict[str, Any]:
+    return {f.key: field_schema(f) for f in form.fields}
+
+
+_VALIDATORS: dict[tuple, Validator] = {}
+
+
+def _validator(form: Form) -> Validator:
+    """One validator per form and year: building one checks the schema, which is slow."""
+    key = (form.id, form.version, form.year)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = Validator(form_schema(form), allow_unknown=False, require_all=False)
+    return _VALIDATORS[key]
+
+
+REASONS = {
+    "nullable": ("value.required", "必填，未填写"),
+    "minlength": ("value.required", "至少要填写一行"),
+    "min": ("value.below-min", "数值小于允许的最小值 {constraint}"),
+    "max": ("value.above-max", "数值超过允许的最大值 {constraint}，请核实单位和数字"),
+    "allowed": ("value.not-a-choice", "不是可选项"),
+    "type": ("value.wrong-type", "类型不对"),
+}
+
+
+def validate(form: Form, values: dict[str, Any], raw: dict[str, Any], skip: set[str]) -> list[Finding]:
+    """Findings for what the schema refuses; values whose text was already invalid (``skip``) are not
+    reported twice."""
+    validator = _validator(form)
+    validator.validate(values)
+    out: list[Finding] = []
+    for error in _leaves(validator._errors):
+        path = error.document_path
+        key = _path_text(path)
+        if key in skip:
+            continue
+        code, reason = REASONS.get(error.rule, ("value.invalid", "不符合要求"))
+        f = form.field(path[0])
+        label, location, text = f.label, {}, None
+        if f.is_table and len(path) == 3:
+            label = f.column(path[2]).label
+            cell = ((raw.get(path[0]) or [])[path[1]] or {}).get(path[2]) if raw.get(path[0]) else None
+            location = (cell or {}).get("location") or {}
+            text = (cell or {}).get("text")
+        elif isinstance(raw.get(path[0]), dict):
+            location, text = raw[path[0]].get("location", {}), raw[path[0]].get("text")
+        out.append(finding(code, ERROR, reason.format(constraint=error.constraint), label, key, location, text))
+    return out
+
+
+def _leaves(errors):
+    for error in errors:
+        if error.is_group_error:
+            yield from _leaves(error.child_errors)
+        else:
+            yield error
+
+
+def _path_text(path: tuple) -> str:
+    out = str(path[0])
+    for part in path[1:]:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
