@@ -66,6 +66,20 @@ def render_context(form: Form, year: int, recipient: Recipient) -> dict:
     return {"doc": doc, "v": values, "t": tables}
 
 
+def prefilled_values(form: Form, year: int, recipient: Recipient) -> dict:
+    """What the issued form holds for ``recipient``, typed as a reader returns it: single values, and the
+    prefilled columns of table rows (one per designated county, or the form's fixed rows)."""
+    sources = {"year": year, "unit": recipient.unit, "county": recipient.county}
+    out: dict = {f.key: _resolve(f.prefill, sources) for f in form.fields if f.prefill}
+    for f in form.fields:
+        if f.is_table and f.rows_from == "counties":
+            out[f.key] = [{c.key: _resolve(c.prefill, {**sources, "county": county}) for c in f.columns if c.prefill}
+                          for county in recipient.counties]
+        elif f.is_table and f.rows:
+            out[f.key] = [dict(row) for row in f.rows]
+    return out
+
+
 def file_name(form: Form, year: int, recipient: Recipient) -> str:
     parts = [recipient.id, recipient.unit.name]
     if recipient.county:

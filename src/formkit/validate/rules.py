@@ -127,7 +127,8 @@ def visit_dates_in_year(ctx: RuleContext) -> list[Finding]:
     for i, row in enumerate(ctx.values.get("visits") or []):
         when = row.get("date")
         if when and not start <= when <= end:
-            out.append(finding("rule.date-outside-year", WARNING, f"调研日期 {when:%Y年%-m月%-d日} 不在评价年度 {start.year} 年内",
+            out.append(finding("rule.date-outside-year", WARNING,
+                               f"调研日期 {when:%Y年%-m月%-d日} 不在评价年度 {start.year} 年内",
                                "调研日期", f"visits[{i}].date", ctx.location("visits", i, "date")))
     return out + _fill_date(ctx, start, end, "填报日期")
 

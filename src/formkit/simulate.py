@@ -1,0 +1,102 @@
+"""Valid values for a form, generated from its public contract, and the text a person types for them.
+
+Used by the round-trip tests and by the demo to simulate returned documents. Generation starts from what
+the issued form already holds (prefilled fields and rows) and fills everything else within the contract:
+types, bounds, choices, units.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+SENTENCES = [
+    "围绕巩固拓展脱贫攻坚成果，制定年度帮扶计划并逐项落实。",
+    "组织专题调研，帮助县里梳理政策执行中的新情况新问题，提出针对性建议。",
+    "引进龙头企业发展特色产业，完善利益联结机制，带动脱贫人口稳岗就业。",
+    "开展基层干部和乡村振兴带头人培训，支持教育、卫生、农业科技人才队伍建设。",
+    "推进移风易俗，改善农村人居环境，建设美丽乡村。",
+]
+
+
+def valid_values(contract: dict, prefilled: dict[str, Any], year: int, seed: int = 0,
+                 multiline: bool = True, extra_rows: int = 1) -> dict[str, Any]:
+    """Typed values for every field of ``contract`` (what ``formkit fields FORM --json`` prints).
+
+    ``prefilled`` holds what the issued form already carries (values and table rows, as read back);
+    those are kept as they are."""
+    rng = random.Random(seed)
+    out: dict[str, Any] = {}
+    for f in contract["fields"]:
+        key = f["key"]
+        if f["type"] == "table":
+            rows = [dict(r) for r in prefilled.get(key) or []]
+            prefilled_cols = [c for c in f["columns"] if c.get("prefilled")]
+            if not rows or not prefilled_cols:
+                rows += [{} for _ in range(2 + extra_rows)]
+            elif any(c["key"] == "county" for c in prefilled_cols) and len(prefilled_cols) < len(f["columns"]):
+                rows += [{"county": rows[i % len(rows)]["county"]} for i in range(extra_rows)]  # a second visit...
+            for i, row in enumerate(rows):
+                for j, col in enumerate(f["columns"]):
+                    if col["key"] not in row or row[col["key"]] is None:
+                        row[col["key"]] = _value(col, rng, year, i, j, multiline, row)
+            out[key] = rows
+        elif f.get("prefilled"):
+            out[key] = prefilled.get(key)
+        else:
+            out[key] = _value(f, rng, year, 0, 0, multiline, {})
+    return out
+
+
+def _value(f: dict, rng: random.Random, year: int, row: int, col: int, multiline: bool, context: dict) -> Any:
+    kind = f["type"]
+    if kind == "text":
+        return f"{f['label'][:6]}填写内容{row + 1}号"
+    if kind == "longtext":
+        picked = rng.sample(SENTENCES, 2)
+        return "\n".join(picked) if multiline else "".join(picked)
+    if kind == "integer":
+        low, high = int(f.get("min", 0)), int(f.get("max", 1000))
+        return min(high, low + rng.randint(1, 40))
+    if kind == "amount":
+        high = float(f.get("max", 100000))
+        if context.get("measure") in ("人次", "人", "个"):
+            return rng.randint(10, 500)
+        return min(high, round(rng.uniform(10, 900), 2))
+    if kind == "date":
+        return date(year, 2, 1) + timedelta(days=40 * col + 7 * row + rng.randint(0, 6))
+    if kind == "choice":
+        return rng.choice(f["choices"])
+    if kind == "boolean":
+        return f["key"] not in ("violations", "return_to_poverty") and rng.random() < 0.7
+    raise ValueError(kind)
+
+
+def as_typed(contract: dict, values: dict[str, Any], prefilled: dict[str, Any]) -> dict[str, Any]:
+    """The text a person types for each value (dates the Chinese way, booleans as 是/否); what the issued
+    form already holds is not typed again, but a row the person adds is typed whole."""
+    fields = {f["key"]: f for f in contract["fields"]}
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        f = fields[key]
+        if f["type"] == "table":
+            cols = {c["key"]: c for c in f["columns"]}
+            given = len(prefilled.get(key) or [])
+            out[key] = [{k: _text(cols[k], v) for k, v in row.items() if i >= given or not cols[k].get("prefilled")}
+                        for i, row in enumerate(value)]
+        elif not f.get("prefilled"):
+            out[key] = _text(f, value)
+    return out
+
+
+def _text(f: dict, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
