@@ -140,7 +140,7 @@ def test_scanned_pdf_asks_for_the_word_file(tmp_path):
 
 
 def test_exit_status_and_json(sa, tmp_path):
-    path, _ = sa
+    path, values = sa
     runner = CliRunner()
     ok = runner.invoke(main, ["read", str(path), "--json"])
     assert ok.exit_code == 0, ok.output
@@ -148,7 +148,8 @@ def test_exit_status_and_json(sa, tmp_path):
     assert set(record) >= {"form", "version", "recipient", "values", "findings", "source"}
     assert record["source"]["format"] == "docx" and len(record["source"]["sha256"]) == 64
     assert record["raw"]["unit_name"]["location"] == {"table": 1, "row": 1, "column": 2}
-    bad = edit(path, tmp_path / "bad.docx", replace=[(">2026年", ">2026年13月")])
+    when = values["fill_date"]
+    bad = edit(path, tmp_path / "bad.docx", replace=[(f">{when.year}年{when.month}月{when.day}日<", ">2026年13月1日<")])
     assert runner.invoke(main, ["read", str(bad)]).exit_code == 1
     (tmp_path / "x.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     broken = runner.invoke(main, ["read", str(tmp_path / "x.doc"), str(path)])
