@@ -11,7 +11,7 @@ from formkit.document import SourceDocument
 from formkit.errors import FormkitError
 from formkit.forms import load_form
 from formkit.forms.model import Form
-from formkit.read.findings import WARNING, Finding, finding
+from formkit.findings import WARNING, Finding, finding
 from formkit.read.identify import identify
 from formkit.read.locate import Layout, Locator
 from formkit.read.record import extract

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from formkit.document import Cell, SourceDocument, Table
 from formkit.forms.model import Field, Form
-from formkit.read.findings import WARNING, Finding, finding
+from formkit.findings import WARNING, Finding, finding
 from formkit.read.normalise import UNCHECKED_MARKS, is_blank
 
 FUZZY = 0.8

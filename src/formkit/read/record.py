@@ -6,7 +6,7 @@ from typing import Any
 
 from formkit.config import CycleConfig
 from formkit.forms.model import Field, Form
-from formkit.read.findings import ERROR, Finding, finding
+from formkit.findings import ERROR, Finding, finding
 from formkit.read.locate import Located, Locator
 from formkit.read.normalise import (
     CHECKED_MARKS,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from formkit.read.findings import ERROR, Finding
+from formkit.findings import ERROR, Finding
 
 
 @dataclass

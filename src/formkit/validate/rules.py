@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from formkit.config import CycleConfig
-from formkit.read.findings import ERROR, WARNING, Finding, finding
+from formkit.findings import ERROR, WARNING, Finding, finding
 from formkit.roster.model import Roster
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from cerberus import Validator
 
 from formkit.forms.model import Field, Form
-from formkit.read.findings import ERROR, Finding, finding
+from formkit.findings import ERROR, Finding, finding
 
 TYPES = {"text": "string", "longtext": "string", "integer": "integer", "amount": "number", "date": "date",
          "choice": "string", "boolean": "boolean"}

@@ -1,0 +1,143 @@
+"""Each cross-field rule of the regulation, with the awkward cases."""
+
+from datetime import date
+
+import pytest
+
+from formkit.config import load_config
+from formkit.validate.rules import RULES, RuleContext, apply_rules, compare_funds
+
+CONFIG = load_config(2026)
+COUNTIES = [{"county": "甲县", "province": "某省", "key_county": True},
+            {"county": "乙县", "province": "某省", "key_county": False}]
+
+
+def base(**changes):
+    values = {
+        "unit_name": "测试单位", "year": 2026, "counties": COUNTIES,
+        "visits": [{"county": "甲县", "date": date(2026, 5, 1), "leader": "张", "post": "书记", "main_leader": True},
+                   {"county": "乙县", "date": date(2026, 6, 1), "leader": "李", "post": "副", "main_leader": False}],
+        "cadres": [{"county": "甲县", "name": "王", "posts": "副县长", "start": date(2025, 7, 1),
+                    "end": date(2027, 7, 1), "in_charge": True},
+                   {"county": "乙县", "name": "赵", "posts": "副县长", "start": date(2026, 1, 1), "end": None,
+                    "in_charge": True}],
+        "first_secretaries": [{"county": "甲县", "village": "一村", "name": "钱", "start": date(2025, 3, 1)}],
+        "funds": [{"county": "甲县", "invested_free": 300, "invested_repayable": 0, "brought_free": 100,
+                   "brought_repayable": 50},
+                  {"county": "乙县", "invested_free": 200, "invested_repayable": 10.5, "brought_free": 0,
+                   "brought_repayable": 0}],
+        "trained_officials": 1200, "trained_technicians": 300, "consumer_bought": 88.8, "consumer_sold": 120,
+        "responsibility": [{"indicator": "投入帮扶资金", "measure": "万元", "committed": 500, "achieved": 510.5},
+                           {"indicator": "引进帮扶资金", "measure": "万元", "committed": 100, "achieved": 150},
+                           {"indicator": "培训基层干部", "measure": "人次", "committed": 1000, "achieved": 1200}],
+        "violations": False, "violations_detail": None, "fill_date": date(2026, 12, 20),
+    }
+    values.update(changes)
+    return values
+
+
+def run(values, form="self-assessment", roster=None, recipient=None):
+    return apply_rules(RuleContext(form, 2026, values, {}, CONFIG, roster, recipient))
+
+
+def codes(findings):
+    return sorted(f.code for f in findings)
+
+
+def test_a_consistent_form_raises_nothing():
+    assert run(base()) == []
+
+
+def test_rules_are_named_and_registered():
+    names = [name for name, _ in RULES["self-assessment"]]
+    assert {"rule.county-not-visited", "rule.no-cadre", "rule.no-first-secretary", "rule.total-mismatch",
+            "rule.date-outside-year", "rule.counties-mismatch"} <= set(names)
+
+
+def test_county_not_visited():
+    visits = [dict(base()["visits"][0]), {"county": "乙县", "date": None, "leader": "李"}]  # a row without a date
+    [f] = run(base(visits=visits))
+    assert f.code == "rule.county-not-visited" and "乙县" in f.message and f.severity == "warning"
+
+
+def test_no_cadre_per_county_and_no_first_secretary():
+    found = run(base(cadres=[base()["cadres"][0]], first_secretaries=[]))
+    assert codes(found) == ["rule.no-cadre", "rule.no-first-secretary"]
+    assert "乙县" in found[0].message or "乙县" in found[1].message
+
+
+def test_totals_equal_the_sum_of_their_parts():
+    resp = [{"indicator": "投入帮扶资金", "measure": "万元", "committed": 500, "achieved": 600}]
+    [f] = run(base(responsibility=resp))
+    assert f.code == "rule.total-mismatch" and "600" in f.message and "510.5" in f.message
+
+
+def test_a_bundle_is_compared_with_both_parts_not_counted_twice():
+    resp = [{"indicator": "投入和引进帮扶资金", "measure": "万元", "committed": 600, "achieved": 660.5}]
+    assert run(base(responsibility=resp)) == []
+    resp = [{"indicator": "购买和帮助销售脱贫地区农产品", "measure": "万元", "committed": 100, "achieved": 88.8}]
+    assert codes(run(base(responsibility=resp))) == ["rule.total-mismatch"]
+
+
+def test_person_times_row_is_compared_with_training():
+    resp = [{"indicator": "培训基层干部", "measure": "人次", "committed": 1000, "achieved": 1100}]
+    assert codes(run(base(responsibility=resp))) == ["rule.total-mismatch"]
+
+
+def test_dates_inside_the_evaluation_year():
+    visits = [dict(base()["visits"][0], date=date(2025, 12, 31)), base()["visits"][1],
+              dict(base()["visits"][0], date=date(2026, 5, 2))]
+    found = run(base(visits=visits, fill_date=date(2027, 4, 1)))
+    assert codes(found) == ["rule.date-outside-year", "rule.date-outside-year"]
+    assert run(base(fill_date=date(2027, 2, 28))) == []  # early next year is normal
+
+
+def test_cadre_end_before_start_is_an_error():
+    cadres = [dict(base()["cadres"][0], end=date(2025, 1, 1)), base()["cadres"][1]]
+    [f] = run(base(cadres=cadres))
+    assert f.code == "rule.end-before-start" and f.severity == "error"
+
+
+def test_rows_about_counties_not_designated():
+    funds = base()["funds"] + [{"county": "丙县", "invested_free": 1}]
+    found = run(base(funds=funds))
+    assert codes(found) == ["rule.total-mismatch", "rule.unknown-county"]  # the extra 1 万元 shows in the total too
+    assert "丙县" in next(f for f in found if f.code == "rule.unknown-county").message
+
+
+def test_counties_on_the_form_match_the_roster(sample_roster):
+    unit = next(u for u in sample_roster.units if u.id == "U012")
+    counties = [{"county": c.name} for c in sample_roster.counties_of(unit)]
+    ok = base(unit_name=unit.name, counties=counties, visits=[], cadres=[], funds=[], responsibility=[])
+    assert "rule.counties-mismatch" not in codes(run(ok, roster=sample_roster, recipient="U012"))
+    wrong = dict(ok, counties=counties[1:] + [{"county": "丙县"}])
+    found = [f for f in run(wrong, roster=sample_roster, recipient="U012") if f.code == "rule.counties-mismatch"]
+    assert len(found) == 2 and any(counties[0]["county"] in f.message for f in found)
+    assert run(wrong) == [f for f in run(wrong) if f.code != "rule.counties-mismatch"]  # no roster, no check
+
+
+def test_county_form_matches_a_roster_pair(sample_roster):
+    good = {"unit_name": "北方理工大学", "county": "青岩县", "year": 2026}
+    assert run(good, "county-feedback", sample_roster) == []
+    [f] = run({**good, "county": "云雾县"}, "county-feedback", sample_roster)
+    assert f.code == "rule.counties-mismatch"
+
+
+def test_violation_needs_a_description():
+    [f] = run(base(violations=True))
+    assert f.code == "rule.violation-without-detail"
+    assert run(base(violations=True, violations_detail="某干部违反中央八项规定精神，已严肃处理。")) == []
+
+
+def test_main_leader_visit_needs_a_visit():
+    [f] = run({"year": 2026, "main_leader_visited": True, "visits_received": 0}, "county-feedback")
+    assert f.code == "rule.main-leader-without-visit"
+
+
+@pytest.mark.parametrize("confirmed, flagged", [(300, False), (300.5, False), (250, True), (None, False)])
+def test_county_confirmed_funds_against_the_unit_claim(confirmed, flagged):
+    county = {"county": "甲县", "funds_invested_arrived": confirmed, "funds_brought_arrived": 150}
+    found = compare_funds(base(), county, CONFIG)
+    assert [f.code for f in found] == (["rule.funds-differ"] if flagged else [])
+    if flagged:
+        assert "250" in found[0].message and "300" in found[0].message
