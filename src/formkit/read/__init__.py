@@ -9,9 +9,9 @@ from formkit import __version__
 from formkit.config import load_config
 from formkit.document import SourceDocument
 from formkit.errors import FormkitError
+from formkit.findings import WARNING, Finding, finding
 from formkit.forms import load_form
 from formkit.forms.model import Form
-from formkit.findings import WARNING, Finding, finding
 from formkit.read.identify import identify
 from formkit.read.locate import Layout, Locator
 from formkit.read.record import extract

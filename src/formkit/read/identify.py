@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from formkit.document import SourceDocument
-from formkit.forms import form_ids, load_form
 from formkit.findings import WARNING, Finding, finding
+from formkit.forms import form_ids, load_form
 from formkit.read.sniff import ReadError
 
 CODE = re.compile(r"FK-([A-Z]{2,4})-(\d{4})-([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)-V(\d+)")

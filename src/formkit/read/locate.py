@@ -15,8 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from formkit.document import Cell, SourceDocument, Table
-from formkit.forms.model import Field, Form
 from formkit.findings import WARNING, Finding, finding
+from formkit.forms.model import Field, Form
 from formkit.read.normalise import UNCHECKED_MARKS, is_blank
 
 FUZZY = 0.8

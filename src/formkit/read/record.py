@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from formkit.config import CycleConfig
-from formkit.forms.model import Field, Form
 from formkit.findings import ERROR, Finding, finding
+from formkit.forms.model import Field, Form
 from formkit.read.locate import Located, Locator
 from formkit.read.normalise import (
     CHECKED_MARKS,

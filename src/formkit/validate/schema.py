@@ -6,8 +6,8 @@ from typing import Any
 
 from cerberus import Validator
 
-from formkit.forms.model import Field, Form
 from formkit.findings import ERROR, Finding, finding
+from formkit.forms.model import Field, Form
 
 TYPES = {"text": "string", "longtext": "string", "integer": "integer", "amount": "number", "date": "date",
          "choice": "string", "boolean": "boolean"}
