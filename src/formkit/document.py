@@ -4,6 +4,7 @@ knows a file format."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -34,9 +35,16 @@ class Table:
 class SourceDocument:
     format: str  # docx, pdf
     tables: list[Table]
-    text: str  # all visible text of the body, for identification
+    text_source: str | Callable[[], str]  # all visible text of the body (computed when first asked for)
     footer_text: str = ""
     properties: dict[str, str] = field(default_factory=dict)  # custom document properties
     producer: str = ""  # the application that last saved it
     tracked_changes: bool = False
     pages: int | None = None
+
+    @property
+    def text(self) -> str:
+        """All visible text, for identification by content; only computed when needed."""
+        if callable(self.text_source):
+            self.text_source = self.text_source()
+        return self.text_source

@@ -22,7 +22,7 @@ def read_docx(data: bytes) -> SourceDocument:
     return SourceDocument(
         format="docx",
         tables=tables(body),
-        text=element_text(body),
+        text_source=lambda: element_text(body),
         footer_text=footers,
         properties=properties,
         producer=_producer(package, properties),

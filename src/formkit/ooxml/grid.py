@@ -25,10 +25,17 @@ CHECKED, UNCHECKED = "☒", "☐"
 
 
 class _Doc:
-    """Per-document facts that let the walk skip work (most forms have no fallbacks or revisions)."""
+    """Per-document facts that let the walk skip work (most forms have no fallbacks, revisions, nested
+    tables or text boxes)."""
 
     def __init__(self, root: etree._Element):
-        self.skippable = any(True for _ in root.iter(MC_FALLBACK, W_DEL, W_MOVEFROM))
+        tags = {el.tag for el in root.iter(MC_FALLBACK, W_DEL, W_MOVEFROM, W_SDT, W_CHECKBOX,
+                                           "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}txbxContent")}
+        self.skippable = bool(tags & SKIP)
+        self.controls = W_SDT in tags
+        self.legacy_boxes = W_CHECKBOX in tags
+        self.textboxes = any(t.endswith("}txbxContent") for t in tags)
+        self.nested = any(True for t in root.iter(W_TBL) if _in_table(t, root))
 
 
 def _skipped(node: etree._Element, stop: etree._Element) -> bool:
@@ -81,22 +88,115 @@ def _in_paragraph(p: etree._Element, stop: etree._Element) -> bool:
     return False
 
 
+W_BODY, W_TCPR, W_GRIDSPAN, W_VMERGE = qn("w:body"), qn("w:tcPr"), qn("w:gridSpan"), qn("w:vMerge")
+W_VAL, W_SDTPR, W_SDTCONTENT, W_TAG = qn("w:val"), qn("w:sdtPr"), qn("w:sdtContent"), qn("w:tag")
+W_SHOWING, W_CUSTOMXML, W_TXBX = qn("w:showingPlcHdr"), qn("w:customXml"), qn("w:txbxContent")
+W14_CHECKED, W14_VAL = f"{{{NS['w14']}}}checked", f"{{{NS['w14']}}}val"
+WRAPPERS = (W_SDT, W_CUSTOMXML)  # block-, row- and cell-level wrappers whose content counts as if unwrapped
+
+
+def _children(el: etree._Element, tag: str):
+    """Children ``tag`` of ``el``, looking through content controls and custom XML around them
+    (python-docx misses rows and cells wrapped that way)."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag in WRAPPERS:
+            content = child.find(W_SDTCONTENT) if child.tag == W_SDT else child
+            if content is not None:
+                yield from _children(content, tag)
+
+
 def tables(body: etree._Element) -> list[Table]:
-    """Every table in document order (a nested table after the table that holds it)."""
+    """Every table in document order (a nested table after the table that holds it), each with the text of
+    the nearest paragraph before it as its caption. ``body`` may also be the ``w:document`` around it."""
+    if body.tag != W_BODY and body.find(W_BODY) is not None:
+        body = body.find(W_BODY)
     doc = _Doc(body)
     out: list[Table] = []
     caption = ""
-    for el in body.iter(W_P, W_TBL):
-        if doc.skippable and _skipped(el, body):
-            continue
+    for el in _blocks(body):
         if el.tag == W_P:
-            if not _in_table(el, body) and not _in_paragraph(el, body):
-                text = paragraph_text(el, doc).strip()
-                if text:
-                    caption = text
+            text = paragraph_text(el, doc).strip()
+            if text:
+                caption = text
         else:
-            out.append(_grid(len(out) + 1, el, doc, caption if not _in_table(el, body) else ""))
+            _collect(el, doc, caption, out)
     return out
+
+
+def _blocks(el: etree._Element):
+    for child in el:
+        if child.tag in (W_P, W_TBL):
+            yield child
+        elif child.tag in WRAPPERS:
+            content = child.find(W_SDTCONTENT) if child.tag == W_SDT else child
+            if content is not None:
+                yield from _blocks(content)
+
+
+def _collect(tbl: etree._Element, doc: _Doc, caption: str, out: list[Table]) -> None:
+    table = _grid(len(out) + 1, tbl, doc, caption)
+    out.append(table)
+    if doc.nested:
+        for tr in _children(tbl, W_TR):
+            for tc in _children(tr, W_TC):
+                for inner in _blocks(tc):
+                    if inner.tag == W_TBL:
+                        _collect(inner, doc, "", out)
+
+
+def _grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
+    rows: list[list[Cell]] = []
+    for r, tr in enumerate(_children(tbl, W_TR)):
+        row: list[Cell] = []
+        above_row = rows[r - 1] if r else None
+        for tc in _children(tr, W_TC):
+            col = len(row)
+            span, continues = 1, False
+            pr = tc[0] if len(tc) else None  # tcPr, when present, is the first child (ISO 29500 §17.4.66)
+            if pr is not None and pr.tag == W_TCPR:
+                for prop in pr:
+                    if prop.tag == W_GRIDSPAN:
+                        try:
+                            span = max(int(prop.get(W_VAL, "1")), 1)
+                        except ValueError:
+                            span = 1
+                    elif prop.tag == W_VMERGE:
+                        continues = prop.get(W_VAL, "continue") == "continue"
+            above = above_row[col] if continues and above_row is not None and col < len(above_row) else None
+            row.extend([above or _cell(tc, r, col, span, doc)] * span)
+        rows.append(row)
+    return Table(number, rows, caption)
+
+
+def _cell(tc: etree._Element, r: int, col: int, span: int, doc: _Doc) -> Cell:
+    paragraphs = _cell_paragraphs(tc, doc)
+    text = "\n".join(paragraph_text(p, doc) for p in paragraphs).strip()
+    placeholder, checked, tags = False, None, []
+    if doc.controls:
+        for sdt in tc.iter(W_SDT):
+            pr = sdt.find(W_SDTPR)
+            if pr is None:
+                continue
+            if pr.find(W_SHOWING) is not None:
+                placeholder = True
+            tag = pr.find(W_TAG)
+            if tag is not None and tag.get(W_VAL):
+                tags.append(tag.get(W_VAL))
+            box = pr.find(W14_CHECKBOX)
+            if box is not None:
+                state = box.find(W14_CHECKED)
+                checked = state is not None and state.get(W14_VAL, "0") in ("1", "true")
+    if checked is None and doc.legacy_boxes and any(True for _ in tc.iter(W_CHECKBOX)):
+        checked = CHECKED in text
+    return Cell(text, r, col, span, placeholder, checked, tuple(tags))
+
+
+def _cell_paragraphs(tc: etree._Element, doc: _Doc) -> list[etree._Element]:
+    if not doc.nested and not doc.textboxes:
+        return list(tc.iter(W_P))
+    return [p for p in tc.iter(W_P) if not _in_table(p, tc) and not _in_paragraph(p, tc)]
 
 
 def _in_table(el: etree._Element, stop: etree._Element) -> bool:
@@ -106,64 +206,3 @@ def _in_table(el: etree._Element, stop: etree._Element) -> bool:
             return True
         parent = parent.getparent()
     return False
-
-
-def _own(el: etree._Element, tag: str):
-    """``tag`` descendants of a table or row that belong to it, not to a table nested in a cell."""
-    for node in el.iter(tag):
-        parent = node.getparent()
-        while parent is not None and parent is not el and parent.tag != W_TBL:
-            parent = parent.getparent()
-        if parent is el:
-            yield node
-
-
-def _grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
-    rows: list[list[Cell]] = []
-    for r, tr in enumerate(_own(tbl, W_TR)):
-        row: list[Cell] = []
-        for tc in _own(tr, W_TC):
-            col = len(row)
-            span = max(_int_val(tc, "w:gridSpan", 1), 1)
-            vmerge = _tcpr(tc, "w:vMerge")
-            continues = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
-            above = rows[r - 1][col] if continues and r > 0 and col < len(rows[r - 1]) else None
-            row.extend([above or _cell(tc, r, col, span, doc)] * span)
-        rows.append(row)
-    return Table(number, rows, caption)
-
-
-def _cell(tc: etree._Element, r: int, col: int, span: int, doc: _Doc) -> Cell:
-    nested = tc.find(f".//{W_TBL}") is not None
-    paragraphs = [p for p in tc.iter(W_P) if not (nested and _in_table(p, tc)) and not _in_paragraph(p, tc)]
-    text = "\n".join(paragraph_text(p, doc) for p in paragraphs).strip()
-    placeholder, checked, tags = False, None, []
-    for sdt in tc.iter(W_SDT):
-        pr = sdt.find(qn("w:sdtPr"))
-        if pr is None:
-            continue
-        if pr.find(qn("w:showingPlcHdr")) is not None:
-            placeholder = True
-        tag = pr.find(qn("w:tag"))
-        if tag is not None and tag.get(qn("w:val")):
-            tags.append(tag.get(qn("w:val")))
-        box = pr.find(W14_CHECKBOX)
-        if box is not None:
-            state = box.find(f"{{{NS['w14']}}}checked")
-            checked = state is not None and state.get(f"{{{NS['w14']}}}val", "0") in ("1", "true")
-    if checked is None and W_CHECKBOX in {n.tag for n in tc.iter(W_CHECKBOX)}:
-        checked = CHECKED in text
-    return Cell(text, r, col, span, placeholder, checked, tuple(tags))
-
-
-def _tcpr(tc: etree._Element, name: str):
-    pr = tc.find(qn("w:tcPr"))
-    return pr.find(qn(name)) if pr is not None else None
-
-
-def _int_val(tc: etree._Element, name: str, default: int) -> int:
-    node = _tcpr(tc, name)
-    try:
-        return int(node.get(qn("w:val"))) if node is not None else default
-    except (TypeError, ValueError):
-        return default

@@ -46,6 +46,7 @@ class Package:
                 raise PackageError("docx.zip-bomb", "文件解压后体积异常（疑似压缩炸弹），已拒绝读取",
                                    {"part": info.filename})
         self._names = {i.filename for i in infos}
+        self._rels: dict[str, list[tuple[str, str, str]]] = {}
 
     def has(self, name: str) -> bool:
         return name.lstrip("/") in self._names
@@ -66,6 +67,11 @@ class Package:
 
     def rels(self, source: str = "") -> list[tuple[str, str, str]]:
         """(id, type, target part name) of the relationships of ``source`` ('' = the package)."""
+        if source not in self._rels:
+            self._rels[source] = self._read_rels(source)
+        return self._rels[source]
+
+    def _read_rels(self, source: str) -> list[tuple[str, str, str]]:
         folder, base = posixpath.split(source.lstrip("/"))
         rels_name = posixpath.join(folder, "_rels", base + ".rels")
         if not self.has(rels_name):

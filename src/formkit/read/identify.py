@@ -29,8 +29,8 @@ def identify(doc: SourceDocument) -> tuple[Identity, list[Finding]]:
     by_code = {form.code: form_id for form_id, form in forms.items()}
     findings: list[Finding] = []
     props = doc.properties
-    from_code = _from_code(doc, by_code)
     if props.get("formkit.form") in forms:
+        from_code = _from_code(doc, by_code, footer_only=True)
         identity = Identity(props["formkit.form"], _int(props.get("formkit.version")), _int(props.get("formkit.year")),
                             props.get("formkit.recipient"), props.get("formkit.recipient_name"), "properties")
         if from_code and (from_code.form, from_code.recipient_id) != (identity.form, identity.recipient_id):
@@ -38,6 +38,7 @@ def identify(doc: SourceDocument) -> tuple[Identity, list[Finding]]:
                                     f"文档属性（{identity.recipient_id}）与页脚识别码（{from_code.recipient_id}）不一致，"
                                     "以文档属性为准，请核实是否套用了别人的表格"))
         return identity, findings
+    from_code = _from_code(doc, by_code)
     if from_code:
         return from_code, findings
     compact = re.sub(r"\s+", "", doc.text)
@@ -50,9 +51,9 @@ def identify(doc: SourceDocument) -> tuple[Identity, list[Finding]]:
     raise ReadError("read.not-a-form", "这不是 formkit 下发的表格（找不到文档属性、页脚识别码或表格标题）")
 
 
-def _from_code(doc: SourceDocument, by_code: dict[str, str]) -> Identity | None:
-    for text in (doc.footer_text, doc.text):
-        match = CODE.search(text or "")
+def _from_code(doc: SourceDocument, by_code: dict[str, str], footer_only: bool = False) -> Identity | None:
+    for text in (doc.footer_text,) if footer_only else (doc.footer_text, None):
+        match = CODE.search((doc.text if text is None else text) or "")  # the whole text only if needed
         if match and match.group(1) in by_code:
             return Identity(by_code[match.group(1)], int(match.group(4)), int(match.group(2)), match.group(3), None,
                             "footer-code")

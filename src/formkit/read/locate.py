@@ -13,6 +13,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from formkit.document import Cell, SourceDocument, Table
 from formkit.findings import WARNING, Finding, finding
@@ -42,6 +43,7 @@ class Layout:
     positions: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)
 def label_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"[\s*＊]+", "", text)
@@ -69,6 +71,7 @@ class Locator:
                 for tag in cell.tags:
                     self._tags.setdefault(tag, (table, cell))
         self._all_labels = {label_key(f.label) for f in form.fields}
+        self._headers: dict[tuple[int, int], list[str]] = {}
 
     def location(self, table: Table, cell: Cell) -> dict:
         loc = {"table": table.number, "row": cell.row + 1, "column": cell.col + 1}
@@ -157,22 +160,34 @@ class Locator:
 
     def _find_table(self, f: Field) -> tuple[Table, int, dict[str, int]] | None:
         wanted = [(c.key, label_key(c.label)) for c in f.columns]
-        best = None
-        for table in self.doc.tables:
-            for r in range(min(3, len(table.rows))):
-                texts = [label_key(c.text) for c in table.rows[r]]
-                columns: dict[str, int] = {}
-                for key, label in wanted:
-                    col = _match(label, texts, set(columns.values()))
-                    if col is not None:
-                        columns[key] = col
-                if len(columns) >= max(2, (len(wanted) + 1) // 2) and (best is None or len(columns) > len(best[2])):
-                    best = (table, r, columns)
+        best = self._best_table(wanted, fuzzy=False)
+        if best is None or len(best[2]) < len(wanted):
+            best = self._best_table(wanted, fuzzy=True) or best  # only when exact labels were not enough
         if best and len(best[2]) < len(wanted):
             missing = [c.label for c in f.columns if c.key not in best[2]]
             self.findings.append(finding("read.column-missing", WARNING, f"表格中找不到列：{'、'.join(missing)}",
                                          f.label, f.key, {"table": best[0].number}))
         return best
+
+    def _best_table(self, wanted: list[tuple[str, str]], fuzzy: bool) -> tuple[Table, int, dict[str, int]] | None:
+        best = None
+        for table in self.doc.tables:
+            for r in range(min(3, len(table.rows))):
+                texts = self._header_texts(table, r)
+                columns: dict[str, int] = {}
+                for key, label in wanted:
+                    col = _match(label, texts, set(columns.values()), fuzzy)
+                    if col is not None:
+                        columns[key] = col
+                if len(columns) >= max(2, (len(wanted) + 1) // 2) and (best is None or len(columns) > len(best[2])):
+                    best = (table, r, columns)
+        return best
+
+    def _header_texts(self, table: Table, r: int) -> list[str]:
+        key = (table.number, r)
+        if key not in self._headers:
+            self._headers[key] = [label_key(c.text) for c in table.rows[r]]
+        return self._headers[key]
 
 
 def _empty(located: Located) -> bool:
@@ -182,10 +197,12 @@ def _empty(located: Located) -> bool:
     return is_blank(located.text) or located.text.strip() in UNCHECKED_MARKS
 
 
-def _match(label: str, texts: list[str], taken: set[int]) -> int | None:
+def _match(label: str, texts: list[str], taken: set[int], fuzzy: bool = True) -> int | None:
     for i, text in enumerate(texts):
         if i not in taken and text == label:
             return i
+    if not fuzzy:
+        return None
     scored = [(difflib.SequenceMatcher(None, label, t).ratio(), i) for i, t in enumerate(texts) if i not in taken and t]
     scored = [s for s in scored if s[0] >= FUZZY]
     return max(scored)[1] if scored else None

@@ -37,11 +37,16 @@ def form_schema(form: Form) -> dict[str, Any]:
 _VALIDATORS: dict[tuple, Validator] = {}
 
 
-def _validator(form: Form) -> Validator:
-    """One validator per form and year: building one checks the schema, which is slow."""
-    key = (form.id, form.version, form.year)
+def _validator(form: Form, table: str | None = None) -> Validator:
+    """A flat validator for the form's single values, or for one row of a table field. Nested list
+    schemas make cerberus build child validators on every call; flat ones are built once and reused."""
+    key = (form.id, form.version, form.year, table)
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = Validator(form_schema(form), allow_unknown=False, require_all=False)
+        if table is None:
+            schema = {f.key: field_schema(f) for f in form.fields if not f.is_table}
+        else:
+            schema = {c.key: field_schema(c) for c in form.field(table).columns}
+        _VALIDATORS[key] = Validator(schema, allow_unknown=False, require_all=False)
     return _VALIDATORS[key]
 
 
@@ -58,11 +63,22 @@ REASONS = {
 def validate(form: Form, values: dict[str, Any], raw: dict[str, Any], skip: set[str]) -> list[Finding]:
     """Findings for what the schema refuses; values whose text was already invalid (``skip``) are not
     reported twice."""
-    validator = _validator(form)
-    validator.validate(values)
+    errors: list[tuple[tuple, Any]] = []
+    singles = _validator(form)
+    singles.validate({f.key: values.get(f.key) for f in form.fields if not f.is_table}, normalize=False)
+    errors += [(e.document_path, e) for e in _leaves(singles._errors)]
+    for f in form.fields:
+        if not f.is_table:
+            continue
+        rows = values.get(f.key) or []
+        if f.required and not rows:
+            errors.append(((f.key,), _Missing("minlength", 1)))
+        row_validator = _validator(form, f.key)
+        for i, row in enumerate(rows):
+            row_validator.validate(row, normalize=False)
+            errors += [((f.key, i, *e.document_path), e) for e in _leaves(row_validator._errors)]
     out: list[Finding] = []
-    for error in _leaves(validator._errors):
-        path = error.document_path
+    for path, error in errors:
         key = _path_text(path)
         if key in skip:
             continue
@@ -78,6 +94,13 @@ def validate(form: Form, values: dict[str, Any], raw: dict[str, Any], skip: set[
             location, text = raw[path[0]].get("location", {}), raw[path[0]].get("text")
         out.append(finding(code, ERROR, reason.format(constraint=error.constraint), label, key, location, text))
     return out
+
+
+class _Missing:
+    """An error found outside cerberus, shaped like one of its errors."""
+
+    def __init__(self, rule: str, constraint: Any):
+        self.rule, self.constraint = rule, constraint
 
 
 def _leaves(errors):

@@ -1,0 +1,111 @@
+"""Benchmark: read back a national-size batch of filled forms (300 self-assessments, 600 county forms).
+
+Prints forms per second and peak memory for `formkit read` (the library call) next to the floor measured
+in the same run: unzip each file and lxml-parse its main part, nothing else. Each variant runs in its own
+process. The filled forms are made first (issued, then typed into as a person would); that is not timed.
+
+    python benchmarks/read_forms.py [--units 300] [--pairs 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from issue_forms import make_roster  # noqa: E402
+
+
+def make_filled(folder: Path, units: int, pairs: int) -> list[Path]:
+    from formkit.fill import fill_form
+    from formkit.forms import load_form
+    from formkit.forms.contract import form_contract
+    from formkit.issue import issue_forms
+    from formkit.issue.context import prefilled_values, recipients
+    from formkit.roster import load_roster
+    from formkit.simulate import as_typed, valid_values
+
+    roster = load_roster(make_roster(folder / "roster", units, pairs), 2026)
+    issued = issue_forms(roster, 2026, folder / "issued")
+    by_id = {(r.form, r.recipient_id): folder / "issued" / r.file for r in issued}
+    out = folder / "filled"
+    out.mkdir()
+    paths = []
+    for form_id in ("self-assessment", "county-feedback"):
+        form = load_form(form_id, 2026)
+        contract = form_contract(form)
+        for i, recipient in enumerate(recipients(form, roster)):
+            given = prefilled_values(form, 2026, recipient)
+            values = valid_values(contract, given, 2026, seed=i)
+            target = out / f"{form_id}-{recipient.id}.docx"
+            fill_form(by_id[(form_id, recipient.id)], target, form, as_typed(contract, values, given))
+            paths.append(target)
+    return paths
+
+
+def run_formkit(paths: list[Path]) -> dict:
+    from formkit.read import read_file
+
+    start = time.perf_counter()
+    errors = sum(read_file(p).has_errors for p in paths)
+    return {"documents": len(paths), "with_errors": errors, "seconds": time.perf_counter() - start}
+
+
+def run_floor(paths: list[Path]) -> dict:
+    import zipfile
+
+    from lxml import etree
+
+    start = time.perf_counter()
+    for p in paths:
+        with zipfile.ZipFile(p) as zf:
+            etree.fromstring(zf.read("word/document.xml"))
+    return {"documents": len(paths), "with_errors": 0, "seconds": time.perf_counter() - start}
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=300)
+    parser.add_argument("--pairs", type=int, default=600)
+    parser.add_argument("--child", choices=["formkit", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--list", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        paths = [Path(p) for p in args.list.read_text().splitlines()]
+        result = {"formkit": run_formkit, "floor": run_floor}[args.child](paths)
+        result["peak_mb"] = peak_mb()
+        print(json.dumps(result))
+        return
+    with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
+        start = time.perf_counter()
+        paths = make_filled(Path(tmp), args.units, args.pairs)
+        listing = Path(tmp) / "files.txt"
+        listing.write_text("\n".join(map(str, paths)))
+        print(f"{len(paths)} filled forms made in {time.perf_counter() - start:.0f} s (not timed below)")
+        figures = {}
+        for variant in ("floor", "formkit"):
+            proc = subprocess.run([sys.executable, __file__, "--child", variant, "--list", str(listing)],
+                                  capture_output=True, text=True, check=True)
+            figures[variant] = r = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"{variant:<8} {r['documents']} documents in {r['seconds']:.2f} s = "
+                  f"{r['documents'] / r['seconds']:.0f} forms/s, {1000 * r['seconds'] / r['documents']:.2f} ms/form, "
+                  f"peak {r['peak_mb']:.0f} MB" + (f", {r['with_errors']} with errors" if variant == "formkit" else ""))
+        print(f"formkit read takes {figures['formkit']['seconds'] / figures['floor']['seconds']:.1f}× the floor")
+
+
+if __name__ == "__main__":
+    main()
