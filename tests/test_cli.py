@@ -69,12 +69,17 @@ def test_roster_check_summarises():
     assert result.exit_code == 0 and "14 个中央单位" in result.output
 
 
-def test_demo_issues_every_form_and_says_where(tmp_path):
+def test_demo_runs_the_cycle_so_far_and_says_where(tmp_path):
     result = run("demo", "--out", tmp_path / "demo")
     assert result.exit_code == 0, result.output
-    assert "self-assessment：14 份" in result.output and "county-feedback：24 份" in result.output
+    assert "下发表格：38 份" in result.output and "模拟回收：38 份" in result.output
+    assert "35 份无错误，3 份有错误，0 份无法读取" in result.output
     assert str((tmp_path / "demo").resolve()) in result.output
     assert (tmp_path / "demo" / "issued" / "manifest.csv").is_file()
+    records = sorted((tmp_path / "demo" / "read").glob("*.json"))
+    assert len(records) == 38
+    u003 = json.loads(next(p for p in records if p.name.startswith("U003_")).read_text(encoding="utf-8"))
+    assert [f["code"] for f in u003["findings"] if f["severity"] == "error"] == ["value.approximate"]
 
 
 def test_templates_command_rebuilds(tmp_path):

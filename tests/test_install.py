@@ -42,3 +42,4 @@ def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
                           cwd=work, env=env, capture_output=True, text=True)
     assert demo.returncode == 0, demo.stderr
     assert len(list((work / "demo" / "issued" / "self-assessment").glob("*.docx"))) == 14
+    assert len(list((work / "demo" / "read").glob("*.json"))) == 38

@@ -214,12 +214,12 @@ def _print_result(path: Path, result) -> None:
 @click.option("--year", type=int, default=2026, show_default=True, help="评价年度")
 @handle_errors
 def demo_cmd(out: Path, year: int) -> None:
-    """用自带的示例名单走一遍工作流程：下发全部表单。"""
+    """用自带的示例名单走一遍年度流程：下发表格、模拟回收、读取校验。"""
+    from formkit.demo import run_demo
     from formkit.resources import samples_dir
 
-    roster = samples_dir() / "roster"
-    click.echo(f"示例名单：{roster}")
-    _issue(roster, year, out / "issued", None, False)
+    click.echo(f"示例名单：{samples_dir() / 'roster'}")
+    run_demo(out, year, click.echo)
     click.echo(f"完成。所有输出在：{out.resolve()}")
 
 

@@ -11,12 +11,9 @@ import copy
 from pathlib import Path
 
 from docx import Document
-from docx.oxml.ns import qn
 
 from formkit.forms.model import Form
-from formkit.ooxml.controls import CHECKED, UNCHECKED
-
-W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+from formkit.ooxml.controls import controls_in, set_control_text
 
 
 class FillError(LookupError):
@@ -69,24 +66,9 @@ def _fill_table(doc, labels: list[str], keys: list[str], rows: list[dict]) -> No
 def type_into(cell, text) -> None:
     """Replace what a cell shows by ``text``; a control in the cell keeps its kind and takes the text."""
     text = "" if text is None else str(text)
-    sdts = cell._tc.findall(".//" + qn("w:sdt"))
+    sdts = controls_in(cell._tc)
     if sdts:
-        sdt = sdts[0]
-        pr = sdt.find(qn("w:sdtPr"))
-        for flag in pr.findall(qn("w:showingPlcHdr")):
-            pr.remove(flag)
-        box = pr.find(W14 + "checkbox")
-        if box is not None:
-            checked = text in ("是", "1", "true", CHECKED, "☑", "√")
-            box.find(W14 + "checked").set(W14 + "val", "1" if checked else "0")
-            text = CHECKED if checked else UNCHECKED
-        runs = sdt.findall(".//" + qn("w:r"))
-        for run in runs[1:]:
-            run.getparent().remove(run)
-        run = runs[0]
-        for style in run.findall(f"{qn('w:rPr')}/{qn('w:rStyle')}"):
-            style.getparent().remove(style)
-        run.find(qn("w:t")).text = text
+        set_control_text(sdts[0], text)
         return
     paragraphs = cell.paragraphs
     for extra in paragraphs[1:]:

@@ -64,6 +64,8 @@ def _value(f: dict, rng: random.Random, year: int, row: int, col: int, multiline
         if context.get("measure") in ("人次", "人", "个"):
             return rng.randint(10, 500)
         return min(high, round(rng.uniform(10, 900), 2))
+    if kind == "date" and f["key"] == "fill_date":
+        return date(year, 12, 1) + timedelta(days=rng.randint(0, 25))
     if kind == "date":
         return date(year, 2, 1) + timedelta(days=40 * col + 7 * row + rng.randint(0, 6))
     if kind == "choice":

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
-from lxml import etree
 
 from formkit.errors import IssueError
 from formkit.ooxml.props import core_xml, custom_xml, ensure_custom_properties
+from formkit.ooxml.xml import serialize
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same input gives the same bytes
@@ -51,7 +51,7 @@ class PreparedTemplate:
                           if rel.reltype.endswith(("/header", "/footer")) and not rel.is_external]
         self._templates = {}
         for part in parts:
-            xml = etree.tostring(part.element, encoding="unicode")
+            xml = serialize(part.element)
             source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
             name = part.partname.lstrip("/")
             try:

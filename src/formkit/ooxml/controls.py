@@ -59,3 +59,34 @@ def checkbox(alias: str, tag: str, checked: bool = False):
         f"<w14:uncheckedState w14:val=\"2610\" w14:font=\"MS Gothic\"/></w14:checkbox></w:sdtPr>"
         f"<w:sdtContent><w:r><w:rPr>{font}</w:rPr><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>"
     )
+
+
+W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+TRUE_TEXTS = ("是", "1", "true", CHECKED, "☑", "√")
+
+
+def set_control_text(sdt, text: str) -> None:
+    """What Word does when a person picks a dropdown item, a date, or ticks a check box: the placeholder
+    goes, the content shows ``text`` (a check box shows ☒/☐ and records its state)."""
+    from docx.oxml.ns import qn
+
+    pr = sdt.find(qn("w:sdtPr"))
+    for flag in pr.findall(qn("w:showingPlcHdr")):
+        pr.remove(flag)
+    box = pr.find(W14 + "checkbox")
+    if box is not None:
+        checked = text in TRUE_TEXTS
+        box.find(W14 + "checked").set(W14 + "val", "1" if checked else "0")
+        text = CHECKED if checked else UNCHECKED
+    runs = sdt.findall(".//" + qn("w:r"))
+    for run in runs[1:]:
+        run.getparent().remove(run)
+    for style in runs[0].findall(f"{qn('w:rPr')}/{qn('w:rStyle')}"):
+        style.getparent().remove(style)
+    runs[0].find(qn("w:t")).text = text
+
+
+def controls_in(element) -> list:
+    from docx.oxml.ns import qn
+
+    return element.findall(".//" + qn("w:sdt"))

@@ -25,3 +25,8 @@ def parse(data: bytes, part: str = "") -> etree._Element:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise XmlError("docx.bad-xml", f"文档内部 XML 损坏：{exc}", {"part": part}) from exc
+
+
+def serialize(element: etree._Element) -> str:
+    """An element as XML text (no declaration), for templating."""
+    return etree.tostring(element, encoding="unicode")
