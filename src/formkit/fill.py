@@ -11,6 +11,7 @@ import copy
 from pathlib import Path
 
 from docx import Document
+from docx.text.paragraph import Paragraph
 
 from formkit.forms.model import Form
 from formkit.ooxml.controls import controls_in, set_control_text
@@ -23,29 +24,32 @@ class FillError(LookupError):
 def fill_form(source: str | Path, target: str | Path, form: Form, values: dict) -> None:
     """Write ``values`` (field key → text, or for tables a list of row dicts keyed by column key)."""
     doc = Document(str(source))
+    grids = [[row.cells for row in table.rows] for table in doc.tables]  # python-docx cell access is slow
+    labels: dict[str, tuple[int, int, int]] = {}
+    for t, rows in enumerate(grids):
+        for r, cells in enumerate(rows):
+            for c, cell in enumerate(cells):
+                labels.setdefault(cell.text.strip(), (t, r, c))
     for key, value in values.items():
         field = form.field(key)
         if field.is_table:
             _fill_table(doc, [c.label for c in field.columns], [c.key for c in field.columns], value)
         else:
-            type_into(_value_cell(doc, field.label, field.type == "longtext"), value)
+            type_into(_value_cell(grids, labels, field.label, field.type == "longtext"), value)
     doc.save(str(target))
 
 
-def _value_cell(doc, label: str, below: bool):
-    for table in doc.tables:
-        rows = table.rows
-        for r, row in enumerate(rows):
-            cells = row.cells
-            for c, cell in enumerate(cells):
-                if cell.text.strip() != label:
-                    continue
-                if below:
-                    return rows[r + 1].cells[c]
-                right = [x for x in cells[c + 1:] if x._tc is not cell._tc]
-                if right:
-                    return right[0]
-    raise FillError(f"label not found: {label}")
+def _value_cell(grids, labels, label: str, below: bool):
+    if label not in labels:
+        raise FillError(f"label not found: {label}")
+    t, r, c = labels[label]
+    cells = grids[t][r]
+    if below:
+        return grids[t][r + 1][c]
+    right = [x for x in cells[c + 1:] if x._tc is not cells[c]._tc]
+    if not right:
+        raise FillError(f"no cell beside label: {label}")
+    return right[0]
 
 
 def _fill_table(doc, labels: list[str], keys: list[str], rows: list[dict]) -> None:
@@ -74,6 +78,11 @@ def type_into(cell, text) -> None:
     for extra in paragraphs[1:]:
         extra._p.getparent().remove(extra._p)
     lines = text.split("\n")
-    paragraphs[0].text = lines[0]
-    for line in lines[1:]:
-        cell.add_paragraph(line, style=paragraphs[0].style)
+    first = paragraphs[0]
+    first.text = lines[0]
+    anchor = first._p
+    for line in lines[1:]:  # Enter in a cell: a new paragraph with the same formatting
+        new = copy.deepcopy(first._p)
+        anchor.addnext(new)
+        Paragraph(new, cell).text = line
+        anchor = new
