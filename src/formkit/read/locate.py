@@ -171,15 +171,19 @@ class Locator:
 
     def _best_table(self, wanted: list[tuple[str, str]], fuzzy: bool) -> tuple[Table, int, dict[str, int]] | None:
         best = None
+        labels = {label for _key, label in wanted}
+        need = max(2, (len(wanted) + 1) // 2)
         for table in self.doc.tables:
             for r in range(min(3, len(table.rows))):
                 texts = self._header_texts(table, r)
+                if not fuzzy and len(labels.intersection(texts)) < need:
+                    continue  # cheap test first: most tables share no header label at all
                 columns: dict[str, int] = {}
                 for key, label in wanted:
                     col = _match(label, texts, set(columns.values()), fuzzy)
                     if col is not None:
                         columns[key] = col
-                if len(columns) >= max(2, (len(wanted) + 1) // 2) and (best is None or len(columns) > len(best[2])):
+                if len(columns) >= need and (best is None or len(columns) > len(best[2])):
                     best = (table, r, columns)
         return best
 
