@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from formkit.document import SourceDocument
+from formkit.limits import DEFAULT, Limits
 from formkit.ooxml.grid import element_text, tables
 from formkit.ooxml.ns import NS, qn
 from formkit.ooxml.package import Package, PackageError
@@ -10,8 +11,8 @@ from formkit.ooxml.package import Package, PackageError
 REVISIONS = (qn("w:ins"), qn("w:del"), qn("w:moveFrom"), qn("w:moveTo"))
 
 
-def read_docx(data: bytes) -> SourceDocument:
-    package = Package(data)
+def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
+    package = Package(data, limits)
     main = package.main_part()
     root = package.xml(main)
     body = root.find(qn("w:body"))

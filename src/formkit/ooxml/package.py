@@ -10,15 +10,9 @@ from pathlib import Path
 from lxml import etree
 
 from formkit.errors import FormkitError
+from formkit.limits import DEFAULT, Limits
 from formkit.ooxml.ns import NS, REL_CUSTOM_PROPERTIES, REL_OFFICE_DOCUMENT, STRICT
 from formkit.ooxml.xml import parse
-
-# Limits for packages from outside (Apache POI's defaults; engineering-notes.md).
-MAX_ENTRIES = 1000
-MAX_RATIO = 100  # inflated / compressed, checked on entries above RATIO_FLOOR
-RATIO_FLOOR = 100 * 1024
-MAX_PART_BYTES = 64 * 1024 * 1024
-MAX_TOTAL_BYTES = 256 * 1024 * 1024
 
 
 class PackageError(FormkitError):
@@ -26,7 +20,7 @@ class PackageError(FormkitError):
 
 
 class Package:
-    def __init__(self, source: str | Path | bytes):
+    def __init__(self, source: str | Path | bytes, limits: Limits = DEFAULT):
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         if not data.startswith(b"PK\x03\x04"):
             raise PackageError("docx.not-a-package", "不是 Word（.docx）文件")
@@ -35,16 +29,8 @@ class Package:
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
             raise PackageError("docx.corrupt", f"文件已损坏，无法解压（{exc}）") from exc
-        if len(infos) > MAX_ENTRIES:
-            raise PackageError("docx.too-many-parts", f"文件包含 {len(infos)} 个部件，超过上限 {MAX_ENTRIES}")
-        total = 0
-        for info in infos:
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or (
-                    info.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
-                raise PackageError("docx.zip-bomb", "文件解压后体积异常（疑似压缩炸弹），已拒绝读取",
-                                   {"part": info.filename})
+        self.limits = limits
+        _check_zip(infos, limits, len(data))
         self._names = {i.filename for i in infos}
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
 
@@ -54,7 +40,14 @@ class Package:
     def read(self, name: str) -> bytes:
         name = name.lstrip("/")
         try:
-            return self._zip.read(name)
+            info = self._zip.getinfo(name)
+            with self._zip.open(info) as fh:  # count what is really inflated, never trust the header
+                data = fh.read(self.limits.part_bytes + 1)
+            if len(data) > self.limits.part_bytes or (
+                    len(data) > self.limits.ratio_floor_bytes
+                    and len(data) > self.limits.inflate_ratio * max(info.compress_size, 1)):
+                raise PackageError("docx.zip-bomb", "文件解压后体积异常（疑似压缩炸弹），已拒绝读取", {"part": name})
+            return data
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise PackageError("docx.corrupt", f"文件部件“{name}”无法读取：{exc}", {"part": name}) from exc
 
@@ -104,3 +97,23 @@ class Package:
                     for p in root.iter(f"{{{NS['cp']}}}property")
                 }
         return {}
+
+
+def _check_zip(infos: list[zipfile.ZipInfo], limits: Limits, size: int) -> None:
+    """Refuse what a trusted reader refuses before inflating anything: too many parts, a declared size or
+    ratio of a zip bomb, entries that overlap (one compressed stream shared by many names, gh-109858)."""
+    if len(infos) > limits.zip_entries:
+        raise PackageError("docx.too-many-parts", f"文件包含 {len(infos)} 个部件，超过上限 {limits.zip_entries}")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.part_bytes or total > limits.inflated_bytes or (
+                info.file_size > limits.ratio_floor_bytes and ratio > limits.inflate_ratio):
+            raise PackageError("docx.zip-bomb", "文件解压后体积异常（疑似压缩炸弹），已拒绝读取", {"part": info.filename})
+    spans = sorted((i.header_offset, i.header_offset + 30 + len(i.filename.encode()) + i.compress_size) for i in infos)
+    for (_start, end), (next_start, _) in zip(spans, spans[1:], strict=False):
+        if next_start < end:
+            raise PackageError("docx.overlapping-entries", "压缩包内部结构异常（部件相互重叠，疑似恶意文件），已拒绝读取")
+    if spans and spans[-1][1] > size:
+        raise PackageError("docx.corrupt", "文件已损坏（压缩包不完整）")

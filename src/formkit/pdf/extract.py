@@ -13,6 +13,7 @@ from typing import Any
 
 from formkit.document import Cell, SourceDocument, Table
 from formkit.errors import FormkitError
+from formkit.limits import DEFAULT, Limits
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY_MB = 1536
@@ -95,8 +96,8 @@ def parse_pdf(data: bytes, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DE
     return result
 
 
-def read_pdf(data: bytes, **limits) -> SourceDocument:
-    parsed = parse_pdf(data, **limits)
+def read_pdf(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
+    parsed = parse_pdf(data, timeout=limits.seconds, memory_mb=limits.memory_mb, max_pages=limits.pdf_pages)
     pages = parsed["pages"]
     if not any(p["chars"] for p in pages):
         raise PdfError("pdf.no-text", "该 PDF 没有文字层（可能是扫描件），无法读取内容，请同时报送 Word 文件")

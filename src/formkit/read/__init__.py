@@ -12,6 +12,7 @@ from formkit.errors import FormkitError
 from formkit.findings import WARNING, Finding, finding
 from formkit.forms import load_form
 from formkit.forms.model import Form
+from formkit.limits import DEFAULT, Limits
 from formkit.read.identify import identify
 from formkit.read.locate import Layout, Locator
 from formkit.read.record import extract
@@ -25,21 +26,24 @@ READER = f"formkit-read/{__version__}"
 _LAYOUTS: dict[tuple, Layout] = {}
 
 
-def load_source(data: bytes, name: str = "") -> SourceDocument:
+def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT) -> SourceDocument:
     """The document's cells and text, or a ReadError / coded FormkitError when it cannot be read."""
     kind = sniff(data, name)
     if kind == "pdf":
         from formkit.pdf.extract import read_pdf
 
-        return read_pdf(data)
+        return read_pdf(data, limits)
     from formkit.ooxml.document import read_docx
 
-    return read_docx(data)
+    return read_docx(data, limits)
 
 
-def read_document(data: bytes, name: str = "", roster: Roster | None = None, year: int | None = None) -> ReadResult:
+def read_document(data: bytes, name: str = "", roster: Roster | None = None, year: int | None = None,
+                  limits: Limits = DEFAULT) -> ReadResult:
     """Read one returned document. Raises a FormkitError (exit status 2) when it cannot be read at all."""
-    doc = load_source(data, name)
+    doc = load_source(data, name, limits)
+    if sum(len(c.text) for t in doc.tables for row in t.rows for c in row) > limits.text_chars:
+        raise ReadError("read.too-much-text", f"文档表格中的文字超过 {limits.text_chars} 个字符的上限")
     identity, findings = identify(doc)
     form_year = year or identity.year
     form = load_form(identity.form, form_year)

@@ -1,0 +1,80 @@
+"""The store's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+migrations = Table(
+    "formkit_migrations", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("format", String(40)),
+    Column("producer", Text),
+    Column("outcome", String(40), nullable=False),  # accepted, accepted-with-warnings, rejected, timeout, ...
+    Column("code", String(80)),
+    Column("message", Text),
+    Column("form", String(80)),
+    Column("form_version", Integer),
+    Column("year", Integer),
+    Column("recipient_id", String(120)),
+    Column("recipient_name", Text),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("warnings", Integer, nullable=False, default=0),
+    Column("record", JSON),  # what the reader returned: values, findings, raw, source
+    Column("reader", String(80), nullable=False),
+    Column("converted_by", String(80)),
+    Column("supersedes", Integer, ForeignKey("submissions.id")),
+    UniqueConstraint("sha256", name="uq_submissions_sha256"),
+)
+Index("ix_submissions_recipient", submissions.c.form, submissions.c.year, submissions.c.recipient_id)
+
+audit = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("submission_id", Integer, ForeignKey("submissions.id")),
+    Column("sha256", String(64)),
+    Column("detail", JSON),
+)
+
+issued = Table(
+    "issued", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("form", String(80), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("recipient_id", String(120), nullable=False),
+    Column("recipient_name", Text, nullable=False),
+    Column("unit", Text),
+    Column("county", Text),
+    Column("lead_department", Text),
+    Column("code", String(120)),
+    Column("sha256", String(64)),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("form", "year", "recipient_id", name="uq_issued_recipient"),
+)
