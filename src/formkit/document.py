@@ -40,6 +40,7 @@ class SourceDocument:
     properties: dict[str, str] = field(default_factory=dict)  # custom document properties
     producer: str = ""  # the application that last saved it
     tracked_changes: bool = False
+    macros: bool = False  # a VBA project is inside (never run; noted)
     pages: int | None = None
 
     @property

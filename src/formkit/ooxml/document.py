@@ -28,6 +28,7 @@ def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
         properties=properties,
         producer=_producer(package, properties),
         tracked_changes=any(True for _ in body.iter(*REVISIONS)),
+        macros=any(n.lower().endswith("vbaproject.bin") for n in package.names()),
     )
 
 

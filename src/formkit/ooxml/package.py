@@ -34,6 +34,9 @@ class Package:
         self._names = {i.filename for i in infos}
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
 
+    def names(self) -> set[str]:
+        return set(self._names)
+
     def has(self, name: str) -> bool:
         return name.lstrip("/") in self._names
 

@@ -51,6 +51,8 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
     if identity.version is not None and identity.version != form.version:
         findings.append(finding("read.other-version", WARNING,
                                 f"文档是第 {identity.version} 版表格，按现行第 {form.version} 版读取"))
+    if doc.macros:
+        findings.append(finding("read.macros-ignored", WARNING, "文档含有宏（VBA），formkit 不会运行宏，只读取表格内容"))
     if doc.tracked_changes:
         findings.append(finding("read.tracked-changes", WARNING, "文档含有未接受的修订，已按修订后的最终文字读取"))
     locator = Locator(form, doc, layout_of(form))

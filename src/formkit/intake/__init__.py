@@ -1,0 +1,1 @@
+"""Intake: every file that arrives, read safely, kept for good, and tracked."""
