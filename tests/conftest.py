@@ -41,3 +41,60 @@ def doc_for(issued, form: str, recipient_id: str) -> Path:
     out, results = issued
     row = next(r for r in results if r.form == form and r.recipient_id == recipient_id)
     return out / row.file
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A fresh, empty store database: a SQLite file, or a new PostgreSQL database (CI always has one)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/formkit.db"
+        return
+    base = os.environ.get("FORMKIT_TEST_PG")
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail("FORMKIT_TEST_PG is not set in CI: scripts/setup-postgres must provide PostgreSQL")
+        pytest.skip("no PostgreSQL (set FORMKIT_TEST_PG)")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = "fk_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def store(store_url, tmp_path):
+    from formkit.store import Store
+
+    s = Store(store_url, tmp_path / "originals")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def filled_forms(issued, sample_roster, tmp_path_factory) -> dict[str, Path]:
+    """One filled form per sample recipient, typed in as a person would: recipient id → path."""
+    from formkit.fill import fill_form
+    from formkit.forms import load_form
+    from formkit.forms.contract import form_contract
+    from formkit.issue.context import prefilled_values, recipients
+    from formkit.simulate import as_typed, valid_values
+
+    out = tmp_path_factory.mktemp("filled")
+    paths = {}
+    for form_id in ("self-assessment", "county-feedback"):
+        form = load_form(form_id, YEAR)
+        contract = form_contract(form)
+        for i, recipient in enumerate(recipients(form, sample_roster)):
+            given = prefilled_values(form, YEAR, recipient)
+            typed = as_typed(contract, valid_values(contract, given, YEAR, seed=i), given)
+            target = out / f"{recipient.id}.docx"
+            fill_form(doc_for(issued, form_id, recipient.id), target, form, typed)
+            paths[recipient.id] = target
+    return paths

@@ -131,21 +131,29 @@ def templates_cmd(out: Path | None) -> None:
 @click.option("--year", required=True, type=int, help="评价年度")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
 @click.option("--form", "forms", multiple=True, help="只下发指定表单（可重复）")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None,
+              help="记录下发情况的数据库（SQLAlchemy URL；默认当前文件夹的 formkit.db）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @handle_errors
-def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], as_json: bool) -> None:
-    """为名单中的每个单位和每个帮扶关系生成个性化表单，并写出下发清单 manifest.csv。"""
-    _issue(roster_path, year, out, list(forms) or None, as_json)
+def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], db_url: str | None,
+              as_json: bool) -> None:
+    """为名单中的每个单位和每个帮扶关系生成个性化表单，写出下发清单 manifest.csv，并记入数据库以便跟踪回收。"""
+    _issue(roster_path, year, out, list(forms) or None, as_json, db_url)
 
 
-def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_json: bool) -> list:
-    from formkit.issue.batch import MANIFEST, issue_forms, plan
+def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_json: bool,
+           db_url: str | None = None) -> list:
+    from formkit.issue.batch import MANIFEST, issue_forms, issued_rows, plan
     from formkit.roster import load_roster
+    from formkit.store import Store
 
     roster = load_roster(roster_path, year)
     total = len(plan(roster, year, forms))
     with click.progressbar(length=total, label="生成表单", file=sys.stderr) as bar:
         results = issue_forms(roster, year, out, forms, progress=lambda _row: bar.update(1))
+    store = Store(db_url)
+    store.record_issued(issued_rows(results, year))
+    store.close()
     failed = [r for r in results if r.error_code]
     if as_json:
         _emit_json({"out": str(out), "manifest": str(out / MANIFEST), "issued": len(results) - len(failed),
@@ -206,6 +214,97 @@ def _print_result(path: Path, result) -> None:
                f"{errors} 个错误，{warnings} 个提示（{result.source['format']}，{result.source['producer'] or '未知软件'}）")
     for f in result.findings:
         click.echo(f"  {'错误' if f.severity == 'error' else '提示'} [{f.code}] {f.message}")
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@click.option("--year", type=int, default=None, help="评价年度（默认：按文档识别）")
+@click.option("--json", "as_json", is_flag=True, help="每个文件输出一个 JSON 对象")
+@handle_errors
+def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as_json: bool) -> None:
+    """收取回收的文件（文件或文件夹）：识别格式、安全读取、保存原件、记录结果。"""
+    from formkit.intake.ingest import expand, ingest
+    from formkit.store import Store
+
+    store = Store(db_url)
+    files = expand(paths)
+    results = []
+    with click.progressbar(length=len(files), label="收取文件", file=sys.stderr) as bar:
+        for result in ingest(files, store, year):
+            bar.update(1)
+            results.append(result)
+            if as_json:
+                click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    store.close()
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    if not as_json:
+        names = {"accepted": "接收", "accepted-with-warnings": "接收（有问题）", "rejected": "拒收",
+                 "timeout": "超时", "out-of-memory": "内存超限", "crashed": "读取失败"}
+        click.echo("；".join(f"{names.get(k, k)} {v} 份" for k, v in counts.items())
+                   + f"；其中重复报送 {sum(r.duplicate for r in results)} 份")
+        for r in results:
+            if r.outcome not in ("accepted",) and r.code:
+                click.echo(f"  [{r.code}] {r.file}：{r.message}", err=True)
+    sys.exit(0 if all(r.outcome in ("accepted", "accepted-with-warnings") for r in results) else 1)
+
+
+@main.command("status")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@click.option("--year", type=int, default=None, help="评价年度（默认：最近一年）")
+@click.option("--missing-xlsx", type=click.Path(path_type=Path), default=None, help="写出催报名单（.xlsx）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, as_json: bool) -> None:
+    """各表单、各接收方的报送情况：已下发、已报送、无错误、有错误、未报送。"""
+    from formkit.intake.status import STATES, status, write_missing_xlsx
+    from formkit.store import Store
+
+    store = Store(db_url)
+    report = status(store, year)
+    store.close()
+    if missing_xlsx:
+        write_missing_xlsx(report, missing_xlsx)
+    if as_json:
+        _emit_json(report.as_dict())
+        return
+    names = {"self-assessment": "自评表", "county-feedback": "地方评价表"}
+    click.echo(f"{report.year}年度报送情况")
+    for form, c in report.summary().items():
+        click.echo(f"  {names.get(form, form)}：下发 {c['issued']}，已报送 {c['received']}（无错误 {c['valid']}，"
+                   f"有错误 {c['with-errors']}），未报送 {c['missing']}（逾期 {c['overdue']}）")
+    for row in report.rows:
+        if row.state != "valid":
+            click.echo(f"  {STATES[row.state]}：{row.recipient}" + (f"（{row.errors} 个错误）" if row.errors else ""))
+    if report.unexpected:
+        click.echo(f"  另有 {len(report.unexpected)} 份表格不在下发记录中")
+    if missing_xlsx:
+        click.echo(f"催报名单：{missing_xlsx}")
+
+
+@main.command("verify")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def verify_cmd(db_url: str | None, as_json: bool) -> None:
+    """重新计算每份原件的 SHA-256，报告缺失、损坏和无记录的文件。"""
+    from formkit.store import Store
+
+    store = Store(db_url)
+    problems = store.verify()
+    count = len(store.submissions())
+    store.close()
+    if as_json:
+        _emit_json({"submissions": count, **problems})
+    else:
+        click.echo(f"已核对 {count} 份原件：缺失 {len(problems['missing'])}，损坏 {len(problems['corrupt'])}，"
+                   f"无记录 {len(problems['orphaned'])}")
+        for kind in ("missing", "corrupt"):
+            for p in problems[kind]:
+                click.echo(f"  {kind}：#{p['id']} {p['file']} {p['sha256']}", err=True)
+    sys.exit(1 if problems["missing"] or problems["corrupt"] else 0)
 
 
 @main.command("demo")

@@ -30,6 +30,17 @@ class CycleConfig:
     grade_variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
     funds_tolerance_wan_yuan: float = 1.0
     funds_tolerance_share: float = 0.05
+    deadlines: dict[str, str] = field(default_factory=dict)
+
+    def deadline(self, form: str, year: int):
+        """The date a form is due in ``year`` (None when the configuration sets none)."""
+        from datetime import date
+
+        text = self.deadlines.get(form)
+        if not text:
+            return None
+        month, day = (int(x) for x in text.split("-"))
+        return date(year, month, day)
 
     def category(self, name: str) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
@@ -71,6 +82,7 @@ def _load(path: str, year: int | None) -> CycleConfig:
             grade_variants={str(k): tuple(str(x) for x in v) for k, v in (merged.get("grade_variants") or {}).items()},
             funds_tolerance_wan_yuan=float((merged.get("funds_tolerance") or {}).get("wan_yuan", 1.0)),
             funds_tolerance_share=float((merged.get("funds_tolerance") or {}).get("share", 0.05)),
+            deadlines={str(k): str(v) for k, v in (merged.get("deadlines") or {}).items()},
         )
     except (KeyError, TypeError) as exc:
         raise DefinitionError("config.invalid", f"周期配置文件缺少或写错了设置项：{exc}", {"file": path}) from exc

@@ -116,3 +116,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def issued_rows(results: list[Issued], year: int) -> list[dict]:
+    """What was issued, as the store's tracking table keeps it."""
+    return [{"form": r.form, "year": year, "recipient_id": r.recipient_id, "recipient_name": r.recipient,
+             "unit": r.unit, "county": r.county, "lead_department": r.lead_department, "code": r.code,
+             "sha256": r.sha256} for r in results if not r.error_code]

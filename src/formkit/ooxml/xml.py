@@ -24,6 +24,8 @@ def parse(data: bytes, part: str = "") -> etree._Element:
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
+        if "depth" in str(exc).lower():
+            raise XmlError("docx.too-deep", "文档内部结构嵌套过深（超过 256 层），可能是恶意文件", {"part": part}) from exc
         raise XmlError("docx.bad-xml", f"文档内部 XML 损坏：{exc}", {"part": part}) from exc
 
 

@@ -159,6 +159,12 @@ class Store:
             self._audit(conn, "issued", None, None, {"documents": len(rows)}, now)
         return len(rows)
 
+    def latest_year(self) -> int | None:
+        with self.engine.connect() as conn:
+            issued = conn.execute(select(func.max(schema.issued.c.year))).scalar()
+            received = conn.execute(select(func.max(schema.submissions.c.year))).scalar()
+        return max((y for y in (issued, received) if y), default=None)
+
     def issued(self, year: int) -> list[dict]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(
