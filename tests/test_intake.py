@@ -1,0 +1,105 @@
+"""Intake end to end: issue, ingest what comes back (Word, re-saved, PDF, legacy .doc, junk), track who has
+returned what, and the missing list."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import FIXED, YEAR, need_soffice
+from openpyxl import load_workbook
+
+from formkit.convert import convert_many
+from formkit.intake.ingest import ingest
+from formkit.intake.status import status, write_missing_xlsx
+from formkit.issue import issue_forms
+from formkit.issue.batch import issued_rows
+
+CORPUS = Path(os.environ.get("FORMKIT_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+
+
+@pytest.fixture
+def tracked(store, sample_roster, tmp_path):
+    results = issue_forms(sample_roster, YEAR, tmp_path / "issued", created=FIXED)
+    store.record_issued(issued_rows(results, YEAR))
+    return store
+
+
+def test_status_tracks_who_has_returned_what(tracked, filled_forms, tmp_path):
+    broken = tmp_path / "U010-522732.docx"
+    from test_read import edit
+
+    edit(filled_forms["U010-522732"], broken, replace=[(">否</w:t>", ">也许</w:t>")])
+    returned = [filled_forms[r] for r in ("U001", "U002", "U007-522731", "U008-522731")] + [broken]
+    junk = tmp_path / "notes.txt"
+    junk.write_text("这不是表格")
+    results = list(ingest([*returned, junk], tracked, YEAR))
+    assert [r.outcome for r in results][-1] == "rejected"
+    report = status(tracked, YEAR, today=date(YEAR + 1, 1, 5))
+    summary = report.summary()
+    assert summary["self-assessment"] == {"issued": 14, "received": 2, "valid": 2, "with-errors": 0,
+                                          "missing": 12, "overdue": 12}
+    assert summary["county-feedback"]["received"] == 3 and summary["county-feedback"]["with-errors"] == 1
+    state = {r.recipient_id: r.state for r in report.rows}
+    assert state["U010-522732"] == "with-errors" and state["U001"] == "valid" and state["U014"] == "missing"
+    assert report.rejected == 1
+    early = status(tracked, YEAR, today=date(YEAR, 11, 30))
+    assert early.summary()["self-assessment"]["overdue"] == 0
+    sheet = load_workbook(write_missing_xlsx(report, tmp_path / "催报名单.xlsx"))
+    missing = [row for row in sheet["未报送"].iter_rows(min_row=3, values_only=True)]
+    assert len(missing) == 12 + 21 and missing[0][6] == "未报送"
+    fix = [row for row in sheet["待修改"].iter_rows(min_row=3, values_only=True)]
+    assert [r[2] for r in fix] == ["贵州省云雾县（中国振兴发展银行）"]
+
+
+def test_cli_ingest_json_and_status(tmp_path, filled_forms, sample_roster):
+    env = {**os.environ, "FORMKIT_DB": f"sqlite:///{tmp_path}/formkit.db"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "formkit", *map(str, a)], env=env, cwd=tmp_path,  # noqa: E731
+                                    capture_output=True, text=True, timeout=300)
+    from formkit.resources import samples_dir
+
+    assert run("issue", "--roster", samples_dir() / "roster", "--year", YEAR, "--out", tmp_path / "out").returncode == 0
+    (tmp_path / "bad.docx").write_bytes(b"garbage")
+    done = run("ingest", filled_forms["U001"], filled_forms["U001"], tmp_path / "bad.docx", "--json")
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 1
+    assert [set(line) >= {"file", "sha256", "outcome", "code", "message", "submission"} for line in lines] == [True] * 3
+    assert lines[0]["submission"] == lines[1]["submission"] and lines[1]["duplicate"] is True
+    assert lines[2]["outcome"] == "rejected" and lines[2]["code"] == "intake.unknown-format"
+    report = json.loads(run("status", "--json").stdout)
+    assert report["summary"]["self-assessment"]["received"] == 1 and report["year"] == YEAR
+    assert (tmp_path / "formkit-originals").is_dir()
+    verify = run("verify")
+    assert verify.returncode == 0 and "缺失 0，损坏 0" in verify.stdout
+
+
+def test_legacy_doc_is_converted_then_read(store, filled_forms, tmp_path):
+    need_soffice()
+    [doc] = convert_many([filled_forms["U005"]], tmp_path, "doc:MS Word 97")
+    assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    [result] = list(ingest([doc], store))
+    assert result.outcome in ("accepted", "accepted-with-warnings"), result
+    row = store.submissions()[0]
+    assert row["format"] == "doc" and row["converted_by"] == "LibreOffice" and row["form"] == "self-assessment"
+    assert row["record"]["values"]["unit_name"] == "国家地理信息&遥感中心"
+
+
+def test_every_corpus_file_ingests_or_is_refused_with_a_code(store):
+    need_soffice()
+    if not CORPUS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"corpus missing at {CORPUS}")
+        pytest.skip("no corpus")
+    files = sorted(p for p in CORPUS.iterdir() if p.name != "README.md")
+    results = list(ingest(files, store))
+    assert len(results) == len(files)
+    for r in results:
+        assert r.submission is not None, r
+        assert r.outcome in ("accepted", "accepted-with-warnings", "rejected", "timeout", "out-of-memory"), r
+        if r.outcome != "accepted":
+            assert r.code and r.message, r
+    assert len(store.submissions()) == len(files)
+    assert store.verify() == {"missing": [], "corrupt": [], "orphaned": []}
