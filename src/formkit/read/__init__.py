@@ -94,6 +94,21 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=key)
 
 
+def warm_up(year: int | None = None) -> None:
+    """Load every definition, layout and validator once, so forked workers inherit them ready."""
+    from formkit.forms import form_ids
+    from formkit.validate.schema import _validator
+
+    for form_id in form_ids():
+        form = load_form(form_id, year)
+        layout_of(form)
+        _validator(form)
+        for f in form.fields:
+            if f.is_table:
+                _validator(form, f.key)
+    load_config(year)
+
+
 def layout_of(form: Form) -> Layout:
     """Where each value sat in the issued template, for reading by position when a label is gone."""
     key = (form.id, form.version)
