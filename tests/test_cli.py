@@ -74,6 +74,9 @@ def test_demo_runs_the_cycle_so_far_and_says_where(tmp_path):
     assert result.exit_code == 0, result.output
     assert "下发表格：38 份" in result.output and "模拟回收：38 份" in result.output
     assert "35 份无错误，3 份有错误，0 份无法读取" in result.output
+    assert "36 份接收，1 份拒收，重复报送 3 份" in result.output
+    assert "未报送 2 份，有错误待修改 3 份" in result.output and "退回修改意见：3 份" in result.output
+    assert (tmp_path / "demo" / "催报名单.xlsx").is_file() and (tmp_path / "demo" / "formkit.db").is_file()
     assert str((tmp_path / "demo").resolve()) in result.output
     assert (tmp_path / "demo" / "issued" / "manifest.csv").is_file()
     records = sorted((tmp_path / "demo" / "read").glob("*.json"))

@@ -284,6 +284,30 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
         click.echo(f"催报名单：{missing_xlsx}")
 
 
+@main.command("letters")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@click.option("--year", type=int, default=None, help="评价年度（默认：最近一年）")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) -> None:
+    """为每份有错误的表格生成退回修改意见（Word），逐条列出问题及其在文档中的位置。"""
+    from formkit.letters import write_letters
+    from formkit.store import Store
+
+    store = Store(db_url)
+    year = year or store.latest_year()
+    letters = write_letters(store, year, out)
+    store.close()
+    if as_json:
+        _emit_json([{"submission": x.submission, "recipient": x.recipient, "file": str(x.path), "errors": x.errors,
+                     "warnings": x.warnings} for x in letters])
+        return
+    click.echo(f"已生成 {len(letters)} 份退回修改意见 → {out}")
+    for x in letters:
+        click.echo(f"  {x.recipient}：{x.errors} 处需修改，{x.warnings} 处请核实")
+
+
 @main.command("verify")
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")

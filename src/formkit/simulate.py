@@ -46,7 +46,19 @@ def valid_values(contract: dict, prefilled: dict[str, Any], year: int, seed: int
             out[key] = prefilled.get(key)
         else:
             out[key] = _value(f, rng, year, 0, 0, multiline, {})
+    _consistent_totals(out)
     return out
+
+
+def _consistent_totals(values: dict[str, Any]) -> None:
+    """A careful unit reports the responsibility letter's achieved figures as the sums the form gives."""
+    from formkit.validate.rules import PARTS
+
+    for row in values.get("responsibility") or []:
+        part = PARTS.get(row.get("indicator") or "")
+        total = part(values) if part else None
+        if total is not None:
+            row["achieved"] = round(float(total), 2) if row.get("measure") == "万元" else int(total)
 
 
 def _value(f: dict, rng: random.Random, year: int, row: int, col: int, multiline: bool, context: dict) -> Any:

@@ -1,0 +1,110 @@
+"""退回修改意见: for each current submission with errors, a short Word letter to its recipient listing
+every finding with where it is in their document, ready to send back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Mm, Pt
+
+from formkit.config import load_config
+from formkit.findings import where_text
+from formkit.forms import load_form
+from formkit.ooxml import styling
+from formkit.store import Store
+
+RESUBMIT_DAYS = 7
+WIDTHS = (14, 30, 92, 20)  # mm, 156 in all: the GB/T 9704 type area
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+@dataclass
+class Letter:
+    submission: int
+    recipient: str
+    path: Path
+    errors: int
+    warnings: int
+
+
+def write_letters(store: Store, year: int, out: str | Path, today: date | None = None) -> list[Letter]:
+    today = today or date.today()
+    config = load_config(year)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    letters = []
+    for (form_id, _rid), row in sorted(store.current(year).items(), key=lambda kv: kv[1]["id"]):
+        if not row["errors"]:
+            continue
+        findings = (row["record"] or {}).get("findings") or []
+        path = out / (_UNSAFE.sub("_", f"{row['recipient_id']}_{row['recipient_name'] or ''}_退回修改意见") + ".docx")
+        _letter(path, load_form(form_id, year).title, row, findings, config.coordinator, today)
+        letters.append(Letter(row["id"], row["recipient_name"] or row["recipient_id"], path, row["errors"],
+                              row["warnings"]))
+    return letters
+
+
+def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator: str, today: date) -> None:
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(16)
+    styling.set_fonts(normal.element, "仿宋_GB2312")
+    styling.set_document_language(doc.styles.element)
+    head = doc.add_paragraph()
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = head.add_run(f"关于《{row['year']}年度{title}》退回修改的意见")
+    run.font.size = Pt(22)
+    styling.set_fonts(run._r, "方正小标宋简体")
+    doc.add_paragraph(f"{_addressee(row)}：")
+    received = row["received_at"].strftime("%Y年%-m月%-d日") if row["received_at"] else ""
+    due = today + timedelta(days=RESUBMIT_DAYS)
+    body = doc.add_paragraph(
+        f"你单位于{received}报送的《{row['year']}年度{title}》（文件“{Path(row['file_name']).name}”）经核对，"
+        f"有 {row['errors']} 处需要修改" + (f"、{row['warnings']} 处请核实" if row["warnings"] else "")
+        + f"，具体如下。请在原表格上修改（不要改动表格标签和页脚识别码），于{due.year}年{due.month}月{due.day}日前重新报送。")
+    body.paragraph_format.first_line_indent = Pt(32)
+    table = doc.add_table(rows=1, cols=4)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, WIDTHS, strict=True):
+        column.width = Mm(width)
+    for cell, text in zip(table.rows[0].cells, ("序号", "位置", "问题", "处理"), strict=True):
+        cell.text = text
+    ordered = sorted(findings, key=lambda f: f["severity"] != "error")
+    for n, f in enumerate(ordered, start=1):
+        cells = table.add_row().cells
+        cells[0].text = str(n)
+        place = where_text(f.get("location") or {})
+        cells[1].text = place or "—"
+        cells[2].text = f["message"][len(place):].strip() if place and f["message"].startswith(place) else f["message"]
+        cells[3].text = "请修改" if f["severity"] == "error" else "请核实"
+    for row_ in table.rows:
+        styling.row_cannot_split(row_._tr)
+        for cell, width in zip(row_.cells, WIDTHS, strict=True):
+            cell.width = Mm(width)
+            for p in cell.paragraphs:
+                for r in p.runs:
+                    r.font.size = Pt(12)
+    doc.add_paragraph()
+    sign = doc.add_paragraph(f"{coordinator}定点帮扶考核评价工作组")
+    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    when = doc.add_paragraph(f"{today.year}年{today.month}月{today.day}日")
+    when.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    doc.save(str(path))
+
+
+def _addressee(row: dict) -> str:
+    name = row["recipient_name"] or ""
+    if row["form"] == "county-feedback" and "（" in name:
+        return name.split("（", 1)[0] + "乡村振兴部门"
+    return name
