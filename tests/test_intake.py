@@ -103,3 +103,18 @@ def test_every_corpus_file_ingests_or_is_refused_with_a_code(store):
             assert r.code and r.message, r
     assert len(store.submissions()) == len(files)
     assert store.verify() == {"missing": [], "corrupt": [], "orphaned": []}
+
+
+@pytest.mark.parametrize("fmt, kind", [("xml:MS Word 2003 XML", "word-xml"), ("html:HTML (StarWriter)", "html"),
+                                       ("rtf:Rich Text Format", "rtf"), ("odt", "odt")])
+def test_exports_of_other_systems_are_converted_then_read(store, filled_forms, tmp_path, fmt, kind):
+    """'Fake .doc' exports (Word 2003 XML, Word HTML), RTF and ODT go through LibreOffice, then the reader."""
+    need_soffice()
+    [exported] = convert_many([filled_forms["U005"]], tmp_path, fmt)
+    renamed = exported.with_suffix(".doc")  # Java systems name them .doc whatever they are
+    exported.rename(renamed)
+    [result] = list(ingest([renamed], store))
+    row = store.submissions()[0]
+    assert result.outcome in ("accepted", "accepted-with-warnings"), result
+    assert row["format"] == kind and row["converted_by"] == "LibreOffice"
+    assert row["form"] == "self-assessment" and row["record"]["values"]["unit_name"] == "国家地理信息&遥感中心"
