@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,14 +17,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_mb, run_child  # noqa: E402
 from read_forms import make_filled  # noqa: E402
-
-
-def peak_mb(pid: str = "self") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def child(url: str, originals: str, listing: str) -> None:
@@ -77,9 +70,7 @@ def main() -> None:
         else:
             print("postgresql: skipped (set FORMKIT_BENCH_PG to a server URL)")
         for label, url in targets:
-            proc = subprocess.run([sys.executable, __file__, "--child", url, f"{tmp}/originals-{label}", str(listing)],
-                                  capture_output=True, text=True, check=True)
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            r = run_child(__file__, url, f"{tmp}/originals-{label}", str(listing))
             print(f"{label:<10} {r['files']} files in {r['seconds']:.1f} s = {r['files'] / r['seconds']:.0f} files/s, "
                   f"{1000 * r['seconds'] / r['files']:.1f} ms/file, peak {r['peak_mb']:.0f} MB "
                   f"(reading worker {r['worker_peak_mb']:.0f} MB); outcomes {r['outcomes']}")

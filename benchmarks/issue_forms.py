@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_mb, run_child  # noqa: E402
 
 CATEGORIES = ["民主党派中央和全国工商联", "中央和国家机关", "高等院校", "金融机构", "中央企业"]
 PROVINCES = ["河北省", "山西省", "内蒙古自治区", "安徽省", "江西省", "河南省", "湖北省", "湖南省", "广西壮族自治区",
@@ -81,14 +82,6 @@ def child(variant: str, roster: Path, out: Path) -> None:
     print(json.dumps(result))
 
 
-def peak_mb() -> float:
-    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=300)
@@ -105,9 +98,7 @@ def main() -> None:
         print(f"roster: {args.units} units, {args.pairs} pairs → {args.units + args.pairs} documents")
         figures = {}
         for variant in ("formkit", "docxtpl"):
-            proc = subprocess.run([sys.executable, __file__, "--child", variant, "--roster", str(roster),
-                                   "--out", str(Path(tmp) / variant)], capture_output=True, text=True, check=True)
-            figures[variant] = r = json.loads(proc.stdout.strip().splitlines()[-1])
+            figures[variant] = r = run_child(__file__, variant, "--roster", str(roster), "--out", str(Path(tmp) / variant))
             print(f"{variant:<8} {r['documents']} documents in {r['seconds']:.1f} s = "
                   f"{r['documents'] / r['seconds']:.0f} forms/s, {1000 * r['seconds'] / r['documents']:.1f} ms/form, "
                   f"peak {r['peak_mb']:.0f} MB, failed {r['failed']}")

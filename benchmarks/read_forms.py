@@ -11,42 +11,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_mb, run_child  # noqa: E402
 from issue_forms import make_roster  # noqa: E402
 
 
 def make_filled(folder: Path, units: int, pairs: int) -> list[Path]:
-    from formkit.fill import fill_form
-    from formkit.forms import load_form
-    from formkit.forms.contract import form_contract
     from formkit.issue import issue_forms
-    from formkit.issue.context import prefilled_values, recipients
     from formkit.roster import load_roster
-    from formkit.simulate import as_typed, valid_values
+    from formkit.simulate import fill_recipients
 
     roster = load_roster(make_roster(folder / "roster", units, pairs), 2026)
     issued = issue_forms(roster, 2026, folder / "issued")
-    by_id = {(r.form, r.recipient_id): folder / "issued" / r.file for r in issued}
-    out = folder / "filled"
-    out.mkdir()
-    paths = []
-    for form_id in ("self-assessment", "county-feedback"):
-        form = load_form(form_id, 2026)
-        contract = form_contract(form)
-        for i, recipient in enumerate(recipients(form, roster)):
-            given = prefilled_values(form, 2026, recipient)
-            values = valid_values(contract, given, 2026, seed=i)
-            target = out / f"{form_id}-{recipient.id}.docx"
-            fill_form(by_id[(form_id, recipient.id)], target, form, as_typed(contract, values, given))
-            paths.append(target)
-    return paths
+    files = {(r.form, r.recipient_id): folder / "issued" / r.file for r in issued}
+    return sorted(fill_recipients(roster, 2026, files, folder / "filled").values())
 
 
 def run_formkit(paths: list[Path]) -> dict:
@@ -67,14 +50,6 @@ def run_floor(paths: list[Path]) -> dict:
         with zipfile.ZipFile(p) as zf:
             etree.fromstring(zf.read("word/document.xml"))
     return {"documents": len(paths), "with_errors": 0, "seconds": time.perf_counter() - start}
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -98,9 +73,7 @@ def main() -> None:
         print(f"{len(paths)} filled forms made in {time.perf_counter() - start:.0f} s (not timed below)")
         figures = {}
         for variant in ("floor", "formkit"):
-            proc = subprocess.run([sys.executable, __file__, "--child", variant, "--list", str(listing)],
-                                  capture_output=True, text=True, check=True)
-            figures[variant] = r = json.loads(proc.stdout.strip().splitlines()[-1])
+            figures[variant] = r = run_child(__file__, variant, "--list", str(listing))
             print(f"{variant:<8} {r['documents']} documents in {r['seconds']:.2f} s = "
                   f"{r['documents'] / r['seconds']:.0f} forms/s, {1000 * r['seconds'] / r['documents']:.2f} ms/form, "
                   f"peak {r['peak_mb']:.0f} MB" + (f", {r['with_errors']} with errors" if variant == "formkit" else ""))

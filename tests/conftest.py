@@ -80,21 +80,8 @@ def store(store_url, tmp_path):
 @pytest.fixture(scope="session")
 def filled_forms(issued, sample_roster, tmp_path_factory) -> dict[str, Path]:
     """One filled form per sample recipient, typed in as a person would: recipient id → path."""
-    from formkit.fill import fill_form
-    from formkit.forms import load_form
-    from formkit.forms.contract import form_contract
-    from formkit.issue.context import prefilled_values, recipients
-    from formkit.simulate import as_typed, valid_values
+    from formkit.simulate import fill_recipients
 
-    out = tmp_path_factory.mktemp("filled")
-    paths = {}
-    for form_id in ("self-assessment", "county-feedback"):
-        form = load_form(form_id, YEAR)
-        contract = form_contract(form)
-        for i, recipient in enumerate(recipients(form, sample_roster)):
-            given = prefilled_values(form, YEAR, recipient)
-            typed = as_typed(contract, valid_values(contract, given, YEAR, seed=i), given)
-            target = out / f"{recipient.id}.docx"
-            fill_form(doc_for(issued, form_id, recipient.id), target, form, typed)
-            paths[recipient.id] = target
-    return paths
+    out, results = issued
+    files = {(r.form, r.recipient_id): out / r.file for r in results}
+    return fill_recipients(sample_roster, YEAR, files, tmp_path_factory.mktemp("filled"))

@@ -8,16 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formkit.errors import FormkitError
-from formkit.fill import fill_form
-from formkit.forms import load_form
-from formkit.forms.contract import form_contract
 from formkit.issue import issue_forms
-from formkit.issue.context import prefilled_values, recipients
 from formkit.read.batch import read_many
 from formkit.read.result import ReadResult
 from formkit.resources import samples_dir
 from formkit.roster import load_roster
-from formkit.simulate import as_typed, valid_values
+from formkit.simulate import fill_recipients
 
 
 @dataclass
@@ -53,17 +49,7 @@ def run_demo(out: Path, year: int, say: Callable[[str], None] = print) -> DemoRe
     say(f"1. 下发表格：{report.issued} 份 → {out / 'issued'}（清单 manifest.csv）")
     files = {(r.form, r.recipient_id): out / "issued" / r.file for r in issued if not r.error_code}
     returned = out / "returned"
-    returned.mkdir(parents=True, exist_ok=True)
-    for form_id in ("self-assessment", "county-feedback"):
-        form = load_form(form_id, year)
-        contract = form_contract(form)
-        for i, recipient in enumerate(recipients(form, roster)):
-            given = prefilled_values(form, year, recipient)
-            typed = as_typed(contract, valid_values(contract, given, year, seed=i), given)
-            _imperfect(typed, IMPERFECT.get(recipient.id, {}))
-            target = returned / files[(form_id, recipient.id)].name
-            fill_form(files[(form_id, recipient.id)], target, form, typed)
-            report.returned.append(target)
+    report.returned = list(fill_recipients(roster, year, files, returned, IMPERFECT).values())
     say(f"2. 模拟回收：{len(report.returned)} 份已填写的表格 → {returned}（其中 {len(IMPERFECT)} 份有常见填写问题）")
     results_dir = out / "read"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -115,12 +101,3 @@ def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], 
     say(f"6. 退回修改意见：{len(letters)} 份 → {out / '退回修改意见'}")
     report.outputs.update({"store": out / "formkit.db", "missing": xlsx, "letters": out / "退回修改意见"})
     store.close()
-
-
-def _imperfect(typed: dict, edits: dict) -> None:
-    for key, value in edits.items():
-        if isinstance(value, dict):
-            for row, cells in value.items():
-                typed[key][row].update(cells)
-        else:
-            typed[key] = value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 SENTENCES = [
@@ -114,3 +115,34 @@ def _text(f: dict, value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out: Path,
+                    edits: dict[str, dict] | None = None) -> dict[str, Path]:
+    """Every recipient's issued form ((form, recipient id) → file) filled with valid values, as a person
+    types them; ``edits`` replaces what some recipients type (recipient id → field → text, or for a table
+    row index → column → text). Returns recipient id → filled file."""
+    from formkit.fill import fill_form
+    from formkit.forms import load_form
+    from formkit.forms.contract import form_contract
+    from formkit.issue.context import prefilled_values, recipients
+
+    out.mkdir(parents=True, exist_ok=True)
+    filled: dict[str, Path] = {}
+    for form_id in ("self-assessment", "county-feedback"):
+        form = load_form(form_id, year)
+        contract = form_contract(form)
+        for i, recipient in enumerate(recipients(form, roster)):
+            given = prefilled_values(form, year, recipient)
+            typed = as_typed(contract, valid_values(contract, given, year, seed=i), given)
+            for key, value in (edits or {}).get(recipient.id, {}).items():
+                if isinstance(value, dict):
+                    for row, cells in value.items():
+                        typed[key][row].update(cells)
+                else:
+                    typed[key] = value
+            source = issued[(form_id, recipient.id)]
+            target = out / source.name
+            fill_form(source, target, form, typed)
+            filled[recipient.id] = target
+    return filled

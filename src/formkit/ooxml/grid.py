@@ -78,14 +78,18 @@ def element_text(el: etree._Element, doc: _Doc | None = None) -> str:
     return "\n".join(paragraph_text(p, doc) for p in el.iter(W_P) if not _in_paragraph(p, el)).strip()
 
 
-def _in_paragraph(p: etree._Element, stop: etree._Element) -> bool:
-    """A text-box paragraph inside another paragraph: its text is already that paragraph's."""
-    parent = p.getparent()
+def _has_ancestor(el: etree._Element, tag: str, stop: etree._Element) -> bool:
+    parent = el.getparent()
     while parent is not None and parent is not stop:
-        if parent.tag == W_P:
+        if parent.tag == tag:
             return True
         parent = parent.getparent()
     return False
+
+
+def _in_paragraph(p: etree._Element, stop: etree._Element) -> bool:
+    """A text-box paragraph inside another paragraph: its text is already that paragraph's."""
+    return _has_ancestor(p, W_P, stop)
 
 
 W_BODY, W_TCPR, W_GRIDSPAN, W_VMERGE = qn("w:body"), qn("w:tcPr"), qn("w:gridSpan"), qn("w:vMerge")
@@ -200,9 +204,4 @@ def _cell_paragraphs(tc: etree._Element, doc: _Doc) -> list[etree._Element]:
 
 
 def _in_table(el: etree._Element, stop: etree._Element) -> bool:
-    parent = el.getparent()
-    while parent is not None and parent is not stop:
-        if parent.tag == W_TBL:
-            return True
-        parent = parent.getparent()
-    return False
+    return _has_ancestor(el, W_TBL, stop)
