@@ -1,0 +1,210 @@
+"""An :class:`OfficialDocument` → .docx laid out to GB/T 9704-2012, every number from the profile."""
+
+from __future__ import annotations
+
+from docx import Document
+from docx.enum.text import WD_BREAK
+from docx.shared import Pt
+
+from formkit.gongwen.model import Block, OfficialDocument, chinese_date
+from formkit.gongwen.profile import Profile, load_profile
+from formkit.ooxml import official as ox
+from formkit.ooxml import styling
+
+LEVEL_FONT = {"p": "body", "h1": "heading1", "h2": "heading2", "h3": "heading3", "h4": "heading4"}
+CHAR = 315  # twips: one 3号 character at −0.25 pt spacing (15.75 pt), the grid's 字
+MARK_LINE = 900  # twips: exact line of the organ mark (45 pt)
+MARK_GAP = 238  # twips between the mark line's top and its glyphs' top in LibreOffice (calibrated: red ink at 72 mm)
+
+
+def build(doc_model: OfficialDocument, profile: Profile | None = None):
+    """A python-docx Document for ``doc_model``."""
+    p = profile or load_profile()
+    doc = Document()
+    _page(doc, p)
+    c = _Composer(doc, p)
+    c.head(doc_model)
+    c.title(doc_model.title)
+    if doc_model.recipients:
+        c.blank()
+        c.line("、".join(doc_model.recipients) + "：", indent=False)
+    for block in doc_model.body:
+        c.block(block)
+    if doc_model.attachments:
+        c.blank()
+        c.attachment_note([a.title for a in doc_model.attachments])
+    c.signature(doc_model)
+    if doc_model.note:
+        c.line(f"（{doc_model.note}）")
+    for n, attachment in enumerate(doc_model.attachments, start=1):
+        c.attachment(n if len(doc_model.attachments) > 1 else None, attachment)
+    c.imprint(doc_model)
+    return doc
+
+
+def _page(doc, p: Profile) -> None:
+    styling.drop_part(doc, "/thumbnail")
+    sec = doc.sections[0]
+    sect = sec._sectPr
+    pg = sect.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pgSz")
+    pg.set(ox.qn("w:w"), str(p.v("page.width")))
+    pg.set(ox.qn("w:h"), str(p.v("page.height")))
+    mar = sect.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pgMar")
+    for name, key in (("top", "margin_top"), ("bottom", "margin_bottom"), ("left", "margin_left"),
+                      ("right", "margin_right"), ("header", "header"), ("footer", "footer")):
+        mar.set(ox.qn(f"w:{name}"), str(p.v(f"page.{key}")))
+    mar.set(ox.qn("w:gutter"), "0")
+    ox.page_grid(sect, p.v("grid.line_pitch"))
+    styles = doc.styles
+    styling.set_document_language(styles.element)
+    normal = styles["Normal"]
+    normal.font.size = Pt(p.v("sizes.body") / 2)
+    styling.set_fonts(normal.element, p.v("fonts.body"), p.v("fonts.latin"))
+    doc.settings.odd_and_even_pages_header_footer = True
+    size = p.v("sizes.page_number")
+    indent = size * 10  # 1 字 of the page-number size, in twips
+    for footer, jc, side in ((sec.footer, "right", "right"), (sec.even_page_footer, "left", "left")):
+        para = footer.paragraphs[0]
+        ox.exact_lines(para._p, size * 10 + 80, jc=jc, **{side: indent})
+        ox.page_number_runs(para, p.v("fonts.page_number"), size)
+
+
+class _Composer:
+    def __init__(self, doc, profile: Profile):
+        self.doc, self.p = doc, profile
+        self.pitch = profile.v("grid.line_pitch")
+
+    def para(self, line: int | None = None, **layout):
+        para = self.doc.add_paragraph()
+        ox.exact_lines(para._p, line or self.pitch, **layout)
+        return para
+
+    def run(self, para, text: str, role: str = "body", size: str = "body", color: str | None = None,
+            spacing: int | None = -5):
+        r = para.add_run(text)
+        ox.style_run(r._r, self.p.v(f"fonts.{role}"), self.p.v(f"sizes.{size}"), self.p.v("fonts.latin"),
+                     spacing, color)
+        return r
+
+    def blank(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.para()
+
+    def line(self, text: str, indent: bool = True, role: str = "body", jc: str = "both", **layout):
+        para = self.para(first_line=self.p.v("grid.first_line_indent") if indent else 0, jc=jc, **layout)
+        self.run(para, text, role)
+        return para
+
+    # 版头 -------------------------------------------------------------------------------------------
+    def head(self, d: OfficialDocument) -> None:
+        used = 0
+        for text in (d.copy_number, d.classification, d.urgency):
+            if text:
+                self.line(text, indent=False, role="classification" if text != d.copy_number else "body", jc="left")
+                used += self.pitch
+        spacer = max(20, round(self.p.v("head.mark_top_mm") * 56.693) - used - MARK_GAP)
+        self.para(line=spacer)
+        mark = d.mark_text
+        size = min(self.p.v("sizes.mark"), int(2 * 442 / max(len(mark), 1)))  # fits the 156 mm type width
+        para = self.para(line=MARK_LINE, jc="center")
+        self.run(para, mark, "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
+        self.blank(2)
+        number = self.para(jc="center")
+        self.run(number, d.number or "")
+        ox.bottom_rule(number._p, self.p.v("colours.red"), self.p.v("head.red_rule_size"),
+                       self.p.v("head.red_rule_gap_pt"))
+        self.blank(2)
+
+    def title(self, text: str) -> None:
+        para = self.para(jc="center")
+        self.run(para, text, "title", "title", spacing=0)
+
+    # 主体 -------------------------------------------------------------------------------------------
+    def block(self, block: Block) -> None:
+        if block.kind == "table":
+            self.table(block.rows)
+            return
+        self.line(block.text, role=LEVEL_FONT[block.kind])
+
+    def table(self, rows: list[list[str]]) -> None:
+        if not rows:
+            return
+        cols = max(len(r) for r in rows)
+        table = self.doc.add_table(rows=len(rows), cols=cols)
+        table.style = self.doc.styles["Table Grid"]
+        for r, values in enumerate(rows):
+            styling.row_cannot_split(table.rows[r]._tr, header=r == 0)
+            for c in range(cols):
+                cell = table.rows[r].cells[c]
+                para = cell.paragraphs[0]
+                ox.exact_lines(para._p, 400, jc="center")
+                self.run(para, values[c] if c < len(values) else "", "body", "imprint", spacing=0)
+
+    def attachment_note(self, titles: list[str]) -> None:
+        if len(titles) == 1:
+            self.line(f"附件：{titles[0]}")
+            return
+        hang = 3 * CHAR  # continuation lines align with the first character of the names
+        for n, title in enumerate(titles, start=1):
+            text = f"附件：{n}.{title}" if n == 1 else f"{n}.{title}"
+            para = self.para(left=2 * CHAR + hang, hanging=hang if n == 1 else 0, jc="both")
+            if n > 1:
+                ox.exact_lines(para._p, self.pitch, left=2 * CHAR + hang, first_line=0)
+            self.run(para, text)
+
+    def signature(self, d: OfficialDocument) -> None:
+        names = d.signature or d.organs
+        date_text = chinese_date(d.date)
+        if d.sealed:  # 7.3.5.1: date right-indented 4 字, the organ centred over it
+            self.blank(3)
+            date_right = self.p.v("signature.date_right_indent_chars") * CHAR
+            date_width = _width(date_text)
+            for name in names:
+                offset = max(0, (date_width - _width(name)) // 2)
+                self.para(jc="right", right=date_right + offset).runs  # noqa: B018
+                self.run(self.doc.paragraphs[-1], name)
+            self.run(self.para(jc="right", right=date_right), date_text)
+            return
+        self.blank()  # 7.3.5.2: unsealed
+        two = self.p.v("signature.unsealed_right_indent_chars") * CHAR
+        width_name = max(_width(n) for n in names)
+        width_date = _width(date_text)
+        date_right = width_name - width_date
+        name_right = two
+        if date_right < two:
+            date_right = two
+            name_right = two + width_date + two - width_name
+        for name in names:
+            self.run(self.para(jc="right", right=name_right + (width_name - _width(name))), name)
+        self.run(self.para(jc="right", right=date_right), date_text)
+
+    def attachment(self, number: int | None, attachment) -> None:
+        para = self.para()
+        para.add_run().add_break(WD_BREAK.PAGE)
+        label = self.para(jc="left")
+        self.run(label, f"附件{number}" if number else "附件", "attachment_label")
+        self.blank()
+        self.title(attachment.title)
+        self.blank()
+        for block in attachment.blocks:
+            self.block(block)
+
+    # 版记 -------------------------------------------------------------------------------------------
+    def imprint(self, d: OfficialDocument) -> None:
+        rows = []
+        if d.copies_to:
+            rows.append(("抄送：" + "，".join(d.copies_to) + "。", ""))
+        if d.printer:
+            rows.append((d.printer, chinese_date(d.print_date or d.date) + "印发"))
+        if not rows:
+            return
+        para = self.doc.add_paragraph()
+        ox.exact_lines(para._p, 20)
+        para._p.append(ox.imprint_box(
+            rows, 156 * 36000, self.pitch, self.p.v("imprint.thick_rule"), self.p.v("imprint.thin_rule"),
+            self.p.v("sizes.imprint"), self.p.v("imprint.indent"), self.p.v("fonts.body")))
+
+
+def _width(text: str) -> int:
+    """Width in twips of a 3号 line: CJK characters one 字, digits and Latin half of one."""
+    return sum(CHAR if ord(ch) > 0x2E80 else CHAR // 2 for ch in text)

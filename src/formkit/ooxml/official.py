@@ -1,0 +1,187 @@
+"""OOXML pieces of an official document that python-docx has no API for: exact line grids, run spacing,
+the red rule, odd/even page-number footers, the 版记 text box anchored at the bottom of the type area."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+
+WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+# schema order of pPr and rPr children (ISO 29500 §17.3.1.26, §17.3.2.28), for inserting in place
+PPR_ORDER = ["w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+             "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku",
+             "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+             "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+             "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+             "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"]
+RPR_ORDER = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike",
+             "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof", "w:snapToGrid", "w:vanish",
+             "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight",
+             "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+             "w:eastAsianLayout", "w:specVanish", "w:oMath"]
+
+
+def put(parent, tag: str, order: list[str], **attrs):
+    """Set child ``tag`` of ``parent`` (replacing one that is there) at its place in schema order."""
+    old = parent.find(qn(tag))
+    if old is not None:
+        parent.remove(old)
+    el = OxmlElement(tag)
+    for name, value in attrs.items():
+        el.set(qn(f"w:{name}"), str(value))
+    rank = order.index(tag)
+    for i, child in enumerate(parent):
+        name = child.tag.split("}")[-1]
+        if f"w:{name}" in order and order.index(f"w:{name}") > rank:
+            parent.insert(i, el)
+            return el
+    parent.append(el)
+    return el
+
+
+def exact_lines(p, line: int, first_line: int | None = None, jc: str | None = None, left: int | None = None,
+                right: int | None = None, hanging: int | None = None) -> None:
+    """Exact line spacing of ``line`` twips, no space before/after, off the document grid."""
+    ppr = p.get_or_add_pPr()
+    put(ppr, "w:snapToGrid", PPR_ORDER, val="0")
+    put(ppr, "w:spacing", PPR_ORDER, before="0", after="0", line=str(line), lineRule="exact")
+    ind = {}
+    if first_line is not None:
+        ind["firstLine"] = first_line
+    if hanging is not None:
+        ind["hanging"] = hanging
+    if left is not None:
+        ind["left"] = left
+    if right is not None:
+        ind["right"] = right
+    if ind:
+        put(ppr, "w:ind", PPR_ORDER, **ind)
+    if jc:
+        put(ppr, "w:jc", PPR_ORDER, val=jc)
+
+
+def style_run(r, east_asia: str, size: int, latin: str = "Times New Roman", spacing: int | None = None,
+              color: str | None = None, bold: bool = False) -> None:
+    rpr = r.get_or_add_rPr()
+    fonts = put(rpr, "w:rFonts", RPR_ORDER, ascii=latin, hAnsi=latin, eastAsia=east_asia, cs=latin)
+    fonts.set(qn("w:hint"), "eastAsia")
+    if bold:
+        put(rpr, "w:b", RPR_ORDER)
+    if color:
+        put(rpr, "w:color", RPR_ORDER, val=color)
+    if spacing is not None:
+        put(rpr, "w:spacing", RPR_ORDER, val=str(spacing))
+    put(rpr, "w:sz", RPR_ORDER, val=str(size))
+    put(rpr, "w:szCs", RPR_ORDER, val=str(size))
+
+
+def bottom_rule(p, color: str, size: int, space_pt: int) -> None:
+    """A rule under the paragraph as wide as the type area (the red separator under the 发文字号)."""
+    ppr = p.get_or_add_pPr()
+    bdr = put(ppr, "w:pBdr", PPR_ORDER)
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("val", "single"), ("sz", size), ("space", space_pt), ("color", color)):
+        bottom.set(qn(f"w:{name}"), str(value))
+    bdr.append(bottom)
+
+
+def page_grid(sect_pr, line_pitch: int) -> None:
+    grid = sect_pr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect_pr.append(grid)
+    for name in list(grid.attrib):
+        del grid.attrib[name]
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(line_pitch))
+
+
+def page_number_runs(p, font: str, size: int) -> None:
+    """``— N —`` with a PAGE field, in ``font`` for every script."""
+    def run(text: str | None = None, field: str | None = None):
+        r = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        r.append(rpr)
+        fonts = OxmlElement("w:rFonts")
+        for name in ("ascii", "hAnsi", "eastAsia", "cs"):
+            fonts.set(qn(f"w:{name}"), font)
+        fonts.set(qn("w:hint"), "eastAsia")
+        rpr.append(fonts)
+        for tag in ("w:sz", "w:szCs"):
+            sz = OxmlElement(tag)
+            sz.set(qn("w:val"), str(size))
+            rpr.append(sz)
+        if field:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), field)
+            r.append(fld)
+        elif text is not None:
+            t = OxmlElement("w:t")
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            t.text = text
+            r.append(t)
+        p._p.append(r)
+        return r
+
+    run("— ")
+    run(field="begin")
+    instr = run()
+    it = OxmlElement("w:instrText")
+    it.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    it.text = " PAGE "
+    instr.append(it)
+    run(field="separate")
+    run("1")
+    run(field="end")
+    run(" —")
+
+
+def imprint_box(rows: list[tuple[str, str]], width_emu: int, line: int, thick: int, thin: int, size: int,
+                indent: int, font: str) -> object:
+    """The 版记 as a one-column table in a text box anchored to the bottom of the type area (what places
+    its last rule on the type area's bottom edge in LibreOffice). ``rows`` are (left, right) texts; the
+    box is as tall as their lines once wrapped, so nothing overflows below the type area."""
+    n = len(rows)
+    usable = width_emu // 635 - 2 * indent
+    char = size * 10  # twips of one character at this size
+    lines = sum(max(1, -(-sum(char if ord(ch) > 0x2E80 else char // 2 for ch in left + right) // usable))
+                for left, right in rows)
+    height_twips = lines * line + 60
+    cells = []
+    for i, (left, right) in enumerate(rows):
+        top = f'<w:top w:val="single" w:sz="{thick if i == 0 else thin}" w:space="0" w:color="000000"/>'
+        bottom = f'<w:bottom w:val="single" w:sz="{thick if i == n - 1 else thin}" w:space="0" w:color="000000"/>'
+        tabs = f'<w:tabs><w:tab w:val="right" w:pos="{width_emu // 635 - indent}"/></w:tabs>' if right else ""
+        rpr = (f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" w:hint="eastAsia"/>'
+               f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>')
+        text = escape(left) + ("</w:t></w:r><w:r>" + rpr + "<w:tab/><w:t>" + escape(right) if right else "")
+        cells.append(
+            f"<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW w:w=\"{width_emu // 635}\" w:type=\"dxa\"/>"
+            f"<w:tcBorders>{top}<w:left w:val=\"nil\"/>{bottom}<w:right w:val=\"nil\"/></w:tcBorders></w:tcPr>"
+            f'<w:p><w:pPr>{tabs}<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{line}" '
+            f'w:lineRule="exact"/><w:ind w:left="{indent}" w:right="{indent}" w:hanging="0"/></w:pPr>'
+            f"<w:r>{rpr}<w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p></w:tc></w:tr>")
+    table = (f'<w:tbl><w:tblPr><w:tblW w:w="{width_emu // 635}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+             '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+             f'<w:tblGrid><w:gridCol w:w="{width_emu // 635}"/></w:tblGrid>{"".join(cells)}</w:tbl>')
+    cy = height_twips * 635
+    xml = (
+        f'<w:r {nsdecls("w", "wp", "a")} xmlns:wps="{WPS}"><w:drawing>'
+        '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="251659264" behindDoc="0" '
+        'locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>'
+        '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>'
+        f'<wp:extent cx="{width_emu}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>'
+        '<wp:docPr id="9704" name="版记"/><wp:cNvGraphicFramePr/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr>'
+        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{width_emu}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>'
+        f'<wps:txbx><w:txbxContent>{table}<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" '
+        'w:lineRule="exact"/></w:pPr></w:p></w:txbxContent></wps:txbx>'
+        '<wps:bodyPr lIns="0" tIns="0" rIns="0" bIns="0" anchor="b"><a:noAutofit/></wps:bodyPr>'
+        "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>"
+    )
+    return parse_xml(xml)
