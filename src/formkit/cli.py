@@ -331,6 +331,29 @@ def verify_cmd(db_url: str | None, as_json: bool) -> None:
     sys.exit(1 if problems["missing"] or problems["corrupt"] else 0)
 
 
+@main.command("check-format")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--pdf", "pdf_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="已渲染的 PDF（默认：用 LibreOffice 渲染后测量）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
+    """按 GB/T 9704-2012 检查公文格式（.docx 结构检查 + PDF 版面测量）。无 fail 级问题时退出状态为 0。"""
+    from formkit.gongwen.check import check_file, summarise
+
+    checks, note = check_file(file, pdf_path)
+    if as_json:
+        _emit_json({"file": str(file), "checks": [c.as_dict() for c in checks], "note": note})
+    else:
+        names = {"pass": "通过", "warn": "提醒", "fail": "不合格"}
+        for c in checks:
+            line = f"{names[c.result]:<4} {c.id:<14} {c.clause:<8} 实测 {c.measured}；要求 {c.expected}"
+            click.echo(line + (f"；{c.message}" if c.message else ""))
+        if note:
+            click.echo(note)
+    sys.exit(summarise(checks))
+
+
 @main.command("demo")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("formkit-demo"), show_default=True,
               help="输出文件夹")

@@ -45,6 +45,7 @@ def exact_lines(p, line: int, first_line: int | None = None, jc: str | None = No
                 right: int | None = None, hanging: int | None = None) -> None:
     """Exact line spacing of ``line`` twips, no space before/after, off the document grid."""
     ppr = p.get_or_add_pPr()
+    put(ppr, "w:widowControl", PPR_ORDER, val="0")  # full pages keep 22 lines: no line pushed over
     put(ppr, "w:snapToGrid", PPR_ORDER, val="0")
     put(ppr, "w:spacing", PPR_ORDER, before="0", after="0", line=str(line), lineRule="exact")
     ind = {}

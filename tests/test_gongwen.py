@@ -1,0 +1,89 @@
+"""Official documents to GB/T 9704-2012: the layout engine's output passes the format checks, and the checks
+catch the usual faults."""
+
+from datetime import date
+
+from conftest import need_soffice
+from test_read import edit
+
+from formkit.convert import convert_many
+from formkit.gongwen.check import FAIL, check_docx, check_pdf, summarise
+from formkit.gongwen.compile import build
+from formkit.gongwen.model import Attachment, OfficialDocument, parse_body
+from formkit.gongwen.profile import load_profile
+
+LONG = ("为做好年度考核评价工作，各中央单位要高度重视定点帮扶工作，认真对照评价指标逐项总结本年度工作成效，"
+        "实事求是填写各项数据，不得弄虚作假，确保材料真实准确完整，按时报送相应牵头部门并抄送农业农村部。") * 3
+
+
+def notice(paragraphs: int = 12) -> OfficialDocument:
+    body = parse_body("一、评价对象\n\n承担定点帮扶任务的中央单位。\n\n（一）自评总结。\n\n1.材料要求。\n\n（1）电子版。\n\n"
+                      + "\n\n".join([LONG] * paragraphs))
+    return OfficialDocument(
+        title="关于开展2026年度中央单位定点帮扶工作成效考核评价的通知", organs=["中央农村工作领导小组办公室"],
+        body=body, date=date(2026, 11, 28), number="中农办发〔2026〕12号",
+        recipients=["中央各定点帮扶单位", "各省、自治区、直辖市党委农村工作领导小组办公室"],
+        attachments=[Attachment("中央单位定点帮扶工作自评表", parse_body("见附表。")),
+                     Attachment("定点帮扶县对中央单位帮扶工作评价表", parse_body("见附表。"))],
+        copies_to=["中央组织部", "中央统战部", "中央和国家机关工委", "教育部", "中国人民银行", "国务院国资委"],
+        printer="中央农村工作领导小组办公室秘书局", print_date=date(2026, 11, 29))
+
+
+def test_profile_numbers_carry_clause_and_strength():
+    profile = load_profile()
+    assert profile["page.margin_top"].value == 2098 and profile["page.margin_top"].clause == "5.2.1"
+    assert profile["page.margin_top"].level == FAIL
+    assert profile["grid.lines_per_page"].level == "warn"  # 一般每面排22行
+    assert all(rule.clause is not None and rule.strength in ("mandatory", "normally", "recommended")
+               for rule in profile.rules.values())
+
+
+def test_body_headings_are_recognised():
+    kinds = [b.kind for b in parse_body("一、总体\n\n（一）目标\n\n1.要求\n\n（1）细则\n\n正文。\n\n|甲|乙|\n|---|---|\n|1|2|")]
+    assert kinds == ["h1", "h2", "h3", "h4", "p", "table"]
+
+
+def test_engine_output_passes_structural_checks(tmp_path):
+    path = tmp_path / "notice.docx"
+    build(notice(2)).save(path)
+    checks = check_docx(path.read_bytes())
+    assert [c.id for c in checks if c.result != "pass"] == []
+
+
+def test_long_notice_passes_every_fail_level_check_in_the_pdf(tmp_path):
+    need_soffice()
+    path = tmp_path / "notice.docx"
+    build(notice()).save(path)
+    [pdf] = convert_many([path], tmp_path)
+    checks = {c.id: c for c in check_docx(path.read_bytes()) + check_pdf(pdf, first_text="承担定点帮扶任务的中央单位")}
+    failed = [(c.id, c.measured, c.message) for c in checks.values() if c.result == FAIL]
+    assert failed == []
+    # continuation pages hold 22 lines (the page before the signature may end a line early: a warn-level check)
+    assert checks["P-LINES"].measured.startswith("[22, 22, 22, 22, 22")
+    assert checks["P-CHARS"].measured == "28"
+    for cid in ("P-REDRULE", "P-REDRULE-GAP", "P-MARK", "P-PAGENO", "P-IMPRINT", "P-FIRSTPAGE", "P-LEFT", "P-RIGHT"):
+        assert checks[cid].result == "pass", cid
+
+
+def test_a_wrong_document_reports_each_fault(tmp_path):
+    good = tmp_path / "good.docx"
+    build(notice(2)).save(good)
+    wrong = edit(good, tmp_path / "wrong.docx", replace=[
+        ('w:line="579" w:lineRule="exact"/><w:ind w:firstLine="630"', 'w:line="580" w:lineRule="exact"/><w:ind w:firstLine="630"'),
+        ("〔2026〕", "【2026】"),
+        ('<w:docGrid w:type="lines" w:linePitch="579"/>', '<w:docGrid w:type="linesAndChars" w:linePitch="579" w:charSpace="-849"/>'),
+    ])
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(wrong) as zf:
+        xml = zf.read("word/document.xml").decode()
+    refs = re.findall(r"<w:footerReference [^>]*/>", xml)
+    no_numbers = edit(wrong, tmp_path / "no-numbers.docx", replace=[(ref, "") for ref in refs])
+    faults = {c.id for c in check_docx(no_numbers.read_bytes()) if c.result == FAIL}
+    assert {"D-LINE", "D-DOCNO", "D-GRID", "D-FOOTER"} <= faults
+    assert summarise(check_docx(no_numbers.read_bytes())) == 1
+    need_soffice()
+    [pdf] = convert_many([no_numbers], tmp_path / "pdf")
+    pdf_faults = {c.id for c in check_pdf(pdf) if c.result != "pass"}
+    assert "P-PAGENO" in pdf_faults
