@@ -69,9 +69,11 @@ def test_a_wrong_document_reports_each_fault(tmp_path):
     good = tmp_path / "good.docx"
     build(notice(2)).save(good)
     wrong = edit(good, tmp_path / "wrong.docx", replace=[
-        ('w:line="579" w:lineRule="exact"/><w:ind w:firstLine="630"', 'w:line="580" w:lineRule="exact"/><w:ind w:firstLine="630"'),
+        ('w:line="579" w:lineRule="exact"/><w:ind w:firstLine="630"',
+         'w:line="580" w:lineRule="exact"/><w:ind w:firstLine="630"'),
         ("〔2026〕", "【2026】"),
-        ('<w:docGrid w:type="lines" w:linePitch="579"/>', '<w:docGrid w:type="linesAndChars" w:linePitch="579" w:charSpace="-849"/>'),
+        ('<w:docGrid w:type="lines" w:linePitch="579"/>',
+         '<w:docGrid w:type="linesAndChars" w:linePitch="579" w:charSpace="-849"/>'),
     ])
     import re
     import zipfile

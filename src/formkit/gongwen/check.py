@@ -59,7 +59,8 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     too_loose = [x for x in body if x.line_rule == "exact" and (x.line or 0) > p.v("grid.max_line") and x.text]
     out.append(_check("D-LINE", "5.2.3", not too_loose, FAIL,
                       f"{len(too_loose)} 段行距超过 {p.v('grid.max_line')} twips" if too_loose else "固定行距 ≤ 579",
-                      "固定行距 560–579 twips", f"行距过大（如“{too_loose[0].text[:12]}”），每页只能排 21 行" if too_loose else ""))
+                      "固定行距 560–579 twips",
+                      f"行距过大（如“{too_loose[0].text[:12]}”），每页只能排 21 行" if too_loose else ""))
     indented = [x for x in body if x.first_line and x.first_line not in (630, 640)]
     out.append(_check("D-INDENT", "7.3.3", not indented, WARN, f"{len(indented)} 段首行缩进异常",
                       "首行缩进二字（630 或 640 twips）", "正文段落首行缩进不是两个字"))
@@ -97,8 +98,8 @@ def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str 
     out.append(_check("P-PAGE", "5.1", size_ok, FAIL, m["sizes"][0], "210×297 mm", "页面不是 A4"))
     out.append(_check("P-LEFT", "5.2.1", abs(m["left"] - 28) <= 1, FAIL, f"{m['left']:.1f} mm", "28 ± 1 mm",
                       "正文左边缘不在版心左侧 28 mm 处"))
-    out.append(_check("P-RIGHT", "5.2.1", m["right"] <= 184 + 1 + 5.64, FAIL, f"{m['right']:.1f} mm", "≤ 184 mm（标点可悬挂一字）",
-                      "正文超出版心右边缘"))
+    out.append(_check("P-RIGHT", "5.2.1", m["right"] <= 184 + 1 + 5.64, FAIL, f"{m['right']:.1f} mm",
+                      "≤ 184 mm（标点可悬挂一字）", "正文超出版心右边缘"))
     full = m["full_pages"]
     lines_ok = all(n == p.v("grid.lines_per_page") for n, _pitch in full) if full else True
     out.append(_check("P-LINES", "5.2.3", lines_ok, WARN, [n for n, _ in full] or "无整页", "每面 22 行",
