@@ -54,6 +54,22 @@ def fontconfig_file(folder: Path) -> Path:
     return path
 
 
+def font_report() -> dict[str, str]:
+    """Official font name → the font LibreOffice will actually use through formkit's fontconfig (a PDF made
+    with substitutes is a preview: the report says which)."""
+    with tempfile.TemporaryDirectory(prefix="formkit-fc-") as tmp:
+        env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(Path(tmp)))}
+        out = {}
+        for name in FONT_SUBSTITUTES:
+            try:
+                proc = subprocess.run(["fc-match", "-f", "%{family[0]}", name], env=env, capture_output=True,
+                                      text=True, timeout=20)
+                out[name] = proc.stdout.strip() or "?"
+            except (OSError, subprocess.TimeoutExpired):
+                out[name] = "?"
+        return out
+
+
 def convert(source: str | Path, out_dir: str | Path, fmt: str = "pdf", timeout: float = 180) -> Path:
     """Convert ``source`` to ``fmt`` (``pdf``, ``docx``, ``odt``...) in ``out_dir``; return the new file."""
     result = convert_many([source], out_dir, fmt, timeout)[0]

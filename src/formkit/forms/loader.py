@@ -36,7 +36,7 @@ PREFILL_SOURCES = {
              "county.code", "county.name", "county.province", "county.key_county"},
 }
 ROW_SOURCES = {"counties": {"county.code", "county.name", "county.province", "county.key_county"}}
-NON_NAMES = {"catalogue.yaml", "cycle.yaml"}
+NON_NAMES = {"catalogue.yaml", "cycle.yaml", "gbt9704-2012.yaml"}  # data beside the forms, not forms
 
 
 def form_files() -> dict[str, Path]:
