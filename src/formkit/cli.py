@@ -354,6 +354,32 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
     sys.exit(summarise(checks))
 
 
+@main.command("notice")
+@click.argument("kind", type=click.Choice(["issue-forms", "progress"]))
+@click.option("--year", required=True, type=int, help="评价年度")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出的 .docx 文件")
+@click.option("--pdf", "make_pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF 并检查版式")
+@click.option("--serial", type=int, default=1, show_default=True, help="发文字号中的序号")
+@click.option("--content", type=click.Path(exists=True, path_type=Path), default=None,
+              help="公文内容文件（默认 templates/notices/KIND.md）")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（进展通报用；默认 formkit.db）")
+@handle_errors
+def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, content: Path | None,
+               db_url: str | None) -> None:
+    """生成公文：下发表格的通知（issue-forms）、工作进展通报（progress），按 GB/T 9704-2012 排版。"""
+    from formkit.gongwen.notice import write_notice
+
+    result = write_notice(kind, year, out, serial=serial, content=content, db_url=db_url, pdf=make_pdf)
+    click.echo(f"已生成：{result['docx']}")
+    if result.get("pdf"):
+        click.echo(f"PDF：{result['pdf']}（字体替代：{result['fonts']}）")
+        failed = [c for c in result["checks"] if c.result == "fail"]
+        click.echo(f"版式检查：{len(result['checks'])} 项，不合格 {len(failed)} 项")
+        for c in failed:
+            click.echo(f"  [{c.id}] {c.message}（实测 {c.measured}）", err=True)
+        sys.exit(1 if failed else 0)
+
+
 @main.command("demo")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("formkit-demo"), show_default=True,
               help="输出文件夹")

@@ -48,7 +48,10 @@ def fontconfig_file(folder: Path) -> Path:
     path.write_text(
         '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd"><fontconfig>'
         '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-        f"<cachedir>{folder / 'fc-cache'}</cachedir>{aliases}</fontconfig>",
+        f"<cachedir>{folder / 'fc-cache'}</cachedir>{aliases}"
+        # 小标宋 is a heavy serif: its substitute is set bold (gbt9704.md §4.4)
+        '<match target="pattern"><test name="family"><string>方正小标宋简体</string></test>'
+        '<edit name="weight" mode="assign"><const>bold</const></edit></match></fontconfig>',
         encoding="utf-8",
     )
     return path

@@ -101,3 +101,20 @@ def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], 
     say(f"6. 退回修改意见：{len(letters)} 份 → {out / '退回修改意见'}")
     report.outputs.update({"store": out / "formkit.db", "missing": xlsx, "letters": out / "退回修改意见"})
     store.close()
+    _notices(report, year, say)
+
+
+def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
+    from formkit.convert import soffice
+    from formkit.gongwen.notice import write_notice
+
+    out = report.out / "公文"
+    db = f"sqlite:///{(report.out / 'formkit.db').resolve()}"
+    made = []
+    for kind, name in (("issue-forms", "下发考核评价表格的通知"), ("progress", "工作进展通报")):
+        result = write_notice(kind, year, out / f"{name}.docx", db_url=db, pdf=soffice() is not None)
+        failed = [c for c in result.get("checks", []) if c.result == "fail"]
+        made.append(f"{name}（{'PDF 版式检查不合格 ' + str(len(failed)) + ' 项' if failed else 'PDF 版式检查通过'}）"
+                    if "pdf" in result else f"{name}（未安装 LibreOffice，未生成 PDF）")
+    report.outputs["notices"] = out
+    say(f"7. 公文（GB/T 9704-2012）：{'；'.join(made)} → {out}")

@@ -1,0 +1,118 @@
+"""Notices from content files a clerk can edit: YAML for the document's parts, a Markdown-like body, both
+Jinja templates filled with the year's figures, laid out by the GB/T 9704 engine."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, StrictUndefined, TemplateError
+
+from formkit.config import load_config
+from formkit.errors import FormkitError
+from formkit.gongwen.model import Attachment, OfficialDocument, chinese_date, parse_body
+from formkit.resources import templates_dir
+
+
+class NoticeError(FormkitError):
+    """A notice's content file cannot be used."""
+
+
+def notice_path(name: str) -> Path:
+    return templates_dir() / "notices" / f"{name}.md"
+
+
+def render_notice(source: str | Path, context: dict[str, Any], when: date) -> OfficialDocument:
+    text = Path(source).read_text(encoding="utf-8")
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    try:
+        rendered = env.from_string(text).render(**context)
+    except TemplateError as exc:
+        raise NoticeError("notice.template", f"公文内容文件中的模板标记有误：{exc}", {"file": str(source)}) from exc
+    parts = re.split(r"^---[ \t]*$", rendered, maxsplit=2, flags=re.MULTILINE)
+    if len(parts) < 3:
+        raise NoticeError("notice.format", "公文内容文件应以 --- 包起的 YAML 开头，其后是正文", {"file": str(source)})
+    head = yaml.safe_load(parts[1]) or {}
+    try:
+        return OfficialDocument(
+            title=str(head["title"]), organs=list(head["organs"]), body=parse_body(parts[2]), date=when,
+            number=head.get("number"), recipients=list(head.get("recipients") or []),
+            attachments=[Attachment(str(a)) for a in head.get("attachments") or []],
+            signature=list(head.get("signature") or []), sealed=bool(head.get("sealed", False)),
+            note=head.get("note"), copies_to=[str(c) for c in head.get("copies_to") or []],
+            printer=head.get("printer"), print_date=when)
+    except KeyError as exc:
+        raise NoticeError("notice.format", f"公文内容文件缺少“{exc.args[0]}”", {"file": str(source)}) from exc
+
+
+def issue_forms_context(year: int, serial: int = 1) -> dict[str, Any]:
+    config = load_config(year)
+    deadlines = {form: config.deadline(form, year) for form in ("self-assessment", "county-feedback")}
+    return {
+        "year": year, "serial": serial, "coordinator": config.coordinator, "grades": list(config.grades),
+        "categories": [{"name": c.name, "lead": c.lead} for c in config.categories],
+        "leads": [c.lead for c in config.categories], "cadre_supervisor": config.cadre_supervisor,
+        "deadline_self": chinese_date(deadlines["self-assessment"]) if deadlines["self-assessment"] else "年底",
+        "deadline_county": chinese_date(deadlines["county-feedback"]) if deadlines["county-feedback"] else "年底",
+    }
+
+
+def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
+    """Figures for the progress notice, from what the store holds for ``year``."""
+    from formkit.intake.status import status
+
+    report = status(store, year)
+    summary = report.summary()
+    totals = {"invested": 0.0, "brought": 0.0, "cadres": 0, "secretaries": 0, "trained": 0, "bought": 0.0, "sold": 0.0}
+    for (form, _rid), row in store.current(year).items():
+        if form != "self-assessment" or not row["record"]:
+            continue
+        v = row["record"]["values"]
+        for f in v.get("funds") or []:
+            totals["invested"] += (f.get("invested_free") or 0) + (f.get("invested_repayable") or 0)
+            totals["brought"] += (f.get("brought_free") or 0) + (f.get("brought_repayable") or 0)
+        totals["cadres"] += sum(1 for c in v.get("cadres") or [] if c.get("name"))
+        totals["secretaries"] += sum(1 for c in v.get("first_secretaries") or [] if c.get("name"))
+        totals["trained"] += sum(v.get(k) or 0 for k in ("trained_officials", "trained_leaders", "trained_technicians"))
+        totals["bought"] += v.get("consumer_bought") or 0
+        totals["sold"] += v.get("consumer_sold") or 0
+    sa = summary.get("self-assessment", {})
+    cf = summary.get("county-feedback", {})
+    missing = [r.recipient for r in report.rows if r.state == "missing" and r.form == "self-assessment"]
+    return {**issue_forms_context(year, serial), "sa": sa, "cf": cf, "totals": {k: round(v, 2) for k, v in totals.items()},
+            "missing_units": missing}
+
+
+def write_notice(kind: str, year: int, out: str | Path, serial: int = 1, content: str | Path | None = None,
+                 db_url: str | None = None, pdf: bool = False, when: date | None = None) -> dict[str, Any]:
+    """Render the notice ``kind`` for ``year`` to ``out`` (.docx), and to PDF with its format checks."""
+    from formkit.gongwen.compile import build
+
+    when = when or date.today()
+    if kind == "progress":
+        from formkit.store import Store
+
+        store = Store(db_url)
+        context = progress_context(store, year, serial)
+        store.close()
+    else:
+        context = issue_forms_context(year, serial)
+    document = render_notice(content or notice_path(kind), context, when)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build(document).save(str(out))
+    result: dict[str, Any] = {"docx": out}
+    if pdf:
+        from formkit.convert import convert, font_report
+        from formkit.gongwen.check import check_docx, check_pdf
+        from formkit.ooxml.inspect import first_body_text
+
+        rendered = convert(out, out.parent)
+        fonts = font_report()
+        result.update(pdf=rendered, fonts="，".join(f"{k}→{v}" for k, v in fonts.items() if k in (
+            "仿宋_GB2312", "楷体_GB2312", "黑体", "宋体", "方正小标宋简体")),
+            checks=check_docx(out.read_bytes()) + check_pdf(rendered, first_text=first_body_text(out.read_bytes())))
+    return result
