@@ -89,3 +89,26 @@ def test_a_wrong_document_reports_each_fault(tmp_path):
     [pdf] = convert_many([no_numbers], tmp_path / "pdf")
     pdf_faults = {c.id for c in check_pdf(pdf) if c.result != "pass"}
     assert "P-PAGENO" in pdf_faults
+
+
+def test_joint_issuance_stacks_the_organs_with_wenjian_beside_them(tmp_path):
+    need_soffice()
+    doc = notice(2)
+    doc.organs = ["中央农村工作领导小组办公室", "农业农村部"]
+    path = tmp_path / "joint.docx"
+    build(doc).save(path)
+    [pdf] = convert_many([path], tmp_path)
+    checks = check_docx(path.read_bytes()) + check_pdf(pdf, first_text="承担定点帮扶任务的中央单位")
+    assert [c.id for c in checks if c.result == FAIL] == []
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as rendered:
+        red = [c for c in rendered.pages[0].chars if c.get("non_stroking_color") == (1, 0, 0)]
+    rows: dict[int, str] = {}
+    for c in sorted(red, key=lambda c: c["x0"]):
+        rows[round(c["top"] / 10)] = rows.get(round(c["top"] / 10), "") + c["text"]
+    lines = [rows[k] for k in sorted(rows)]
+    assert [line for line in lines if line != "文件"] == ["中央农村工作领导小组办公室", "农业农村部"]  # lead first
+    wenjian = [c for c in red if c["text"] in "文件"]
+    names = [c for c in red if c["text"] not in "文件"]
+    assert min(c["x0"] for c in wenjian) > max(c["x1"] for c in names) - 1  # 文件 to the right of the names

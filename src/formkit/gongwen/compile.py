@@ -108,18 +108,46 @@ class _Composer:
             if text:
                 self.line(text, indent=False, role="classification" if text != d.copy_number else "body", jc="left")
                 used += self.pitch
-        mark = d.mark_text
-        size = min(self.p.v("sizes.mark"), int(2 * 442 / max(len(mark), 1)))  # fits the 156 mm type width
+        joint = len(d.organs) > 1 and d.mark is None
+        longest = max(len(o) for o in d.organs) + 2 if joint else len(d.mark_text)
+        size = min(self.p.v("sizes.mark"), int(2 * 430 / max(longest, 1)))  # fits the 156 mm type width, with slack
         spacer = max(20, round(self.p.v("head.mark_top_mm") * 56.693) - used - mark_gap(size / 2))
         self.para(line=spacer)
-        para = self.para(line=MARK_LINE, jc="center")
-        self.run(para, mark, "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
+        if joint:
+            self.joint_mark(d.organs, size)
+        else:
+            para = self.para(line=MARK_LINE, jc="center")
+            self.run(para, d.mark_text, "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
         self.blank(2)
         number = self.para(jc="center")
         self.run(number, d.number or "")
         ox.bottom_rule(number._p, self.p.v("colours.red"), self.p.v("head.red_rule_size"),
                        self.p.v("head.red_rule_gap_pt"))
         self.blank(2)
+
+    def joint_mark(self, organs: list[str], size: int) -> None:
+        """7.2.4 joint issuance: the organs stacked, lead organ first, 文件 to their right, centred on them."""
+        from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+        from docx.shared import Twips
+
+        char = size * 10  # twips per character of the mark
+        names_w = max(len(o) for o in organs) * char + char // 2  # slack: a bold substitute is a little wider
+        table = self.doc.add_table(rows=1, cols=2)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        ox.no_cell_margins(table._tbl)
+        left, right = table.rows[0].cells
+        for column, cell, width in ((table.columns[0], left, names_w), (table.columns[1], right, 2 * char + 40)):
+            column.width = Twips(width)  # the grid LibreOffice lays out by
+            cell.width = Twips(width)
+        for i, organ in enumerate(organs):
+            para = left.paragraphs[0] if i == 0 else left.add_paragraph()
+            ox.exact_lines(para._p, MARK_LINE, jc="distribute")
+            self.run(para, organ, "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
+        right.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        ox.exact_lines(right.paragraphs[0]._p, MARK_LINE, jc="left")
+        self.run(right.paragraphs[0], "文件", "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
+        self.para(line=20)  # a table may not touch the next block
 
     def title(self, text: str) -> None:
         para = self.para(jc="center")

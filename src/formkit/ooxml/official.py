@@ -186,3 +186,24 @@ def imprint_box(rows: list[tuple[str, str]], width_emu: int, line: int, thick: i
         "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>"
     )
     return parse_xml(xml)
+
+
+def no_cell_margins(tbl) -> None:
+    """A borderless table with no cell padding (the joint organ mark)."""
+    tbl_pr = tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), "0")
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
