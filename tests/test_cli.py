@@ -91,3 +91,24 @@ def test_templates_command_rebuilds(tmp_path):
     result = run("templates", "--out", tmp_path)
     assert result.exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["county-feedback.docx", "self-assessment.docx"]
+
+
+def test_notice_and_check_format_commands(tmp_path):
+    from conftest import need_soffice
+
+    need_soffice()
+    out = tmp_path / "notice.docx"
+    made = run("notice", "issue-forms", "--year", 2026, "--out", out, "--pdf", "--serial", 3)
+    assert made.exit_code == 0, made.output
+    assert "版式检查：" in made.output and "不合格 0 项" in made.output
+    assert "仿宋_GB2312→" in made.output  # the font substitution report
+    checked = run("check-format", out, "--json")
+    assert checked.exit_code == 0
+    report = json.loads(checked.stdout)
+    assert {c["id"] for c in report["checks"]} >= {"D-MARGIN", "D-DOCNO", "P-LINES", "P-PAGENO", "P-IMPRINT"}
+    assert all(c["result"] != "fail" for c in report["checks"])
+    from test_read import edit
+
+    wrong = edit(out, tmp_path / "wrong.docx", replace=[("〔2026〕", "【2026】")])
+    bad = run("check-format", wrong)
+    assert bad.exit_code == 1 and "D-DOCNO" in bad.output and "六角括号" in bad.output
