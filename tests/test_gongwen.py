@@ -112,3 +112,22 @@ def test_joint_issuance_stacks_the_organs_with_wenjian_beside_them(tmp_path):
     wenjian = [c for c in red if c["text"] in "文件"]
     names = [c for c in red if c["text"] not in "文件"]
     assert min(c["x0"] for c in wenjian) > max(c["x1"] for c in names) - 1  # 文件 to the right of the names
+
+
+def test_letter_format(tmp_path):
+    """10.1 信函格式: mark 30 mm from the page top, red double rules 170 mm wide, no page number on page 1."""
+    need_soffice()
+    doc = notice(3)
+    doc.letter, doc.number = True, "中农办函〔2026〕5号"
+    path = tmp_path / "letter.docx"
+    build(doc).save(path)
+    [pdf] = convert_many([path], tmp_path)
+    checks = {c.id: c for c in check_docx(path.read_bytes()) + check_pdf(pdf, first_text="承担定点帮扶任务", letter=True)}
+    assert [c.id for c in checks.values() if c.result == FAIL] == []
+    assert checks["P-LETTER-RULES"].result == "pass" and "277" in checks["P-LETTER-RULES"].measured
+    assert checks["P-PAGENO"].measured.startswith("首页无页码")
+    plain = tmp_path / "plain.docx"
+    build(notice(3)).save(plain)
+    [plain_pdf] = convert_many([plain], tmp_path / "plain")
+    as_letter = {c.id: c for c in check_pdf(plain_pdf, letter=True)}
+    assert as_letter["P-LETTER-RULES"].result == FAIL and as_letter["P-PAGENO"].result == FAIL

@@ -69,7 +69,7 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     footers = f.footers
     default, even = footers.get("default", ""), footers.get("even", "")
     pages_ok = f.even_odd and "PAGE" in default and "PAGE" in even and default.endswith("right") and even.endswith("left") \
-        and "—" in default and "—" in even
+        and "—" in default and "—" in even and (not f.letter or "PAGE" not in footers.get("first", ""))
     out.append(_check("D-FOOTER", "7.5", pages_ok, FAIL, f"奇偶页不同={f.even_odd} 页脚={sorted(footers)}",
                       "奇数页右、偶数页左，“— N —”", "页码缺失或位置不符合（单页码居右、双页码居左）"))
     texts = [x.text for x in f.paragraphs if x.text]
@@ -78,8 +78,9 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     out.append(_check("D-DOCNO", "7.2.5", not bad_numbers, FAIL, "；".join(numbers) or "无", "XX〔2024〕1号",
                       f"发文字号“{bad_numbers[0]}”应使用六角括号〔〕、序号不加“第”和前导零" if bad_numbers else ""))
     red = [x for x in f.paragraphs if x.bottom_border and (x.bottom_border.get("color") or "").upper() == "FF0000"]
-    out.append(_check("D-REDRULE", "7.2.7", bool(red) or not numbers, FAIL, "有" if red else "无",
-                      "发文字号下红色分隔线", "缺少版头红色分隔线"))
+    out.append(_check("D-REDRULE", "10.1" if f.letter else "7.2.7", bool(red) or not numbers or f.letter, FAIL,
+                      "信函格式首页双线" if f.letter else ("有" if red else "无"), "发文字号下红色分隔线",
+                      "缺少版头红色分隔线"))
     dates = [t for t in texts if re.fullmatch(r"[\d〇零一二三四五六七八九十]{4}年.{1,3}月.{1,3}日", t)]
     bad_dates = [t for t in dates if not DATE.match(t)]
     out.append(_check("D-DATE", "7.3.5.4", not bad_dates, FAIL, "；".join(dates) or "无", "2024年7月1日",
@@ -87,12 +88,14 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     return out
 
 
-def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "") -> list[Check]:
-    """Measure the rendered pages (pdfplumber, in the PDF layer)."""
+def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "", letter: bool = False) -> list[Check]:
+    """Measure the rendered pages (pdfplumber, in the PDF layer); ``letter`` for the 信函格式 (10.1)."""
     from formkit.pdf.measure import measure
 
     p = profile or load_profile()
     m = measure(path)
+    if letter:
+        return _check_letter_pdf(m, p, first_text)
     out: list[Check] = []
     size_ok = all(abs(w - 210) <= 0.5 and abs(h - 297) <= 0.5 for w, h in m["sizes"])
     out.append(_check("P-PAGE", "5.1", size_ok, FAIL, m["sizes"][0], "210×297 mm", "页面不是 A4"))
@@ -131,6 +134,34 @@ def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str 
     return out
 
 
+def _check_letter_pdf(m: dict, p: Profile, first_text: str) -> list[Check]:
+    out = [
+        _check("P-PAGE", "5.1", all(abs(w - 210) <= 0.5 and abs(h - 297) <= 0.5 for w, h in m["sizes"]), FAIL,
+               m["sizes"][0], "210×297 mm", "页面不是 A4"),
+        _check("P-LEFT", "5.2.1", abs(m["left"] - 28) <= 1, FAIL, f"{m['left']:.1f} mm", "28 ± 1 mm", "正文左边缘不在 28 mm 处"),
+        _check("P-CHARS", "5.2.3", m["max_chars"] <= 29, WARN, m["max_chars"], "每行 28 字", "每行字数超过 28 个"),
+    ]
+    if first_text:
+        out.append(_check("P-FIRSTPAGE", "7.3.3", first_text[:6] in m["page1_text"], FAIL, "", "公文首页必须显示正文",
+                          "首页没有显示正文"))
+    rules = m["letter_rules"]
+    top = [r for r in rules if r[2] < 100]
+    bottom = [r for r in rules if r[2] > 200]
+    out.append(_check("P-LETTER-RULES", "10.1", bool(top) and bool(bottom) and all(abs(r[1] - r[0] - 170) <= 1 for r in rules)
+                      and all(abs(r[2] - 277) <= 1.5 for r in bottom), FAIL,
+                      "；".join(f"{r[1] - r[0]:.0f} mm @ {r[2]:.1f} mm" for r in rules) or "无",
+                      "首页上下各一条 170 mm 红色双线，下线距页面下边缘 20 mm", "信函格式的红色双线缺失或位置不符"))
+    if m["mark_top"] is not None:
+        out.append(_check("P-MARK", "10.1", abs(m["mark_top"] - 30) <= 1.5, FAIL, f"{m['mark_top']:.1f} mm",
+                          "距页面上边缘 30 mm", "信函格式的发文机关标志应距页面上边缘 30 mm"))
+    numbers = m["page_numbers"]
+    first = "无" if numbers and not numbers[0] else "有"
+    out.append(_check("P-PAGENO", "10.1", bool(numbers) and not numbers[0] and all(numbers[1:]), FAIL,
+                      f"首页{first}页码，其余 {sum(numbers[1:])}/{len(numbers) - 1} 页正确",
+                      "首页不显示页码", "信函格式首页不应显示页码，其余页码位置应正确"))
+    return out
+
+
 def summarise(checks: list[Check]) -> int:
     """Exit status: 0 when no fail-level check failed."""
     return 1 if any(c.result == FAIL for c in checks) else 0
@@ -141,15 +172,16 @@ def check_file(path: str | Path, pdf: str | Path | None = None) -> tuple[list[Ch
     import tempfile
 
     from formkit.convert import convert, soffice
-    from formkit.ooxml.inspect import first_body_text
+    from formkit.ooxml.inspect import first_body_text, inspect_docx
 
     data = Path(path).read_bytes()
     checks = check_docx(data)
     first = first_body_text(data)
+    letter = inspect_docx(data).letter
     if pdf:
-        return checks + check_pdf(pdf, first_text=first), ""
+        return checks + check_pdf(pdf, first_text=first, letter=letter), ""
     if soffice() is None:
         return checks, "未安装 LibreOffice：版面测量（P-*）未进行"
     with tempfile.TemporaryDirectory(prefix="formkit-check-") as tmp:
         rendered = convert(path, tmp)
-        return checks + check_pdf(rendered, first_text=first), ""
+        return checks + check_pdf(rendered, first_text=first, letter=letter), ""

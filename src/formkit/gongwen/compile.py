@@ -29,7 +29,10 @@ def build(doc_model: OfficialDocument, profile: Profile | None = None):
     doc = Document()
     _page(doc, p)
     c = _Composer(doc, p)
-    c.head(doc_model)
+    if doc_model.letter:
+        c.letter_head(doc_model)
+    else:
+        c.head(doc_model)
     c.title(doc_model.title)
     if doc_model.recipients:
         c.blank()
@@ -123,6 +126,32 @@ class _Composer:
         self.run(number, d.number or "")
         ox.bottom_rule(number._p, self.p.v("colours.red"), self.p.v("head.red_rule_size"),
                        self.p.v("head.red_rule_gap_pt"))
+        self.blank(2)
+
+    def letter_head(self, d: OfficialDocument) -> None:
+        """10.1 信函格式: the mark 30 mm from the page top and a red double rule (thick over thin) under it,
+        a second double rule (thin over thick) 20 mm above the page bottom, both 170 mm wide, in the first
+        page's header and footer; no page number on page 1; 发文字号 flush right under the first rule."""
+        sec = self.doc.sections[0]
+        sec.different_first_page_header_footer = True
+        red = self.p.v("colours.red")
+        wide = -397  # 7 mm beyond each side of the 156 mm type area: 170 mm
+        mark = d.organs[0] if d.mark is None else d.mark
+        size = min(self.p.v("sizes.mark"), int(2 * 430 / max(len(mark), 1)))
+        head = sec.first_page_header.paragraphs[0]
+        ox.exact_lines(head._p, MARK_LINE, jc="center", left=wide, right=wide)
+        self.run(head, mark, "mark", "mark", color=red, spacing=0).font.size = Pt(size / 2)
+        ox.double_rule(head._p, "bottom", "thickThinSmallGap", red, 18, 1)
+        sec._sectPr.find(ox.qn("w:pgMar")).set(ox.qn("w:header"), str(round(30 * 56.693) - mark_gap(size / 2)))
+        for text in (d.copy_number, d.classification, d.urgency):
+            if text:
+                self.line(text, indent=False, jc="left")
+        number = self.para(jc="right")
+        if d.number:
+            self.run(number, d.number)
+        # the lower double rule, thin above thick (a top border draws thickThin that way round), 20 mm above the
+        # page bottom, anchored to page 1 from its first line
+        number._p.append(ox.page_rule(277, 170, "thickThinSmallGap", red, 18))
         self.blank(2)
 
     def joint_mark(self, organs: list[str], size: int) -> None:
@@ -228,14 +257,15 @@ class _Composer:
         rows = []
         if d.copies_to:
             rows.append(("抄送：" + "，".join(d.copies_to) + "。", ""))
-        if d.printer:
+        if d.printer and not d.letter:  # a letter's 版记 has no 印发 line and no rules
             rows.append((d.printer, chinese_date(d.print_date or d.date) + "印发"))
         if not rows:
             return
         para = self.doc.add_paragraph()
         ox.exact_lines(para._p, 20)
+        thick, thin = (0, 0) if d.letter else (self.p.v("imprint.thick_rule"), self.p.v("imprint.thin_rule"))
         para._p.append(ox.imprint_box(
-            rows, 156 * 36000, self.pitch, self.p.v("imprint.thick_rule"), self.p.v("imprint.thin_rule"),
+            rows, 156 * 36000, self.pitch, thick, thin,
             self.p.v("sizes.imprint"), self.p.v("imprint.indent"), self.p.v("fonts.body")))
 
 

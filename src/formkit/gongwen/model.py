@@ -46,6 +46,7 @@ class OfficialDocument:
     copies_to: list[str] = field(default_factory=list)  # 抄送
     printer: str | None = None  # 印发机关
     print_date: date | None = None
+    letter: bool = False  # 信函格式 (10.1)
 
     @property
     def mark_text(self) -> str:

@@ -43,7 +43,7 @@ def render_notice(source: str | Path, context: dict[str, Any], when: date) -> Of
             attachments=[Attachment(str(a)) for a in head.get("attachments") or []],
             signature=list(head.get("signature") or []), sealed=bool(head.get("sealed", False)),
             note=head.get("note"), copies_to=[str(c) for c in head.get("copies_to") or []],
-            printer=head.get("printer"), print_date=when)
+            printer=head.get("printer"), print_date=when, letter=bool(head.get("letter", False)))
     except KeyError as exc:
         raise NoticeError("notice.format", f"公文内容文件缺少“{exc.args[0]}”", {"file": str(source)}) from exc
 
@@ -114,5 +114,6 @@ def write_notice(kind: str, year: int, out: str | Path, serial: int = 1, content
         fonts = font_report()
         result.update(pdf=rendered, fonts="，".join(f"{k}→{v}" for k, v in fonts.items() if k in (
             "仿宋_GB2312", "楷体_GB2312", "黑体", "宋体", "方正小标宋简体")),
-            checks=check_docx(out.read_bytes()) + check_pdf(rendered, first_text=first_body_text(out.read_bytes())))
+            checks=check_docx(out.read_bytes()) + check_pdf(rendered, first_text=first_body_text(out.read_bytes()),
+                                                            letter=document.letter))
     return result

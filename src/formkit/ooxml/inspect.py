@@ -31,6 +31,7 @@ class DocxFacts:
     lang_east_asia: str | None
     paragraphs: list[ParagraphFacts]
     footers: dict[str, str]  # type (default, even, first) → text + PAGE field marker
+    letter: bool = False  # a different first page whose header carries a red double rule (信函格式)
 
 
 def _int(el, attr: str) -> int | None:
@@ -72,7 +73,15 @@ def inspect_docx(data: bytes) -> DocxFacts:
             jc = froot.find(f".//{qn('w:jc')}")
             footers[ref.get(qn("w:type"), "default")] = f"{text}|{'PAGE' if has_page else ''}|" + (
                 jc.get(qn("w:val")) if jc is not None else "")
-    return DocxFacts(page, margins, grid_facts, even_odd, lang, paragraphs, footers)
+    letter = False
+    if sect is not None and sect.find(qn("w:titlePg")) is not None:
+        for ref in sect.findall(qn("w:headerReference")):
+            target = next((t for i, _rt, t in package.rels(main) if i == ref.get(qn("r:id"))), None)
+            if ref.get(qn("w:type")) == "first" and target:
+                borders = package.xml(target).iter(qn("w:bottom"))
+                letter = any((b.get(qn("w:color")) or "").upper() == "FF0000" and "Thin" in (b.get(qn("w:val")) or "")
+                             for b in borders)
+    return DocxFacts(page, margins, grid_facts, even_odd, lang, paragraphs, footers, letter)
 
 
 def _paragraph(p) -> ParagraphFacts:

@@ -152,8 +152,9 @@ def imprint_box(rows: list[tuple[str, str]], width_emu: int, line: int, thick: i
     height_twips = lines * line + 60
     cells = []
     for i, (left, right) in enumerate(rows):
-        top = f'<w:top w:val="single" w:sz="{thick if i == 0 else thin}" w:space="0" w:color="000000"/>'
-        bottom = f'<w:bottom w:val="single" w:sz="{thick if i == n - 1 else thin}" w:space="0" w:color="000000"/>'
+        top_sz, bottom_sz = (thick if i == 0 else thin), (thick if i == n - 1 else thin)
+        top = f'<w:top w:val="{"single" if top_sz else "nil"}" w:sz="{top_sz}" w:space="0" w:color="000000"/>'
+        bottom = f'<w:bottom w:val="{"single" if bottom_sz else "nil"}" w:sz="{bottom_sz}" w:space="0" w:color="000000"/>'
         tabs = f'<w:tabs><w:tab w:val="right" w:pos="{width_emu // 635 - indent}"/></w:tabs>' if right else ""
         rpr = (f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" w:hint="eastAsia"/>'
                f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>')
@@ -167,25 +168,40 @@ def imprint_box(rows: list[tuple[str, str]], width_emu: int, line: int, thick: i
     table = (f'<w:tbl><w:tblPr><w:tblW w:w="{width_emu // 635}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
              '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr>'
              f'<w:tblGrid><w:gridCol w:w="{width_emu // 635}"/></w:tblGrid>{"".join(cells)}</w:tbl>')
-    cy = height_twips * 635
+    content = (f'{table}<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/></w:pPr></w:p>')
+    return anchored_box(content, width_emu, height_twips * 635,
+                        '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>', anchor="b",
+                        wrap="<wp:wrapTopAndBottom/>")
+
+
+def anchored_box(content: str, width_emu: int, height_emu: int, position_v: str, anchor: str = "t",
+                 position_h: str = '<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>',
+                 wrap: str = "<wp:wrapNone/>"):
+    """A borderless text box holding ``content`` (block-level WordprocessingML), anchored as given."""
     xml = (
         f'<w:r {nsdecls("w", "wp", "a")} xmlns:wps="{WPS}"><w:drawing>'
         '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="251659264" behindDoc="0" '
-        'locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
-        '<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>'
-        '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>'
-        f'<wp:extent cx="{width_emu}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>'
-        '<wp:docPr id="9704" name="版记"/><wp:cNvGraphicFramePr/>'
+        f'locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>{position_h}{position_v}'
+        f'<wp:extent cx="{width_emu}" cy="{height_emu}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>{wrap}'
+        '<wp:docPr id="9704" name="formkit"/><wp:cNvGraphicFramePr/>'
         '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
         '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr>'
-        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{width_emu}" cy="{cy}"/></a:xfrm>'
+        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{width_emu}" cy="{height_emu}"/></a:xfrm>'
         '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>'
-        f'<wps:txbx><w:txbxContent>{table}<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" '
-        'w:lineRule="exact"/></w:pPr></w:p></w:txbxContent></wps:txbx>'
-        '<wps:bodyPr lIns="0" tIns="0" rIns="0" bIns="0" anchor="b"><a:noAutofit/></wps:bodyPr>'
+        f'<wps:txbx><w:txbxContent>{content}</w:txbxContent></wps:txbx>'
+        f'<wps:bodyPr lIns="0" tIns="0" rIns="0" bIns="0" anchor="{anchor}"><a:noAutofit/></wps:bodyPr>'
         "</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>"
     )
     return parse_xml(xml)
+
+
+def page_rule(y_mm: float, width_mm: float, kind: str, color: str, size: int):
+    """A double rule drawn at ``y_mm`` from the top of the page, centred, ``width_mm`` wide."""
+    content = (f'<w:p><w:pPr><w:pBdr><w:top w:val="{kind}" w:sz="{size}" w:space="0" w:color="{color}"/></w:pBdr>'
+               '<w:spacing w:before="0" w:after="0" w:line="40" w:lineRule="exact"/></w:pPr></w:p>')
+    return anchored_box(content, int(width_mm * 36000), 40 * 635,
+                        f'<wp:positionV relativeFrom="page"><wp:posOffset>{int(y_mm * 36000)}</wp:posOffset></wp:positionV>',
+                        position_h='<wp:positionH relativeFrom="page"><wp:align>center</wp:align></wp:positionH>')
 
 
 def no_cell_margins(tbl) -> None:
@@ -207,3 +223,13 @@ def no_cell_margins(tbl) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
+
+
+def double_rule(p, side: str, kind: str, color: str, size: int, space_pt: int = 0) -> None:
+    """A double rule (信函格式): ``kind`` thickThinSmallGap (thick above thin) or thinThickSmallGap."""
+    ppr = p.get_or_add_pPr()
+    bdr = put(ppr, "w:pBdr", PPR_ORDER)
+    el = OxmlElement(f"w:{side}")
+    for name, value in (("val", kind), ("sz", size), ("space", space_pt), ("color", color)):
+        el.set(qn(f"w:{name}"), str(value))
+    bdr.append(el)

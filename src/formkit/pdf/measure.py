@@ -19,7 +19,7 @@ def _is_red(color) -> bool:
 
 def measure(path: str | Path) -> dict:
     out = {"sizes": [], "left": 999.0, "right": 0.0, "full_pages": [], "max_chars": 0, "page1_text": "",
-           "red_rule": None, "docno_bottom": None, "mark_top": None, "page_numbers": [], "imprint_rule": None}
+           "red_rule": None, "docno_bottom": None, "mark_top": None, "page_numbers": [], "imprint_rule": None, "letter_rules": []}
     with pdfplumber.open(str(path)) as pdf:
         pages = pdf.pages
         for index, page in enumerate(pages):
@@ -40,6 +40,9 @@ def measure(path: str | Path) -> dict:
                     out["full_pages"].append((len(tops), pitch))
             if index == 0:
                 out["page1_text"] = "".join(c["text"] for c in page.chars)
+                reds = [ln for ln in page.lines if _is_red(ln.get("stroking_color")) and (ln["x1"] - ln["x0"]) * MM > 160]
+                out["letter_rules"] = sorted({(round(ln["x0"] * MM, 1), round(ln["x1"] * MM, 1),
+                                               round(ln["top"] * MM, 0)) for ln in reds}, key=lambda r: r[2])
                 for line in page.lines:
                     if _is_red(line.get("stroking_color")) and (line["x1"] - line["x0"]) * MM > 100:
                         y = line["top"] * MM
