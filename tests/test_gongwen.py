@@ -131,3 +131,22 @@ def test_letter_format(tmp_path):
     [plain_pdf] = convert_many([plain], tmp_path / "plain")
     as_letter = {c.id: c for c in check_pdf(plain_pdf, letter=True)}
     assert as_letter["P-LETTER-RULES"].result == FAIL and as_letter["P-PAGENO"].result == FAIL
+
+
+def test_signers_of_an_upward_document(tmp_path):
+    """7.2.6: 发文字号 left, 签发人 right on the same line; names in 楷体."""
+    doc = notice(2)
+    doc.signers = ["张三", "李四"]
+    path = tmp_path / "upward.docx"
+    build(doc).save(path)
+    from formkit.ooxml.inspect import inspect_docx
+
+    facts = inspect_docx(path.read_bytes())
+    line = next(p for p in facts.paragraphs if "签发人" in p.text)
+    assert line.text.startswith("中农办发〔2026〕12号") and line.text.endswith("签发人：张三　李四")
+    assert "楷体_GB2312" in line.east_asia and line.bottom_border["color"] == "FF0000"
+    assert [c.id for c in check_docx(path.read_bytes()) if c.result != "pass"] == []
+    wrong = tmp_path / "wrong.docx"
+    doc.number = "中农办发[2026]第12号"
+    build(doc).save(wrong)
+    assert "D-DOCNO" in [c.id for c in check_docx(wrong.read_bytes()) if c.result == FAIL]

@@ -73,7 +73,8 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     out.append(_check("D-FOOTER", "7.5", pages_ok, FAIL, f"奇偶页不同={f.even_odd} 页脚={sorted(footers)}",
                       "奇数页右、偶数页左，“— N —”", "页码缺失或位置不符合（单页码居右、双页码居左）"))
     texts = [x.text for x in f.paragraphs if x.text]
-    numbers = [t for t in texts if re.search(r"\d{4}.*号$", t) and len(t) < 30 and ("〔" in t or BAD_BRACKETS.search(t))]
+    numbers = [m.group(0) for t in texts if len(t) < 60
+               for m in [re.search(r"[^\s：:\t]+[〔【\[［（(]\d{4}[〕】\]］）)]第?\d+号", t)] if m]
     bad_numbers = [t for t in numbers if not NUMBER.match(t)]
     out.append(_check("D-DOCNO", "7.2.5", not bad_numbers, FAIL, "；".join(numbers) or "无", "XX〔2024〕1号",
                       f"发文字号“{bad_numbers[0]}”应使用六角括号〔〕、序号不加“第”和前导零" if bad_numbers else ""))

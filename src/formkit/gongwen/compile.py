@@ -122,8 +122,14 @@ class _Composer:
             para = self.para(line=MARK_LINE, jc="center")
             self.run(para, d.mark_text, "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
         self.blank(2)
-        number = self.para(jc="center")
-        self.run(number, d.number or "")
+        if d.signers:  # 7.2.6: 发文字号 left-indented 1 字, 签发人 right-indented 1 字 on the same line
+            number = self.para(jc="left", left=CHAR, right=CHAR)
+            ox.right_tab(number._p, 8844 - CHAR)
+            self.run(number, (d.number or "") + "\t签发人：")
+            self.run(number, "　".join(d.signers), "heading2")
+        else:
+            number = self.para(jc="center")
+            self.run(number, d.number or "")
         ox.bottom_rule(number._p, self.p.v("colours.red"), self.p.v("head.red_rule_size"),
                        self.p.v("head.red_rule_gap_pt"))
         self.blank(2)

@@ -47,6 +47,7 @@ class OfficialDocument:
     printer: str | None = None  # 印发机关
     print_date: date | None = None
     letter: bool = False  # 信函格式 (10.1)
+    signers: list[str] = field(default_factory=list)  # 签发人, for documents to a higher authority (7.2.6)
 
     @property
     def mark_text(self) -> str:

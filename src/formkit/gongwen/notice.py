@@ -43,7 +43,8 @@ def render_notice(source: str | Path, context: dict[str, Any], when: date) -> Of
             attachments=[Attachment(str(a)) for a in head.get("attachments") or []],
             signature=list(head.get("signature") or []), sealed=bool(head.get("sealed", False)),
             note=head.get("note"), copies_to=[str(c) for c in head.get("copies_to") or []],
-            printer=head.get("printer"), print_date=when, letter=bool(head.get("letter", False)))
+            printer=head.get("printer"), print_date=when, letter=bool(head.get("letter", False)),
+            signers=[str(x) for x in head.get("signers") or []])
     except KeyError as exc:
         raise NoticeError("notice.format", f"公文内容文件缺少“{exc.args[0]}”", {"file": str(source)}) from exc
 

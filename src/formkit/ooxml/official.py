@@ -233,3 +233,11 @@ def double_rule(p, side: str, kind: str, color: str, size: int, space_pt: int = 
     for name, value in (("val", kind), ("sz", size), ("space", space_pt), ("color", color)):
         el.set(qn(f"w:{name}"), str(value))
     bdr.append(el)
+
+
+def right_tab(p, position: int) -> None:
+    tabs = put(p.get_or_add_pPr(), "w:tabs", PPR_ORDER)
+    tab = OxmlElement("w:tab")
+    tab.set(qn("w:val"), "right")
+    tab.set(qn("w:pos"), str(position))
+    tabs.append(tab)
