@@ -150,3 +150,13 @@ def test_signers_of_an_upward_document(tmp_path):
     doc.number = "中农办发[2026]第12号"
     build(doc).save(wrong)
     assert "D-DOCNO" in [c.id for c in check_docx(wrong.read_bytes()) if c.result == FAIL]
+
+
+def test_titles_break_between_words():
+    from formkit.gongwen.title import title_lines
+
+    assert title_lines("关于开展2026年度中央单位定点帮扶工作成效考核评价的通知") == (
+        "关于开展2026年度中央单位", "定点帮扶工作成效考核评价的通知")
+    assert title_lines("中央单位定点帮扶工作自评表") == ("中央单位定点帮扶工作自评表",)
+    lines = title_lines("关于印发《中央单位定点帮扶工作成效考核评价办法》的通知")
+    assert "".join(lines) == "关于印发《中央单位定点帮扶工作成效考核评价办法》的通知" and len(lines) == 2

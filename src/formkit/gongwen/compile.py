@@ -8,6 +8,7 @@ from docx.shared import Pt
 
 from formkit.gongwen.model import Block, OfficialDocument, chinese_date
 from formkit.gongwen.profile import Profile, load_profile
+from formkit.gongwen.title import title_lines
 from formkit.ooxml import official as ox
 from formkit.ooxml import styling
 
@@ -186,7 +187,10 @@ class _Composer:
 
     def title(self, text: str) -> None:
         para = self.para(jc="center")
-        self.run(para, text, "title", "title", spacing=0)
+        for i, line in enumerate(title_lines(text)):
+            run = self.run(para, line, "title", "title", spacing=0)
+            if i:
+                run._r.addprevious(_line_break())
 
     # 主体 -------------------------------------------------------------------------------------------
     def block(self, block: Block) -> None:
@@ -273,6 +277,14 @@ class _Composer:
         para._p.append(ox.imprint_box(
             rows, 156 * 36000, self.pitch, thick, thin,
             self.p.v("sizes.imprint"), self.p.v("imprint.indent"), self.p.v("fonts.body")))
+
+
+def _line_break():
+    from docx.oxml import OxmlElement
+
+    r = OxmlElement("w:r")
+    r.append(OxmlElement("w:br"))
+    return r
 
 
 def _width(text: str) -> int:
