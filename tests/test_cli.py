@@ -77,7 +77,7 @@ def test_demo_runs_the_cycle_so_far_and_says_where(tmp_path):
     assert "36 份接收，1 份拒收，重复报送 3 份" in result.output
     assert "未报送 2 份，有错误待修改 3 份" in result.output and "退回修改意见：3 份" in result.output
     assert (tmp_path / "demo" / "催报名单.xlsx").is_file() and (tmp_path / "demo" / "formkit.db").is_file()
-    assert "7. 公文（GB/T 9704-2012）" in result.output
+    assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位" in result.output
     assert (tmp_path / "demo" / "公文" / "下发考核评价表格的通知.docx").is_file()
     assert str((tmp_path / "demo").resolve()) in result.output
     assert (tmp_path / "demo" / "issued" / "manifest.csv").is_file()

@@ -118,3 +118,12 @@ def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
                     if "pdf" in result else f"{name}（未安装 LibreOffice，未生成 PDF）")
     report.outputs["notices"] = out
     say(f"7. 公文（GB/T 9704-2012）：{'；'.join(made)} → {out}")
+    from formkit.dossier import build_dossier
+    from formkit.store import Store
+
+    store = Store(db, report.out / "formkit-originals")
+    path, dossier = build_dossier(store, year, report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx")
+    store.close()
+    flagged = sum(1 for _c, _l, units in dossier.categories for u in units if u.flags)
+    report.outputs["dossier"] = path
+    say(f"8. 材料汇编：{sum(len(u) for _c, _l, u in dossier.categories)} 个单位，{flagged} 个有提请关注事项 → {path}")

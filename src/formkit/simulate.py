@@ -21,6 +21,9 @@ SENTENCES = [
 ]
 
 
+EXTRA_ROW_TABLES = ("visits", "cadres")  # where one county often has a second row (a second visit, a second cadre)
+
+
 def valid_values(contract: dict, prefilled: dict[str, Any], year: int, seed: int = 0,
                  multiline: bool = True, extra_rows: int = 1) -> dict[str, Any]:
     """Typed values for every field of ``contract`` (what ``formkit fields FORM --json`` prints).
@@ -36,7 +39,7 @@ def valid_values(contract: dict, prefilled: dict[str, Any], year: int, seed: int
             prefilled_cols = [c for c in f["columns"] if c.get("prefilled")]
             if not rows or not prefilled_cols:
                 rows += [{} for _ in range(2 + extra_rows)]
-            elif any(c["key"] == "county" for c in prefilled_cols) and len(prefilled_cols) < len(f["columns"]):
+            elif key in EXTRA_ROW_TABLES and len(prefilled_cols) < len(f["columns"]):
                 rows += [{"county": rows[i % len(rows)]["county"]} for i in range(extra_rows)]  # a second visit...
             for i, row in enumerate(rows):
                 for j, col in enumerate(f["columns"]):
@@ -129,12 +132,22 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
 
     out.mkdir(parents=True, exist_ok=True)
     filled: dict[str, Path] = {}
+    claims: dict[tuple[str, str], tuple[float, float]] = {}  # (unit, county) → funds the unit reports
     for form_id in ("self-assessment", "county-feedback"):
         form = load_form(form_id, year)
         contract = form_contract(form)
         for i, recipient in enumerate(recipients(form, roster)):
             given = prefilled_values(form, year, recipient)
-            typed = as_typed(contract, valid_values(contract, given, year, seed=i), given)
+            values = valid_values(contract, given, year, seed=i)
+            if form_id == "self-assessment":
+                for row in values.get("funds") or []:
+                    claims[(recipient.unit.name, row["county"])] = (
+                        round(row["invested_free"] + row["invested_repayable"], 2),
+                        round(row["brought_free"] + row["brought_repayable"], 2))
+            elif (recipient.unit.name, recipient.county.name) in claims:  # a county confirms what arrived
+                values["funds_invested_arrived"], values["funds_brought_arrived"] = claims[
+                    (recipient.unit.name, recipient.county.name)]
+            typed = as_typed(contract, values, given)
             for key, value in (edits or {}).get(recipient.id, {}).items():
                 if isinstance(value, dict):
                     for row, cells in value.items():

@@ -28,8 +28,8 @@ def build(doc_model: OfficialDocument, profile: Profile | None = None):
     """A python-docx Document for ``doc_model``."""
     p = profile or load_profile()
     doc = Document()
-    _page(doc, p)
-    c = _Composer(doc, p)
+    setup_page(doc, p)
+    c = Composer(doc, p)
     if doc_model.letter:
         c.letter_head(doc_model)
     else:
@@ -52,7 +52,7 @@ def build(doc_model: OfficialDocument, profile: Profile | None = None):
     return doc
 
 
-def _page(doc, p: Profile) -> None:
+def setup_page(doc, p: Profile) -> None:
     styling.drop_part(doc, "/thumbnail")
     sec = doc.sections[0]
     sect = sec._sectPr
@@ -79,7 +79,7 @@ def _page(doc, p: Profile) -> None:
         ox.page_number_runs(para, p.v("fonts.page_number"), size)
 
 
-class _Composer:
+class Composer:
     def __init__(self, doc, profile: Profile):
         self.doc, self.p = doc, profile
         self.pitch = profile.v("grid.line_pitch")

@@ -23,12 +23,12 @@ def build_templates(out: Path | None = None, forms: list[str] | None = None) -> 
         buf = io.BytesIO()
         doc.save(buf)
         path = folder / f"{form_id}.docx"
-        path.write_bytes(_normalise_zip(buf.getvalue()))
+        path.write_bytes(normalise_zip(buf.getvalue()))
         written.append(path)
     return written
 
 
-def _normalise_zip(data: bytes) -> bytes:
+def normalise_zip(data: bytes) -> bytes:
     """Same entries, fixed timestamps: a rebuild with unchanged definitions changes no byte."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

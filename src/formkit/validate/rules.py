@@ -237,8 +237,8 @@ def compare_funds(unit_values: dict, county_values: dict, config: CycleConfig,
                   county_raw: dict | None = None) -> list[Finding]:
     """rule.funds-differ: what the county confirms as arrived against what the unit claims for it."""
     county = county_values.get("county")
-    row = next((r for r in unit_values.get("funds") or [] if r.get("county") == county), None)
-    if row is None:
+    rows = [r for r in unit_values.get("funds") or [] if r.get("county") == county]  # a county may be listed twice
+    if not rows:
         return []
     out = []
     for key, parts, label in (
@@ -246,7 +246,7 @@ def compare_funds(unit_values: dict, county_values: dict, config: CycleConfig,
         ("funds_brought_arrived", ("brought_free", "brought_repayable"), "引进帮扶资金实际到位（万元）"),
     ):
         confirmed = county_values.get(key)
-        claimed = _total([row], *parts)
+        claimed = _total(rows, *parts)
         if confirmed is None:
             continue
         diff = abs(float(confirmed) - claimed)

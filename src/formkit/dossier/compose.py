@@ -1,0 +1,101 @@
+"""The dossier as a .docx in the official layout: cover, per category a summary table with totals, per unit
+its figures, narratives, counties' feedback and flags, and an annex of every source submission."""
+
+from __future__ import annotations
+
+from docx import Document
+from docx.enum.text import WD_BREAK
+
+from formkit.dossier.collect import Dossier, UnitEntry
+from formkit.forms import load_form
+from formkit.gongwen.compile import Composer, setup_page
+from formkit.gongwen.profile import load_profile
+
+SUMMARY = ["单位", "调研考察（次）", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）",
+           "重点县资金占比", "培训（人次）", "消费帮扶（万元）", "责任书完成率", "县评价（好/较好/一般）"]
+
+
+def _num(x: float | None, pct: bool = False) -> str:
+    if x is None:
+        return "—"
+    if pct:
+        return f"{x * 100:.1f}%"
+    return f"{x:,.2f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+
+
+def summary_rows(units: list[UnitEntry], grades: tuple[str, ...]) -> list[list[str]]:
+    rows = []
+    totals = [0, 0, 0, 0.0, 0.0, 0, 0.0]
+    grade_totals = dict.fromkeys(grades, 0)
+    for u in units:
+        f = u.figures
+        counts = {g: sum(1 for c in u.counties if c["grade"] == g) for g in grades}
+        for g in grades:
+            grade_totals[g] += counts[g]
+        values = [f.visits, f.cadres, f.secretaries, f.invested, f.brought, f.trained, f.consumer]
+        totals = [t + v for t, v in zip(totals, values, strict=True)]
+        rows.append([u.unit, str(f.visits), str(f.cadres), str(f.secretaries), _num(f.invested), _num(f.brought),
+                     _num(f.key_share, pct=True), str(f.trained), _num(f.consumer), _num(f.completion, pct=True),
+                     "/".join(str(counts[g]) for g in grades)])
+    rows.append(["合计", str(totals[0]), str(totals[1]), str(totals[2]), _num(totals[3]), _num(totals[4]), "—",
+                 str(totals[5]), _num(totals[6]), "—", "/".join(str(grade_totals[g]) for g in grades)])
+    return rows
+
+
+def compose(dossier: Dossier, grades: tuple[str, ...]):
+    profile = load_profile()
+    doc = Document()
+    setup_page(doc, profile)
+    c = Composer(doc, profile)
+    c.blank(4)
+    c.title(f"{dossier.year}年度中央单位定点帮扶工作成效考核评价材料汇编")
+    c.blank(2)
+    for name, lead, units in dossier.categories:
+        c.line(f"{name}（牵头部门：{lead}）　{len(units)}个单位", indent=False, jc="center")
+    labels = {f.key: f.label for f in load_form("self-assessment", dossier.year).fields}
+    for number, (name, lead, units) in enumerate(dossier.categories, start=1):
+        _page_break(c)
+        c.line(f"{_cn(number)}、{name}（牵头部门：{lead}）", indent=True, role="heading1")
+        c.line("（一）主要指标汇总", role="heading2")
+        c.table([SUMMARY, *summary_rows(units, grades)])
+        for i, unit in enumerate(units, start=1):
+            c.blank()
+            c.line(f"（{_cn(i + 1)}）{unit.unit}", role="heading2")
+            _unit(c, unit, labels, grades)
+    _page_break(c)
+    c.line("附：材料来源（原件 SHA-256）", indent=False, role="heading1")
+    c.table([["序号", "表格", "报送方", "版本", "SHA-256"]] + [
+        [str(n), "自评表" if s["form"] == "self-assessment" else "地方评价表", s["recipient_name"] or s["recipient_id"],
+         f"第{s['form_version']}版 #{s['id']}", s["sha256"]] for n, s in enumerate(dossier.sources, start=1)])
+    return doc
+
+
+def _unit(c: Composer, unit: UnitEntry, labels: dict[str, str], grades: tuple[str, ...]) -> None:
+    if unit.flags:
+        c.line("【提请关注】" + "；".join(unit.flags) + "。", role="heading3")
+    f = unit.figures
+    c.table([["调研考察（次）", "主要负责同志到县", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）"],
+             [str(f.visits), "是" if f.main_leader_visit else "否", str(f.cadres), str(f.secretaries),
+              _num(f.invested), _num(f.brought)]])
+    values = (((unit.submission or {}).get("record") or {}).get("values")) or {}
+    for key in ("industry_narrative", "talent_narrative", "culture_narrative", "ecology_narrative",
+                "organisation_narrative", "problems"):
+        if values.get(key):
+            c.line(f"{labels[key]}：{values[key]}".replace("\n", ""))
+    if unit.counties:
+        c.table([["定点帮扶县", "综合评价等次", "评价意见"]] + [
+            [x["county"], x["grade"] or "未报送", (x["comment"] or "").replace("\n", "")] for x in unit.counties])
+
+
+def _page_break(c: Composer) -> None:
+    para = c.para()
+    para.add_run().add_break(WD_BREAK.PAGE)
+
+
+def _cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n <= 10:
+        return "十" if n == 10 else digits[n]
+    if n < 20:
+        return "十" + digits[n - 10]
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")

@@ -1,0 +1,77 @@
+"""The review dossier, built from the store: every unit has its section, summary totals equal the sums of
+the unit figures, every flag case appears, and the same store gives the same bytes."""
+
+import zipfile
+
+import pytest
+from conftest import FIXED, YEAR
+
+from formkit.dossier import MANIFEST, build_dossier
+from formkit.dossier.collect import collect
+from formkit.dossier.compose import summary_rows
+from formkit.intake.ingest import ingest
+from formkit.issue import issue_forms
+from formkit.issue.batch import issued_rows
+from formkit.ooxml.grid import tables
+from formkit.ooxml.package import Package
+from formkit.simulate import fill_recipients
+
+
+@pytest.fixture
+def stocked(store, sample_roster, tmp_path):
+    """A store where recipients returned forms, with every flag case: a unit declaring a violation, a county
+    reporting large-scale return to poverty, funds that differ, a unit and a county that did not return."""
+    results = issue_forms(sample_roster, YEAR, tmp_path / "issued", created=FIXED)
+    store.record_issued(issued_rows(results, YEAR))
+    files = {(r.form, r.recipient_id): tmp_path / "issued" / r.file for r in results}
+    edits = {"U002": {"violations": "是", "violations_detail": "一名挂职干部违反工作纪律，已严肃处理。"},
+             "U007-522731": {"return_to_poverty": "是"},
+             "U010-522732": {"funds_invested_arrived": "1"}}
+    filled = fill_recipients(sample_roster, YEAR, files, tmp_path / "returned", edits)
+    late = {"U014", "U009-610732"}
+    list(ingest([p for rid, p in filled.items() if rid not in late], store, YEAR))
+    return store
+
+
+def test_dossier_content_matches_the_store(stocked, sample_roster, tmp_path):
+    dossier = collect(stocked, YEAR)
+    units = [u for _c, _l, us in dossier.categories for u in us]
+    assert sorted(u.unit for u in units) == sorted(u.name for u in sample_roster.units)
+    flags = {u.recipient_id: " ".join(u.flags) for u in units}
+    assert "违纪违规" in flags["U002"] and "规模性返贫" in flags["U007"]
+    assert "云雾县「投入帮扶资金实际到位（万元）」" in flags["U010"]
+    assert "自评表未报送" in flags["U014"] and "黄土坡县地方评价表未报送" in flags["U009"]
+    for _name, _lead, us in dossier.categories:
+        rows = summary_rows(us, ("好", "较好", "一般"))
+        total = rows[-1]
+        assert total[0] == "合计"
+        assert int(total[1]) == sum(u.figures.visits for u in us)
+        assert float(total[4].replace(",", "")) == pytest.approx(sum(u.figures.invested for u in us), abs=0.01)
+        assert int(total[7]) == sum(u.figures.trained for u in us)
+    out, _ = build_dossier(stocked, YEAR, tmp_path / "a" / "dossier.docx")
+    package = Package(out.read_bytes())
+    body = package.xml(package.main_part())
+    texts = [c.text for t in tables(body) for row in t.rows for c in row]
+    import re
+
+    full = " ".join(texts)
+    summary_units = [row[0].text for t in tables(body) if t.rows[0][0].text == "单位" for row in t.rows[1:-1]]
+    assert sorted(summary_units) == sorted(u.name for u in sample_roster.units)  # one summary row per unit
+    for unit in sample_roster.units:
+        assert unit.name in full
+    assert re.search(r"[0-9a-f]{64}", full)  # the annex lists every source by sha256
+    assert (out.parent / MANIFEST).read_text().split()[1] == "dossier.docx"
+
+
+def test_the_same_store_gives_the_same_bytes(stocked, tmp_path):
+    a, _ = build_dossier(stocked, YEAR, tmp_path / "a" / "dossier.docx")
+    b, _ = build_dossier(stocked, YEAR, tmp_path / "b" / "dossier.docx")
+    assert a.read_bytes() == b.read_bytes()
+    assert zipfile.ZipFile(a).testzip() is None
+    assert (tmp_path / "a" / MANIFEST).read_text() == (tmp_path / "b" / MANIFEST).read_text()
+
+
+def test_one_category(stocked, tmp_path):
+    _path, dossier = build_dossier(stocked, YEAR, tmp_path / "c" / "高校.docx", category="高等院校")
+    assert [c for c, _l, _u in dossier.categories] == ["高等院校"]
+    assert len(dossier.categories[0][2]) == 3
