@@ -75,3 +75,29 @@ def test_one_category(stocked, tmp_path):
     _path, dossier = build_dossier(stocked, YEAR, tmp_path / "c" / "高校.docx", category="高等院校")
     assert [c for c, _l, _u in dossier.categories] == ["高等院校"]
     assert len(dossier.categories[0][2]) == 3
+
+
+def test_dossier_pdf_has_bookmarks_a_paged_contents_and_the_official_layout(stocked, tmp_path):
+    from conftest import need_soffice
+
+    from formkit.dossier.compose import headings
+    from formkit.gongwen.check import FAIL, check_docx, check_pdf
+    from formkit.pdf.measure import heading_pages, outlines
+
+    need_soffice()
+    out, dossier = build_dossier(stocked, YEAR, tmp_path / "d" / "dossier.docx", pdf=True)
+    pdf = out.with_suffix(".pdf")
+    expected = headings(dossier)
+    assert [(level + 1, title) for level, title in expected] == outlines(pdf)  # a bookmark per category and unit
+    pages = heading_pages(pdf, [t for _l, t in expected])
+    assert pages == sorted(pages) and pages[0] >= 3  # after the cover and the contents
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as rendered:
+        contents = "".join(rendered.pages[1].extract_text().split())
+    first_unit = expected[2][1]
+    assert first_unit in contents
+    assert contents.split(first_unit)[1].lstrip(".")[: len(str(pages[2]))] == str(pages[2])
+    failed = [c.id for c in check_docx(out.read_bytes()) + check_pdf(pdf, imprint=False) if c.result == FAIL]
+    assert failed == []
+    assert "dossier.pdf" in (out.parent / MANIFEST).read_text()

@@ -384,15 +384,16 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
 @click.option("--year", required=True, type=int, help="评价年度")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="输出的 .docx 文件")
 @click.option("--category", default=None, help="只汇编某一类单位（如“高等院校”）")
+@click.option("--pdf", "make_pdf", is_flag=True, help="同时生成带书签和目录页码的 PDF（需要 LibreOffice）")
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
 @handle_errors
-def dossier_cmd(year: int, out: Path, category: str | None, db_url: str | None) -> None:
+def dossier_cmd(year: int, out: Path, category: str | None, make_pdf: bool, db_url: str | None) -> None:
     """从数据库生成分类评价材料汇编（.docx）：各类单位指标汇总表、各单位材料与地方评价、提请关注事项、材料来源。"""
     from formkit.dossier import MANIFEST, build_dossier
     from formkit.store import Store
 
     store = Store(db_url)
-    path, dossier = build_dossier(store, year, out, category)
+    path, dossier = build_dossier(store, year, out, category, pdf=make_pdf)
     store.close()
     units = sum(len(u) for _c, _l, u in dossier.categories)
     flagged = sum(1 for _c, _l, us in dossier.categories for u in us if u.flags)

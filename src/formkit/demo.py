@@ -122,7 +122,8 @@ def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     from formkit.store import Store
 
     store = Store(db, report.out / "formkit-originals")
-    path, dossier = build_dossier(store, year, report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx")
+    path, dossier = build_dossier(store, year, report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx",
+                                  pdf=soffice() is not None)
     store.close()
     flagged = sum(1 for _c, _l, units in dossier.categories for u in units if u.flags)
     report.outputs["dossier"] = path

@@ -17,10 +17,28 @@ MANIFEST = "manifest-sha256.txt"
 FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
-def build_dossier(store: Store, year: int, out: str | Path, category: str | None = None) -> tuple[Path, Dossier]:
+def build_dossier(store: Store, year: int, out: str | Path, category: str | None = None,
+                  pdf: bool = False) -> tuple[Path, Dossier]:
+    """The dossier as .docx (and, with ``pdf``, as PDF with bookmarks and a table of contents whose page
+    numbers come from a first rendering)."""
     dossier = collect(store, year, category)
-    doc = compose(dossier, load_config(year).grades)
-    props = doc.core_properties
+    out = Path(out)
+    _save(compose(dossier, load_config(year).grades), out, year)
+    if pdf:
+        from formkit.convert import convert
+        from formkit.dossier.compose import headings
+        from formkit.pdf.measure import heading_pages
+
+        first = convert(out, out.parent)
+        pages = heading_pages(first, [text for _level, text in headings(dossier)])
+        _save(compose(dossier, load_config(year).grades, pages), out, year)
+        convert(out, out.parent)
+    write_manifest(out.parent)
+    return out, dossier
+
+
+def _save(doc, out: Path, year: int) -> None:
+    props = doc.core_properties  # fixed, so the same store gives the same bytes
     props.author = props.last_modified_by = "formkit"
     props.title = f"{year}年度中央单位定点帮扶工作成效考核评价材料汇编"
     from datetime import datetime, timezone
@@ -29,11 +47,8 @@ def build_dossier(store: Store, year: int, out: str | Path, category: str | None
     props.revision = 1
     buf = io.BytesIO()
     doc.save(buf)
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(normalise_zip(buf.getvalue()))
-    write_manifest(out.parent)
-    return out, dossier
 
 
 def write_manifest(folder: Path) -> Path:

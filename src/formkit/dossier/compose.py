@@ -10,6 +10,7 @@ from formkit.dossier.collect import Dossier, UnitEntry
 from formkit.forms import load_form
 from formkit.gongwen.compile import Composer, setup_page
 from formkit.gongwen.profile import load_profile
+from formkit.ooxml import official as ox
 
 SUMMARY = ["单位", "调研考察（次）", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）",
            "重点县资金占比", "培训（人次）", "消费帮扶（万元）", "责任书完成率", "县评价（好/较好/一般）"]
@@ -42,7 +43,22 @@ def summary_rows(units: list[UnitEntry], grades: tuple[str, ...]) -> list[list[s
     return rows
 
 
-def compose(dossier: Dossier, grades: tuple[str, ...]):
+def headings(dossier: Dossier) -> list[tuple[int, str]]:
+    """(level, text) of every heading, in order: what the table of contents and the bookmarks list."""
+    out = []
+    for number, (name, lead, units) in enumerate(dossier.categories, start=1):
+        out.append((0, f"{_cn(number)}、{name}（牵头部门：{lead}）"))
+        out.append((1, "（一）主要指标汇总"))
+        out += [(1, f"（{_cn(i + 1)}）{unit.unit}") for i, unit in enumerate(units, start=1)]
+    out.append((0, SOURCES))
+    return out
+
+
+SOURCES = "附：材料来源（原件 SHA-256）"
+
+
+def compose(dossier: Dossier, grades: tuple[str, ...], pages: list[int] | None = None):
+    """The dossier; ``pages`` (the page of each heading, from a first rendering) fills the table of contents."""
     profile = load_profile()
     doc = Document()
     setup_page(doc, profile)
@@ -52,18 +68,25 @@ def compose(dossier: Dossier, grades: tuple[str, ...]):
     c.blank(2)
     for name, lead, units in dossier.categories:
         c.line(f"{name}（牵头部门：{lead}）　{len(units)}个单位", indent=False, jc="center")
+    _page_break(c)
+    c.title("目　　录")
+    c.blank()
+    for i, (level, text) in enumerate(headings(dossier)):
+        para = c.para(jc="left", left=(2 * 315 if level else 0))
+        ox.right_tab(para._p, 8844, leader="dot")
+        c.run(para, f"{text}\t{pages[i] if pages else ''}", "body")
     labels = {f.key: f.label for f in load_form("self-assessment", dossier.year).fields}
     for number, (name, lead, units) in enumerate(dossier.categories, start=1):
         _page_break(c)
-        c.line(f"{_cn(number)}、{name}（牵头部门：{lead}）", indent=True, role="heading1")
-        c.line("（一）主要指标汇总", role="heading2")
+        c.line(f"{_cn(number)}、{name}（牵头部门：{lead}）", indent=True, role="heading1", outline=0)
+        c.line("（一）主要指标汇总", role="heading2", outline=1)
         c.table([SUMMARY, *summary_rows(units, grades)])
         for i, unit in enumerate(units, start=1):
             c.blank()
-            c.line(f"（{_cn(i + 1)}）{unit.unit}", role="heading2")
+            c.line(f"（{_cn(i + 1)}）{unit.unit}", role="heading2", outline=1)
             _unit(c, unit, labels, grades)
     _page_break(c)
-    c.line("附：材料来源（原件 SHA-256）", indent=False, role="heading1")
+    c.line(SOURCES, indent=False, role="heading1", outline=0)
     c.table([["序号", "表格", "报送方", "版本", "SHA-256"]] + [
         [str(n), "自评表" if s["form"] == "self-assessment" else "地方评价表", s["recipient_name"] or s["recipient_id"],
          f"第{s['form_version']}版 #{s['id']}", s["sha256"]] for n, s in enumerate(dossier.sources, start=1)])

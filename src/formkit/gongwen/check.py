@@ -89,7 +89,8 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     return out
 
 
-def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "", letter: bool = False) -> list[Check]:
+def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "", letter: bool = False,
+              imprint: bool = True) -> list[Check]:
     """Measure the rendered pages (pdfplumber, in the PDF layer); ``letter`` for the 信函格式 (10.1)."""
     from formkit.pdf.measure import measure
 
@@ -129,7 +130,7 @@ def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str 
     pn_ok = bool(numbers) and all(ok for ok in numbers)
     out.append(_check("P-PAGENO", "7.5", pn_ok, FAIL, f"{sum(numbers)}/{len(numbers)} 页位置正确" if numbers else "无页码",
                       "“— N —”，单页右空一字、双页左空一字，版心下约 7 mm", "页码缺失或位置不正确"))
-    if m["imprint_rule"] is not None:
+    if imprint and m["imprint_rule"] is not None:
         out.append(_check("P-IMPRINT", "7.4.1", abs(m["imprint_rule"] - 262) <= p["imprint.last_rule_mm"].tolerance,
                           FAIL, f"{m['imprint_rule']:.1f} mm", "262 ± 1 mm", "版记最后一条分隔线应与版心下边缘重合"))
     return out
@@ -178,11 +179,12 @@ def check_file(path: str | Path, pdf: str | Path | None = None) -> tuple[list[Ch
     data = Path(path).read_bytes()
     checks = check_docx(data)
     first = first_body_text(data)
-    letter = inspect_docx(data).letter
+    facts = inspect_docx(data)
+    letter, imprint = facts.letter, facts.imprint
     if pdf:
-        return checks + check_pdf(pdf, first_text=first, letter=letter), ""
+        return checks + check_pdf(pdf, first_text=first, letter=letter, imprint=imprint), ""
     if soffice() is None:
         return checks, "未安装 LibreOffice：版面测量（P-*）未进行"
     with tempfile.TemporaryDirectory(prefix="formkit-check-") as tmp:
         rendered = convert(path, tmp)
-        return checks + check_pdf(rendered, first_text=first, letter=letter), ""
+        return checks + check_pdf(rendered, first_text=first, letter=letter, imprint=imprint), ""

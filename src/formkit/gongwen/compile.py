@@ -100,8 +100,11 @@ class Composer:
         for _ in range(n):
             self.para()
 
-    def line(self, text: str, indent: bool = True, role: str = "body", jc: str = "both", **layout):
+    def line(self, text: str, indent: bool = True, role: str = "body", jc: str = "both", outline: int | None = None,
+             **layout):
         para = self.para(first_line=self.p.v("grid.first_line_indent") if indent else 0, jc=jc, **layout)
+        if outline is not None:  # a heading LibreOffice exports as a PDF bookmark
+            ox.put(para._p.get_or_add_pPr(), "w:outlineLvl", ox.PPR_ORDER, val=str(outline))
         self.run(para, text, role)
         return para
 

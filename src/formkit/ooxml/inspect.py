@@ -32,6 +32,7 @@ class DocxFacts:
     paragraphs: list[ParagraphFacts]
     footers: dict[str, str]  # type (default, even, first) → text + PAGE field marker
     letter: bool = False  # a different first page whose header carries a red double rule (信函格式)
+    imprint: bool = False  # the 版记 text box is there
 
 
 def _int(el, attr: str) -> int | None:
@@ -81,7 +82,9 @@ def inspect_docx(data: bytes) -> DocxFacts:
                 borders = package.xml(target).iter(qn("w:bottom"))
                 letter = any((b.get(qn("w:color")) or "").upper() == "FF0000" and "Thin" in (b.get(qn("w:val")) or "")
                              for b in borders)
-    return DocxFacts(page, margins, grid_facts, even_odd, lang, paragraphs, footers, letter)
+    imprint = any(d.get("name") == "版记" for d in root.iter(
+        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"))
+    return DocxFacts(page, margins, grid_facts, even_odd, lang, paragraphs, footers, letter, imprint)
 
 
 def _paragraph(p) -> ParagraphFacts:

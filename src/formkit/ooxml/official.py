@@ -171,19 +171,19 @@ def imprint_box(rows: list[tuple[str, str]], width_emu: int, line: int, thick: i
     content = (f'{table}<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/></w:pPr></w:p>')
     return anchored_box(content, width_emu, height_twips * 635,
                         '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>', anchor="b",
-                        wrap="<wp:wrapTopAndBottom/>")
+                        wrap="<wp:wrapTopAndBottom/>", name="版记")
 
 
 def anchored_box(content: str, width_emu: int, height_emu: int, position_v: str, anchor: str = "t",
                  position_h: str = '<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>',
-                 wrap: str = "<wp:wrapNone/>"):
+                 wrap: str = "<wp:wrapNone/>", name: str = "formkit"):
     """A borderless text box holding ``content`` (block-level WordprocessingML), anchored as given."""
     xml = (
         f'<w:r {nsdecls("w", "wp", "a")} xmlns:wps="{WPS}"><w:drawing>'
         '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="251659264" behindDoc="0" '
         f'locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>{position_h}{position_v}'
         f'<wp:extent cx="{width_emu}" cy="{height_emu}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>{wrap}'
-        '<wp:docPr id="9704" name="formkit"/><wp:cNvGraphicFramePr/>'
+        f'<wp:docPr id="9704" name="{name}"/><wp:cNvGraphicFramePr/>'
         '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
         '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr>'
         f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{width_emu}" cy="{height_emu}"/></a:xfrm>'
@@ -235,9 +235,11 @@ def double_rule(p, side: str, kind: str, color: str, size: int, space_pt: int = 
     bdr.append(el)
 
 
-def right_tab(p, position: int) -> None:
+def right_tab(p, position: int, leader: str | None = None) -> None:
     tabs = put(p.get_or_add_pPr(), "w:tabs", PPR_ORDER)
     tab = OxmlElement("w:tab")
     tab.set(qn("w:val"), "right")
+    if leader:
+        tab.set(qn("w:leader"), leader)
     tab.set(qn("w:pos"), str(position))
     tabs.append(tab)

@@ -70,3 +70,30 @@ def measure(path: str | Path) -> dict:
         if black:
             out["imprint_rule"] = max(ln["top"] for ln in black) * MM
     return out
+
+
+def heading_pages(path: str | Path, headings: list[str]) -> list[int]:
+    """The page (1-based) where each heading first appears, in order (a heading never comes before the
+    previous one's page)."""
+    with pdfplumber.open(str(path)) as pdf:
+        texts = ["".join((page.extract_text() or "").split()) for page in pdf.pages]
+    toc = [i for i, text in enumerate(texts) if "目录" in text[:40]]
+    pages, start = [], (toc[-1] + 1 if toc else 0)  # not the table of contents itself
+    for heading in headings:
+        key = "".join(heading.split())
+        found = next((i for i in range(start, len(texts)) if key in texts[i]), start)
+        pages.append(found + 1)
+        start = found
+    return pages
+
+
+def outlines(path: str | Path) -> list[tuple[int, str]]:
+    """The PDF's bookmarks as (level, title)."""
+    from pdfminer.pdfdocument import PDFDocument, PDFNoOutlines
+    from pdfminer.pdfparser import PDFParser
+
+    with open(path, "rb") as fh:
+        try:
+            return [(level, title) for level, title, *_rest in PDFDocument(PDFParser(fh)).get_outlines()]
+        except PDFNoOutlines:
+            return []
