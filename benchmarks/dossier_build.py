@@ -1,0 +1,103 @@
+"""Benchmark: build the review dossier for a national-size store (300 units, 600 county forms, filled as a
+person would and ingested), as .docx and as PDF, and in the same run: docxcompose merging 300 generated unit
+documents (the way it is done today, by merging files), and a bare `soffice` conversion of the same .docx.
+Prints seconds and peak memory of each, each in its own process.
+
+    pip install docxcompose   # only for the comparison
+    python benchmarks/dossier_build.py [--units 300] [--pairs 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_mb, run_child  # noqa: E402
+from read_forms import make_filled  # noqa: E402
+
+
+def child(variant: str, url: str, folder: str) -> None:
+    import json
+
+    from formkit.store import Store
+
+    work = Path(folder)
+    start = time.perf_counter()
+    if variant in ("docx", "pdf"):
+        from formkit.dossier import build_dossier
+
+        store = Store(url, work / "originals")
+        out, dossier = build_dossier(store, 2026, work / variant / "dossier.docx", pdf=variant == "pdf")
+        extra = {"units": sum(len(u) for _c, _l, u in dossier.categories)}
+    elif variant == "soffice":
+        from formkit.convert import convert
+
+        convert(work / "pdf" / "dossier.docx", work / "bare")
+        extra = {}
+    else:  # docxcompose over one generated document per unit
+        from docxcompose.composer import Composer
+
+        from formkit.config import load_config
+        from formkit.dossier.collect import Dossier, collect
+        from formkit.dossier.compose import compose
+
+        store = Store(url, work / "originals")
+        full = collect(store, 2026)
+        parts = []
+        for name, lead, units in full.categories:
+            for unit in units:
+                parts.append(compose(Dossier(2026, [(name, lead, [unit])], []), load_config(2026).grades))
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        master = Composer(parts[0])
+        for part in parts[1:]:
+            master.append(part)
+        master.save(str(work / "merged.docx"))
+        extra = {"units": len(parts), "generate_seconds": built}
+    print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), **extra}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=300)
+    parser.add_argument("--pairs", type=int, default=600)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from formkit.intake.ingest import ingest
+    from formkit.issue.batch import issued_rows
+    from formkit.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
+        work = Path(tmp)
+        start = time.perf_counter()
+        filled = make_filled(work, args.units, args.pairs)
+        url = f"sqlite:///{work}/store.db"
+        store = Store(url, work / "originals")
+        from formkit.issue import issue_forms
+        from formkit.roster import load_roster
+
+        roster = load_roster(work / "roster", 2026)
+        store.record_issued(issued_rows(issue_forms(roster, 2026, work / "issued-again"), 2026))
+        list(ingest(filled, store, 2026))
+        store.close()
+        print(f"store with {len(filled)} forms made in {time.perf_counter() - start:.0f} s (not timed below)")
+        for variant in ("docx", "pdf", "soffice", "docxcompose"):
+            try:
+                r = run_child(__file__, variant, url, tmp)
+            except Exception as exc:  # docxcompose not installed, or no LibreOffice
+                print(f"{variant:<12} skipped: {exc}")
+                continue
+            note = f", generating the {r['units']} unit documents took {r['generate_seconds']:.1f} s more" \
+                if "generate_seconds" in r else ""
+            print(f"{variant:<12} {r['seconds']:.1f} s, peak {r['peak_mb']:.0f} MB{note}")
+
+
+if __name__ == "__main__":
+    main()
