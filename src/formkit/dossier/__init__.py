@@ -26,11 +26,10 @@ def build_dossier(store: Store, year: int, out: str | Path, category: str | None
     _save(compose(dossier, load_config(year).grades), out, year)
     if pdf:
         from formkit.convert import convert
-        from formkit.dossier.compose import headings
-        from formkit.pdf.measure import heading_pages
+        from formkit.pdf.measure import outlines
 
         first = convert(out, out.parent)
-        pages = heading_pages(first, [text for _level, text in headings(dossier)])
+        pages = [page or 0 for _level, _title, page in outlines(first, with_pages=True)]  # the bookmarks' pages
         _save(compose(dossier, load_config(year).grades, pages), out, year)
         convert(out, out.parent)
     write_manifest(out.parent)

@@ -208,10 +208,9 @@ class Composer:
         cols = max(len(r) for r in rows)
         table = self.doc.add_table(rows=len(rows), cols=cols)
         table.style = self.doc.styles["Table Grid"]
-        for r, values in enumerate(rows):
-            styling.row_cannot_split(table.rows[r]._tr, header=r == 0)
-            for c in range(cols):
-                cell = table.rows[r].cells[c]
+        for r, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
+            styling.row_cannot_split(row._tr, header=r == 0)
+            for c, cell in enumerate(row.cells):  # .cells builds the row's grid: once per row, not per cell
                 para = cell.paragraphs[0]
                 ox.exact_lines(para._p, 400, jc="center")
                 self.run(para, values[c] if c < len(values) else "", "body", "imprint", spacing=0)

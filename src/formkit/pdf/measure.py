@@ -87,13 +87,27 @@ def heading_pages(path: str | Path, headings: list[str]) -> list[int]:
     return pages
 
 
-def outlines(path: str | Path) -> list[tuple[int, str]]:
-    """The PDF's bookmarks as (level, title)."""
+def outlines(path: str | Path, with_pages: bool = False) -> list[tuple]:
+    """The PDF's bookmarks as (level, title), or (level, title, page) with the 1-based page they point to."""
     from pdfminer.pdfdocument import PDFDocument, PDFNoOutlines
+    from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
 
     with open(path, "rb") as fh:
+        doc = PDFDocument(PDFParser(fh))
         try:
-            return [(level, title) for level, title, *_rest in PDFDocument(PDFParser(fh)).get_outlines()]
+            items = list(doc.get_outlines())
         except PDFNoOutlines:
             return []
+        if not with_pages:
+            return [(level, title) for level, title, *_rest in items]
+        pages = {page.pageid: n for n, page in enumerate(PDFPage.create_pages(doc), start=1)}
+        out = []
+        for level, title, dest, action, _se in items:
+            target = resolve1(dest) if dest else resolve1(resolve1(action).get("D")) if action else None
+            if isinstance(target, dict):
+                target = resolve1(target.get("D"))
+            ref = target[0] if isinstance(target, list) and target else None
+            out.append((level, title, pages.get(getattr(ref, "objid", None))))
+        return out
