@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import peak_mb, run_child  # noqa: E402
+from common import national_parser, peak_mb, run_child  # noqa: E402
 from read_forms import make_filled  # noqa: E402
 
 
@@ -62,9 +62,7 @@ def child(variant: str, url: str, folder: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=300)
-    parser.add_argument("--pairs", type=int, default=600)
+    parser = national_parser(__doc__)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -17,8 +17,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import peak_mb, run_child  # noqa: E402
-from read_forms import make_filled  # noqa: E402
+from common import filled_listing, national_parser, peak_mb, run_child  # noqa: E402
 
 
 def child(url: str, originals: str, listing: str) -> None:
@@ -42,9 +41,7 @@ def child(url: str, originals: str, listing: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=300)
-    parser.add_argument("--pairs", type=int, default=600)
+    parser = national_parser(__doc__)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -52,11 +49,7 @@ def main() -> None:
         return
     pg = os.environ.get("FORMKIT_BENCH_PG") or os.environ.get("FORMKIT_TEST_PG")
     with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
-        start = time.perf_counter()
-        paths = make_filled(Path(tmp), args.units, args.pairs)
-        listing = Path(tmp) / "files.txt"
-        listing.write_text("\n".join(map(str, paths)))
-        print(f"{len(paths)} filled forms made in {time.perf_counter() - start:.0f} s (not timed below)")
+        paths, listing = filled_listing(Path(tmp), args.units, args.pairs)
         targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
         admin = None
         if pg:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import peak_mb, run_child  # noqa: E402
+from common import national_parser, peak_mb, run_child  # noqa: E402
 
 CATEGORIES = ["民主党派中央和全国工商联", "中央和国家机关", "高等院校", "金融机构", "中央企业"]
 PROVINCES = ["河北省", "山西省", "内蒙古自治区", "安徽省", "江西省", "河南省", "湖北省", "湖南省", "广西壮族自治区",
@@ -83,9 +83,7 @@ def child(variant: str, roster: Path, out: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=300)
-    parser.add_argument("--pairs", type=int, default=600)
+    parser = national_parser(__doc__)
     parser.add_argument("--child", choices=["formkit", "docxtpl"], help=argparse.SUPPRESS)
     parser.add_argument("--roster", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import peak_mb, run_child  # noqa: E402
+from common import filled_listing, national_parser, peak_mb, run_child  # noqa: E402
 from issue_forms import make_roster  # noqa: E402
 
 
@@ -53,9 +53,7 @@ def run_floor(paths: list[Path]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=300)
-    parser.add_argument("--pairs", type=int, default=600)
+    parser = national_parser(__doc__)
     parser.add_argument("--child", choices=["formkit", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--list", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -66,11 +64,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
-        start = time.perf_counter()
-        paths = make_filled(Path(tmp), args.units, args.pairs)
-        listing = Path(tmp) / "files.txt"
-        listing.write_text("\n".join(map(str, paths)))
-        print(f"{len(paths)} filled forms made in {time.perf_counter() - start:.0f} s (not timed below)")
+        paths, listing = filled_listing(Path(tmp), args.units, args.pairs)
         figures = {}
         for variant in ("floor", "formkit"):
             figures[variant] = r = run_child(__file__, variant, "--list", str(listing))
