@@ -20,17 +20,13 @@ FIXED_TIME = "2000-01-01T00:00:00Z"
 def build_dossier(store: Store, year: int, out: str | Path, category: str | None = None,
                   pdf: bool = False) -> tuple[Path, Dossier]:
     """The dossier as .docx (and, with ``pdf``, as PDF with bookmarks and a table of contents whose page
-    numbers come from a first rendering)."""
+    numbers LibreOffice fills in as it renders: one conversion)."""
     dossier = collect(store, year, category)
     out = Path(out)
     _save(compose(dossier, load_config(year).grades), out, year)
     if pdf:
         from formkit.convert import convert
-        from formkit.pdf.measure import outlines
 
-        first = convert(out, out.parent)
-        pages = [page or 0 for _level, _title, page in outlines(first, with_pages=True)]  # the bookmarks' pages
-        _save(compose(dossier, load_config(year).grades, pages), out, year)
         convert(out, out.parent)
     write_manifest(out.parent)
     return out, dossier

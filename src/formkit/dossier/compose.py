@@ -15,12 +15,14 @@ from formkit.ooxml import official as ox
 SUMMARY = ["单位", "调研考察（次）", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）",
            "重点县资金占比", "培训（人次）", "消费帮扶（万元）", "责任书完成率", "县评价（好/较好/一般）"]
 
+SUMMARY_WIDTHS = (19, 7, 7, 7, 15, 15, 10, 8, 15, 10, 10)
+
 
 def _num(x: float | None, pct: bool = False) -> str:
     if x is None:
         return "—"
     if pct:
-        return f"{x * 100:.1f}%"
+        return f"{x * 100:.0f}%"
     return f"{x:,.2f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
 
 
@@ -58,7 +60,9 @@ SOURCES = "附：材料来源（原件 SHA-256）"
 
 
 def compose(dossier: Dossier, grades: tuple[str, ...], pages: list[int] | None = None):
-    """The dossier; ``pages`` (the page of each heading, from a first rendering) fills the table of contents."""
+    """The dossier. Its table of contents shows each heading's page through a PAGEREF field, which
+    LibreOffice fills in as it renders (one rendering, no second pass); ``pages``, when known, is put in as the
+    fields' shown value for readers that do not update fields."""
     profile = load_profile()
     doc = Document()
     setup_page(doc, profile)
@@ -71,22 +75,32 @@ def compose(dossier: Dossier, grades: tuple[str, ...], pages: list[int] | None =
     _page_break(c)
     c.title("目　　录")
     c.blank()
-    for i, (level, text) in enumerate(headings(dossier)):
+    for i, (level, text) in enumerate(headings(dossier)):  # page numbers: PAGEREF fields to the headings
         para = c.para(jc="left", left=(2 * 315 if level else 0))
         ox.right_tab(para._p, 8844, leader="dot")
-        c.run(para, f"{text}\t{pages[i] if pages else ''}", "body")
+        run = c.run(para, f"{text}\t", "body")
+        for r in ox.page_ref(run._r, _mark(i), str(pages[i]) if pages else ""):
+            para._p.append(r)
+    ox.update_fields_on_open(doc.settings.element)
     labels = {f.key: f.label for f in load_form("self-assessment", dossier.year).fields}
+    count = iter(range(len(headings(dossier))))
+
+    def heading(text: str, level: int, **kw) -> None:
+        n = next(count)
+        para = c.line(text, role=f"heading{level + 1}", outline=level, **kw)
+        ox.bookmark(para._p, n, _mark(n))
+
     for number, (name, lead, units) in enumerate(dossier.categories, start=1):
         _page_break(c)
-        c.line(f"{_cn(number)}、{name}（牵头部门：{lead}）", indent=True, role="heading1", outline=0)
-        c.line("（一）主要指标汇总", role="heading2", outline=1)
-        c.table([SUMMARY, *summary_rows(units, grades)])
+        heading(f"{_cn(number)}、{name}（牵头部门：{lead}）", 0, indent=True)
+        heading("（一）主要指标汇总", 1)
+        c.table([SUMMARY, *summary_rows(units, grades)], widths=SUMMARY_WIDTHS, size=21)  # 五号
         for i, unit in enumerate(units, start=1):
             c.blank()
-            c.line(f"（{_cn(i + 1)}）{unit.unit}", role="heading2", outline=1)
+            heading(f"（{_cn(i + 1)}）{unit.unit}", 1)
             _unit(c, unit, labels, grades)
     _page_break(c)
-    c.line(SOURCES, indent=False, role="heading1", outline=0)
+    heading(SOURCES, 0, indent=False)
     c.table([["序号", "表格", "报送方", "版本", "SHA-256"]] + [
         [str(n), "自评表" if s["form"] == "self-assessment" else "地方评价表", s["recipient_name"] or s["recipient_id"],
          f"第{s['form_version']}版 #{s['id']}", s["sha256"]] for n, s in enumerate(dossier.sources, start=1)])
@@ -108,6 +122,10 @@ def _unit(c: Composer, unit: UnitEntry, labels: dict[str, str], grades: tuple[st
     if unit.counties:
         c.table([["定点帮扶县", "综合评价等次", "评价意见"]] + [
             [x["county"], x["grade"] or "未报送", (x["comment"] or "").replace("\n", "")] for x in unit.counties])
+
+
+def _mark(n: int) -> str:
+    return f"_fk_heading_{n}"
 
 
 def _page_break(c: Composer) -> None:

@@ -21,6 +21,12 @@ RPR_ORDER = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "
              "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight",
              "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
              "w:eastAsianLayout", "w:specVanish", "w:oMath"]
+# what follows w:updateFields in w:settings (ISO 29500 §17.15.1.78)
+SETTINGS_AFTER_UPDATE_FIELDS = ["w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars",
+                                "w:rsids", "m:mathPr", "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping",
+                                "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures", "w:forceUpgrade",
+                                "w:captions", "w:readModeInkLockDown", "w:smartTagType", "sl:schemaLibrary",
+                                "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator"]
 
 
 def put(parent, tag: str, order: list[str], **attrs):
@@ -204,6 +210,21 @@ def page_rule(y_mm: float, width_mm: float, kind: str, color: str, size: int):
                         position_h='<wp:positionH relativeFrom="page"><wp:align>center</wp:align></wp:positionH>')
 
 
+def cell_margins(tbl, twips: int) -> None:
+    """Left and right padding of every cell of ``tbl``."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    look = tbl.tblPr.find(qn("w:tblLook"))  # the last child in schema order
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tbl.tblPr.append(margins)
+
+
 def no_cell_margins(tbl) -> None:
     """A borderless table with no cell padding (the joint organ mark)."""
     tbl_pr = tbl.tblPr
@@ -212,17 +233,15 @@ def no_cell_margins(tbl) -> None:
         el = OxmlElement(f"w:{side}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tbl_pr.append(borders)
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), "0")
-        el.set(qn("w:type"), "dxa")
-        margins.append(el)
-    tbl_pr.append(margins)
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    look = tbl_pr.find(qn("w:tblLook"))
+    for el in (borders, layout):  # schema order: ... tblBorders, shd, tblLayout, tblCellMar, tblLook
+        if look is not None:
+            look.addprevious(el)
+        else:
+            tbl_pr.append(el)
+    cell_margins(tbl, 0)
 
 
 def double_rule(p, side: str, kind: str, color: str, size: int, space_pt: int = 0) -> None:
@@ -243,3 +262,56 @@ def right_tab(p, position: int, leader: str | None = None) -> None:
         tab.set(qn("w:leader"), leader)
     tab.set(qn("w:pos"), str(position))
     tabs.append(tab)
+
+
+def bookmark(p, number: int, name: str) -> None:
+    """A bookmark around the whole paragraph (what a PAGEREF field points at)."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    ppr = p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(end)
+
+
+def page_ref(r_template, name: str, cached: str = "") -> list:
+    """Runs of a ``PAGEREF name \\h`` field formatted like ``r_template``: the page a bookmark is on, which
+    LibreOffice fills in as it lays the document out and Word when it updates fields."""
+    from copy import deepcopy
+
+    out = []
+    for kind, value in (("begin", None), ("instr", f" PAGEREF {name} \\h "), ("separate", None), ("text", cached),
+                        ("end", None)):
+        r = deepcopy(r_template)
+        for child in list(r):
+            if child.tag != qn("w:rPr"):
+                r.remove(child)
+        if kind in ("begin", "separate", "end"):
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText" if kind == "instr" else "w:t")
+            el.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            el.text = value
+        r.append(el)
+        out.append(r)
+    return out
+
+
+def update_fields_on_open(settings) -> None:
+    """Ask Word to update fields (the contents' page numbers) when the document is opened."""
+    el = OxmlElement("w:updateFields")
+    el.set(qn("w:val"), "true")
+    if settings.find(qn("w:updateFields")) is not None:
+        return
+    later = {qn(t) for t in SETTINGS_AFTER_UPDATE_FIELDS}
+    for child in settings:
+        if child.tag in later:
+            child.addprevious(el)
+            return
+    settings.append(el)
