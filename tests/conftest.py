@@ -85,3 +85,23 @@ def filled_forms(issued, sample_roster, tmp_path_factory) -> dict[str, Path]:
     out, results = issued
     files = {(r.form, r.recipient_id): out / r.file for r in results}
     return fill_recipients(sample_roster, YEAR, files, tmp_path_factory.mktemp("filled"))
+
+
+@pytest.fixture
+def own_grades(tmp_path, monkeypatch):
+    """A secretariat's own copy of forms/ (FORMKIT_FORMS) whose cycle.yaml renames the grades and adds one."""
+    import shutil
+
+    from formkit.resources import forms_dir
+
+    folder = tmp_path / "own-forms"
+    shutil.copytree(forms_dir(), folder)
+    cycle = folder / "cycle.yaml"
+    text = cycle.read_text(encoding="utf-8")
+    text = text.replace("grades: [好, 较好, 一般]", "grades: [优秀, 良好, 合格, 较差]")
+    text = text.replace("    好: [优秀, 优]\n    较好: [比较好, 良好, 良]\n    一般: [合格, 中等, 中]\n", "    优秀: [优]\n")
+    text = text.replace("points: [100, 80, 60]", "points: [100, 85, 70, 50]").replace("thresholds: [88, 75]",
+                                                                                        "thresholds: [90, 80, 65]")
+    cycle.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("FORMKIT_FORMS", str(folder))
+    return folder

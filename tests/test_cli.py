@@ -14,7 +14,7 @@ def run(*args):
 def test_forms_lists_both_forms():
     result = run("forms", "--json")
     assert result.exit_code == 0
-    assert {f["form"] for f in json.loads(result.output)} == {"self-assessment", "county-feedback"}
+    assert {f["form"] for f in json.loads(result.output)} == {"self-assessment", "county-feedback", "review-vote"}
     text = run("forms").output
     assert "中央单位定点帮扶工作自评表" in text and "定点帮扶县对中央单位帮扶工作评价表" in text
 

@@ -11,11 +11,26 @@ from formkit.forms.loader import load_form_file
 from formkit.forms.model import FIELD_TYPES
 
 
-def test_two_forms_are_defined():
-    assert set(form_ids()) == {"self-assessment", "county-feedback"}
+def test_the_forms_are_defined():
+    assert set(form_ids()) == {"self-assessment", "county-feedback", "review-vote"}
 
 
-@pytest.mark.parametrize("form_id", ["self-assessment", "county-feedback"])
+def test_a_per_choice_column_becomes_one_tick_box_per_configured_grade(tmp_path):
+    from formkit.forms.model import choice_groups
+
+    votes = load_form("review-vote", 2026).field("votes")
+    ticks = choice_groups(votes)["grade"]
+    assert [c.label for c in ticks] == ["好", "较好", "一般"] and {c.type for c in ticks} == {"boolean"}
+
+
+def test_grade_names_from_a_secretariats_own_configuration_reach_the_voting_sheet(own_grades):
+    from formkit.forms.model import choice_groups
+
+    ticks = choice_groups(load_form("review-vote", 2026).field("votes"))["grade"]
+    assert [c.label for c in ticks] == ["优秀", "良好", "合格", "较差"]
+
+
+@pytest.mark.parametrize("form_id", ["self-assessment", "county-feedback", "review-vote"])
 def test_contract_shape(form_id):
     contract = form_contract(load_form(form_id))
     assert contract["form"] == form_id

@@ -355,7 +355,7 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
 
 
 @main.command("notice")
-@click.argument("kind", type=click.Choice(["issue-forms", "progress"]))
+@click.argument("kind", type=click.Choice(["issue-forms", "progress", "review-proposal", "review-results", "review-copy"]))
 @click.option("--year", required=True, type=int, help="评价年度")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="输出的 .docx 文件")
 @click.option("--pdf", "make_pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF 并检查版式")
@@ -366,7 +366,8 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
 @handle_errors
 def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, content: Path | None,
                db_url: str | None) -> None:
-    """生成公文：下发表格的通知（issue-forms）、工作进展通报（progress），按 GB/T 9704-2012 排版。"""
+    """生成公文（按 GB/T 9704-2012 排版）：下发表格的通知（issue-forms）、工作进展通报（progress）、
+    评价结果的请示（review-proposal）、结果通报（review-results）、送中央组织部的函（review-copy）。"""
     from formkit.gongwen.notice import write_notice
 
     result = write_notice(kind, year, out, serial=serial, content=content, db_url=db_url, pdf=make_pdf)
@@ -415,6 +416,14 @@ def demo_cmd(out: Path, year: int) -> None:
     run_demo(out, year, click.echo)
     click.echo(f"完成。所有输出在：{out.resolve()}")
 
+
+def _register() -> None:
+    from formkit.cli_review import review
+
+    main.add_command(review)
+
+
+_register()
 
 if __name__ == "__main__":
     main()

@@ -19,6 +19,21 @@ class Category:
     lead: str
 
 
+VETOES = ("violation", "return_to_poverty")
+PARTS = ("vote", "self", "county", "daily", "revitalisation")
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    points: tuple[float, ...]
+    weights: dict[str, float]
+    thresholds: tuple[float, ...]
+    best_share: float | None
+    vetoes: tuple[str, ...]
+    tie_break: str | None
+    minimum_penalty: float
+
+
 @dataclass(frozen=True)
 class CycleConfig:
     year: int | None
@@ -31,6 +46,7 @@ class CycleConfig:
     funds_tolerance_wan_yuan: float = 1.0
     funds_tolerance_share: float = 0.05
     deadlines: dict[str, str] = field(default_factory=dict)
+    review: ReviewRules | None = None
 
     def deadline(self, form: str, year: int):
         """The date a form is due in ``year`` (None when the configuration sets none)."""
@@ -83,6 +99,7 @@ def _load(path: str, year: int | None) -> CycleConfig:
             funds_tolerance_wan_yuan=float((merged.get("funds_tolerance") or {}).get("wan_yuan", 1.0)),
             funds_tolerance_share=float((merged.get("funds_tolerance") or {}).get("share", 0.05)),
             deadlines={str(k): str(v) for k, v in (merged.get("deadlines") or {}).items()},
+            review=_review(merged.get("review"), len(merged["grades"]), path),
         )
     except (KeyError, TypeError) as exc:
         raise DefinitionError("config.invalid", f"周期配置文件缺少或写错了设置项：{exc}", {"file": path}) from exc
@@ -91,3 +108,27 @@ def _load(path: str, year: int | None) -> CycleConfig:
     if len(set(config.category_names)) != len(config.categories):
         raise DefinitionError("config.invalid", "单位类别名称重复", {"file": path})
     return config
+
+
+def _review(raw: dict | None, grades: int, path: str) -> ReviewRules | None:
+    if not raw:
+        return None
+    where = {"file": path}
+    rules = ReviewRules(
+        points=tuple(float(x) for x in raw["points"]),
+        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        thresholds=tuple(float(x) for x in raw["thresholds"]),
+        best_share=float(raw["best_share"]) if raw.get("best_share") is not None else None,
+        vetoes=tuple(str(v) for v in raw.get("vetoes") or ()),
+        tie_break=raw.get("tie_break"),
+        minimum_penalty=float(raw.get("minimum_penalty", 20)),
+    )
+    if len(rules.points) != grades or len(rules.thresholds) != grades - 1:
+        raise DefinitionError("config.invalid", f"review.points 要有 {grades} 个分值、review.thresholds 要有 "
+                              f"{grades - 1} 个分数线，与等次一一对应", where)
+    if list(rules.thresholds) != sorted(rules.thresholds, reverse=True):
+        raise DefinitionError("config.invalid", "review.thresholds 应从高到低排列", where)
+    unknown = (set(rules.weights) - set(PARTS)) | (set(rules.vetoes) - set(VETOES))
+    if unknown or rules.tie_break not in (None, "main_leader_visit"):
+        raise DefinitionError("config.invalid", f"review 中有无法识别的设置：{sorted(unknown) or rules.tie_break}", where)
+    return rules

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -21,7 +22,9 @@ def data_dir(name: str) -> Path:
 
 
 def forms_dir() -> Path:
-    return data_dir("forms")
+    """The form definitions and cycle configuration; ``FORMKIT_FORMS`` points at a secretariat's own copy."""
+    own = os.environ.get("FORMKIT_FORMS")
+    return Path(own) if own else data_dir("forms")
 
 
 def templates_dir() -> Path:

@@ -27,15 +27,17 @@ from formkit.resources import forms_dir
 
 FIELD_ATTRIBUTES = {
     "key", "label", "type", "required", "unit", "unit_from", "min", "max", "help", "indicator",
-    "choices", "choices_from", "prefill", "columns", "rows_from", "rows", "blank_rows",
+    "choices", "choices_from", "prefill", "columns", "rows_from", "rows", "blank_rows", "per_choice",
 }
 # Where a prefilled value may come from, per kind of recipient. `row.*` is a table's fixed rows.
 PREFILL_SOURCES = {
     "unit": {"year", "unit.id", "unit.name", "unit.category", "unit.lead"},
     "pair": {"year", "unit.id", "unit.name", "unit.category", "unit.lead",
              "county.code", "county.name", "county.province", "county.key_county"},
+    "reviewer": {"year", "reviewer.category", "reviewer.lead", "reviewer.number"},
 }
-ROW_SOURCES = {"counties": {"county.code", "county.name", "county.province", "county.key_county"}}
+ROW_SOURCES = {"counties": {"county.code", "county.name", "county.province", "county.key_county"},
+               "units": {"unit.id", "unit.name"}}
 NON_NAMES = {"catalogue.yaml", "cycle.yaml", "gbt9704-2012.yaml"}  # data beside the forms, not forms
 
 
@@ -98,7 +100,7 @@ def _load(path: str, year: int | None) -> Form:
         recipient=recipient,
         title=str(raw["title"]),
         instructions=tuple(
-            str(i).format(coordinator=config.coordinator, grades="、".join(config.grades))
+            str(i).format(coordinator=config.coordinator, grades="、".join(config.grades), best=config.grades[0])
             for i in raw.get("instructions", ())
         ),
         sections=sections,
@@ -159,8 +161,21 @@ def _field(raw: dict[str, Any], config: CycleConfig, recipient: str, where: dict
         raise DefinitionError("form.invalid", f"表格“{key}”的 rows_from 只能是 {sorted(ROW_SOURCES)}", here)
     if not raw.get("columns"):
         raise DefinitionError("form.invalid", f"表格“{key}”没有列", here)
-    columns = tuple(_field(c, config, recipient, here, field, field.rows_from) for c in raw["columns"])
-    return Field(**{**field.__dict__, "columns": columns})
+    columns = []
+    for c in raw["columns"]:
+        column = _field(c, config, recipient, here, field, field.rows_from)
+        columns.extend(_per_choice(column, here) if c.get("per_choice") else [column])
+    return Field(**{**field.__dict__, "columns": tuple(columns)})
+
+
+def _per_choice(column: Field, where: dict) -> list[Field]:
+    """``per_choice: true`` on a table column: one tick-box column per choice, labelled with the choice
+    (a voting sheet's grades), keys ``<key>_1``, ``<key>_2``...; a reader checks that one at most is ticked."""
+    if column.type != "boolean" or not column.choices:
+        raise DefinitionError("form.invalid", f"列“{column.key}”的 per_choice 需要 boolean 类型和选项", where)
+    return [Field(**{**column.__dict__, "key": f"{column.key}_{i}", "label": choice, "choices": None,
+                     "choices_from": None, "choice_group": column.key, "choice_value": choice})
+            for i, choice in enumerate(column.choices, start=1)]
 
 
 def _check_unique(form: Form, where: dict) -> None:

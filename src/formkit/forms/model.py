@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FIELD_TYPES = ("text", "longtext", "integer", "amount", "date", "choice", "boolean", "table")
-RECIPIENTS = ("unit", "pair")
+RECIPIENTS = ("unit", "pair", "reviewer")
 
 # Text a content control shows until the filler picks something. A reader treats it as empty.
 PLACEHOLDERS = {"choice": "请选择", "boolean": "请选择", "date": "请选择日期"}
@@ -32,6 +32,8 @@ class Field:
     rows_from: str | None = None
     rows: tuple[dict[str, Any], ...] = ()
     blank_rows: int = 0
+    choice_group: str | None = None  # a tick-box column of a ``per_choice`` group: the group's key
+    choice_value: str | None = None  # ...and the choice it stands for
 
     @property
     def is_table(self) -> bool:
@@ -90,3 +92,12 @@ class Form:
 
     def field(self, key: str) -> Field:
         return self._index[key]
+
+
+def choice_groups(table: Field) -> dict[str, list[Field]]:
+    """The ``per_choice`` groups of a table field: group key → its tick-box columns, in choice order."""
+    out: dict[str, list[Field]] = {}
+    for col in table.columns:
+        if col.choice_group:
+            out.setdefault(col.choice_group, []).append(col)
+    return out

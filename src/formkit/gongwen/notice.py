@@ -36,11 +36,15 @@ def render_notice(source: str | Path, context: dict[str, Any], when: date) -> Of
     if len(parts) < 3:
         raise NoticeError("notice.format", "公文内容文件应以 --- 包起的 YAML 开头，其后是正文", {"file": str(source)})
     head = yaml.safe_load(parts[1]) or {}
+    # the body, then each attachment after a line "=== 附件：title"
+    pieces = re.split(r"^===[ \t]*附件[:：][ \t]*(.+?)[ \t]*$", parts[2], flags=re.MULTILINE)
+    attachments = [Attachment(str(a)) for a in head.get("attachments") or []]
+    attachments += [Attachment(title, parse_body(text)) for title, text in zip(pieces[1::2], pieces[2::2], strict=True)]
     try:
         return OfficialDocument(
-            title=str(head["title"]), organs=list(head["organs"]), body=parse_body(parts[2]), date=when,
+            title=str(head["title"]), organs=list(head["organs"]), body=parse_body(pieces[0]), date=when,
             number=head.get("number"), recipients=list(head.get("recipients") or []),
-            attachments=[Attachment(str(a)) for a in head.get("attachments") or []],
+            attachments=attachments,
             signature=list(head.get("signature") or []), sealed=bool(head.get("sealed", False)),
             note=head.get("note"), copies_to=[str(c) for c in head.get("copies_to") or []],
             printer=head.get("printer"), print_date=when, letter=bool(head.get("letter", False)),
@@ -54,6 +58,7 @@ def issue_forms_context(year: int, serial: int = 1) -> dict[str, Any]:
     deadlines = {form: config.deadline(form, year) for form in ("self-assessment", "county-feedback")}
     return {
         "year": year, "serial": serial, "coordinator": config.coordinator, "grades": list(config.grades),
+        "organisers": list(config.organisers) or [config.coordinator],
         "categories": [{"name": c.name, "lead": c.lead} for c in config.categories],
         "leads": [c.lead for c in config.categories], "cadre_supervisor": config.cadre_supervisor,
         "deadline_self": chinese_date(deadlines["self-assessment"]) if deadlines["self-assessment"] else "年底",
@@ -87,18 +92,32 @@ def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
             "missing_units": missing}
 
 
+def _review_context(store, year: int, serial: int) -> dict[str, Any]:
+    from formkit.review.results import results_context
+
+    return {**issue_forms_context(year, serial), **results_context(store, year)}
+
+
+# notices whose figures come from the store
+STORE_KINDS = {"progress": progress_context, "review-proposal": _review_context, "review-results": _review_context,
+               "review-copy": _review_context}
+KINDS = ("issue-forms", *STORE_KINDS)
+
+
 def write_notice(kind: str, year: int, out: str | Path, serial: int = 1, content: str | Path | None = None,
                  db_url: str | None = None, pdf: bool = False, when: date | None = None) -> dict[str, Any]:
     """Render the notice ``kind`` for ``year`` to ``out`` (.docx), and to PDF with its format checks."""
     from formkit.gongwen.compile import build
 
     when = when or date.today()
-    if kind == "progress":
+    if kind in STORE_KINDS:
         from formkit.store import Store
 
         store = Store(db_url)
-        context = progress_context(store, year, serial)
-        store.close()
+        try:
+            context = STORE_KINDS[kind](store, year, serial)
+        finally:
+            store.close()
     else:
         context = issue_forms_context(year, serial)
     document = render_notice(content or notice_path(kind), context, when)

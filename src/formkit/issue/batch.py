@@ -43,34 +43,36 @@ def template_path(form_id: str, folder: Path | None = None) -> Path:
     return (folder or templates_dir()) / f"{form_id}.docx"
 
 
-def plan(roster: Roster, year: int, forms: list[str] | None = None) -> list[tuple]:
-    """(form, recipient) for every document to issue, in a stable order."""
+def plan(roster: Roster, year: int, forms: list[str] | None = None, reviewers: int = 0) -> list[tuple]:
+    """(form, recipient) for every document to issue, in a stable order (voting sheets only when a number of
+    ``reviewers`` per category is given)."""
     out = []
     for form_id in forms or form_ids():
         form = load_form(form_id, year)
-        out.extend((form, r) for r in ctx.recipients(form, roster))
+        out.extend((form, r) for r in ctx.recipients(form, roster, reviewers))
     return out
 
 
 def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str] | None = None,
                 templates: Path | None = None, progress: Callable[[Issued], None] | None = None,
-                created: datetime | None = None) -> list[Issued]:
+                created: datetime | None = None, reviewers: int = 0) -> list[Issued]:
     """Write one document per recipient and ``manifest.csv``. A recipient that fails is recorded in the
     manifest with its error code; the others are still issued."""
     out = Path(out_dir)
     created_at = (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     prepared: dict[str, PreparedTemplate] = {}
     results: list[Issued] = []
-    for form, recipient in plan(roster, year, forms):
+    for form, recipient in plan(roster, year, forms, reviewers):
         if form.id not in prepared:
             prepared[form.id] = PreparedTemplate(template_path(form.id, templates))
         folder = out / form.id
         folder.mkdir(parents=True, exist_ok=True)
         name = ctx.file_name(form, year, recipient)
-        county = recipient.county
+        county, unit, reviewer = recipient.county, recipient.unit, recipient.reviewer
         row = Issued(form.id, ctx.document_code(form, year, recipient), recipient.id, recipient.name,
-                     recipient.unit.name, county.name if county else "", county.province if county else "",
-                     recipient.unit.category, recipient.unit.lead, f"{form.id}/{name}", "")
+                     unit.name if unit else "", county.name if county else "", county.province if county else "",
+                     reviewer.category if reviewer else unit.category, reviewer.lead if reviewer else unit.lead,
+                     f"{form.id}/{name}", "")
         try:
             data = prepared[form.id].render(
                 ctx.render_context(form, year, recipient), ctx.properties(form, year, recipient),

@@ -8,28 +8,60 @@ from dataclasses import dataclass
 from formkit.forms.model import NO, YES, Field, Form
 from formkit.roster.model import County, Roster, Unit
 
-FILE_SUFFIX = {"self-assessment": "自评表", "county-feedback": "地方评价表"}
+FILE_SUFFIX = {"self-assessment": "自评表", "county-feedback": "地方评价表", "review-vote": "分类评价投票表"}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 @dataclass(frozen=True)
+class Reviewer:
+    """One member of a category's review group, known by the number of the voting sheet."""
+
+    category: str
+    lead: str
+    number: str  # 01, 02...
+
+
+@dataclass(frozen=True)
 class Recipient:
-    """One addressee of one form: a unit (self-assessment) or a (unit, county) pair (county form)."""
+    """One addressee of one form: a unit (self-assessment), a (unit, county) pair (county form), or a
+    reviewer of a category (voting sheet: ``units`` are the category's units)."""
 
     id: str
-    unit: Unit
+    unit: Unit | None
     county: County | None
     counties: tuple[County, ...]
+    reviewer: Reviewer | None = None
+    units: tuple[Unit, ...] = ()
 
     @property
     def name(self) -> str:
+        if self.reviewer:
+            return f"{self.reviewer.category}评议组第{self.reviewer.number}号投票表"
         return f"{self.county.province}{self.county.name}（{self.unit.name}）" if self.county else self.unit.name
 
 
-def recipients(form: Form, roster: Roster) -> list[Recipient]:
+def recipients(form: Form, roster: Roster, reviewers: int = 0) -> list[Recipient]:
+    """Who receives ``form``. Voting sheets go to ``reviewers`` members of each category that has units."""
     if form.recipient == "unit":
         return [Recipient(u.id, u, None, tuple(roster.counties_of(u))) for u in roster.units]
+    if form.recipient == "reviewer":
+        out = []
+        for number, category in enumerate(_categories(roster), start=1):
+            units = tuple(u for u in roster.units if u.category == category)
+            for n in range(1, reviewers + 1):
+                reviewer = Reviewer(category, units[0].lead, f"{n:02d}")
+                out.append(Recipient(f"R{number:02d}-{n:02d}", None, None, (), reviewer, units))
+        return out
     return [Recipient(p.id, p.unit, p.county, (p.county,)) for p in roster.pairs]
+
+
+def _categories(roster: Roster) -> list[str]:
+    """The categories of the roster's units in the configured order (then any others by name)."""
+    from formkit.config import load_config
+
+    names = {u.category for u in roster.units}
+    order = [c for c in load_config().category_names if c in names]
+    return order + sorted(names - set(order))
 
 
 def document_code(form: Form, year: int, recipient: Recipient) -> str:
@@ -45,21 +77,34 @@ def properties(form: Form, year: int, recipient: Recipient) -> dict[str, str]:
         "formkit.year": str(year),
         "formkit.recipient": recipient.id,
         "formkit.recipient_name": recipient.name,
-        "formkit.unit": recipient.unit.name,
+        "formkit.unit": recipient.unit.name if recipient.unit else "",
         "formkit.code": document_code(form, year, recipient),
     }
+    if recipient.reviewer:
+        props["formkit.category"] = recipient.reviewer.category
     if recipient.county:
         props["formkit.county"] = recipient.county.name
         props["formkit.county_code"] = recipient.county.code
     return props
 
 
+def _sources(year: int, recipient: Recipient) -> dict:
+    return {"year": year, "unit": recipient.unit, "county": recipient.county, "reviewer": recipient.reviewer}
+
+
+def _row_items(table: Field, recipient: Recipient) -> list[tuple[str, object]]:
+    """(source name, item) of each prefilled row of a ``rows_from`` table."""
+    if table.rows_from == "units":
+        return [("unit", u) for u in recipient.units]
+    return [("county", c) for c in recipient.counties]
+
+
 def render_context(form: Form, year: int, recipient: Recipient) -> dict:
-    sources = {"year": year, "unit": recipient.unit, "county": recipient.county}
+    sources = _sources(year, recipient)
     values = {f.key: _display(_resolve(f.prefill, sources)) for f in form.fields if f.prefill}
     tables = {
-        f.key: [_row(f, {**sources, "county": c}) for c in recipient.counties]
-        for f in form.fields if f.is_table and f.rows_from == "counties"
+        f.key: [_row(f, {**sources, name: item}) for name, item in _row_items(f, recipient)]
+        for f in form.fields if f.is_table and f.rows_from
     }
     doc = {"year": year, "code": document_code(form, year, recipient), "form": form.id,
            "version": form.version, "recipient": recipient.name}
@@ -69,19 +114,19 @@ def render_context(form: Form, year: int, recipient: Recipient) -> dict:
 def prefilled_values(form: Form, year: int, recipient: Recipient) -> dict:
     """What the issued form holds for ``recipient``, typed as a reader returns it: single values, and the
     prefilled columns of table rows (one per designated county, or the form's fixed rows)."""
-    sources = {"year": year, "unit": recipient.unit, "county": recipient.county}
+    sources = _sources(year, recipient)
     out: dict = {f.key: _resolve(f.prefill, sources) for f in form.fields if f.prefill}
     for f in form.fields:
-        if f.is_table and f.rows_from == "counties":
-            out[f.key] = [{c.key: _resolve(c.prefill, {**sources, "county": county}) for c in f.columns if c.prefill}
-                          for county in recipient.counties]
+        if f.is_table and f.rows_from:
+            out[f.key] = [{c.key: _resolve(c.prefill, {**sources, name: item}) for c in f.columns if c.prefill}
+                          for name, item in _row_items(f, recipient)]
         elif f.is_table and f.rows:
             out[f.key] = [dict(row) for row in f.rows]
     return out
 
 
 def file_name(form: Form, year: int, recipient: Recipient) -> str:
-    parts = [recipient.id, recipient.unit.name]
+    parts = [recipient.id, recipient.reviewer.category if recipient.reviewer else recipient.unit.name]
     if recipient.county:
         parts.append(recipient.county.name)
     parts.append(f"{year}年{FILE_SUFFIX.get(form.id, form.title)}")

@@ -14,12 +14,17 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from docx.oxml import ns as _docx_ns
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
 
 from formkit.errors import IssueError
 from formkit.ooxml.props import core_xml, custom_xml, ensure_custom_properties
 from formkit.ooxml.xml import serialize
+
+# docxtpl imports docxcompose, which rebinds python-docx's "cp" prefix to the custom-properties namespace;
+# python-docx then writes core properties (author, revision...) as unknown elements. Bind it back.
+_docx_ns.nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same input gives the same bytes

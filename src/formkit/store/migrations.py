@@ -32,9 +32,14 @@ def _v2_append_only_audit(conn: Connection) -> None:
             "FOR EACH ROW EXECUTE FUNCTION formkit_append_only()"))
 
 
+def _v3_review_grades(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.grades])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "submissions, audit log, issued forms", _v1_tables),
     (2, "audit log is append-only", _v2_append_only_audit),
+    (3, "review grades", _v3_review_grades),
 ]
 
 

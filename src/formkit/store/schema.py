@@ -78,3 +78,22 @@ issued = Table(
     Column("issued_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("form", "year", "recipient_id", name="uq_issued_recipient"),
 )
+
+# 综合评议: the proposed grade of each unit (from `formkit review rate`) and the grade in force, which the
+# secretariat may override with a reason; every change is also in the append-only audit log.
+grades = Table(
+    "review_grades", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("recipient_id", String(120), nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("rank", Integer, nullable=False),  # in its category, after the tie-break
+    Column("score", JSON),  # the combined score and its parts
+    Column("proposed", String(40), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("grade", String(40), nullable=False),  # in force: the proposal or the override
+    Column("override_reason", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("year", "recipient_id", name="uq_review_grade"),
+)

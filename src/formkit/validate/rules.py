@@ -32,7 +32,7 @@ class RuleContext:
 
 
 Rule = Callable[[RuleContext], list[Finding]]
-RULES: dict[str, list[tuple[str, Rule]]] = {"self-assessment": [], "county-feedback": []}
+RULES: dict[str, list[tuple[str, Rule]]] = {"self-assessment": [], "county-feedback": [], "review-vote": []}
 
 
 def rule(form: str, name: str):
@@ -224,6 +224,24 @@ def main_leader_visit(ctx: RuleContext) -> list[Finding]:
         return [finding("rule.main-leader-without-visit", ERROR, "填写了主要负责同志到县调研，但调研考察次数为0",
                         "单位负责同志本年度到县调研考察（次）", "visits_received", ctx.location("visits_received"))]
     return []
+
+
+@rule("review-vote", "rule.vote-several-grades")
+def one_grade_per_unit(ctx: RuleContext) -> list[Finding]:
+    """A voting sheet: one grade per unit; a unit with two grades ticked gets no vote from this sheet."""
+    from formkit.forms import load_form
+    from formkit.forms.model import choice_groups
+
+    table = load_form("review-vote", ctx.year).field("votes")
+    ticks = choice_groups(table)["grade"]
+    out = []
+    for i, row in enumerate(ctx.values.get("votes") or []):
+        chosen = [c.choice_value for c in ticks if row.get(c.key)]
+        if len(chosen) > 1:
+            out.append(finding("rule.vote-several-grades", ERROR,
+                               f"同时勾选了{len(chosen)}个等次（{'、'.join(chosen)}），该单位在本表中的票无效",
+                               row.get("unit") or row.get("unit_code"), f"votes[{i}]", ctx.location("votes", i, ticks[0].key)))
+    return out
 
 
 def apply_rules(ctx: RuleContext) -> list[Finding]:

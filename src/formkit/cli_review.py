@@ -1,0 +1,150 @@
+"""``formkit review``: voting sheets, tally, the secretariat's inputs, rating and overrides. Thin: options
+in, one library call, output out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from formkit.cli import _emit_json, handle_errors
+
+DB = click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+YEAR = click.option("--year", required=True, type=int, help="评价年度")
+
+
+@click.group("review")
+def review() -> None:
+    """分类评价与综合评议：投票表、计票、综合评定、调整等次。"""
+
+
+@review.command("sheets")
+@click.option("--roster", "roster_path", required=True, type=click.Path(path_type=Path), help="名单（文件夹或 .xlsx）")
+@YEAR
+@click.option("--reviewers", type=click.IntRange(1, 200), required=True, help="每类单位的评议组人数（每人一张投票表）")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
+@DB
+@handle_errors
+def sheets_cmd(roster_path: Path, year: int, reviewers: int, out: Path, db_url: str | None) -> None:
+    """按单位类别为评议组每位成员生成编号的投票表（Word），并记入数据库以便计票和跟踪回收。"""
+    from formkit.issue.batch import issued_rows
+    from formkit.review.sheets import issue_sheets
+    from formkit.roster import load_roster
+    from formkit.store import Store
+
+    results = issue_sheets(load_roster(roster_path, year), year, reviewers, out)
+    store = Store(db_url)
+    store.record_issued(issued_rows(results, year))
+    store.close()
+    click.echo(f"投票表：{sum(1 for r in results if not r.error_code)} 份 → {out / 'review-vote'}")
+    failed = [r for r in results if r.error_code]
+    for r in failed:
+        click.echo(f"未生成 [{r.error_code}] {r.recipient}：{r.error}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@review.command("tally")
+@YEAR
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None, help="计票结果另存为 Excel")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@DB
+@handle_errors
+def tally_cmd(year: int, xlsx_path: Path | None, as_json: bool, db_url: str | None) -> None:
+    """统计已收回投票表的票数：每个单位各等次票数、未选和无效票、各类收回率。"""
+    from formkit.review.tally import tally, write_tally_xlsx
+    from formkit.store import Store
+
+    store = Store(db_url)
+    result = tally(store, year)
+    store.close()
+    if xlsx_path:
+        write_tally_xlsx(result, xlsx_path)
+    if as_json:
+        _emit_json(result.as_dict())
+        return
+    for name, units in result.categories.items():
+        returned, issued = result.turnout(name)
+        click.echo(f"{name}：收回投票表 {returned}/{issued} 份")
+        for u in units:
+            votes = "，".join(f"{g} {n}" for g, n in u.votes.items())
+            click.echo(f"  {u.unit}：{votes}；未选 {u.blank}，无效 {u.invalid}")
+    for s in result.sheets:
+        if s.state == "missing" or s.problems:
+            click.echo(f"{s.name}：{'未收回' if s.state == 'missing' else '；'.join(s.problems)}", err=True)
+    if xlsx_path:
+        click.echo(f"计票结果：{xlsx_path}")
+
+
+@review.command("inputs")
+@YEAR
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出的 .xlsx 文件")
+@DB
+@handle_errors
+def inputs_cmd(year: int, out: Path, db_url: str | None) -> None:
+    """生成综合评议录入表（平时工作评价、县乡村振兴实绩考核），已列出全部单位和帮扶县。"""
+    from formkit.review.inputs import write_template
+    from formkit.store import Store
+
+    store = Store(db_url)
+    write_template(store, year, out)
+    store.close()
+    click.echo(f"综合评议录入表：{out}（填写“平时工作”和“乡村振兴实绩”两个工作表后，用 review rate --inputs 读入）")
+
+
+@review.command("rate")
+@YEAR
+@click.option("--inputs", "inputs_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="综合评议录入表（review inputs 生成后填写的 .xlsx）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@DB
+@handle_errors
+def rate_cmd(year: int, inputs_path: Path | None, as_json: bool, db_url: str | None) -> None:
+    """综合评议：按 cycle.yaml 的规则为每个单位提出建议等次并说明理由，存入数据库（已调整的等次保留）。"""
+    from formkit.review.run import run_rating
+    from formkit.store import Store
+
+    store = Store(db_url)
+    proposals, _votes, inputs = run_rating(store, year, inputs_path)
+    grades = {r["recipient_id"]: r for r in store.grades(year)}
+    store.close()
+    if as_json:
+        _emit_json({"year": year, "problems": inputs.problems, "units": [
+            {**p.row(), "grade": grades[p.recipient_id]["grade"],
+             "override_reason": grades[p.recipient_id]["override_reason"]} for p in proposals]})
+        return
+    for problem in inputs.problems:
+        where = problem["where"]
+        click.echo(f"录入表 [{problem['code']}] 工作表“{where['sheet']}”第{where['row']}行：{problem['message']}", err=True)
+    for p in proposals:
+        held = grades[p.recipient_id]
+        extra = f"（已调整为“{held['grade']}”：{held['override_reason']}）" if held["override_reason"] else ""
+        click.echo(f"{p.category} 第{p.rank}名 {p.unit}：{p.score:.2f} 分，建议“{p.grade}”{extra}")
+    counts = {}
+    for held in grades.values():
+        counts[held["grade"]] = counts.get(held["grade"], 0) + 1
+    click.echo("等次：" + "，".join(f"{g} {n} 个" for g, n in counts.items()))
+
+
+@review.command("override")
+@YEAR
+@click.option("--unit", "recipient_id", required=True, help="单位代码")
+@click.option("--grade", required=True, help="调整后的等次")
+@click.option("--reason", required=True, help="调整理由（记入审计日志）")
+@DB
+@handle_errors
+def override_cmd(year: int, recipient_id: str, grade: str, reason: str, db_url: str | None) -> None:
+    """调整某单位的等次：必须写明理由，建议等次和调整前后的等次都记入审计日志。"""
+    from formkit.config import load_config
+    from formkit.errors import FormkitError
+    from formkit.store import Store
+
+    grades = load_config(year).grades
+    if grade not in grades:
+        raise FormkitError("review.unknown-grade", f"“{grade}”不是{year}年度的等次（{'、'.join(grades)}）")
+    if not reason.strip():
+        raise FormkitError("review.no-reason", "调整等次必须写明理由")
+    store = Store(db_url)
+    row = store.override_grade(year, recipient_id, grade, reason.strip())
+    store.close()
+    click.echo(f"{row['unit']}：建议“{row['proposed']}”，现为“{grade}”（理由：{reason.strip()}），已记入审计日志")

@@ -1,0 +1,118 @@
+"""What the secretariat enters for the 综合评议, as a spreadsheet: the everyday-work assessment of each
+unit (平时工作) and the designated counties' own rural-revitalisation results (乡村振兴实绩考核).
+``write_template`` lists every unit and pair so that only the assessments are typed in; ``read_inputs``
+reads it back, every bad row reported with its place and skipped, the rest kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formkit.config import CycleConfig
+from formkit.errors import FormkitError
+from formkit.read.normalise import BadValue, normalise_bool, normalise_choice
+from formkit.store import Store
+
+DAILY, RESULTS = "平时工作", "乡村振兴实绩"
+DAILY_HEADERS = ["单位代码", "中央单位", "牵头部门", "平时工作评价（等次或0-100分）", "违纪违规（是/否）", "说明"]
+RESULTS_HEADERS = ["单位代码", "中央单位", "定点帮扶县", "县乡村振兴实绩考核等次", "规模性返贫（是/否）", "说明"]
+
+
+class InputsError(FormkitError):
+    """The review input spreadsheet cannot be read at all."""
+
+
+@dataclass
+class Inputs:
+    daily: dict[str, float] = field(default_factory=dict)  # unit → points
+    violation: dict[str, bool] = field(default_factory=dict)
+    results: dict[str, list[float]] = field(default_factory=dict)  # unit → points of its counties' results
+    return_to_poverty: dict[str, list[str]] = field(default_factory=dict)  # unit → counties
+    problems: list[dict] = field(default_factory=list)  # {code, message, where}
+    source: str = ""
+
+
+def write_template(store: Store, year: int, path: str | Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    issued = sorted(store.issued(year), key=lambda r: r["recipient_id"])
+    book = Workbook()
+    daily = book.active
+    daily.title = DAILY
+    daily.append(DAILY_HEADERS)
+    for item in issued:
+        if item["form"] == "self-assessment":
+            daily.append([item["recipient_id"], item["unit"], item["lead_department"], None, "否", None])
+    results = book.create_sheet(RESULTS)
+    results.append(RESULTS_HEADERS)
+    for item in issued:
+        if item["form"] == "county-feedback":
+            results.append([item["recipient_id"].split("-")[0], item["unit"], item["county"], None, "否", None])
+    for sheet in (daily, results):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for col, width in zip("ABCDEF", (10, 30, 22, 26, 16, 30), strict=True):
+            sheet.column_dimensions[col].width = width
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def read_inputs(path: str | Path, config: CycleConfig) -> Inputs:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise InputsError("review.inputs-unreadable", f"综合评议录入表无法打开（{exc.__class__.__name__}），"
+                          "请用 Excel 或 WPS 另存为 .xlsx 后重试", {"file": str(path)}) from exc
+    out = Inputs(source=Path(path).name)
+    points = dict(zip(config.grades, config.review.points, strict=True))
+    for name in (DAILY, RESULTS):
+        if name not in book.sheetnames:
+            out.problems.append(_problem("review.inputs-missing-sheet", f"缺少工作表“{name}”", path, name, None))
+            continue
+        for n, row in enumerate(book[name].iter_rows(min_row=2, values_only=True), start=2):
+            cells = [("" if v is None else str(v)).strip() for v in (list(row) + [None] * 6)[:6]]
+            if not any(cells):
+                continue
+            unit = cells[0]
+            if not unit:
+                out.problems.append(_problem("review.inputs-no-unit", "没有单位代码，本行未计入", path, name, n))
+                continue
+            try:
+                value = _points(cells[3], config, points)
+                flag = normalise_bool(cells[4]) if cells[4] else False
+            except BadValue as exc:
+                out.problems.append(_problem(exc.code, f"{exc.reason}，本行未计入", path, name, n))
+                continue
+            if name == DAILY:
+                if value is not None:
+                    out.daily[unit] = value
+                out.violation[unit] = bool(flag)
+            else:
+                if value is not None:
+                    out.results.setdefault(unit, []).append(value)
+                if flag:
+                    out.return_to_poverty.setdefault(unit, []).append(cells[2])
+    book.close()
+    return out
+
+
+def _points(text: str, config: CycleConfig, points: dict[str, float]) -> float | None:
+    """A grade (or a variant) → its points; a number 0–100 → itself; blank → None."""
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return points[normalise_choice(text, config.grades, config.grade_variants)]
+    if not 0 <= number <= 100:
+        raise BadValue("value.out-of-range", f"“{text}”不在0-100分之间")
+    return number
+
+
+def _problem(code: str, message: str, path, sheet: str, row: int | None) -> dict:
+    return {"code": code, "message": message, "where": {"file": Path(path).name, "sheet": sheet, "row": row}}

@@ -1,0 +1,125 @@
+"""The tally of the categorised vote: per unit the votes for each grade, blank and invalid entries; per
+category the turnout; per sheet whether it came back and what was wrong with it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from formkit.config import load_config
+from formkit.forms import load_form
+from formkit.forms.model import choice_groups
+from formkit.review.units import units_by_category
+from formkit.store import Store
+
+FORM = "review-vote"
+
+
+@dataclass
+class UnitVotes:
+    recipient_id: str
+    unit: str
+    category: str
+    votes: dict[str, int]
+    blank: int = 0  # no grade ticked (or the unit missing from the sheet)
+    invalid: int = 0  # two or more grades ticked
+
+    @property
+    def valid(self) -> int:
+        return sum(self.votes.values())
+
+
+@dataclass
+class SheetState:
+    recipient_id: str
+    name: str
+    category: str
+    state: str  # counted, missing
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Tally:
+    year: int
+    grades: tuple[str, ...]
+    categories: dict[str, list[UnitVotes]]
+    sheets: list[SheetState]
+
+    def turnout(self, category: str) -> tuple[int, int]:
+        """(sheets returned, sheets issued) of a category."""
+        mine = [s for s in self.sheets if s.category == category]
+        return sum(1 for s in mine if s.state == "counted"), len(mine)
+
+    def unit(self, recipient_id: str) -> UnitVotes | None:
+        return next((u for us in self.categories.values() for u in us if u.recipient_id == recipient_id), None)
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "grades": list(self.grades),
+                "categories": {name: {"turnout": dict(zip(("returned", "issued"), self.turnout(name), strict=True)),
+                                      "units": [{**asdict(u), "valid": u.valid} for u in units]}
+                               for name, units in self.categories.items()},
+                "sheets": [asdict(s) for s in self.sheets]}
+
+
+def tally(store: Store, year: int) -> Tally:
+    config = load_config(year)
+    ticks = choice_groups(load_form(FORM, year).field("votes"))["grade"]
+    units = units_by_category(store, year, config)
+    counts = {name: [UnitVotes(u.recipient_id, u.name, name, dict.fromkeys(config.grades, 0)) for u in us]
+              for name, us in units.items()}
+    current = store.current(year)
+    by_lead = {c.lead: c.name for c in config.categories}
+    sheets = []
+    for item in sorted(store.issued(year), key=lambda r: r["recipient_id"]):
+        if item["form"] != FORM:
+            continue
+        category = by_lead.get(item["lead_department"] or "", "")
+        sheet = SheetState(item["recipient_id"], item["recipient_name"], category, "counted")
+        sheets.append(sheet)
+        sub = current.get((FORM, item["recipient_id"]))
+        if sub is None:
+            sheet.state = "missing"  # turnout, not blank votes
+            continue
+        rows = ((sub.get("record") or {}).get("values") or {}).get("votes") or []
+        by_code = {r.get("unit_code"): r for r in rows if r.get("unit_code")}
+        by_name = {r.get("unit"): r for r in rows if r.get("unit")}
+        for u in counts.get(category, []):
+            row = by_code.get(u.recipient_id) or by_name.get(u.unit) or {}
+            chosen = [c.choice_value for c in ticks if row.get(c.key)]
+            if len(chosen) == 1:
+                u.votes[chosen[0]] += 1
+            elif chosen:
+                u.invalid += 1
+                sheet.problems.append(f"“{u.unit}”勾选了{len(chosen)}个等次（{'、'.join(chosen)}），该单位票无效")
+            else:
+                u.blank += 1
+                sheet.problems.append(f"“{u.unit}”未选择等次")
+    return Tally(year, config.grades, counts, sheets)
+
+
+def write_tally_xlsx(result: Tally, path) -> None:
+    """计票结果: a sheet per category (units × grades, blank, invalid, valid, turnout), and the sheets' states."""
+    from pathlib import Path
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    for name, units in result.categories.items():
+        sheet = book.create_sheet(name[:31])
+        returned, issued = result.turnout(name)
+        sheet.append([f"{result.year}年度分类评价计票结果（{name}）　收回投票表 {returned}/{issued} 份"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append(["序号", "单位代码", "中央单位", *result.grades, "未选", "无效", "有效票"])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for n, u in enumerate(units, start=1):
+            sheet.append([n, u.recipient_id, u.unit, *(u.votes[g] for g in result.grades), u.blank, u.invalid, u.valid])
+        sheet.column_dimensions["C"].width = 30
+    states = book.create_sheet("投票表")
+    states.append(["编号", "投票表", "单位类别", "状态", "问题"])
+    for s in result.sheets:
+        states.append([s.recipient_id, s.name, s.category, "已计票" if s.state == "counted" else "未收回",
+                       "；".join(s.problems)])
+    del book["Sheet"]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)

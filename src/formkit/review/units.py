@@ -1,0 +1,28 @@
+"""The units under review, per category, as the store knows them (the self-assessments issued)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from formkit.config import CycleConfig
+from formkit.store import Store
+
+
+@dataclass(frozen=True)
+class ReviewedUnit:
+    recipient_id: str
+    name: str
+    category: str
+    lead: str
+
+
+def units_by_category(store: Store, year: int, config: CycleConfig) -> dict[str, list[ReviewedUnit]]:
+    """Category name → its units (in recipient-id order), categories in the configured order."""
+    by_lead = {c.lead: c.name for c in config.categories}
+    out: dict[str, list[ReviewedUnit]] = {c.name: [] for c in config.categories}
+    for item in sorted(store.issued(year), key=lambda r: r["recipient_id"]):
+        if item["form"] == "self-assessment":
+            category = by_lead.get(item["lead_department"] or "", item["lead_department"] or "")
+            out.setdefault(category, []).append(
+                ReviewedUnit(item["recipient_id"], item["unit"], category, item["lead_department"] or ""))
+    return {name: units for name, units in out.items() if units}
