@@ -69,28 +69,54 @@ def test_roster_check_summarises():
     assert result.exit_code == 0 and "14 个中央单位" in result.output
 
 
-def test_demo_runs_the_cycle_so_far_and_says_where(tmp_path):
-    result = run("demo", "--out", tmp_path / "demo")
+def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
+    from conftest import need_soffice
+
+    need_soffice()  # the demo's editor paths, PDFs and format checks need LibreOffice
+    demo = tmp_path / "demo"
+    result = run("demo", "--out", demo)
     assert result.exit_code == 0, result.output
     assert "下发表格：38 份" in result.output and "模拟回收：38 份" in result.output
-    assert "35 份无错误，3 份有错误，0 份无法读取" in result.output
-    assert "36 份接收，1 份拒收，重复报送 3 份" in result.output
+    assert "1 份经 LibreOffice 另存、1 份导出为 PDF、1 份另存为旧版 .doc" in result.output
+    assert "34 份无错误，3 份有错误，0 份无法读取，1 份旧版 .doc 入库时转换后读取" in result.output
+    assert "36 份接收，1 份拒收，重复报送 3 份" in result.output  # the .doc converted and accepted
     assert "未报送 2 份，有错误待修改 3 份" in result.output and "退回修改意见：3 份" in result.output
-    assert (tmp_path / "demo" / "催报名单.xlsx").is_file() and (tmp_path / "demo" / "formkit.db").is_file()
-    assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位" in result.output
-    assert (tmp_path / "demo" / "公文" / "下发考核评价表格的通知.docx").is_file()
-    assert str((tmp_path / "demo").resolve()) in result.output
-    assert (tmp_path / "demo" / "issued" / "manifest.csv").is_file()
-    records = sorted((tmp_path / "demo" / "read").glob("*.json"))
-    assert len(records) == 38
+    assert (demo / "催报名单.xlsx").is_file() and (demo / "formkit.db").is_file()
+    assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位，5 个有提请关注事项" in result.output
+    assert "9. 分类评价：投票表 15 份，收回 14 份，2 份有无效或未选的票" in result.output
+    assert "10. 综合评议：14 个单位" in result.output and "录入表问题 1 处，调整等次 1 个" in result.output
+    assert "11. 评价结果公文" in result.output and "不合格" not in result.output and "未生成 PDF" not in result.output
+    assert str(demo.resolve()) in result.output
+    assert (demo / "issued" / "manifest.csv").is_file()
+    dossier = demo / "材料汇编" / "2026年度考核评价材料汇编"
+    review = demo / "分类评价"
+    for path in (dossier.with_suffix(".docx"), dossier.with_suffix(".pdf"), demo / "公文" / "下发考核评价表格的通知.pdf",
+                 review / "计票结果.xlsx", review / "评价结果的请示.pdf", review / "评价结果通报.pdf",
+                 review / "送中央组织部的函.pdf"):
+        assert path.is_file() and path.stat().st_size > 0, path
+    records = sorted((demo / "read").glob("*.json"))
+    assert len(records) == 37  # the .doc is read at intake, after conversion
     u003 = json.loads(next(p for p in records if p.name.startswith("U003_")).read_text(encoding="utf-8"))
     assert [f["code"] for f in u003["findings"] if f["severity"] == "error"] == ["value.approximate"]
+    from formkit.store import Store
+
+    store = Store(f"sqlite:///{demo / 'formkit.db'}", demo / "formkit-originals")
+    grades = {r["recipient_id"]: r for r in store.grades(2026)}
+    store.close()
+    assert grades["U002"]["grade"] != "好" and grades["U007"]["grade"] != "好"  # violation, return to poverty
+    assert grades["U013"]["override_reason"] and grades["U013"]["grade"] == "较好"
+    from formkit.ooxml.inspect import inspect_docx
+
+    notice = "".join(p.text for p in inspect_docx((review / "评价结果通报.docx").read_bytes()).paragraphs)
+    for r in grades.values():  # every unit listed under its grade in force
+        heading = f"综合评价为“{r['grade']}”的单位"
+        assert r["unit"] in notice.split(heading)[1].split("综合评价为")[0]
 
 
 def test_templates_command_rebuilds(tmp_path):
     result = run("templates", "--out", tmp_path)
     assert result.exit_code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["county-feedback.docx", "self-assessment.docx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["county-feedback.docx", "review-vote.docx", "self-assessment.docx"]
 
 
 def test_notice_and_check_format_commands(tmp_path):

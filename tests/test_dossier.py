@@ -5,33 +5,13 @@ import re
 import zipfile
 
 import pytest
-from conftest import FIXED, YEAR
+from conftest import YEAR
 
 from formkit.dossier import MANIFEST, build_dossier
 from formkit.dossier.collect import collect
 from formkit.dossier.compose import summary_rows
-from formkit.intake.ingest import ingest
-from formkit.issue import issue_forms
-from formkit.issue.batch import issued_rows
 from formkit.ooxml.grid import tables
 from formkit.ooxml.package import Package
-from formkit.simulate import fill_recipients
-
-
-@pytest.fixture
-def stocked(store, sample_roster, tmp_path):
-    """A store where recipients returned forms, with every flag case: a unit declaring a violation, a county
-    reporting large-scale return to poverty, funds that differ, a unit and a county that did not return."""
-    results = issue_forms(sample_roster, YEAR, tmp_path / "issued", created=FIXED)
-    store.record_issued(issued_rows(results, YEAR))
-    files = {(r.form, r.recipient_id): tmp_path / "issued" / r.file for r in results}
-    edits = {"U002": {"violations": "是", "violations_detail": "一名挂职干部违反工作纪律，已严肃处理。"},
-             "U007-522731": {"return_to_poverty": "是"},
-             "U010-522732": {"funds_invested_arrived": "1"}}
-    filled = fill_recipients(sample_roster, YEAR, files, tmp_path / "returned", edits)
-    late = {"U014", "U009-610732"}
-    list(ingest([p for rid, p in filled.items() if rid not in late], store, YEAR))
-    return store
 
 
 def test_dossier_content_matches_the_store(stocked, sample_roster, tmp_path):

@@ -146,6 +146,12 @@ def test_signers_of_an_upward_document(tmp_path):
     assert line.text.startswith("中农办发〔2026〕12号") and line.text.endswith("签发人：张三　李四")
     assert "楷体_GB2312" in line.east_asia and line.bottom_border["color"] == "FF0000"
     assert [c.id for c in check_docx(path.read_bytes()) if c.result != "pass"] == []
+    from conftest import need_soffice
+
+    need_soffice()
+    [rendered] = convert_many([path], tmp_path / "pdf")
+    failed = [c.id for c in check_pdf(rendered, first_text=doc.recipients[0]) if c.result == FAIL]
+    assert failed == []  # the red rule spans the type area although the line is indented 1 字 each side
     wrong = tmp_path / "wrong.docx"
     doc.number = "中农办发[2026]第12号"
     build(doc).save(wrong)

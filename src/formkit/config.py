@@ -29,6 +29,7 @@ class ReviewRules:
     weights: dict[str, float]
     thresholds: tuple[float, ...]
     best_share: float | None
+    share_scope: str  # all: the share is of all units; category: of each category
     vetoes: tuple[str, ...]
     tie_break: str | None
     minimum_penalty: float
@@ -119,6 +120,7 @@ def _review(raw: dict | None, grades: int, path: str) -> ReviewRules | None:
         weights={str(k): float(v) for k, v in raw["weights"].items()},
         thresholds=tuple(float(x) for x in raw["thresholds"]),
         best_share=float(raw["best_share"]) if raw.get("best_share") is not None else None,
+        share_scope=str(raw.get("share_scope", "all")),
         vetoes=tuple(str(v) for v in raw.get("vetoes") or ()),
         tie_break=raw.get("tie_break"),
         minimum_penalty=float(raw.get("minimum_penalty", 20)),
@@ -129,6 +131,7 @@ def _review(raw: dict | None, grades: int, path: str) -> ReviewRules | None:
     if list(rules.thresholds) != sorted(rules.thresholds, reverse=True):
         raise DefinitionError("config.invalid", "review.thresholds 应从高到低排列", where)
     unknown = (set(rules.weights) - set(PARTS)) | (set(rules.vetoes) - set(VETOES))
-    if unknown or rules.tie_break not in (None, "main_leader_visit"):
-        raise DefinitionError("config.invalid", f"review 中有无法识别的设置：{sorted(unknown) or rules.tie_break}", where)
+    if unknown or rules.tie_break not in (None, "main_leader_visit") or rules.share_scope not in ("all", "category"):
+        wrong = sorted(unknown) or [rules.tie_break, rules.share_scope]
+        raise DefinitionError("config.invalid", f"review 中有无法识别的设置：{wrong}", where)
     return rules

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,17 @@ IMPERFECT = {
 }
 
 
+# What some recipients report that the review must act on (not mistakes): a self-declared violation, and a
+# county's large-scale return to poverty. Both rule out 好.
+REPORTED = {
+    "U002": {"violations": "是", "violations_detail": "一名挂职干部违反工作纪律，已严肃处理。"},
+    "U007-522731": {"return_to_poverty": "是"},
+}
+
+# Forms that come back through another editor than Word (when LibreOffice is installed): re-saved by
+# LibreOffice as .docx, exported to PDF, saved as old .doc (converted again at intake).
+EDITOR_PATHS = {"U004": "docx", "U006-141132": "pdf", "U011": "doc"}
+
 # Recipients whose forms have not come back yet when the demo checks.
 LATE = ("U014", "U009-610732")
 
@@ -49,12 +62,19 @@ def run_demo(out: Path, year: int, say: Callable[[str], None] = print) -> DemoRe
     say(f"1. 下发表格：{report.issued} 份 → {out / 'issued'}（清单 manifest.csv）")
     files = {(r.form, r.recipient_id): out / "issued" / r.file for r in issued if not r.error_code}
     returned = out / "returned"
-    report.returned = list(fill_recipients(roster, year, files, returned, IMPERFECT).values())
-    say(f"2. 模拟回收：{len(report.returned)} 份已填写的表格 → {returned}（其中 {len(IMPERFECT)} 份有常见填写问题）")
+    filled = fill_recipients(roster, year, files, returned, {**REPORTED, **IMPERFECT})
+    paths = _editor_paths(filled)
+    report.returned = list(filled.values())
+    say(f"2. 模拟回收：{len(report.returned)} 份已填写的表格 → {returned}（其中 {len(IMPERFECT)} 份有常见填写问题"
+        + (f"；{'、'.join(paths)}" if paths else "；未安装 LibreOffice，全部为 Word 文件") + "）")
     results_dir = out / "read"
     results_dir.mkdir(parents=True, exist_ok=True)
+    legacy = 0
     for path, outcome in read_many(report.returned, roster, year):
         target = results_dir / (path.stem + ".json")
+        if isinstance(outcome, FormkitError) and outcome.code == "read.legacy-format":
+            legacy += 1  # read at intake, after LibreOffice converts it
+            continue
         if isinstance(outcome, FormkitError):
             report.unreadable += 1
             target.write_text(json.dumps({"error": outcome.as_dict()}, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -67,9 +87,31 @@ def run_demo(out: Path, year: int, say: Callable[[str], None] = print) -> DemoRe
         target.write_text(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     report.outputs["read"] = results_dir
     say(f"3. 读取回收表格：{report.read_ok} 份无错误，{report.read_with_errors} 份有错误，"
-        f"{report.unreadable} 份无法读取 → {results_dir}（每份一个 JSON）")
+        f"{report.unreadable} 份无法读取" + (f"，{legacy} 份旧版 .doc 入库时转换后读取" if legacy else "")
+        + f" → {results_dir}（每份一个 JSON）")
     _intake(report, roster, issued, year, say)
     return report
+
+
+def _editor_paths(filled: dict[str, Path]) -> list[str]:
+    """Pass some filled forms through LibreOffice as other editors would; ``filled`` is updated in place."""
+    from formkit.convert import convert, soffice
+
+    if soffice() is None:
+        return []
+    done = []
+    names = {"docx": "1 份经 LibreOffice 另存", "pdf": "1 份导出为 PDF", "doc": "1 份另存为旧版 .doc"}
+    for recipient, fmt in EDITOR_PATHS.items():
+        source = filled[recipient]
+        with tempfile.TemporaryDirectory(prefix="formkit-editor-") as tmp:
+            made = convert(source, tmp, {"docx": "docx:MS Word 2007 XML", "pdf": "pdf",
+                                         "doc": "doc:MS Word 97"}[fmt])
+            target = source.with_suffix("." + fmt)
+            source.unlink()
+            shutil.move(made, target)
+        filled[recipient] = target
+        done.append(names[fmt])
+    return done
 
 
 def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], None]) -> None:
@@ -128,3 +170,63 @@ def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     flagged = sum(1 for _c, _l, units in dossier.categories for u in units if u.flags)
     report.outputs["dossier"] = path
     say(f"8. 材料汇编：{sum(len(u) for _c, _l, u in dossier.categories)} 个单位，{flagged} 个有提请关注事项 → {path}")
+    _review(report, year, say)
+
+
+# The review on the samples: three reviewers per category; one sheet with two grades ticked for its first
+# unit, one left blank for its second; one sheet not returned; the secretariat's spreadsheet with one
+# everyday-work violation and one grade a clerk typed wrongly; one grade overridden with a reason.
+REVIEWERS = 3
+SPOILED = {"R02-02": {0: (1, 2)}, "R03-01": {1: ()}}
+SHEET_LATE = "R05-03"
+INPUT_EDITS = {("平时工作", "U004"): {4: "是", 5: "平时工作中发现违规发放补贴"}, ("平时工作", "U006"): {3: "优良"}}
+OVERRIDE = ("U013", 1, "工作组综合评议：定点帮扶县反映帮扶产业项目推进滞后，经核实属实")
+
+
+def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
+    from formkit.config import load_config
+    from formkit.gongwen.notice import write_notice
+    from formkit.intake.ingest import ingest
+    from formkit.issue.batch import issued_rows
+    from formkit.review.inputs import write_template
+    from formkit.review.run import run_rating
+    from formkit.review.sheets import issue_sheets
+    from formkit.review.tally import write_tally_xlsx
+    from formkit.simulate import fill_review_inputs, fill_votes
+    from formkit.store import Store
+
+    out = report.out / "分类评价"
+    roster = load_roster(samples_dir() / "roster", year)
+    store = Store(f"sqlite:///{(report.out / 'formkit.db').resolve()}", report.out / "formkit-originals")
+    sheets = [s for s in issue_sheets(roster, year, REVIEWERS, out / "投票表") if not s.error_code]
+    store.record_issued(issued_rows(sheets, year))
+    filled = fill_votes([s for s in sheets if s.recipient_id != SHEET_LATE], roster, year, out / "投票表",
+                        out / "收回的投票表", SPOILED)
+    list(ingest(filled, store, year))
+    config = load_config(year)
+    inputs = fill_review_inputs(write_template(store, year, out / "综合评议录入表（空白）.xlsx"),
+                                out / "综合评议录入表.xlsx", config.grades, INPUT_EDITS)
+    proposals, votes, entered = run_rating(store, year, inputs)
+    write_tally_xlsx(votes, out / "计票结果.xlsx")
+    unit, grade, reason = OVERRIDE
+    store.override_grade(year, unit, config.grades[grade], reason)
+    held = {r["recipient_id"]: r["grade"] for r in store.grades(year)}
+    store.close()
+    returned = sum(1 for s in votes.sheets if s.state == "counted")
+    say(f"9. 分类评价：投票表 {len(sheets)} 份，收回 {returned} 份，"
+        f"{sum(1 for s in votes.sheets if s.problems)} 份有无效或未选的票 → {out / '计票结果.xlsx'}")
+    counts = "，".join(f"{g} {sum(1 for x in held.values() if x == g)} 个" for g in config.grades)
+    say(f"10. 综合评议：{len(proposals)} 个单位（{counts}），录入表问题 {len(entered.problems)} 处，"
+        f"调整等次 1 个（记入审计日志）")
+    made = []
+    db = f"sqlite:///{(report.out / 'formkit.db').resolve()}"
+    from formkit.convert import soffice
+
+    for kind, name in (("review-proposal", "评价结果的请示"), ("review-results", "评价结果通报"),
+                       ("review-copy", "送中央组织部的函")):
+        result = write_notice(kind, year, out / f"{name}.docx", db_url=db, pdf=soffice() is not None)
+        failed = [c for c in result.get("checks", []) if c.result == "fail"]
+        made.append(f"{name}（{'PDF 版式检查不合格 ' + str(len(failed)) + ' 项' if failed else 'PDF 版式检查通过'}）"
+                    if "pdf" in result else f"{name}（未生成 PDF）")
+    report.outputs["review"] = out
+    say(f"11. 评价结果公文：{'；'.join(made)} → {out}")

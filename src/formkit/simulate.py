@@ -159,3 +159,46 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
             fill_form(source, target, form, typed)
             filled[recipient.id] = target
     return filled
+
+
+def fill_votes(sheets: list, roster, year: int, issued_dir: Path, out: Path,
+               spoil: dict[str, dict[int, tuple[int, ...]]] | None = None) -> list[Path]:
+    """Every voting sheet (``Issued`` rows) ticked as a reviewer would: each unit's grade follows from its
+    place in the roster, one grade lower on some sheets; ``spoil`` gives, per sheet, unit row → the grade
+    columns ticked instead (two, or none). Returns the filled files."""
+    from formkit.fill import fill_form
+    from formkit.forms import load_form
+
+    form = load_form("review-vote", year)
+    grades = len(form.field("votes").columns) - 3  # unit code, unit name, remark
+    index = {u.id: i for i, u in enumerate(roster.units)}
+    out.mkdir(parents=True, exist_ok=True)
+    filled = []
+    for sheet in sheets:
+        number = int(sheet.recipient_id.rsplit("-", 1)[-1])
+        rows = []
+        for row, unit in enumerate(u for u in roster.units if u.category == sheet.category):
+            grade = min(grades, 1 + index[unit.id] % grades + (1 if (index[unit.id] + number) % 4 == 0 else 0))
+            ticked = (spoil or {}).get(sheet.recipient_id, {}).get(row, (grade,))
+            rows.append({f"grade_{g}": "是" for g in ticked})
+        target = out / Path(sheet.file).name
+        fill_form(issued_dir / sheet.file, target, form, {"votes": rows, "vote_date": f"{year + 1}年1月20日"})
+        filled.append(target)
+    return filled
+
+
+def fill_review_inputs(template: Path, target: Path, grades: tuple[str, ...],
+                       edits: dict[tuple[str, str], dict[int, str]] | None = None) -> Path:
+    """The secretariat's spreadsheet filled in: everyday work and county results graded by place in the list;
+    ``edits`` ((sheet, unit code) → column number → text) puts in what a clerk typed differently."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(template)
+    for sheet in book.worksheets:
+        for n, row in enumerate(sheet.iter_rows(min_row=2), start=0):
+            row[3].value = grades[(n // 2) % len(grades)] if sheet.title != "平时工作" else (95, 85, 75)[n % 3]
+            for col, text in (edits or {}).get((sheet.title, row[0].value), {}).items():
+                row[col].value = text
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target

@@ -132,9 +132,11 @@ class Composer:
             self.run(para, d.mark_text, "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
         self.blank(2)
         if d.signers:  # 7.2.6: 发文字号 left-indented 1 字, 签发人 right-indented 1 字 on the same line
-            number = self.para(jc="left", left=CHAR, right=CHAR)
+            # no paragraph indent (the red rule below is a border of this paragraph and must span the type
+            # area): a full-width space before the number, a right tab 1 字 short of the margin
+            number = self.para(jc="left")
             ox.right_tab(number._p, 8844 - CHAR)
-            self.run(number, (d.number or "") + "\t签发人：")
+            self.run(number, "\u3000" + (d.number or "") + "\t签发人：")
             self.run(number, "　".join(d.signers), "heading2")
         else:
             number = self.para(jc="center")
@@ -202,8 +204,8 @@ class Composer:
 
     # 主体 -------------------------------------------------------------------------------------------
     def block(self, block: Block) -> None:
-        if block.kind == "table":
-            self.table(block.rows)
+        if block.kind == "table":  # columns as wide as their longest text needs (within limits), 小四
+            self.table(block.rows, widths=auto_widths(block.rows), size=24)
             return
         self.line(block.text, role=LEVEL_FONT[block.kind])
 
@@ -348,3 +350,10 @@ def _w_text(text: str) -> str:
     t = escape(_CONTROL.sub("", text)).replace("\r\n", "\n").replace("\r", "\n")
     t = t.replace("\t", '</w:t><w:tab/><w:t xml:space="preserve">').replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
     return f'<w:t xml:space="preserve">{t}</w:t>'
+
+
+def auto_widths(rows: list[list[str]]) -> tuple[int, ...]:
+    """Relative column widths from the longest text of each column: at least 3, at most 16 characters' worth
+    (longer text wraps)."""
+    cols = max(len(r) for r in rows)
+    return tuple(max(3, min(16, max(len(r[c]) if c < len(r) else 0 for r in rows))) for c in range(cols))

@@ -92,7 +92,9 @@ def write_missing_xlsx(report: StatusReport, path: str | Path) -> Path:
 
     book = Workbook()
     headers = ["序号", "表单", "接收方", "中央单位", "定点帮扶县", "牵头部门", "状态", "截止日期", "是否逾期", "错误数"]
-    titles = {"self-assessment": "中央单位定点帮扶工作自评表", "county-feedback": "定点帮扶县对中央单位帮扶工作评价表"}
+    from formkit.forms import form_ids, load_form
+
+    titles = {f: load_form(f).title for f in form_ids()}
     for sheet_name, states in (("未报送", ("missing",)), ("待修改", ("with-errors",))):
         sheet = book.create_sheet(sheet_name)
         sheet.append([f"{report.year}年度定点帮扶考核评价材料{sheet_name}名单"])

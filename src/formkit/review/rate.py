@@ -42,14 +42,22 @@ def rate(dossier: Dossier, votes: Tally, inputs: Inputs, config: CycleConfig) ->
     rules = config.review
     out = []
     for _category, _lead, units in dossier.categories:
-        proposals = [_score(u, votes, inputs, config) for u in units]
-        proposals.sort(key=lambda p: (-p.score, not (rules.tie_break and p.main_leader_visit), p.recipient_id))
-        _grade(proposals, config)
+        proposals = sorted((_score(u, votes, inputs, config) for u in units), key=_order(rules.tie_break))
         for rank, p in enumerate(proposals, start=1):
             p.rank = rank
+            _threshold_and_vetoes(p, config)
         _explain_ties(proposals, rules.tie_break)
         out.extend(proposals)
+    if rules.best_share is not None:
+        groups = [out] if rules.share_scope == "all" else [[p for p in out if p.category == c] for c, _l, _u in
+                                                           dossier.categories]
+        for group in groups:
+            _share_cap(sorted(group, key=_order(rules.tie_break)), config, rules.share_scope)
     return out
+
+
+def _order(tie_break: str | None):
+    return lambda p: (-p.score, not (tie_break and p.main_leader_visit), p.recipient_id)
 
 
 def _score(u: UnitEntry, votes: Tally, inputs: Inputs, config: CycleConfig) -> Proposal:
@@ -117,26 +125,34 @@ def _vetoes(u: UnitEntry, values: dict, inputs: Inputs, enabled: tuple[str, ...]
     return out
 
 
-def _grade(ranked: list[Proposal], config: CycleConfig) -> None:
+def _threshold_and_vetoes(p: Proposal, config: CycleConfig) -> None:
     rules = config.review
     best, second = config.grades[0], config.grades[1]
-    cap = math.floor(rules.best_share * len(ranked) + 1e-9) if rules.best_share is not None else len(ranked)
+    lines = "、".join(f"{g}≥{t:g}" for g, t in zip(config.grades, rules.thresholds, strict=False))
+    p.grade = next((g for g, line in zip(config.grades, rules.thresholds, strict=False) if p.score >= line),
+                   config.grades[-1])
+    p.reasons.append(f"按分数线（{lines}）为“{p.grade}”")
+    if p.grade == best and p.vetoes:
+        p.grade = second
+        p.reasons.append(f"{'；'.join(p.vetoes)}，按规定不得评为“{best}”，调整为“{second}”")
+
+
+def _share_cap(ranked: list[Proposal], config: CycleConfig, scope: str) -> None:
+    """At most ``best_share`` of the group in the first grade; the lower-ranked rest go to the second."""
+    best, second = config.grades[0], config.grades[1]
+    share = config.review.best_share
+    cap = math.floor(share * len(ranked) + 1e-9)
+    where = "全部" if scope == "all" else "本类"
     given = 0
     for position, p in enumerate(ranked, start=1):
-        p.grade = next((g for g, line in zip(config.grades, rules.thresholds, strict=False) if p.score >= line),
-                       config.grades[-1])
-        p.reasons.append(f"按分数线（{'、'.join(f'{g}≥{t:g}' for g, t in zip(config.grades, rules.thresholds, strict=False))}）"
-                         f"为“{p.grade}”")
-        if p.grade == best and p.vetoes:
-            p.grade = second
-            p.reasons.append(f"{'；'.join(p.vetoes)}，按规定不得评为“{best}”，调整为“{second}”")
-        if p.grade == best:
-            if given >= cap:
-                p.grade = second
-                p.reasons.append(f"本类{len(ranked)}个单位中“{best}”不超过{rules.best_share:.0%}（{cap}个），"
-                                 f"本单位排名第{position}，调整为“{second}”")
-            else:
-                given += 1
+        if p.grade != best:
+            continue
+        if given < cap:
+            given += 1
+            continue
+        p.grade = second
+        p.reasons.append(f"{where}{len(ranked)}个单位中“{best}”不超过{share:.0%}（{cap}个），本单位按综合得分排第{position}，"
+                         f"调整为“{second}”")
 
 
 def _explain_ties(ranked: list[Proposal], tie_break: str | None) -> None:

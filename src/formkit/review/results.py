@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from formkit.config import load_config
-from formkit.errors import StoreError
 from formkit.store import Store
+from formkit.store.store import StoreError
 
 
 def results_context(store: Store, year: int) -> dict[str, Any]:

@@ -1,0 +1,188 @@
+"""The review: voting sheets read through intake, the tally, the rating rules (vetoes, tie-break, share of
+the first grade), audited overrides, and grade names from configuration reaching the results notice."""
+
+from datetime import date
+
+import pytest
+from conftest import YEAR
+
+from formkit.config import load_config
+from formkit.dossier.collect import Dossier, UnitEntry, UnitFigures
+from formkit.intake.ingest import ingest
+from formkit.issue.batch import issued_rows
+from formkit.review.inputs import Inputs, read_inputs, write_template
+from formkit.review.rate import rate
+from formkit.review.run import run_rating
+from formkit.review.sheets import issue_sheets
+from formkit.review.tally import Tally, UnitVotes, tally
+from formkit.simulate import fill_review_inputs, fill_votes
+
+
+def voted(store, roster, tmp_path, spoil=None, late=(), reviewers=3):
+    sheets = issue_sheets(roster, YEAR, reviewers, tmp_path / "sheets")
+    store.record_issued(issued_rows(sheets, YEAR))
+    filled = fill_votes([s for s in sheets if s.recipient_id not in late], roster, YEAR, tmp_path / "sheets",
+                        tmp_path / "votes", spoil)
+    return list(ingest(filled, store, YEAR))
+
+
+def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp_path):
+    # 中央和国家机关 (R02): sheet 02 ticks two grades for its first unit, sheet 03 leaves the second blank;
+    # 高等院校 (R03) sheet 03 does not come back
+    outcomes = voted(stocked, sample_roster, tmp_path, spoil={"R02-02": {0: (1, 2)}, "R02-03": {1: ()}},
+                     late=("R03-03",))
+    assert len(outcomes) == 14 and all(o.outcome in ("accepted", "accepted-with-warnings") for o in outcomes)
+    two = next(o for o in outcomes if "R02-02" in str(o.file))
+    assert two.errors == 1  # a sheet with two grades ticked has an error
+    current = stocked.current(YEAR)[("review-vote", "R02-02")]
+    assert [f["code"] for f in current["record"]["findings"]] == ["rule.vote-several-grades"]
+    assert "国家乡村建设发展署" in current["record"]["findings"][0]["message"]
+
+    result = tally(stocked, YEAR)
+    first, second = result.categories["中央和国家机关"][:2]
+    assert first.unit == "国家乡村建设发展署" and first.invalid == 1 and first.valid == 2  # the invalid vote not counted
+    assert second.blank == 1 and second.valid == 2
+    assert result.turnout("中央和国家机关") == (3, 3) and result.turnout("高等院校") == (2, 3)
+    for units in result.categories.values():  # every vote lands on exactly one grade of one unit
+        for u in units:
+            assert u.valid + u.blank + u.invalid == result.turnout(u.category)[0]
+    sheet = next(s for s in result.sheets if s.recipient_id == "R02-02")
+    assert "勾选了2个等次（好、较好）" in sheet.problems[0]
+    assert next(s for s in result.sheets if s.recipient_id == "R03-03").state == "missing"
+
+
+def entry(rid: str, category: str = "中央企业", **kw) -> UnitEntry:
+    values = kw.pop("values", {})
+    counties = kw.pop("counties", [{"county": f"{rid}县", "grade": "好", "comment": "", "submission": None}])
+    return UnitEntry(f"单位{rid}", rid, category, "国务院国资委", {"record": {"values": values, "findings": []}},
+                     UnitFigures(main_leader_visit=kw.pop("main_leader", False)), counties)
+
+
+def votes_for(units: list[UnitEntry], grades: dict[str, dict[str, int]]) -> Tally:
+    config = load_config(YEAR)
+    by_cat: dict[str, list[UnitVotes]] = {}
+    for u in units:
+        by_cat.setdefault(u.category, []).append(
+            UnitVotes(u.recipient_id, u.unit, u.category, {g: grades[u.recipient_id].get(g, 0) for g in config.grades}))
+    return Tally(YEAR, config.grades, by_cat, [])
+
+
+def rated(units, grades, inputs=None, **rules):
+    config = load_config(YEAR)
+    if rules:
+        from dataclasses import replace
+
+        config = replace(config, review=replace(config.review, **rules))
+    categories = dict.fromkeys(u.category for u in units)
+    dossier = Dossier(YEAR, [(c, "", [u for u in units if u.category == c]) for c in categories], [])
+    return {p.recipient_id: p for p in rate(dossier, votes_for(units, grades), inputs or Inputs(), config)}
+
+
+def test_a_veto_prevents_the_first_grade_whatever_the_votes():
+    units = [entry("A"), entry("B", values={"violations": True}),
+             entry("C", counties=[{"county": "C县", "grade": "好", "comment": "",
+                                   "submission": {"record": {"values": {"return_to_poverty": True}}}}])]
+    all_best = {u.recipient_id: {"好": 9} for u in units}
+    out = rated(units, all_best, best_share=None)
+    assert out["A"].grade == "好"
+    assert out["B"].grade == "较好" and any("违纪违规" in r and "不得评为“好”" in r for r in out["B"].reasons)
+    assert out["C"].grade == "较好" and any("C县" in r and "规模性返贫" in r for r in out["C"].reasons)
+    inputs = Inputs(violation={"A": True})  # entered by the secretariat: the same veto
+    assert rated(units, all_best, inputs, best_share=None)["A"].grade == "较好"
+    assert rated(units, all_best, best_share=None, vetoes=())["B"].grade == "好"  # vetoes come from configuration
+
+
+def test_the_tie_break_ranks_a_main_leaders_visit_ahead_among_equals():
+    units = [entry("A"), entry("B", main_leader=True), entry("C")]
+    same = {u.recipient_id: {"好": 5, "较好": 1} for u in units}
+    out = rated(units, same, best_share=0.34)  # one 好 among three
+    assert out["A"].score == out["B"].score == out["C"].score
+    assert [out[k].rank for k in "BAC"] == [1, 2, 3]
+    assert out["B"].grade == "好" and out["A"].grade == "较好" and out["C"].grade == "较好"
+    assert any("同等条件下排名靠前" in r for r in out["B"].reasons)
+    assert any("不超过34%" in r for r in out["A"].reasons)
+    assert rated(units, same, best_share=0.34, tie_break=None)["A"].grade == "好"  # without it: by code
+
+
+def test_thresholds_and_parts_follow_the_configuration():
+    units = [entry("A", counties=[]), entry("B", counties=[])]
+    out = rated(units, {"A": {"好": 3}, "B": {"一般": 3}}, best_share=None)
+    assert out["A"].parts == {"vote": 100.0, "self": 100.0} and out["A"].score == 100.0  # no county part: reweighted
+    assert out["B"].parts["vote"] == 60.0 and out["B"].grade == "一般"
+    assert any("地方评价：无定点帮扶县评价，不计此项" in r for r in out["B"].reasons)
+    strict = rated(units, {"A": {"好": 3}, "B": {"一般": 3}}, best_share=None, thresholds=(101.0, 50.0))
+    assert strict["A"].grade == "较好" and strict["B"].grade == "较好"
+
+
+def test_secretariat_inputs_are_read_and_bad_rows_reported(stocked, tmp_path):
+    config = load_config(YEAR)
+    template = write_template(stocked, YEAR, tmp_path / "blank.xlsx")
+    filled = fill_review_inputs(template, tmp_path / "inputs.xlsx", config.grades,
+                                {("平时工作", "U004"): {4: "是"}, ("平时工作", "U006"): {3: "优良"},
+                                 ("乡村振兴实绩", "U007"): {4: "是"}})
+    inputs = read_inputs(filled, config)
+    assert inputs.violation["U004"] is True and inputs.violation["U001"] is False
+    assert "U006" not in inputs.daily and len(inputs.daily) == 13
+    [problem] = inputs.problems
+    assert problem["code"] == "value.not-a-choice" and problem["where"]["sheet"] == "平时工作"
+    assert problem["where"]["row"] == 7 and "优良" in problem["message"]
+    assert inputs.return_to_poverty["U007"] == ["青岩县"]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a spreadsheet")
+    from formkit.review.inputs import InputsError
+
+    with pytest.raises(InputsError) as err:
+        read_inputs(broken, config)
+    assert err.value.code == "review.inputs-unreadable"
+
+
+def test_overrides_are_kept_and_audited(stocked, sample_roster, tmp_path):
+    voted(stocked, sample_roster, tmp_path)
+    proposals, _votes, _inputs = run_rating(stocked, YEAR)
+    target = next(p for p in proposals if p.recipient_id == "U001")
+    changed = "一般" if target.grade != "一般" else "较好"
+    stocked.override_grade(YEAR, "U001", changed, "平时工作中发现问题")
+    run_rating(stocked, YEAR)  # rating again keeps the override
+    row = next(r for r in stocked.grades(YEAR) if r["recipient_id"] == "U001")
+    assert row["grade"] == changed and row["proposed"] == target.grade and row["override_reason"] == "平时工作中发现问题"
+    [event] = [e for e in stocked.audit_events() if e["event"] == "grade-overridden"]
+    assert event["detail"]["before"] == target.grade and event["detail"]["after"] == changed
+    assert event["detail"]["proposed"] == target.grade and event["detail"]["reason"] == "平时工作中发现问题"
+    assert sum(1 for e in stocked.audit_events() if e["event"] == "rated") == 2
+    from sqlalchemy import text
+
+    with pytest.raises(Exception, match="append-only"):  # the log itself cannot be edited
+        with stocked.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_log SET detail = NULL WHERE event = 'grade-overridden'"))
+
+
+def test_grade_names_from_configuration_reach_the_results_notice(own_grades, stocked, sample_roster, tmp_path):
+    from formkit.gongwen.notice import write_notice
+    from formkit.ooxml.inspect import inspect_docx
+
+    voted(stocked, sample_roster, tmp_path)
+    proposals, votes, _inputs = run_rating(stocked, YEAR)
+    assert set(votes.grades) == {"优秀", "良好", "合格", "较差"}
+    assert {p.grade for p in proposals} <= {"优秀", "良好", "合格", "较差"}
+    for kind in ("review-results", "review-proposal", "review-copy"):
+        out = write_notice(kind, YEAR, tmp_path / f"{kind}.docx", db_url=stocked.url, when=date(2027, 3, 1))
+        text = "".join(p.text for p in inspect_docx(out["docx"].read_bytes()).paragraphs)
+        if kind == "review-results":
+            for grade in ("优秀", "良好", "合格", "较差"):
+                assert f"综合评价为“{grade}”的单位" in text
+            assert "“好”" not in text
+            for p in proposals:
+                assert p.unit in text
+
+
+def test_the_results_notices_pass_the_format_checks(stocked, sample_roster, tmp_path):
+    from conftest import need_soffice
+
+    from formkit.gongwen.notice import write_notice
+
+    need_soffice()
+    voted(stocked, sample_roster, tmp_path)
+    run_rating(stocked, YEAR)
+    for kind in ("review-proposal", "review-results", "review-copy"):
+        result = write_notice(kind, YEAR, tmp_path / f"{kind}.docx", db_url=stocked.url, pdf=True, when=date(2027, 3, 1))
+        assert [c.id for c in result["checks"] if c.result == "fail"] == [], kind
