@@ -58,6 +58,27 @@ def test_one_category(stocked, tmp_path):
     assert len(dossier.categories[0][2]) == 3
 
 
+def test_one_dossier_per_category_rendered_in_parallel(stocked, sample_roster, tmp_path):
+    from conftest import need_soffice
+
+    from formkit.dossier import build_per_category
+    from formkit.pdf.measure import outlines
+
+    need_soffice()
+    built = build_per_category(stocked, YEAR, tmp_path / "per", pdf=True)
+    categories = [dossier.categories[0][0] for _path, dossier in built]
+    assert categories == ["民主党派中央和全国工商联", "中央和国家机关", "高等院校", "金融机构", "中央企业"]
+    for path, dossier in built:
+        name = dossier.categories[0][0]
+        units = [u.name for u in sample_roster.units if u.category == name]
+        assert [u.unit for u in dossier.categories[0][2]] == units
+        titles = [t for _level, t in outlines(path.with_suffix(".pdf"))]
+        assert titles[0].endswith(f"{name}（牵头部门：{dossier.categories[0][1]}）")
+        assert all(any(t.endswith(unit) for t in titles) for unit in units)  # a bookmark per unit of the category
+    listed = (tmp_path / "per" / MANIFEST).read_text(encoding="utf-8")
+    assert listed.count(".pdf") == 5 and listed.count(".docx") == 5
+
+
 def test_dossier_pdf_has_bookmarks_a_paged_contents_and_the_official_layout(stocked, tmp_path):
     from conftest import need_soffice
 

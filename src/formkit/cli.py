@@ -383,23 +383,31 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
 
 @main.command("dossier")
 @click.option("--year", required=True, type=int, help="评价年度")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出的 .docx 文件")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="输出的 .docx 文件（--per-category 时为输出文件夹）")
 @click.option("--category", default=None, help="只汇编某一类单位（如“高等院校”）")
+@click.option("--per-category", is_flag=True, help="每类单位一份汇编（PDF 并行生成）")
 @click.option("--pdf", "make_pdf", is_flag=True, help="同时生成带书签和目录页码的 PDF（需要 LibreOffice）")
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
 @handle_errors
-def dossier_cmd(year: int, out: Path, category: str | None, make_pdf: bool, db_url: str | None) -> None:
+def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, make_pdf: bool,
+                db_url: str | None) -> None:
     """从数据库生成分类评价材料汇编（.docx）：各类单位指标汇总表、各单位材料与地方评价、提请关注事项、材料来源。"""
-    from formkit.dossier import MANIFEST, build_dossier
+    from formkit.dossier import MANIFEST, build_dossier, build_per_category
     from formkit.store import Store
 
     store = Store(db_url)
-    path, dossier = build_dossier(store, year, out, category, pdf=make_pdf)
+    if per_category:
+        built = build_per_category(store, year, out, pdf=make_pdf)
+    else:
+        built = [build_dossier(store, year, out, category, pdf=make_pdf)]
     store.close()
-    units = sum(len(u) for _c, _l, u in dossier.categories)
-    flagged = sum(1 for _c, _l, us in dossier.categories for u in us if u.flags)
-    click.echo(f"已生成材料汇编：{path}（{len(dossier.categories)} 类，{units} 个单位，{flagged} 个单位有提请关注事项，"
-               f"引用 {len(dossier.sources)} 份材料）；校验清单 {path.parent / MANIFEST}")
+    for path, dossier in built:
+        units = sum(len(u) for _c, _l, u in dossier.categories)
+        flagged = sum(1 for _c, _l, us in dossier.categories for u in us if u.flags)
+        click.echo(f"已生成材料汇编：{path}（{len(dossier.categories)} 类，{units} 个单位，{flagged} 个单位有提请关注事项，"
+                   f"引用 {len(dossier.sources)} 份材料）")
+    click.echo(f"校验清单：{built[0][0].parent / MANIFEST}" if built else "没有可汇编的单位")
 
 
 @main.command("demo")
@@ -408,7 +416,7 @@ def dossier_cmd(year: int, out: Path, category: str | None, make_pdf: bool, db_u
 @click.option("--year", type=int, default=2026, show_default=True, help="评价年度")
 @handle_errors
 def demo_cmd(out: Path, year: int) -> None:
-    """用自带的示例名单走一遍年度流程：下发表格、模拟回收、读取校验。"""
+    """用自带的示例名单走一遍全年流程：下发、回收、读取、入库、催报、公文、材料汇编、分类评价、综合评议、结果公文。"""
     from formkit.demo import run_demo
     from formkit.resources import samples_dir
 

@@ -1,4 +1,5 @@
-"""The whole yearly cycle on the bundled samples, stage by stage (so far: issue, return, read)."""
+"""The whole yearly cycle on the bundled samples, stage by stage: issue, return (through the editor paths
+available here), read, ingest, track, notices, dossier, review, rating and the results documents."""
 
 from __future__ import annotations
 

@@ -32,6 +32,25 @@ def build_dossier(store: Store, year: int, out: str | Path, category: str | None
     return out, dossier
 
 
+def build_per_category(store: Store, year: int, folder: str | Path, pdf: bool = False,
+                       workers: int | None = None) -> list[tuple[Path, Dossier]]:
+    """One dossier per category (what each lead department's review group reads) in ``folder``; with
+    ``pdf``, the categories are rendered in parallel, one LibreOffice process (and profile) each."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = Path(folder)
+    names = [name for name, _lead, _units in collect(store, year).categories]
+    built = [build_dossier(store, year, folder / f"{year}年度考核评价材料汇编（{name}）.docx", name) for name in names]
+    if pdf:
+        from formkit.convert import convert
+
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+            list(pool.map(lambda item: convert(item[0], folder), built))
+        write_manifest(folder)
+    return built
+
+
 def _save(doc, out: Path, year: int) -> None:
     props = doc.core_properties  # fixed, so the same store gives the same bytes
     props.author = props.last_modified_by = "formkit"

@@ -9,13 +9,13 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 from docx.shared import Pt
-from lxml import etree
 
 from formkit.gongwen.model import Block, OfficialDocument, chinese_date
 from formkit.gongwen.profile import Profile, load_profile
 from formkit.gongwen.title import title_lines
 from formkit.ooxml import official as ox
 from formkit.ooxml import styling
+from formkit.ooxml.xml import serialize
 
 LEVEL_FONT = {"p": "body", "h1": "heading1", "h2": "heading2", "h3": "heading3", "h4": "heading4"}
 CHAR = 315  # twips: one 3号 character at −0.25 pt spacing (15.75 pt), the grid's 字
@@ -254,11 +254,11 @@ class Composer:
                         ox.style_run(run._r, self.p.v("fonts.body"), size, self.p.v("fonts.latin"), 0)
             rows = []
             for tr in table._tbl.tr_lst:
-                xml = re.sub(r' xmlns:\w+="[^"]*"', "", etree.tostring(tr, encoding="unicode"))
+                xml = re.sub(r' xmlns:\w+="[^"]*"', "", serialize(tr))
                 rows.append(re.split(r"<w:t>\ue000\d+\ue001</w:t>", xml))  # the row around each cell's text
                 table._tbl.remove(tr)
             table._tbl.getparent().remove(table._tbl)
-            shell = etree.tostring(table._tbl, encoding="unicode").replace("</w:tbl>", "")
+            shell = serialize(table._tbl).replace("</w:tbl>", "")
             cache[key] = (shell, rows[0], rows[1])
         return cache[key]
 

@@ -1,0 +1,132 @@
+"""Benchmark: the whole yearly cycle at national scale (300 units, 600 county forms, 7 reviewers per
+category), stage by stage, each stage in its own process on one shared working folder and store. Prints the
+seconds and peak memory of every stage. Filling in the forms and ticking the votes (what the users do) is
+simulated and timed too, but is not formkit's work.
+
+    python benchmarks/whole_cycle.py [--units 300] [--pairs 600] [--reviewers 7] [--pdf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import national_parser, peak_mb, run_child  # noqa: E402
+
+YEAR = 2026
+STAGES = ["issue", "fill (users)", "ingest", "status", "dossier", "sheets", "votes (users)", "ingest votes",
+          "tally", "rate", "notices"]
+
+
+def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bool) -> dict:
+    from formkit.roster import load_roster
+    from formkit.store import Store
+
+    store = Store(f"sqlite:///{work / 'store.db'}", work / "originals")
+    roster_dir = work / "roster"
+    extra: dict = {}
+    start = time.perf_counter()
+    if name == "issue":
+        from issue_forms import make_roster
+
+        from formkit.issue import issue_forms
+        from formkit.issue.batch import issued_rows
+
+        make_roster(roster_dir, units, pairs)
+        start = time.perf_counter()
+        issued = issue_forms(load_roster(roster_dir, YEAR), YEAR, work / "issued")
+        store.record_issued(issued_rows(issued, YEAR))
+        extra["documents"] = len(issued)
+    elif name == "fill (users)":
+        import csv
+
+        from formkit.simulate import fill_recipients
+
+        with open(work / "issued" / "manifest.csv", encoding="utf-8-sig") as fh:
+            files = {(row["表单"], row["接收方编号"]): work / "issued" / row["文件"] for row in csv.DictReader(fh)}
+        extra["documents"] = len(fill_recipients(load_roster(roster_dir, YEAR), YEAR, files, work / "returned"))
+    elif name == "ingest":
+        from formkit.intake.ingest import ingest
+
+        extra["documents"] = len(list(ingest(sorted((work / "returned").iterdir()), store, YEAR)))
+    elif name == "status":
+        from formkit.intake.status import status, write_missing_xlsx
+        from formkit.letters import write_letters
+
+        write_missing_xlsx(status(store, YEAR), work / "missing.xlsx")
+        extra["letters"] = len(write_letters(store, YEAR, work / "letters"))
+    elif name == "dossier":
+        from formkit.dossier import build_dossier
+
+        build_dossier(store, YEAR, work / "dossier" / "dossier.docx", pdf=pdf)
+    elif name == "sheets":
+        from formkit.issue.batch import issued_rows
+        from formkit.review.sheets import issue_sheets
+
+        sheets = issue_sheets(load_roster(roster_dir, YEAR), YEAR, reviewers, work / "sheets")
+        store.record_issued(issued_rows(sheets, YEAR))
+        extra["documents"] = len(sheets)
+    elif name == "votes (users)":
+        import csv
+
+        from formkit.issue.batch import Issued
+        from formkit.simulate import fill_votes
+
+        with open(work / "sheets" / "manifest.csv", encoding="utf-8-sig") as fh:
+            sheets = [Issued("review-vote", row["识别码"], row["接收方编号"], row["接收方"], "", "", "", row["单位类别"],
+                             row["牵头部门"], row["文件"], row["SHA-256"]) for row in csv.DictReader(fh)]
+        extra["documents"] = len(fill_votes(sheets, load_roster(roster_dir, YEAR), YEAR, work / "sheets", work / "votes"))
+    elif name == "ingest votes":
+        from formkit.intake.ingest import ingest
+
+        extra["documents"] = len(list(ingest(sorted((work / "votes").iterdir()), store, YEAR)))
+    elif name == "tally":
+        from formkit.review.tally import tally, write_tally_xlsx
+
+        write_tally_xlsx(tally(store, YEAR), work / "tally.xlsx")
+    elif name == "rate":
+        from formkit.config import load_config
+        from formkit.review.inputs import write_template
+        from formkit.review.run import run_rating
+        from formkit.simulate import fill_review_inputs
+
+        inputs = fill_review_inputs(write_template(store, YEAR, work / "blank.xlsx"), work / "inputs.xlsx",
+                                    load_config(YEAR).grades)
+        extra["units"] = len(run_rating(store, YEAR, inputs)[0])
+    elif name == "notices":
+        from formkit.gongwen.notice import write_notice
+
+        for kind in ("review-proposal", "review-results", "review-copy"):
+            write_notice(kind, YEAR, work / "notices" / f"{kind}.docx", db_url=store.url, pdf=pdf)
+    store.close()
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), **extra}
+
+
+def main() -> None:
+    parser = national_parser(__doc__)
+    parser.add_argument("--reviewers", type=int, default=7)
+    parser.add_argument("--pdf", action="store_true", help="also the dossier's and the notices' PDFs (LibreOffice)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        name, folder = args.child
+        print(json.dumps(stage(name, Path(folder), args.units, args.pairs, args.reviewers, args.pdf)))
+        return
+    with tempfile.TemporaryDirectory(prefix="formkit-cycle-") as tmp:
+        total = 0.0
+        for name in STAGES:
+            flags = ["--units", str(args.units), "--pairs", str(args.pairs), "--reviewers", str(args.reviewers)]
+            r = run_child(__file__, name, tmp, *flags, *(["--pdf"] if args.pdf else []))
+            total += r["seconds"]
+            what = ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("seconds", "peak_mb"))
+            print(f"{name:<14} {r['seconds']:6.1f} s  peak {r['peak_mb']:4.0f} MB  {what}", flush=True)
+        print(f"{'total':<14} {total:6.1f} s (of which the users' part: fill and votes)")
+
+
+if __name__ == "__main__":
+    main()

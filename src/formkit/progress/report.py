@@ -1,0 +1,132 @@
+"""The progress across the year (``formkit progress``): per unit and per category, each quarter's figures,
+the change since the quarter before, the responsibility-letter completion, and who has not reported; as a
+spreadsheet for lead departments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formkit.config import load_config
+from formkit.progress.figures import FORM, MEASURES, Ledger, ledgers
+from formkit.store import Store
+
+
+@dataclass
+class UnitProgress:
+    unit_id: str
+    unit: str
+    category: str
+    quarters: dict[int, dict[str, float]] = field(default_factory=dict)  # quarter → measure → figure
+    completion: dict[int, float | None] = field(default_factory=dict)
+    reported: dict[int, bool] = field(default_factory=dict)  # quarter → returned (when it was issued)
+
+    def change(self, quarter: int, measure: str) -> float | None:
+        """Since the quarter before (the first quarter: since the start of the year)."""
+        now = self.quarters.get(quarter, {}).get(measure)
+        if now is None:
+            return None
+        before = 0.0 if quarter == 1 else self.quarters.get(quarter - 1, {}).get(measure)
+        return None if before is None else round(now - before, 2)
+
+
+@dataclass
+class Progress:
+    year: int
+    quarter: int  # the quarter the report is about
+    units: list[UnitProgress]
+    categories: list[str]
+
+    def category_total(self, category: str, quarter: int, measure: str) -> float:
+        return round(sum(u.quarters.get(quarter, {}).get(measure, 0.0) for u in self.units if u.category == category), 2)
+
+    def reporting(self, category: str, quarter: int) -> tuple[int, int]:
+        mine = [u for u in self.units if u.category == category and quarter in u.reported]
+        return sum(1 for u in mine if u.reported[quarter]), len(mine)
+
+    def missing(self, quarter: int) -> list[UnitProgress]:
+        return [u for u in self.units if u.reported.get(quarter) is False]
+
+
+def progress(store: Store, year: int, quarter: int | None = None) -> Progress:
+    config = load_config(year)
+    by_lead = {c.lead: c.name for c in config.categories}
+    found = ledgers(store, year)
+    units: dict[str, UnitProgress] = {}
+    for item in sorted(store.issued(year), key=lambda r: r["recipient_id"]):
+        if item["form"] != FORM:
+            continue
+        unit_id, _, q = item["recipient_id"].rpartition("-Q")
+        u = units.setdefault(unit_id, UnitProgress(unit_id, item["unit"], by_lead.get(item["lead_department"] or "", "")))
+        u.reported[int(q)] = (unit_id, int(q)) in found
+    for (unit_id, q), ledger in found.items():
+        u = units.get(unit_id) or units.setdefault(unit_id, UnitProgress(unit_id, ledger.unit, ""))
+        u.quarters[q] = _figures(ledger)
+        u.completion[q] = ledger.completion
+    last = quarter or max((q for u in units.values() for q in (*u.quarters, *u.reported)), default=1)
+    order = [c.name for c in config.categories]
+    return Progress(year, last, sorted(units.values(), key=lambda u: (order.index(u.category) if u.category in order
+                                                                        else 99, u.unit_id)),
+                    [c for c in order if any(u.category == c for u in units.values())])
+
+
+def _figures(ledger: Ledger) -> dict[str, float]:
+    return {name: ledger.measure(name) for name in MEASURES}
+
+
+def write_progress_xlsx(report: Progress, path: str | Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    q = report.quarter
+    book = Workbook()
+    units = book.active
+    units.title = "单位进度"
+    units.append([f"{report.year}年度定点帮扶工作进度（截至第{q}季度末，累计数）"])
+    units["A1"].font = Font(bold=True, size=13)
+    head = ["单位代码", "单位", "类别"]
+    for _key, (label, _cols) in MEASURES.items():
+        head += [label, "较上季度"]
+    units.append([*head, "责任书完成率", "本季度台账"])
+    for u in report.units:
+        row = [u.unit_id, u.unit, u.category]
+        for key in MEASURES:
+            row += [u.quarters.get(q, {}).get(key), u.change(q, key)]
+        rate = u.completion.get(q)
+        row += [None if rate is None else round(rate, 4), "已报送" if u.reported.get(q) else "未报送"]
+        units.append(row)
+    _percent(units, len(head) + 1)
+    by_quarter = book.create_sheet("分季度")
+    by_quarter.append(["单位代码", "单位", "类别", "季度", *(label for label, _c in MEASURES.values()), "责任书完成率"])
+    for u in report.units:
+        for quarter in sorted(u.quarters):
+            rate = u.completion.get(quarter)
+            by_quarter.append([u.unit_id, u.unit, u.category, quarter, *(u.quarters[quarter][k] for k in MEASURES),
+                               None if rate is None else round(rate, 4)])
+    _percent(by_quarter, len(MEASURES) + 5)
+    categories = book.create_sheet("类别汇总")
+    categories.append(["类别", "季度", "报送台账", "应报送", *(label for label, _c in MEASURES.values())])
+    for c in report.categories:
+        for quarter in range(1, q + 1):
+            returned, issued = report.reporting(c, quarter)
+            categories.append([c, quarter, returned, issued,
+                               *(report.category_total(c, quarter, k) for k in MEASURES)])
+    missing = book.create_sheet("未报送")
+    missing.append(["单位代码", "单位", "类别", f"第{q}季度台账"])
+    for u in report.missing(q):
+        missing.append([u.unit_id, u.unit, u.category, "未报送"])
+    for sheet in book.worksheets:
+        for cell in sheet[2 if sheet is units else 1]:
+            cell.font = bold
+        sheet.column_dimensions["B"].width = 30
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _percent(sheet, column: int) -> None:
+    for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+        for cell in row:
+            cell.number_format = "0.0%"
