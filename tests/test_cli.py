@@ -14,7 +14,8 @@ def run(*args):
 def test_forms_lists_both_forms():
     result = run("forms", "--json")
     assert result.exit_code == 0
-    assert {f["form"] for f in json.loads(result.output)} == {"self-assessment", "county-feedback", "review-vote"}
+    assert {f["form"] for f in json.loads(result.output)} == {"self-assessment", "county-feedback", "review-vote",
+                                                              "quarterly-ledger", "half-year-report"}
     text = run("forms").output
     assert "中央单位定点帮扶工作自评表" in text and "定点帮扶县对中央单位帮扶工作评价表" in text
 
@@ -116,7 +117,8 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
 def test_templates_command_rebuilds(tmp_path):
     result = run("templates", "--out", tmp_path)
     assert result.exit_code == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["county-feedback.docx", "review-vote.docx", "self-assessment.docx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["county-feedback.docx", "half-year-report.docx", "review-vote.docx",
+                                                          "self-assessment.docx"]
 
 
 def test_notice_and_check_format_commands(tmp_path):

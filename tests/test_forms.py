@@ -12,7 +12,7 @@ from formkit.forms.model import FIELD_TYPES
 
 
 def test_the_forms_are_defined():
-    assert set(form_ids()) == {"self-assessment", "county-feedback", "review-vote"}
+    assert set(form_ids()) == {"self-assessment", "county-feedback", "review-vote", "quarterly-ledger", "half-year-report"}
 
 
 def test_a_per_choice_column_becomes_one_tick_box_per_configured_grade(tmp_path):
@@ -30,7 +30,7 @@ def test_grade_names_from_a_secretariats_own_configuration_reach_the_voting_shee
     assert [c.label for c in ticks] == ["优秀", "良好", "合格", "较差"]
 
 
-@pytest.mark.parametrize("form_id", ["self-assessment", "county-feedback", "review-vote"])
+@pytest.mark.parametrize("form_id", ["self-assessment", "county-feedback", "review-vote", "quarterly-ledger", "half-year-report"])
 def test_contract_shape(form_id):
     contract = form_contract(load_form(form_id))
     assert contract["form"] == form_id

@@ -131,27 +131,42 @@ def templates_cmd(out: Path | None) -> None:
 @click.option("--year", required=True, type=int, help="评价年度")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
 @click.option("--form", "forms", multiple=True, help="只下发指定表单（可重复）")
+@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="季度台账：下发第几季度")
+@click.option("--half", type=click.IntRange(1, 2), default=None, help="半年工作情况报告：1 上半年，2 下半年")
+@click.option("--from-ledger", is_flag=True,
+              help="按数据库中最近一期季度台账预填（半年报告、年底自评表），单位核对或更正")
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None,
               help="记录下发情况的数据库（SQLAlchemy URL；默认当前文件夹的 formkit.db）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @handle_errors
-def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], db_url: str | None,
-              as_json: bool) -> None:
-    """为名单中的每个单位和每个帮扶关系生成个性化表单，写出下发清单 manifest.csv，并记入数据库以便跟踪回收。"""
-    _issue(roster_path, year, out, list(forms) or None, as_json, db_url)
+def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], quarter: int | None,
+              half: int | None, from_ledger: bool, db_url: str | None, as_json: bool) -> None:
+    """为名单中的每个单位和每个帮扶关系生成个性化表单，写出下发清单 manifest.csv，并记入数据库以便跟踪回收。
+    季度台账（--quarter）和半年工作情况报告（--half）按期下发。"""
+    if quarter and half:
+        raise FormkitError("issue.two-periods", "--quarter 和 --half 只能选一个")
+    _issue(roster_path, year, out, list(forms) or None, as_json, db_url, quarter or half, from_ledger, half)
 
 
 def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_json: bool,
-           db_url: str | None = None) -> list:
+           db_url: str | None = None, period: int | None = None, from_ledger: bool = False,
+           half: int | None = None) -> list:
     from formkit.issue.batch import MANIFEST, issue_forms, issued_rows, plan
     from formkit.roster import load_roster
     from formkit.store import Store
 
     roster = load_roster(roster_path, year)
-    total = len(plan(roster, year, forms))
-    with click.progressbar(length=total, label="生成表单", file=sys.stderr) as bar:
-        results = issue_forms(roster, year, out, forms, progress=lambda _row: bar.update(1))
     store = Store(db_url)
+    suggest = None
+    if from_ledger:
+        from formkit.progress.figures import suggestions
+
+        up_to = 2 * half if half else 4  # the first half-year report: the second quarter's ledger
+        suggest = lambda form: suggestions(store, year, form, up_to)  # noqa: E731
+    total = len(plan(roster, year, forms, period=period))
+    with click.progressbar(length=total, label="生成表单", file=sys.stderr) as bar:
+        results = issue_forms(roster, year, out, forms, progress=lambda _row: bar.update(1), period=period,
+                              suggest=suggest)
     store.record_issued(issued_rows(results, year))
     store.close()
     failed = [r for r in results if r.error_code]
@@ -379,6 +394,44 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
         for c in failed:
             click.echo(f"  [{c.id}] {c.message}（实测 {c.measured}）", err=True)
         sys.exit(1 if failed else 0)
+
+
+@main.command("progress")
+@click.option("--year", required=True, type=int, help="年度")
+@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="截至第几季度（默认：最近一期）")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹（进度表 .xlsx 和图表 .png）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@handle_errors
+def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_url: str | None) -> None:
+    """定期调度：按季度台账统计各单位和各类单位的进度（分季度数字、较上季度变化、责任书完成率、未报送单位），
+    生成进度表（Excel）和图表（PNG）。"""
+    from formkit.progress.chart import write_chart
+    from formkit.progress.report import progress, write_progress_xlsx
+    from formkit.store import Store
+
+    store = Store(db_url)
+    report = progress(store, year, quarter)
+    store.close()
+    xlsx = write_progress_xlsx(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.xlsx")
+    png, font = write_chart(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.png")
+    missing = report.missing(report.quarter)
+    if as_json:
+        from formkit.progress.figures import MEASURES
+
+        _emit_json({"year": year, "quarter": report.quarter, "xlsx": str(xlsx), "png": str(png), "units": [
+            {"unit_id": u.unit_id, "unit": u.unit, "category": u.category, "quarters": u.quarters,
+             "change": {k: u.change(report.quarter, k) for k in MEASURES}, "completion": u.completion,
+             "reported": u.reported} for u in report.units], "missing": [u.unit_id for u in missing]})
+        return
+    for c in report.categories:
+        returned, issued = report.reporting(c, report.quarter)
+        funds = report.category_total(c, report.quarter, "invested") + report.category_total(c, report.quarter, "brought")
+        click.echo(f"{c}：第{report.quarter}季度台账 {returned}/{issued} 份，投入和引进资金累计 {funds:,.2f} 万元")
+    if missing:
+        click.echo("未报送：" + "、".join(u.unit for u in missing))
+    click.echo(f"进度表：{xlsx}")
+    click.echo(f"图表：{png}" + ("" if font else "（本机没有中文字体，图中文字可能显示为方框）"))
 
 
 @main.command("dossier")

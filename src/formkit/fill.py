@@ -86,3 +86,48 @@ def type_into(cell, text) -> None:
         anchor.addnext(new)
         Paragraph(new, cell).text = line
         anchor = new
+
+
+def fill_workbook(source: str | Path, target: str | Path, form: Form, values: dict) -> None:
+    """Type ``values`` into an issued spreadsheet form as a person does in Excel or WPS: beside each label on
+    the first sheet, under the column labels of each table's sheet (adding rows at the end). Figures are
+    entered as numbers and dates as dates, as Excel turns them into when typed."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(str(source))
+    first = book.worksheets[0]
+    labels = {str(row[0].value).strip(): row[0].row for row in first.iter_rows(min_col=1, max_col=1) if row[0].value}
+    for key, value in values.items():
+        field = form.field(key)
+        if field.is_table:
+            columns = [c.label for c in field.columns]
+            sheet = next((s for s in book.worksheets
+                          if [str(c.value or "").strip() for c in s[1]][: len(columns)] == columns), None)
+            if sheet is None:
+                raise FillError(f"table sheet not found: {field.label}")
+            for i, row in enumerate(value):
+                for j, col in enumerate(field.columns, start=1):
+                    if col.key in row:
+                        sheet.cell(i + 2, j).value = _as_entered(row[col.key])
+        else:
+            if field.label not in labels:
+                raise FillError(f"label not found: {field.label}")
+            first.cell(labels[field.label], 2).value = _as_entered(value)
+    book.save(str(target))
+
+
+def _as_entered(text):
+    """What a spreadsheet keeps when a person types ``text``: a number, a date, or the text."""
+    import re
+    from datetime import datetime
+
+    if not isinstance(text, str) or not text:
+        return text or None
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    date = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
+    if date:
+        return datetime(int(date.group(1)), int(date.group(2)), int(date.group(3)))
+    return text

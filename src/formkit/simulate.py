@@ -125,7 +125,7 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
     """Every recipient's issued form ((form, recipient id) → file) filled with valid values, as a person
     types them; ``edits`` replaces what some recipients type (recipient id → field → text, or for a table
     row index → column → text). Returns recipient id → filled file."""
-    from formkit.fill import fill_form
+    from formkit.fill import fill_form, fill_workbook
     from formkit.forms import load_form
     from formkit.forms.contract import form_contract
     from formkit.issue.context import prefilled_values, recipients
@@ -156,7 +156,7 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
                     typed[key] = value
             source = issued[(form_id, recipient.id)]
             target = out / source.name
-            fill_form(source, target, form, typed)
+            (fill_workbook if form.format == "xlsx" else fill_form)(source, target, form, typed)
             filled[recipient.id] = target
     return filled
 
@@ -202,3 +202,42 @@ def fill_review_inputs(template: Path, target: Path, grades: tuple[str, ...],
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
     return target
+
+
+def fill_ledgers(roster, year: int, quarter: int, issued: dict[str, Path], out: Path) -> dict[str, tuple[Path, dict]]:
+    """Every unit's ledger of ``quarter`` (recipient id → issued file) filled as a clerk keeps it: cumulative
+    figures that grow each quarter (a unit's quarter-q figure is q times its quarterly pace), targets with
+    what has been achieved so far. Returns recipient id → (filled file, the values typed, as numbers)."""
+    from formkit.fill import fill_workbook
+    from formkit.forms import load_form
+    from formkit.forms.contract import form_contract
+    from formkit.issue.context import prefilled_values, recipients
+
+    form = load_form("quarterly-ledger", year)
+    contract = form_contract(form)
+    out.mkdir(parents=True, exist_ok=True)
+    done = {}
+    for i, recipient in enumerate(recipients(form, roster, period=quarter)):
+        if recipient.id not in issued:
+            continue
+        given = prefilled_values(form, year, recipient)
+        values = valid_values(contract, given, year, seed=1000 + i, extra_rows=0)
+        pace = random.Random(i)
+        for row in values["ledger"]:
+            for key in ("invested_free", "invested_repayable", "brought_free", "brought_repayable",
+                        "consumer_bought", "consumer_sold"):
+                row[key] = round(pace.uniform(20, 400) * quarter, 2)
+            for key in ("projects", "cadres_in_post", "trained_officials", "trained_leaders", "trained_technicians"):
+                row[key] = pace.randint(1, 40) * (quarter if key != "cadres_in_post" else 1)
+        for row in values["targets"]:
+            committed = pace.uniform(500, 5000)
+            achieved = committed * quarter / 4 * pace.uniform(0.8, 1.2)
+            whole = row["measure"] != "万元"  # 人次: counts
+            row["committed"], row["achieved"] = (round(committed), round(achieved)) if whole else (
+                round(committed, 2), round(achieved, 2))
+        values["fill_date"] = date(year, 3 * quarter, 28)
+        source = issued[recipient.id]
+        target = out / source.name
+        fill_workbook(source, target, form, as_typed(contract, values, given))
+        done[recipient.id] = (target, values)
+    return done

@@ -22,6 +22,8 @@ def field_contract(field: Field) -> dict[str, Any]:
         out["columns"] = [field_contract(c) for c in field.columns]
     if field.prefilled:
         out["prefilled"] = True
+    if field.suggest:
+        out["suggested_from"] = field.suggest  # the issued form may propose a value, to confirm or correct
     if field.indicator:
         out["indicator"] = field.indicator
     if field.help:
@@ -34,5 +36,7 @@ def form_contract(form: Form) -> dict[str, Any]:
         "form": form.id,
         "version": form.version,
         "title": form.title,
+        "format": form.format,
+        **({"period": form.period} if form.period else {}),
         "fields": [field_contract(f) for f in form.fields],
     }

@@ -22,16 +22,17 @@ except ImportError:  # PyYAML built without libyaml
 from formkit.config import CycleConfig, load_config
 from formkit.errors import DefinitionError
 from formkit.forms.catalogue import load_catalogue
-from formkit.forms.model import FIELD_TYPES, RECIPIENTS, Field, Form, Section
+from formkit.forms.model import FIELD_TYPES, FORMATS, PERIODS, RECIPIENTS, Field, Form, Section
 from formkit.resources import forms_dir
 
 FIELD_ATTRIBUTES = {
     "key", "label", "type", "required", "unit", "unit_from", "min", "max", "help", "indicator",
     "choices", "choices_from", "prefill", "columns", "rows_from", "rows", "blank_rows", "per_choice",
+    "suggest",
 }
 # Where a prefilled value may come from, per kind of recipient. `row.*` is a table's fixed rows.
 PREFILL_SOURCES = {
-    "unit": {"year", "unit.id", "unit.name", "unit.category", "unit.lead"},
+    "unit": {"year", "period", "unit.id", "unit.name", "unit.category", "unit.lead"},
     "pair": {"year", "unit.id", "unit.name", "unit.category", "unit.lead",
              "county.code", "county.name", "county.province", "county.key_county"},
     "reviewer": {"year", "reviewer.category", "reviewer.lead", "reviewer.number"},
@@ -85,6 +86,8 @@ def _load(path: str, year: int | None) -> Form:
     recipient = raw.get("recipient")
     if recipient not in RECIPIENTS:
         raise DefinitionError("form.invalid", f"recipient 必须是 {RECIPIENTS} 之一", where)
+    if raw.get("period") not in (None, *PERIODS) or raw.get("format", "docx") not in FORMATS:
+        raise DefinitionError("form.invalid", f"period 只能是 {sorted(PERIODS)}，format 只能是 {FORMATS}", where)
     sections = tuple(
         Section(
             title=str(s["title"]),
@@ -105,6 +108,8 @@ def _load(path: str, year: int | None) -> Form:
         ),
         sections=sections,
         year=year,
+        period=raw.get("period"),
+        format=raw.get("format", "docx"),
     )
     _check_unique(form, where)
     return form
@@ -154,7 +159,10 @@ def _field(raw: dict[str, Any], config: CycleConfig, recipient: str, where: dict
         rows_from=raw.get("rows_from"),
         rows=tuple(dict(r) for r in raw.get("rows", ())),
         blank_rows=int(raw.get("blank_rows", 0)),
+        suggest=raw.get("suggest"),
     )
+    if field.suggest not in (None, "ledger") or (field.suggest and (field.prefill or ftype == "table")):
+        raise DefinitionError("form.invalid", f"字段“{key}”的 suggest 只能是 ledger，且不能与 prefill 同用", here)
     if ftype != "table":
         return field
     if field.rows_from is not None and field.rows_from not in ROW_SOURCES:

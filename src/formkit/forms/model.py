@@ -7,6 +7,8 @@ from typing import Any
 
 FIELD_TYPES = ("text", "longtext", "integer", "amount", "date", "choice", "boolean", "table")
 RECIPIENTS = ("unit", "pair", "reviewer")
+PERIODS = {"quarter": ("Q", 4), "half": ("H", 2)}  # id letter, periods a year
+FORMATS = ("docx", "xlsx")
 
 # Text a content control shows until the filler picks something. A reader treats it as empty.
 PLACEHOLDERS = {"choice": "请选择", "boolean": "请选择", "date": "请选择日期"}
@@ -32,6 +34,7 @@ class Field:
     rows_from: str | None = None
     rows: tuple[dict[str, Any], ...] = ()
     blank_rows: int = 0
+    suggest: str | None = None  # "ledger": the issued form proposes the ledger's figure, to confirm or correct
     choice_group: str | None = None  # a tick-box column of a ``per_choice`` group: the group's key
     choice_value: str | None = None  # ...and the choice it stands for
 
@@ -81,6 +84,8 @@ class Form:
     instructions: tuple[str, ...]
     sections: tuple[Section, ...]
     year: int | None = None
+    period: str | None = None  # quarter, half: issued once per period, the recipient id carries it (U001-Q2)
+    format: str = "docx"  # docx, xlsx
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -69,6 +69,7 @@ def issue_forms_context(year: int, serial: int = 1) -> dict[str, Any]:
 def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
     """Figures for the progress notice, from what the store holds for ``year``."""
     from formkit.intake.status import status
+    from formkit.progress.figures import ledgers
 
     report = status(store, year)
     summary = report.summary()
@@ -88,8 +89,22 @@ def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
     sa = summary.get("self-assessment", {})
     cf = summary.get("county-feedback", {})
     missing = [r.recipient for r in report.rows if r.state == "missing" and r.form == "self-assessment"]
+    source = "各单位报送的自评表"
+    from formkit.progress.report import progress
+
+    ledger = progress(store, year)
+    if any(u.quarters for u in ledger.units):  # through the year: the latest quarterly ledgers (定期调度)
+        q = ledger.quarter
+        latest = [u.quarters[max(u.quarters)] for u in ledger.units if u.quarters]
+        totals.update(invested=sum(x["invested"] for x in latest), brought=sum(x["brought"] for x in latest),
+                      cadres=sum(x["cadres"] for x in latest), trained=sum(x["trained"] for x in latest))
+        found = ledgers(store, year)
+        totals["bought"] = sum(found[(u.unit_id, max(u.quarters))].total("consumer_bought") for u in ledger.units if u.quarters)
+        totals["sold"] = sum(found[(u.unit_id, max(u.quarters))].total("consumer_sold") for u in ledger.units if u.quarters)
+        source = f"各单位截至第{q}季度末的工作台账"
+        missing = [u.unit for u in ledger.missing(q)]
     return {**issue_forms_context(year, serial), "sa": sa, "cf": cf, "totals": {k: round(v, 2) for k, v in totals.items()},
-            "missing_units": missing}
+            "missing_units": missing, "source": source}
 
 
 def _review_context(store, year: int, serial: int) -> dict[str, Any]:

@@ -27,6 +27,8 @@ def classify(data: bytes, file_name: str = "") -> Kind:
         head = data[:4096]
         if b"OFD.xml" in head or base.lower().endswith(".ofd"):
             return Kind("ofd", "reject", "intake.ofd", "这是 OFD 版式文件，无法读取表格内容，请报送 Word 文件")
+        if b"mimetype" in head[:100] and b"opendocument.spreadsheet" in head[:200]:
+            return Kind("ods", "convert")
         if b"mimetype" in head[:100] and b"opendocument" in head[:200]:
             return Kind("odt", "convert")
         return Kind("docx", "read")
@@ -37,6 +39,8 @@ def classify(data: bytes, file_name: str = "") -> Kind:
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         if ENCRYPTED in data:
             return Kind("encrypted", "reject", "intake.encrypted", "文件设置了打开密码（已加密），请取消密码后重新报送")
+        if "Workbook".encode("utf-16-le") in data[:1 << 20] or "Book".encode("utf-16-le") in data[:4096]:
+            return Kind("xls", "convert")  # old Excel (a ledger kept as .xls)
         return Kind("doc", "convert")
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"BM")):
         return Kind("image", "reject", "intake.image", "这是图片（扫描件），无法读取表格内容，请同时报送 Word 文件")

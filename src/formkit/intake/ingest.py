@@ -120,17 +120,19 @@ def _convert_then_read(data: bytes, path: Path, kind: str, year: int | None,
         return Outcome("rejected", "intake.needs-conversion",
                        "这是旧版或导出格式的文件，需要 LibreOffice 转换，本机未安装；请另存为 .docx 后报送"), None, None
     suffix = {"doc": ".doc", "rtf": ".rtf", "html": ".html", "word-xml": ".xml", "flat-opc": ".xml",
-              "odt": ".odt"}.get(kind, path.suffix or ".doc")
+              "odt": ".odt", "xls": ".xls", "ods": ".ods"}.get(kind, path.suffix or ".doc")
+    sheet = kind in ("xls", "ods")  # a spreadsheet (the quarterly ledger) becomes .xlsx, anything else .docx
+    target, ext = ("xlsx:Calc MS Excel 2007 XML", ".xlsx") if sheet else ("docx:MS Word 2007 XML", ".docx")
     with tempfile.TemporaryDirectory(prefix="formkit-convert-") as tmp:
         source = Path(tmp) / f"source{suffix}"
         source.write_bytes(data)
         try:
-            converted = convert(source, Path(tmp) / "out", "docx:MS Word 2007 XML", timeout=limits.seconds)
+            converted = convert(source, Path(tmp) / "out", target, timeout=limits.seconds)
         except FormkitError as exc:
             return Outcome("timeout" if exc.code == "convert.timeout" else "rejected", exc.code,
                            f"{kind} 文件转换失败：{exc.message}"), None, "LibreOffice"
         out = converted.read_bytes()
-    return read_isolated(out, path.stem + ".docx", year, limits), out, "LibreOffice"
+    return read_isolated(out, path.stem + ext, year, limits), out, "LibreOffice"
 
 
 def _too_large(path: Path, size: int, limits: Limits) -> Ingested:

@@ -43,27 +43,31 @@ def template_path(form_id: str, folder: Path | None = None) -> Path:
     return (folder or templates_dir()) / f"{form_id}.docx"
 
 
-def plan(roster: Roster, year: int, forms: list[str] | None = None, reviewers: int = 0) -> list[tuple]:
+def plan(roster: Roster, year: int, forms: list[str] | None = None, reviewers: int = 0,
+         period: int | None = None) -> list[tuple]:
     """(form, recipient) for every document to issue, in a stable order (voting sheets only when a number of
     ``reviewers`` per category is given)."""
     out = []
     for form_id in forms or form_ids():
         form = load_form(form_id, year)
-        out.extend((form, r) for r in ctx.recipients(form, roster, reviewers))
+        out.extend((form, r) for r in ctx.recipients(form, roster, reviewers, period))
     return out
 
 
 def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str] | None = None,
                 templates: Path | None = None, progress: Callable[[Issued], None] | None = None,
-                created: datetime | None = None, reviewers: int = 0) -> list[Issued]:
+                created: datetime | None = None, reviewers: int = 0, period: int | None = None,
+                suggest: Callable | None = None) -> list[Issued]:
     """Write one document per recipient and ``manifest.csv``. A recipient that fails is recorded in the
-    manifest with its error code; the others are still issued."""
+    manifest with its error code; the others are still issued. ``period`` picks the quarter or half-year of
+    periodic forms; ``suggest(form)`` gives, per unit id, the values proposed on it (from the ledger)."""
     out = Path(out_dir)
     created_at = (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     prepared: dict[str, PreparedTemplate] = {}
+    proposals: dict[str, dict] = {}
     results: list[Issued] = []
-    for form, recipient in plan(roster, year, forms, reviewers):
-        if form.id not in prepared:
+    for form, recipient in plan(roster, year, forms, reviewers, period):
+        if form.id not in prepared and form.format == "docx":
             prepared[form.id] = PreparedTemplate(template_path(form.id, templates))
         folder = out / form.id
         folder.mkdir(parents=True, exist_ok=True)
@@ -74,10 +78,20 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
                      reviewer.category if reviewer else unit.category, reviewer.lead if reviewer else unit.lead,
                      f"{form.id}/{name}", "")
         try:
-            data = prepared[form.id].render(
-                ctx.render_context(form, year, recipient), ctx.properties(form, year, recipient),
-                f"{year}年度{form.title}（{recipient.name}）", created_at,
-            )
+            if suggest and form.id not in proposals:
+                proposals[form.id] = suggest(form) if any(f.suggest or any(c.suggest for c in f.columns)
+                                                          for f in form.fields) else {}
+            proposed = proposals.get(form.id, {}).get(recipient.unit.id if recipient.unit else "")
+            context = ctx.render_context(form, year, recipient, proposed)
+            props = ctx.properties(form, year, recipient, context)
+            title = f"{year}年度{form.title}（{recipient.name}）"
+            if form.format == "xlsx":
+                from formkit.issue.templates import normalise_zip
+                from formkit.issue.workbook import render_workbook
+
+                data = normalise_zip(render_workbook(form, context, props, title, created_at))
+            else:
+                data = prepared[form.id].render(context, props, title, created_at)
             _atomic_write(folder / name, data)
             row.sha256 = hashlib.sha256(data).hexdigest()
         except FormkitError as exc:
@@ -110,7 +124,7 @@ def write_manifest(path: Path, rows: list[Issued]) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".docx")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

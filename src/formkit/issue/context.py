@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
-from formkit.forms.model import NO, YES, Field, Form
+from formkit.forms.model import NO, PERIODS, YES, Field, Form
 from formkit.roster.model import County, Roster, Unit
 
-FILE_SUFFIX = {"self-assessment": "自评表", "county-feedback": "地方评价表", "review-vote": "分类评价投票表"}
+FILE_SUFFIX = {"self-assessment": "自评表", "county-feedback": "地方评价表", "review-vote": "分类评价投票表",
+               "quarterly-ledger": "台账", "half-year-report": "半年工作情况报告"}
+PERIOD_WORDS = {"quarter": "第{}季度", "half": ("上半年", "下半年")}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -32,6 +35,7 @@ class Recipient:
     counties: tuple[County, ...]
     reviewer: Reviewer | None = None
     units: tuple[Unit, ...] = ()
+    period: int | None = None  # the quarter or half-year of a periodic form
 
     @property
     def name(self) -> str:
@@ -40,8 +44,15 @@ class Recipient:
         return f"{self.county.province}{self.county.name}（{self.unit.name}）" if self.county else self.unit.name
 
 
-def recipients(form: Form, roster: Roster, reviewers: int = 0) -> list[Recipient]:
-    """Who receives ``form``. Voting sheets go to ``reviewers`` members of each category that has units."""
+def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | None = None) -> list[Recipient]:
+    """Who receives ``form``. Voting sheets go to ``reviewers`` members of each category that has units; a
+    periodic form (quarterly, half-yearly) only when its ``period`` is given, the period in the id."""
+    if form.period:
+        if not period:
+            return []
+        letter, _count = PERIODS[form.period]
+        return [Recipient(f"{u.id}-{letter}{period}", u, None, tuple(roster.counties_of(u)), period=period)
+                for u in roster.units]
     if form.recipient == "unit":
         return [Recipient(u.id, u, None, tuple(roster.counties_of(u))) for u in roster.units]
     if form.recipient == "reviewer":
@@ -69,7 +80,7 @@ def document_code(form: Form, year: int, recipient: Recipient) -> str:
     return f"FK-{form.code}-{year}-{recipient.id}-V{form.version}"
 
 
-def properties(form: Form, year: int, recipient: Recipient) -> dict[str, str]:
+def properties(form: Form, year: int, recipient: Recipient, context: dict | None = None) -> dict[str, str]:
     """Custom document properties that identify an issued form."""
     props = {
         "formkit.form": form.id,
@@ -82,6 +93,10 @@ def properties(form: Form, year: int, recipient: Recipient) -> dict[str, str]:
     }
     if recipient.reviewer:
         props["formkit.category"] = recipient.reviewer.category
+    if recipient.period:
+        props["formkit.period"] = str(recipient.period)
+    if context and context.get("suggested"):  # what the form proposed, so the reader can say what changed
+        props["formkit.suggested"] = json.dumps(context["suggested"], ensure_ascii=False, sort_keys=True)
     if recipient.county:
         props["formkit.county"] = recipient.county.name
         props["formkit.county_code"] = recipient.county.code
@@ -89,7 +104,8 @@ def properties(form: Form, year: int, recipient: Recipient) -> dict[str, str]:
 
 
 def _sources(year: int, recipient: Recipient) -> dict:
-    return {"year": year, "unit": recipient.unit, "county": recipient.county, "reviewer": recipient.reviewer}
+    return {"year": year, "unit": recipient.unit, "county": recipient.county, "reviewer": recipient.reviewer,
+            "period": recipient.period}
 
 
 def _row_items(table: Field, recipient: Recipient) -> list[tuple[str, object]]:
@@ -99,16 +115,26 @@ def _row_items(table: Field, recipient: Recipient) -> list[tuple[str, object]]:
     return [("county", c) for c in recipient.counties]
 
 
-def render_context(form: Form, year: int, recipient: Recipient) -> dict:
+def render_context(form: Form, year: int, recipient: Recipient, suggested: dict | None = None) -> dict:
+    """What the template is rendered with: prefilled values, one dict per prefilled row, and the values
+    ``suggested`` for this recipient (``{"values": {key: v}, "rows": {table: {county: {column: v}}}}``)."""
     sources = _sources(year, recipient)
+    suggested = suggested or {}
     values = {f.key: _display(_resolve(f.prefill, sources)) for f in form.fields if f.prefill}
-    tables = {
-        f.key: [_row(f, {**sources, name: item}) for name, item in _row_items(f, recipient)]
-        for f in form.fields if f.is_table and f.rows_from
-    }
+    values.update({f.key: _display(suggested.get("values", {}).get(f.key)) for f in form.fields if f.suggest})
+    tables = {}
+    for f in form.fields:
+        if f.is_table and f.rows_from:
+            rows = []
+            for name, item in _row_items(f, recipient):
+                row = _row(f, {**sources, name: item})
+                proposed = suggested.get("rows", {}).get(f.key, {}).get(row.get("county", ""), {})
+                row.update({c.key: _display(proposed.get(c.key)) for c in f.columns if c.suggest})
+                rows.append(row)
+            tables[f.key] = rows
     doc = {"year": year, "code": document_code(form, year, recipient), "form": form.id,
            "version": form.version, "recipient": recipient.name}
-    return {"doc": doc, "v": values, "t": tables}
+    return {"doc": doc, "v": values, "t": tables, "suggested": suggested}
 
 
 def prefilled_values(form: Form, year: int, recipient: Recipient) -> dict:
@@ -129,8 +155,12 @@ def file_name(form: Form, year: int, recipient: Recipient) -> str:
     parts = [recipient.id, recipient.reviewer.category if recipient.reviewer else recipient.unit.name]
     if recipient.county:
         parts.append(recipient.county.name)
-    parts.append(f"{year}年{FILE_SUFFIX.get(form.id, form.title)}")
-    return _UNSAFE.sub("_", "_".join(parts)) + ".docx"
+    when = f"{year}年"
+    if form.period and recipient.period:
+        words = PERIOD_WORDS[form.period]
+        when += words.format(recipient.period) if isinstance(words, str) else words[recipient.period - 1]
+    parts.append(when + FILE_SUFFIX.get(form.id, form.title))
+    return _UNSAFE.sub("_", "_".join(parts)) + "." + form.format
 
 
 def _row(table: Field, sources: dict) -> dict[str, str]:
@@ -144,6 +174,10 @@ def _resolve(path: str | None, sources: dict):
 
 
 def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, bool):
         return YES if value else NO
     return str(value)

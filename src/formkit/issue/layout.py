@@ -192,7 +192,7 @@ def _row(row, field: Field, var: str | None, fixed: dict | None = None) -> None:
     for cell, col in zip(row.cells, field.columns, strict=True):
         cell.paragraphs[0].style = "FK Cell"
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        if col.prefill and var:
+        if (col.prefill or col.suggest) and var:
             cell.paragraphs[0].text = f"{{{{ {var}.{col.key} }}}}"
         elif col.prefill and fixed is not None and col.key in fixed:
             cell.paragraphs[0].text = str(fixed[col.key])
@@ -225,7 +225,7 @@ def _value(cell, field: Field, var: str) -> None:
     cell.paragraphs[0].style = "FK Cell"
     if cell.vertical_alignment is None:
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    if field.prefill:
+    if field.prefill or field.suggest:
         cell.paragraphs[0].text = f"{{{{ {var}.{field.key} }}}}"
     else:
         _control(cell, field, field.key, table_cell=False)

@@ -19,7 +19,10 @@ def build_templates(out: Path | None = None, forms: list[str] | None = None) -> 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for form_id in forms or form_ids():
-        doc = build_template(load_form(form_id), load_catalogue())
+        form = load_form(form_id)
+        if form.format != "docx":
+            continue  # spreadsheets are laid out per recipient (issue/workbook.py), no template
+        doc = build_template(form, load_catalogue())
         buf = io.BytesIO()
         doc.save(buf)
         path = folder / f"{form_id}.docx"

@@ -1,5 +1,6 @@
 """The progress chart a lead department pastes into its report (PNG): per category, the funds put in and
-brought in (cumulative, 万元) at the end of each quarter, and the share of units that returned their ledger."""
+brought in (cumulative, 万元) at the end of each quarter, and the share of units that returned their ledger
+for the latest quarter."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def write_chart(report: Progress, path: str | Path) -> tuple[Path, str | None]:
         funds.bar_label(bars, labels=[f"{t:,.0f}" for t in totals], fontsize=7, padding=1)
     funds.set_xticks(range(len(cats)), [_wrap(c) for c in cats], fontsize=8)
     funds.set_ylabel("万元")
-    funds.set_title(f"{report.year}年各类单位投入和引进帮扶资金（累计）", fontsize=11)
+    funds.set_title(f"{report.year}年各类单位投入和引进帮扶资金（累计；未报送的单位按其上一期台账计）", fontsize=10)
     funds.legend(fontsize=8, frameon=False)
     funds.spines[["top", "right"]].set_visible(False)
     shares = []
@@ -63,5 +64,9 @@ def write_chart(report: Progress, path: str | Path) -> tuple[Path, str | None]:
     return path, font
 
 
-def _wrap(text: str, width: int = 6) -> str:
-    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+def _wrap(text: str) -> str:
+    """A category name on two balanced lines when it is long."""
+    if len(text) <= 6:
+        return text
+    half = (len(text) + 1) // 2
+    return text[:half] + "\n" + text[half:]

@@ -21,6 +21,13 @@ class UnitProgress:
     completion: dict[int, float | None] = field(default_factory=dict)
     reported: dict[int, bool] = field(default_factory=dict)  # quarter → returned (when it was issued)
 
+    def latest(self, quarter: int, measure: str) -> float:
+        """The figure of ``quarter``, or of the latest earlier quarter reported (0 when none)."""
+        for q in range(quarter, 0, -1):
+            if q in self.quarters:
+                return self.quarters[q].get(measure, 0.0)
+        return 0.0
+
     def change(self, quarter: int, measure: str) -> float | None:
         """Since the quarter before (the first quarter: since the start of the year)."""
         now = self.quarters.get(quarter, {}).get(measure)
@@ -38,7 +45,9 @@ class Progress:
     categories: list[str]
 
     def category_total(self, category: str, quarter: int, measure: str) -> float:
-        return round(sum(u.quarters.get(quarter, {}).get(measure, 0.0) for u in self.units if u.category == category), 2)
+        """The category's cumulative figure at the end of ``quarter``; a unit that has not returned that
+        quarter's ledger counts with its latest earlier one (else a late ledger would look like a drop)."""
+        return round(sum(u.latest(quarter, measure) for u in self.units if u.category == category), 2)
 
     def reporting(self, category: str, quarter: int) -> tuple[int, int]:
         mine = [u for u in self.units if u.category == category and quarter in u.reported]

@@ -19,7 +19,7 @@ from formkit.read.record import extract
 from formkit.read.result import ReadResult
 from formkit.read.sniff import ReadError, sniff
 from formkit.roster.model import Roster
-from formkit.validate.rules import RuleContext, apply_rules
+from formkit.validate.rules import RuleContext, apply_rules, differs_from_suggested
 from formkit.validate.schema import validate
 
 READER = f"formkit-read/{__version__}"
@@ -33,6 +33,10 @@ def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT) -> Source
         from formkit.pdf.extract import read_pdf
 
         return read_pdf(data, limits)
+    if kind == "xlsx":
+        from formkit.ooxml.workbook import read_xlsx
+
+        return read_xlsx(data, limits)
     from formkit.ooxml.document import read_docx
 
     return read_docx(data, limits)
@@ -61,6 +65,7 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
     recipient = {"id": identity.recipient_id, "name": identity.recipient_name or _recipient_name(form, values)}
     findings += apply_rules(RuleContext(form.id, form_year or values.get("year"), values, raw, config, roster,
                                         identity.recipient_id))
+    findings += differs_from_suggested(form, values, raw, doc.properties.get("formkit.suggested"))
     return ReadResult(
         form=form.id, version=identity.version or form.version, year=form_year or values.get("year"),
         recipient=recipient, values=values, raw=raw, findings=_ordered(findings),

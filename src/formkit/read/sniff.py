@@ -20,7 +20,8 @@ def sniff(data: bytes, name: str = "") -> str:
     if base.startswith("~$") or (len(data) == OWNER_FILE_SIZE and not data.startswith((b"PK", b"%PDF"))):
         raise ReadError("read.lock-file", "这是 Word 打开文件时生成的临时锁定文件（~$开头），不是报送材料")
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK"):
-        return "docx"
+        # the part names are in the zip's central directory, at its end
+        return "xlsx" if b"xl/workbook.xml" in data[-(1 << 16):] or b"xl/workbook.xml" in data[:8192] else "docx"
     if data.startswith(b"%PDF") or data[:1024].lstrip().startswith(b"%PDF"):
         return "pdf"
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):

@@ -244,6 +244,51 @@ def one_grade_per_unit(ctx: RuleContext) -> list[Finding]:
     return out
 
 
+def differs_from_suggested(form, values: dict, raw: dict, suggested_json: str | None) -> list[Finding]:
+    """rule.differs-from-ledger: a figure the issued form proposed from the ledger, returned changed (a
+    warning: the unit may correct the ledger, but the difference should be explained)."""
+    import json
+
+    try:
+        suggested = json.loads(suggested_json) if suggested_json else {}
+    except ValueError:
+        return []
+    source = suggested.get("source", "台账")
+    out = []
+    for key, proposed in (suggested.get("values") or {}).items():
+        if key in values and not _same(values.get(key), proposed):
+            f = form.field(key)
+            out.append(finding("rule.differs-from-ledger", WARNING, _differs(values.get(key), proposed, f.unit, source),
+                               f.label, key, (raw.get(key) or {}).get("location", {})))
+    for key, by_county in (suggested.get("rows") or {}).items():
+        table = form.field(key)
+        for i, row in enumerate(values.get(key) or []):
+            proposed_row = by_county.get(row.get("county") or "", {})
+            for col, proposed in proposed_row.items():
+                if col in row and not _same(row.get(col), proposed):
+                    c = table.column(col)
+                    cell = ((raw.get(key) or [{}] * (i + 1))[i] if i < len(raw.get(key) or []) else {}).get(col) or {}
+                    out.append(finding("rule.differs-from-ledger", WARNING,
+                                       f"{row.get('county')}：" + _differs(row.get(col), proposed, c.unit, source),
+                                       c.label, f"{key}[{i}].{col}", cell.get("location", {})))
+    return out
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        return abs(float(a) - float(b)) < 0.005
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def _differs(value, proposed, unit: str | None, source: str) -> str:
+    u = unit or ""
+    shown = "未填" if value is None else f"{value:g}{u}" if isinstance(value, int | float) else str(value)
+    return f"填报{shown}，与{source}（{proposed:g}{u}）不一致，请核实并说明原因"
+
+
 def apply_rules(ctx: RuleContext) -> list[Finding]:
     out: list[Finding] = []
     for _name, func in RULES.get(ctx.form, []):
