@@ -1,6 +1,7 @@
 """Benchmark: the whole yearly cycle at national scale (300 units, 600 county forms, 7 reviewers per
-category), stage by stage, each stage in its own process on one shared working folder and store. Prints the
-seconds and peak memory of every stage. Filling in the forms and ticking the votes (what the users do) is
+category): the fourth-quarter ledgers and the progress report, then the year-end forms (prefilled from the
+ledgers) through to the results notices. Each stage runs in its own process on one shared working folder
+and store; prints the seconds and peak memory of every stage. Filling in the forms and ticking the votes (what the users do) is
 simulated and timed too, but is not formkit's work.
 
     python benchmarks/whole_cycle.py [--units 300] [--pairs 600] [--reviewers 7] [--pdf]
@@ -19,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import national_parser, peak_mb, run_child  # noqa: E402
 
 YEAR = 2026
-STAGES = ["issue", "fill (users)", "ingest", "status", "dossier", "sheets", "votes (users)", "ingest votes",
-          "tally", "rate", "notices"]
+STAGES = ["ledgers Q4", "ledger fill (users)", "ingest ledgers", "progress", "issue", "fill (users)", "ingest",
+          "status", "dossier", "sheets", "votes (users)", "ingest votes", "tally", "rate", "notices"]
 
 
 def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bool) -> dict:
@@ -31,7 +32,7 @@ def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bo
     roster_dir = work / "roster"
     extra: dict = {}
     start = time.perf_counter()
-    if name == "issue":
+    if name == "ledgers Q4":
         from issue_forms import make_roster
 
         from formkit.issue import issue_forms
@@ -39,7 +40,35 @@ def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bo
 
         make_roster(roster_dir, units, pairs)
         start = time.perf_counter()
-        issued = issue_forms(load_roster(roster_dir, YEAR), YEAR, work / "issued")
+        issued = issue_forms(load_roster(roster_dir, YEAR), YEAR, work / "ledgers", forms=["quarterly-ledger"], period=4)
+        store.record_issued(issued_rows(issued, YEAR))
+        extra["documents"] = len(issued)
+    elif name == "ledger fill (users)":
+        from formkit.simulate import fill_ledgers
+
+        files = {p.name.split("_")[0]: p for p in (work / "ledgers" / "quarterly-ledger").glob("*.xlsx")}
+        extra["documents"] = len(fill_ledgers(load_roster(roster_dir, YEAR), YEAR, 4, files, work / "ledgers-filled"))
+    elif name == "ingest ledgers":
+        from formkit.intake.ingest import ingest
+
+        extra["documents"] = len(list(ingest(sorted((work / "ledgers-filled").iterdir()), store, YEAR)))
+    elif name == "progress":
+        from formkit.progress.chart import write_chart
+        from formkit.progress.report import progress, write_progress_xlsx
+
+        report = progress(store, YEAR)
+        write_progress_xlsx(report, work / "progress.xlsx")
+        write_chart(report, work / "progress.png")
+        extra["units"] = len(report.units)
+    elif name == "issue":
+        from formkit.issue import issue_forms
+        from formkit.issue.batch import issued_rows
+        from formkit.progress.figures import suggestions
+
+        start = time.perf_counter()
+        issued = issue_forms(load_roster(roster_dir, YEAR), YEAR, work / "issued",
+                             forms=["self-assessment", "county-feedback"],
+                             suggest=lambda form: suggestions(store, YEAR, form))  # year-end: the Q4 ledger proposed
         store.record_issued(issued_rows(issued, YEAR))
         extra["documents"] = len(issued)
     elif name == "fill (users)":
