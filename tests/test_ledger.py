@@ -195,3 +195,34 @@ def test_the_half_year_report_proposes_the_second_quarters_ledger(four_quarters,
     read = read_file(issued)
     assert [r["projects"] for r in read.values["figures"]] == [r["projects"] for r in q2["ledger"]]
     assert read.values["trained_leaders"] == sum(r["trained_leaders"] for r in q2["ledger"])
+
+
+def test_hostile_workbooks_are_refused_with_a_code(sample_roster, tmp_path):
+    import zipfile
+
+    from formkit.errors import FormkitError
+    from formkit.read import read_document
+
+    path = issue_ledgers(sample_roster, 1, tmp_path / "issued")["U001-Q1"]
+    with zipfile.ZipFile(path) as zf:
+        entries = {i.filename: zf.read(i) for i in zf.infolist()}
+
+    def rebuilt(change) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in {**entries, **change}.items():
+                zf.writestr(name, data)
+        return buf.getvalue()
+
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+              b'<row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>')
+    many = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+            + b"".join(b'<c r="A%d"><v>1</v></c>' % i for i in range(1, 200_002)) + b"</row></sheetData></worksheet>")
+    for change, code in (({"xl/worksheets/sheet1.xml": laughs}, "docx.dtd-forbidden"),
+                         ({"xl/worksheets/sheet2.xml": many}, "xlsx.too-many-cells")):
+        with pytest.raises(FormkitError) as err:
+            read_document(rebuilt(change), "hostile.xlsx")
+        assert err.value.code == code

@@ -49,6 +49,10 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
     sheet = next(s for s in result.sheets if s.recipient_id == "R02-02")
     assert "勾选了2个等次（好、较好）" in sheet.problems[0]
     assert next(s for s in result.sheets if s.recipient_id == "R03-03").state == "missing"
+    from formkit.letters import write_letters
+
+    letters = write_letters(stocked, YEAR, tmp_path / "letters")  # the units' forms with errors, not the sheets
+    assert not [x for x in letters if "投票表" in x.recipient]
 
 
 def entry(rid: str, category: str = "中央企业", **kw) -> UnitEntry:

@@ -33,6 +33,10 @@ class Letter:
     warnings: int
 
 
+# forms that are never sent back for correction: a voting sheet's invalid entry is an invalid vote
+NOT_RETURNED = {"review-vote"}
+
+
 def write_letters(store: Store, year: int, out: str | Path, today: date | None = None) -> list[Letter]:
     today = today or date.today()
     config = load_config(year)
@@ -40,7 +44,7 @@ def write_letters(store: Store, year: int, out: str | Path, today: date | None =
     out.mkdir(parents=True, exist_ok=True)
     letters = []
     for (form_id, _rid), row in sorted(store.current(year).items(), key=lambda kv: kv[1]["id"]):
-        if not row["errors"]:
+        if not row["errors"] or form_id in NOT_RETURNED:
             continue
         findings = (row["record"] or {}).get("findings") or []
         path = out / (_UNSAFE.sub("_", f"{row['recipient_id']}_{row['recipient_name'] or ''}_退回修改意见") + ".docx")
