@@ -1,5 +1,6 @@
 """Benchmark: build the review dossier for a national-size store (300 units, 600 county forms, filled as a
-person would and ingested), as .docx and as PDF, and in the same run: docxcompose merging 300 generated unit
+person would and ingested), as .docx, as PDF, and as one PDF per category rendered in parallel; and in the
+same run: docxcompose merging 300 generated unit
 documents (the way it is done today, by merging files), and a bare `soffice` conversion of the same .docx.
 Prints seconds and peak memory of each, each in its own process.
 
@@ -33,6 +34,12 @@ def child(variant: str, url: str, folder: str) -> None:
         store = Store(url, work / "originals")
         out, dossier = build_dossier(store, 2026, work / variant / "dossier.docx", pdf=variant == "pdf")
         extra = {"units": sum(len(u) for _c, _l, u in dossier.categories)}
+    elif variant == "per-category":
+        from formkit.dossier import build_per_category
+
+        store = Store(url, work / "originals")
+        built = build_per_category(store, 2026, work / "per-category", pdf=True)
+        extra = {"units": sum(len(u) for _p, d in built for _c, _l, u in d.categories)}
     elif variant == "soffice":
         from formkit.convert import convert
 
@@ -86,7 +93,7 @@ def main() -> None:
         list(ingest(filled, store, 2026))
         store.close()
         print(f"store with {len(filled)} forms made in {time.perf_counter() - start:.0f} s (not timed below)")
-        for variant in ("docx", "pdf", "soffice", "docxcompose"):
+        for variant in ("docx", "pdf", "per-category", "soffice", "docxcompose"):
             try:
                 r = run_child(__file__, variant, url, tmp)
             except Exception as exc:  # docxcompose not installed, or no LibreOffice

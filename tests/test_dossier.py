@@ -72,6 +72,7 @@ def test_one_dossier_per_category_rendered_in_parallel(stocked, sample_roster, t
         name = dossier.categories[0][0]
         units = [u.name for u in sample_roster.units if u.category == name]
         assert [u.unit for u in dossier.categories[0][2]] == units
+        assert [x["id"] for x in dossier.sources] == [x["id"] for x in collect(stocked, YEAR, name).sources]
         titles = [t for _level, t in outlines(path.with_suffix(".pdf"))]
         assert titles[0].endswith(f"{name}（牵头部门：{dossier.categories[0][1]}）")
         assert all(any(t.endswith(unit) for t in titles) for unit in units)  # a bookmark per unit of the category

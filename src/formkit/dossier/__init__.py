@@ -40,14 +40,21 @@ def build_per_category(store: Store, year: int, folder: str | Path, pdf: bool = 
     from concurrent.futures import ThreadPoolExecutor
 
     folder = Path(folder)
-    names = [name for name, _lead, _units in collect(store, year).categories]
-    built = [build_dossier(store, year, folder / f"{year}年度考核评价材料汇编（{name}）.docx", name) for name in names]
+    whole = collect(store, year)  # once; each category's part of it
+    grades = load_config(year).grades
+    built = []
+    for name, lead, units in whole.categories:
+        ids = {s["id"] for u in units for s in [u.submission, *(c["submission"] for c in u.counties)] if s}
+        part = Dossier(year, [(name, lead, units)], [s for s in whole.sources if s["id"] in ids])
+        path = folder / f"{year}年度考核评价材料汇编（{name}）.docx"
+        _save(compose(part, grades), path, year)
+        built.append((path, part))
     if pdf:
         from formkit.convert import convert
 
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
             list(pool.map(lambda item: convert(item[0], folder), built))
-        write_manifest(folder)
+    write_manifest(folder)
     return built
 
 
