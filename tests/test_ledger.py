@@ -226,3 +226,18 @@ def test_hostile_workbooks_are_refused_with_a_code(sample_roster, tmp_path):
         with pytest.raises(FormkitError) as err:
             read_document(rebuilt(change), "hostile.xlsx")
         assert err.value.code == code
+
+
+def test_the_issue_command_asks_for_the_period_of_a_periodic_form(tmp_path):
+    from click.testing import CliRunner
+
+    from formkit.cli import main
+    from formkit.resources import samples_dir
+
+    args = ["issue", "--roster", str(samples_dir() / "roster"), "--year", str(YEAR), "--out", str(tmp_path / "o"),
+            "--db", f"sqlite:///{tmp_path / 'f.db'}", "--form", "quarterly-ledger"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2 and "issue.period-needed" in refused.output and "--quarter" in refused.output
+    issued = CliRunner().invoke(main, [*args, "--quarter", "3"])
+    assert issued.exit_code == 0, issued.output
+    assert len(list((tmp_path / "o" / "quarterly-ledger").glob("U*-Q3_*.xlsx"))) == 14

@@ -145,6 +145,13 @@ def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], q
     季度台账（--quarter）和半年工作情况报告（--half）按期下发。"""
     if quarter and half:
         raise FormkitError("issue.two-periods", "--quarter 和 --half 只能选一个")
+    from formkit.forms import load_form
+
+    for form_id in forms:
+        period = load_form(form_id, year).period
+        if period and not {"quarter": quarter, "half": half}[period]:
+            option = "--quarter（1-4）" if period == "quarter" else "--half（1 上半年，2 下半年）"
+            raise FormkitError("issue.period-needed", f"“{load_form(form_id, year).title}”按期下发，请用 {option} 指定期次")
     _issue(roster_path, year, out, list(forms) or None, as_json, db_url, quarter or half, from_ledger, half)
 
 
