@@ -125,7 +125,7 @@ def _review(raw: dict | None, grades: int, path: str) -> ReviewRules | None:
         tie_break=raw.get("tie_break"),
         minimum_penalty=float(raw.get("minimum_penalty", 20)),
     )
-    if len(rules.points) != grades or len(rules.thresholds) != grades - 1:
+    if grades < 2 or len(rules.points) != grades or len(rules.thresholds) != grades - 1:
         raise DefinitionError("config.invalid", f"review.points 要有 {grades} 个分值、review.thresholds 要有 "
                               f"{grades - 1} 个分数线，与等次一一对应", where)
     if list(rules.thresholds) != sorted(rules.thresholds, reverse=True):
