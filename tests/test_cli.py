@@ -77,11 +77,13 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
     demo = tmp_path / "demo"
     result = run("demo", "--out", demo)
     assert result.exit_code == 0, result.output
-    assert "下发表格：38 份" in result.output and "模拟回收：38 份" in result.output
+    assert "下发年底表格：38 份" in result.output and "模拟回收：38 份" in result.output
     assert "1 份经 LibreOffice 另存、1 份导出为 PDF、1 份另存为旧版 .doc" in result.output
     assert "34 份无错误，3 份有错误，0 份无法读取，1 份旧版 .doc 入库时转换后读取" in result.output
     assert "36 份接收，1 份拒收，重复报送 3 份" in result.output  # the .doc converted and accepted
-    assert "未报送 2 份，有错误待修改 3 份" in result.output and "退回修改意见：3 份" in result.output
+    assert "0. 定期调度：季度台账（Excel）4 期共收回 55 份，第4季度未报送：国家标准与计量总局" in result.output
+    assert (demo / "定期调度" / "2026年第4季度定点帮扶工作进度.png").is_file()
+    assert "未报送 3 份，有错误待修改 3 份" in result.output and "退回修改意见：3 份" in result.output  # + 1 ledger
     assert (demo / "催报名单.xlsx").is_file() and (demo / "formkit.db").is_file()
     assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位，5 个有提请关注事项" in result.output
     assert "9. 分类评价：投票表 15 份，收回 14 份，2 份有无效或未选的票" in result.output
@@ -99,6 +101,9 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
     assert len(records) == 37  # the .doc is read at intake, after conversion
     u003 = json.loads(next(p for p in records if p.name.startswith("U003_")).read_text(encoding="utf-8"))
     assert [f["code"] for f in u003["findings"] if f["severity"] == "error"] == ["value.approximate"]
+    u005 = json.loads(next(p for p in records if p.name.startswith("U005_")).read_text(encoding="utf-8"))
+    differs = [f["message"] for f in u005["findings"] if f["code"] == "rule.differs-from-ledger"]
+    assert len(differs) == 1 and "12000万元" in differs[0] and "第4季度台账" in differs[0]  # 1.2亿元 typed instead
     from formkit.store import Store
 
     store = Store(f"sqlite:///{demo / 'formkit.db'}", demo / "formkit-originals")

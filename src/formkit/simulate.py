@@ -121,10 +121,11 @@ def _text(f: dict, value: Any) -> str:
 
 
 def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out: Path,
-                    edits: dict[str, dict] | None = None) -> dict[str, Path]:
+                    edits: dict[str, dict] | None = None, proposed: dict[str, dict] | None = None) -> dict[str, Path]:
     """Every recipient's issued form ((form, recipient id) → file) filled with valid values, as a person
     types them; ``edits`` replaces what some recipients type (recipient id → field → text, or for a table
-    row index → column → text). Returns recipient id → filled file."""
+    row index → column → text); ``proposed`` (unit id → what the form proposed from the ledger) is confirmed
+    as it stands. Returns recipient id → filled file."""
     from formkit.fill import fill_form, fill_workbook
     from formkit.forms import load_form
     from formkit.forms.contract import form_contract
@@ -139,6 +140,8 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
         for i, recipient in enumerate(recipients(form, roster)):
             given = prefilled_values(form, year, recipient)
             values = valid_values(contract, given, year, seed=i)
+            if form_id == "self-assessment" and (proposed or {}).get(recipient.unit.id):
+                _confirm(values, proposed[recipient.unit.id])
             if form_id == "self-assessment":
                 for row in values.get("funds") or []:
                     claims[(recipient.unit.name, row["county"])] = (
@@ -159,6 +162,15 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
             (fill_workbook if form.format == "xlsx" else fill_form)(source, target, form, typed)
             filled[recipient.id] = target
     return filled
+
+
+def _confirm(values: dict, proposal: dict) -> None:
+    """A unit keeps the figures its form proposed (then its responsibility totals follow from them)."""
+    values.update({k: v for k, v in (proposal.get("values") or {}).items() if k in values})
+    for key, by_county in (proposal.get("rows") or {}).items():
+        for row in values.get(key) or []:
+            row.update(by_county.get(row.get("county"), {}))
+    _consistent_totals(values)
 
 
 def fill_votes(sheets: list, roster, year: int, issued_dir: Path, out: Path,

@@ -256,7 +256,7 @@ def differs_from_suggested(form, values: dict, raw: dict, suggested_json: str | 
     source = suggested.get("source", "台账")
     out = []
     for key, proposed in (suggested.get("values") or {}).items():
-        if key in values and not _same(values.get(key), proposed):
+        if values.get(key) is not None and not _same(values.get(key), proposed):  # blank/invalid: its own error
             f = form.field(key)
             out.append(finding("rule.differs-from-ledger", WARNING, _differs(values.get(key), proposed, f.unit, source),
                                f.label, key, (raw.get(key) or {}).get("location", {})))
@@ -265,7 +265,7 @@ def differs_from_suggested(form, values: dict, raw: dict, suggested_json: str | 
         for i, row in enumerate(values.get(key) or []):
             proposed_row = by_county.get(row.get("county") or "", {})
             for col, proposed in proposed_row.items():
-                if col in row and not _same(row.get(col), proposed):
+                if row.get(col) is not None and not _same(row.get(col), proposed):
                     c = table.column(col)
                     cell = ((raw.get(key) or [{}] * (i + 1))[i] if i < len(raw.get(key) or []) else {}).get(col) or {}
                     out.append(finding("rule.differs-from-ledger", WARNING,
@@ -285,7 +285,7 @@ def _same(a, b) -> bool:
 
 def _differs(value, proposed, unit: str | None, source: str) -> str:
     u = unit or ""
-    shown = "未填" if value is None else f"{value:g}{u}" if isinstance(value, int | float) else str(value)
+    shown = f"{value:g}{u}" if isinstance(value, int | float) else str(value)
     return f"填报{shown}，与{source}（{proposed:g}{u}）不一致，请核实并说明原因"
 
 
