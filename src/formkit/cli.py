@@ -292,10 +292,11 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
     if as_json:
         _emit_json(report.as_dict())
         return
-    names = {"self-assessment": "自评表", "county-feedback": "地方评价表"}
+    from formkit.issue.context import FILE_SUFFIX
+
     click.echo(f"{report.year}年度报送情况")
     for form, c in report.summary().items():
-        click.echo(f"  {names.get(form, form)}：下发 {c['issued']}，已报送 {c['received']}（无错误 {c['valid']}，"
+        click.echo(f"  {FILE_SUFFIX.get(form, form)}：下发 {c['issued']}，已报送 {c['received']}（无错误 {c['valid']}，"
                    f"有错误 {c['with-errors']}），未报送 {c['missing']}（逾期 {c['overdue']}）")
     for row in report.rows:
         if row.state != "valid":

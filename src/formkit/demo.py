@@ -135,6 +135,22 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
     return proposals
 
 
+def _write_notices(report: DemoReport, year: int, out: Path, kinds) -> list[str]:
+    """Each (kind, file name) notice from the demo's store, as PDF with its format checks when LibreOffice is
+    installed; what became of each, for the demo's output."""
+    from formkit.convert import soffice
+    from formkit.gongwen.notice import write_notice
+
+    db = f"sqlite:///{(report.out / 'formkit.db').resolve()}"
+    made = []
+    for kind, name in kinds:
+        result = write_notice(kind, year, out / f"{name}.docx", db_url=db, pdf=soffice() is not None)
+        failed = [c for c in result.get("checks", []) if c.result == "fail"]
+        made.append(f"{name}（{'PDF 版式检查不合格 ' + str(len(failed)) + ' 项' if failed else 'PDF 版式检查通过'}）"
+                    if "pdf" in result else f"{name}（未安装 LibreOffice，未生成 PDF）")
+    return made
+
+
 def _editor_paths(filled: dict[str, Path]) -> list[str]:
     """Pass some filled forms through LibreOffice as other editors would; ``filled`` is updated in place."""
     from formkit.convert import convert, soffice
@@ -189,23 +205,15 @@ def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], 
 
 
 def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
-    from formkit.convert import soffice
-    from formkit.gongwen.notice import write_notice
-
     out = report.out / "公文"
-    db = f"sqlite:///{(report.out / 'formkit.db').resolve()}"
-    made = []
-    for kind, name in (("issue-forms", "下发考核评价表格的通知"), ("progress", "工作进展通报")):
-        result = write_notice(kind, year, out / f"{name}.docx", db_url=db, pdf=soffice() is not None)
-        failed = [c for c in result.get("checks", []) if c.result == "fail"]
-        made.append(f"{name}（{'PDF 版式检查不合格 ' + str(len(failed)) + ' 项' if failed else 'PDF 版式检查通过'}）"
-                    if "pdf" in result else f"{name}（未安装 LibreOffice，未生成 PDF）")
+    made = _write_notices(report, year, out, (("issue-forms", "下发考核评价表格的通知"), ("progress", "工作进展通报")))
     report.outputs["notices"] = out
     say(f"7. 公文（GB/T 9704-2012）：{'；'.join(made)} → {out}")
+    from formkit.convert import soffice
     from formkit.dossier import build_dossier
     from formkit.store import Store
 
-    store = Store(db, report.out / "formkit-originals")
+    store = Store(f"sqlite:///{(report.out / 'formkit.db').resolve()}", report.out / "formkit-originals")
     path, dossier = build_dossier(store, year, report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx",
                                   pdf=soffice() is not None)
     store.close()
@@ -227,7 +235,6 @@ OVERRIDE = ("U013", 1, "工作组综合评议：定点帮扶县反映帮扶产�
 
 def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     from formkit.config import load_config
-    from formkit.gongwen.notice import write_notice
     from formkit.intake.ingest import ingest
     from formkit.issue.batch import issued_rows
     from formkit.review.inputs import write_template
@@ -260,15 +267,7 @@ def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     counts = "，".join(f"{g} {sum(1 for x in held.values() if x == g)} 个" for g in config.grades)
     say(f"10. 综合评议：{len(proposals)} 个单位（{counts}），录入表问题 {len(entered.problems)} 处，"
         f"调整等次 1 个（记入审计日志）")
-    made = []
-    db = f"sqlite:///{(report.out / 'formkit.db').resolve()}"
-    from formkit.convert import soffice
-
-    for kind, name in (("review-proposal", "评价结果的请示"), ("review-results", "评价结果通报"),
-                       ("review-copy", "送中央组织部的函")):
-        result = write_notice(kind, year, out / f"{name}.docx", db_url=db, pdf=soffice() is not None)
-        failed = [c for c in result.get("checks", []) if c.result == "fail"]
-        made.append(f"{name}（{'PDF 版式检查不合格 ' + str(len(failed)) + ' 项' if failed else 'PDF 版式检查通过'}）"
-                    if "pdf" in result else f"{name}（未生成 PDF）")
+    made = _write_notices(report, year, out, (("review-proposal", "评价结果的请示"), ("review-results", "评价结果通报"),
+                                              ("review-copy", "送中央组织部的函")))
     report.outputs["review"] = out
     say(f"11. 评价结果公文：{'；'.join(made)} → {out}")

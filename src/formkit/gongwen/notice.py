@@ -69,7 +69,7 @@ def issue_forms_context(year: int, serial: int = 1) -> dict[str, Any]:
 def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
     """Figures for the progress notice, from what the store holds for ``year``."""
     from formkit.intake.status import status
-    from formkit.progress.figures import ledgers
+    from formkit.progress.figures import latest
 
     report = status(store, year)
     summary = report.summary()
@@ -93,18 +93,22 @@ def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
     from formkit.progress.report import progress
 
     ledger = progress(store, year)
-    if any(u.quarters for u in ledger.units):  # through the year: the latest quarterly ledgers (定期调度)
-        q = ledger.quarter
-        latest = [u.quarters[max(u.quarters)] for u in ledger.units if u.quarters]
-        totals.update(invested=sum(x["invested"] for x in latest), brought=sum(x["brought"] for x in latest),
-                      cadres=sum(x["cadres"] for x in latest), trained=sum(x["trained"] for x in latest))
-        found = ledgers(store, year)
-        totals["bought"] = sum(found[(u.unit_id, max(u.quarters))].total("consumer_bought") for u in ledger.units if u.quarters)
-        totals["sold"] = sum(found[(u.unit_id, max(u.quarters))].total("consumer_sold") for u in ledger.units if u.quarters)
-        source = f"各单位截至第{q}季度末的工作台账"
-        missing = [u.unit for u in ledger.missing(q)]
-    return {**issue_forms_context(year, serial), "sa": sa, "cf": cf, "totals": {k: round(v, 2) for k, v in totals.items()},
+    kept = latest(store, year)  # unit → its latest quarterly ledger
+    if kept:  # through the year: the latest quarterly ledgers (定期调度)
+        totals.update({name: sum(x.measure(name) for x in kept.values()) for name in ("invested", "brought", "cadres",
+                                                                                     "trained")})
+        totals.update(bought=sum(x.total("consumer_bought") for x in kept.values()),
+                      sold=sum(x.total("consumer_sold") for x in kept.values()))
+        source = f"各单位截至第{ledger.quarter}季度末的工作台账"
+        missing = [u.unit for u in ledger.missing(ledger.quarter)]
+    return {**issue_forms_context(year, serial), "sa": sa, "cf": cf, "totals": {k: _figure(v) for k, v in totals.items()},
             "missing_units": missing, "source": source}
+
+
+def _figure(value: float) -> int | float:
+    """A total as a notice prints it: 487 (not 487.0), 16952.27."""
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
 
 
 def _review_context(store, year: int, serial: int) -> dict[str, Any]:
