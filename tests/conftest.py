@@ -25,6 +25,15 @@ def need_soffice() -> str:
     return exe
 
 
+@pytest.fixture(autouse=True)
+def own_default_store(tmp_path_factory, monkeypatch):
+    """A command run without --db opens FORMKIT_DB: here a store of the test's own, never formkit.db in the
+    checkout nor a store the person running the tests has configured (running the tests changes no clone)."""
+    monkeypatch.setenv("FORMKIT_DB", f"sqlite:///{tmp_path_factory.mktemp('default-store')}/formkit.db")
+    monkeypatch.delenv("FORMKIT_ORIGINALS", raising=False)
+    monkeypatch.delenv("FORMKIT_DB_OWNER", raising=False)
+
+
 @pytest.fixture(scope="session")
 def sample_roster():
     return load_roster(samples_dir() / "roster", YEAR)
@@ -43,17 +52,27 @@ def doc_for(issued, form: str, recipient_id: str) -> Path:
     return out / row.file
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path):
     """A fresh, empty store database: a SQLite file, or a new PostgreSQL database (CI always has one)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/formkit.db"
         return
+    yield from pg_database(need_pg())
+
+
+def need_pg() -> str:
+    """The PostgreSQL URL the tests connect as (the application role of scripts/setup-postgres)."""
     base = os.environ.get("FORMKIT_TEST_PG")
     if not base:
         if os.environ.get("CI"):
             pytest.fail("FORMKIT_TEST_PG is not set in CI: scripts/setup-postgres must provide PostgreSQL")
         pytest.skip("no PostgreSQL (set FORMKIT_TEST_PG)")
+    return base
+
+
+def pg_database(base: str):
+    """A new PostgreSQL database created by the role of ``base``: yields its URL, dropped afterwards."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -66,6 +85,19 @@ def store_url(request, tmp_path):
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_roles():
+    """(application URL, owner URL) of a new PostgreSQL database owned by the owner role, as
+    scripts/setup-postgres sets them up (``FORMKIT_TEST_PG_OWNER``, else its formkit_owner convention)."""
+    from sqlalchemy.engine import make_url
+
+    app = need_pg()
+    owner = os.environ.get("FORMKIT_TEST_PG_OWNER") or make_url(app).set(
+        username="formkit_owner", password="formkit_owner").render_as_string(hide_password=False)
+    for url in pg_database(owner):
+        yield make_url(app).set(database=make_url(url).database).render_as_string(hide_password=False), url
 
 
 @pytest.fixture

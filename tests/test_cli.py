@@ -1,6 +1,7 @@
 import csv
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from formkit.cli import main
@@ -70,6 +71,8 @@ def test_roster_check_summarises():
     assert result.exit_code == 0 and "14 个中央单位" in result.output
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
     from conftest import need_soffice
 
@@ -126,6 +129,7 @@ def test_templates_command_rebuilds(tmp_path):
                                                           "self-assessment.docx"]
 
 
+@pytest.mark.libreoffice
 def test_notice_and_check_format_commands(tmp_path):
     from conftest import need_soffice
 

@@ -22,6 +22,7 @@ def corpus_files():
     return sorted(p for p in CORPUS.iterdir() if p.suffix.lower() in (".docx", ".docm", ".doc", ".pdf"))
 
 
+@pytest.mark.slow
 def test_whole_corpus_in_one_batch(corpus_files):
     proc = subprocess.run([sys.executable, "-m", "formkit", "read", "--json", *map(str, corpus_files)],
                           capture_output=True, text=True, timeout=600)
@@ -46,6 +47,7 @@ def test_whole_corpus_in_one_batch(corpus_files):
     assert codes["A01_cn_procurement_wps_then_libreoffice.docx"] == "read.not-a-form"
 
 
+@pytest.mark.slow
 def test_each_corpus_file_alone_exits_cleanly(corpus_files):
     for path in corpus_files:
         proc = subprocess.run([sys.executable, "-m", "formkit", "read", str(path)], capture_output=True, text=True,

@@ -58,6 +58,8 @@ def test_one_category(stocked, tmp_path):
     assert len(dossier.categories[0][2]) == 3
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_one_dossier_per_category_rendered_in_parallel(stocked, sample_roster, tmp_path):
     from conftest import need_soffice
 
@@ -80,6 +82,8 @@ def test_one_dossier_per_category_rendered_in_parallel(stocked, sample_roster, t
     assert listed.count(".pdf") == 5 and listed.count(".docx") == 5
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_dossier_pdf_has_bookmarks_a_paged_contents_and_the_official_layout(stocked, tmp_path):
     from conftest import need_soffice
 

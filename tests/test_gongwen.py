@@ -3,6 +3,7 @@ catch the usual faults."""
 
 from datetime import date
 
+import pytest
 from conftest import need_soffice
 from test_read import edit
 
@@ -50,6 +51,7 @@ def test_engine_output_passes_structural_checks(tmp_path):
     assert [c.id for c in checks if c.result != "pass"] == []
 
 
+@pytest.mark.libreoffice
 def test_long_notice_passes_every_fail_level_check_in_the_pdf(tmp_path):
     need_soffice()
     path = tmp_path / "notice.docx"
@@ -65,6 +67,7 @@ def test_long_notice_passes_every_fail_level_check_in_the_pdf(tmp_path):
         assert checks[cid].result == "pass", cid
 
 
+@pytest.mark.libreoffice
 def test_a_wrong_document_reports_each_fault(tmp_path):
     good = tmp_path / "good.docx"
     build(notice(2)).save(good)
@@ -91,6 +94,7 @@ def test_a_wrong_document_reports_each_fault(tmp_path):
     assert "P-PAGENO" in pdf_faults
 
 
+@pytest.mark.libreoffice
 def test_joint_issuance_stacks_the_organs_with_wenjian_beside_them(tmp_path):
     need_soffice()
     doc = notice(2)
@@ -114,6 +118,7 @@ def test_joint_issuance_stacks_the_organs_with_wenjian_beside_them(tmp_path):
     assert min(c["x0"] for c in wenjian) > max(c["x1"] for c in names) - 1  # 文件 to the right of the names
 
 
+@pytest.mark.libreoffice
 def test_letter_format(tmp_path):
     """10.1 信函格式: mark 30 mm from the page top, red double rules 170 mm wide, no page number on page 1."""
     need_soffice()
@@ -133,6 +138,7 @@ def test_letter_format(tmp_path):
     assert as_letter["P-LETTER-RULES"].result == FAIL and as_letter["P-PAGENO"].result == FAIL
 
 
+@pytest.mark.libreoffice
 def test_signers_of_an_upward_document(tmp_path):
     """7.2.6: 发文字号 left, 签发人 right on the same line; names in 楷体."""
     doc = notice(2)

@@ -19,6 +19,7 @@ def wheel(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_wheel_carries_forms_templates_and_samples(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("formkit/_data/forms/catalogue.yaml", "formkit/_data/forms/cycle.yaml",
@@ -29,6 +30,7 @@ def test_wheel_carries_forms_templates_and_samples(wheel):
         assert needed in names
 
 
+@pytest.mark.slow
 def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],

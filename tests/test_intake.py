@@ -76,6 +76,7 @@ def test_cli_ingest_json_and_status(tmp_path, filled_forms, sample_roster):
     assert verify.returncode == 0 and "缺失 0，损坏 0" in verify.stdout
 
 
+@pytest.mark.libreoffice
 def test_legacy_doc_is_converted_then_read(store, filled_forms, tmp_path):
     need_soffice()
     [doc] = convert_many([filled_forms["U005"]], tmp_path, "doc:MS Word 97")
@@ -87,6 +88,8 @@ def test_legacy_doc_is_converted_then_read(store, filled_forms, tmp_path):
     assert row["record"]["values"]["unit_name"] == "国家地理信息&遥感中心"
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_every_corpus_file_ingests_or_is_refused_with_a_code(store):
     need_soffice()
     if not CORPUS.is_dir():
@@ -102,11 +105,12 @@ def test_every_corpus_file_ingests_or_is_refused_with_a_code(store):
         if r.outcome != "accepted":
             assert r.code and r.message, r
     assert len(store.submissions()) == len(files)
-    assert store.verify() == {"missing": [], "corrupt": [], "orphaned": []}
+    assert store.verify() == {"missing": [], "corrupt": [], "orphaned": [], "audit": []}
 
 
 @pytest.mark.parametrize("fmt, kind", [("xml:MS Word 2003 XML", "word-xml"), ("html:HTML (StarWriter)", "html"),
                                        ("rtf:Rich Text Format", "rtf"), ("odt", "odt")])
+@pytest.mark.libreoffice
 def test_exports_of_other_systems_are_converted_then_read(store, filled_forms, tmp_path, fmt, kind):
     """'Fake .doc' exports (Word 2003 XML, Word HTML), RTF and ODT go through LibreOffice, then the reader."""
     need_soffice()

@@ -44,6 +44,7 @@ def test_a_ledger_is_a_spreadsheet_that_comes_back_exactly(sample_roster, tmp_pa
             assert result.values[key] == values[key], key
 
 
+@pytest.mark.libreoffice
 def test_a_ledger_after_libreoffice_and_as_old_xls(sample_roster, store, tmp_path):
     need_soffice()
     files = issue_ledgers(sample_roster, 1, tmp_path / "issued", store)
@@ -70,6 +71,7 @@ def half_year_values(roster, tmp_path, rid="U007-H1", suggested=None):
     return form, issued, contract, given, valid_values(contract, given, YEAR, seed=5)
 
 
+@pytest.mark.libreoffice
 def test_the_half_year_report_comes_back_exactly_also_after_libreoffice(sample_roster, tmp_path):
     form, issued, contract, given, values = half_year_values(sample_roster, tmp_path)
     assert issued.name == "U007-H1_北方理工大学_2026年上半年半年工作情况报告.docx"

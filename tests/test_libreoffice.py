@@ -34,6 +34,8 @@ def _cells(pdf_path) -> set[str]:
     return out
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_every_issued_form_converts_to_pdf_with_its_chinese_text(soffice, issued, tmp_path):
     out, results = issued
     pdfs = convert_many([out / r.file for r in results], tmp_path)
@@ -56,6 +58,7 @@ def test_every_issued_form_converts_to_pdf_with_its_chinese_text(soffice, issued
         assert row.code in footer
 
 
+@pytest.mark.libreoffice
 def test_rare_characters_and_markup_survive_into_the_pdf(soffice, tmp_path):
     name = "A&B<研究>院 𠮷"
     (tmp_path / "units.csv").write_text(f"编号,单位名称,单位类别\nU1,{name},中央企业\n", encoding="utf-8")
@@ -69,6 +72,7 @@ def test_rare_characters_and_markup_survive_into_the_pdf(soffice, tmp_path):
     assert "𠮷林县" in _cells(pdfs[0])
 
 
+@pytest.mark.libreoffice
 def test_libreoffice_resave_keeps_labels_and_prefilled_values(soffice, issued, tmp_path):
     sources = [doc_for(issued, "self-assessment", "U012"), doc_for(issued, "county-feedback", "U005-433131")]
     resaved = convert_many(sources, tmp_path, "docx:MS Word 2007 XML")
@@ -87,6 +91,7 @@ def test_libreoffice_resave_keeps_labels_and_prefilled_values(soffice, issued, t
         assert before.properties["formkit.code"] in after.footer_text()
 
 
+@pytest.mark.libreoffice
 def test_filled_values_survive_a_libreoffice_resave(soffice, issued, tmp_path):
     form = load_form("county-feedback", YEAR)
     filled = tmp_path / "filled.docx"
@@ -99,6 +104,7 @@ def test_filled_values_survive_a_libreoffice_resave(soffice, issued, tmp_path):
         assert view.value(form.field(key).label) == text
 
 
+@pytest.mark.libreoffice
 def test_a_template_resaved_by_libreoffice_still_issues(soffice, sample_roster, tmp_path):
     """A secretariat that restyles the templates in LibreOffice instead of Word."""
     from formkit.resources import templates_dir

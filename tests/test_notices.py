@@ -33,6 +33,7 @@ def test_a_broken_content_file_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["issue-forms", "progress"])
+@pytest.mark.libreoffice
 def test_each_notice_passes_the_format_checks(kind, store_url, tmp_path, sample_roster, filled_forms):
     need_soffice()
     if kind == "progress":

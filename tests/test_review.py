@@ -179,6 +179,8 @@ def test_grade_names_from_configuration_reach_the_results_notice(own_grades, sto
                 assert p.unit in text
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_the_results_notices_pass_the_format_checks(stocked, sample_roster, tmp_path):
     from conftest import need_soffice
 

@@ -56,6 +56,8 @@ def test_rows_the_user_added_are_read(issued, sample_roster, tmp_path):
 
 
 @pytest.mark.parametrize("form_id, rid", CASES[::2])
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_round_trip_after_libreoffice_resave(issued, sample_roster, tmp_path, form_id, rid):
     need_soffice()
     target, values = filled(issued, sample_roster, tmp_path, form_id, rid)
@@ -67,6 +69,8 @@ def test_round_trip_after_libreoffice_resave(issued, sample_roster, tmp_path, fo
 
 
 @pytest.mark.parametrize("form_id, rid", CASES[::2])
+@pytest.mark.slow
+@pytest.mark.libreoffice
 def test_round_trip_from_pdf(issued, sample_roster, tmp_path, form_id, rid):
     need_soffice()
     target, values = filled(issued, sample_roster, tmp_path, form_id, rid, multiline=False)

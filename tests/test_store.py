@@ -87,7 +87,7 @@ def test_verify_finds_missing_corrupt_and_orphaned_originals(store, filled_forms
     a = ingest_one(filled_forms["U001"], store)
     b = ingest_one(filled_forms["U002"], store)
     ingest_one(filled_forms["U003"], store)
-    assert store.verify() == {"missing": [], "corrupt": [], "orphaned": []}
+    assert store.verify() == {"missing": [], "corrupt": [], "orphaned": [], "audit": []}
     store.objects.path(a.sha256).unlink()
     path = store.objects.path(b.sha256)
     path.chmod(0o644)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import errno
 import sys
 from functools import wraps
 from pathlib import Path
@@ -10,32 +10,86 @@ from pathlib import Path
 import click
 
 from formkit import __version__
-from formkit.errors import FormkitError, describe_where
+from formkit.cli_params import OUT_FILE, OUT_FOLDER, YEAR, FormkitGroup, emit_error, file_problem, folder_problem, to_json
+from formkit.errors import FormkitError
+
+NOT_FINITE = "结果中有不是有限数的数值（NaN 或无穷大），无法输出为标准 JSON"
 
 
 def _emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    try:
+        text = to_json(data)
+    except ValueError as exc:  # a number that is not finite has no standard JSON form
+        raise FormkitError("cli.not-finite", NOT_FINITE) from exc
+    click.echo(text)
+
+
+def _json_line(data: dict) -> str | None:
+    """One file's result as one line of standard JSON (None: it holds a value JSON cannot)."""
+    try:
+        return to_json(data, indent=None)
+    except ValueError:
+        return None
+
+
+# What an operating-system error on a path given by the user means, for the message.
+_OS_ERRORS = {errno.EACCES: "没有访问权限", errno.EPERM: "没有访问权限", errno.ENOENT: "不存在",
+              errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "是一个文件夹", errno.ENOSPC: "磁盘空间不足",
+              errno.EROFS: "在只读的文件系统上", errno.ENAMETOOLONG: "名称太长"}
 
 
 def handle_errors(func):
-    """Show a FormkitError as one clear line (or a JSON object with --json) and exit with its code."""
+    """Show a FormkitError as one clear line (or a JSON object with --json) and exit with its code; an
+    operating-system error on a named path (no permission, no space, a file where a folder should be) too."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except FormkitError as exc:
-            errors = [exc, *getattr(exc, "others", [])]
-            if kwargs.get("as_json"):
-                _emit_json({"error": exc.as_dict(), "errors": [e.as_dict() for e in errors]})
-            for err in errors:
-                click.echo(f"错误 [{err.code}] {describe_where(err.where)}{err.message}", err=True)
+            emit_error([exc, *getattr(exc, "others", [])], kwargs.get("as_json", False))
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            reason = _OS_ERRORS.get(exc.errno, exc.strerror or "无法访问")
+            emit_error([FormkitError("cli.file-error", f"无法读写该位置（{reason}）", {"file": str(exc.filename)})],
+                       kwargs.get("as_json", False))
+            sys.exit(2)
 
     return wrapper
 
 
-@click.group()
+def _open_store(db_url: str | None, create: bool = False):
+    """The store at ``db_url``; only the commands that record what was issued or received may create it
+    (a mistyped ``--db`` for any other command is an error, not a new empty store)."""
+    from formkit.store import Store
+
+    return Store(db_url, create=create)
+
+
+def _records(store, year: int | None, forms: tuple[str, ...] | None = None) -> int:
+    """How many forms of ``year`` (of ``forms``, else any) the store has issued or received."""
+    if year is None:
+        return 0
+    rows = [*store.issued(year), *(r for r in store.submissions(year) if r["year"] == year)]
+    return sum(1 for r in rows if forms is None or r["form"] in forms)
+
+
+def _empty(store, year: int | None, what: str = "下发或报送记录") -> str:
+    return (f"数据库 {store.shown} 中没有{f'{year}年度的' if year else ''}{what}。先用 formkit issue 下发表格，"
+            "收回后用 formkit ingest 收取（或用 --db 指定另一个数据库）")
+
+
+def _require(store, year: int | None, what: str = "下发或报送记录", forms: tuple[str, ...] | None = None) -> None:
+    """Refuse to make a document from a store that holds nothing for it (``cli.empty-store``)."""
+    if not _records(store, year, forms):
+        message = _empty(store, year, what)
+        store.close()
+        raise FormkitError("cli.empty-store", message)
+
+
+@click.group(cls=FormkitGroup)
 @click.version_option(__version__, prog_name="formkit")
 def main() -> None:
     """formkit：中央单位定点帮扶工作成效考核评价的表单、回收、材料汇编和公文工具。"""
@@ -61,7 +115,7 @@ def forms_cmd(as_json: bool) -> None:
 
 @main.command("fields")
 @click.argument("form")
-@click.option("--year", type=int, default=None, help="按该年度配置解析选项（默认：当前配置）")
+@click.option("--year", type=YEAR, default=None, help="按该年度配置解析选项（默认：当前配置）")
 @click.option("--json", "as_json", is_flag=True, help="输出表单的公开契约（JSON）")
 @handle_errors
 def fields_cmd(form: str, year: int | None, as_json: bool) -> None:
@@ -95,7 +149,7 @@ def _print_field(f: dict, indent: str) -> None:
 
 @main.command("roster")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--year", type=int, default=None, help="按该年度配置检查单位类别")
+@click.option("--year", type=YEAR, default=None, help="按该年度配置检查单位类别")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @handle_errors
 def roster_cmd(path: Path, year: int | None, as_json: bool) -> None:
@@ -115,7 +169,7 @@ def roster_cmd(path: Path, year: int | None, as_json: bool) -> None:
 
 
 @main.command("templates")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出文件夹（默认：templates/）")
+@click.option("--out", type=OUT_FOLDER, default=None, help="输出文件夹（默认：templates/）")
 @handle_errors
 def templates_cmd(out: Path | None) -> None:
     """按表单定义重新生成 Word 模板。"""
@@ -128,8 +182,8 @@ def templates_cmd(out: Path | None) -> None:
 @main.command("issue")
 @click.option("--roster", "roster_path", required=True, type=click.Path(path_type=Path),
               help="名单（文件夹或 .xlsx）")
-@click.option("--year", required=True, type=int, help="评价年度")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
+@click.option("--year", required=True, type=YEAR, help="评价年度")
+@click.option("--out", required=True, type=OUT_FOLDER, help="输出文件夹")
 @click.option("--form", "forms", multiple=True, help="只下发指定表单（可重复）")
 @click.option("--quarter", type=click.IntRange(1, 4), default=None, help="季度台账：下发第几季度")
 @click.option("--half", type=click.IntRange(1, 2), default=None, help="半年工作情况报告：1 上半年，2 下半年")
@@ -145,13 +199,18 @@ def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], q
     季度台账（--quarter）和半年工作情况报告（--half）按期下发。"""
     if quarter and half:
         raise FormkitError("issue.two-periods", "--quarter 和 --half 只能选一个")
-    from formkit.forms import load_form
+    from formkit.forms import form_ids, load_form
 
+    given = "quarter" if quarter else "half" if half else None
+    if given and not forms:  # --quarter alone: the forms issued by quarter
+        forms = tuple(f for f in form_ids() if load_form(f, year).period == given)
+    options = {"quarter": "--quarter（1-4）", "half": "--half（1 上半年，2 下半年）"}
     for form_id in forms:
-        period = load_form(form_id, year).period
-        if period and not {"quarter": quarter, "half": half}[period]:
-            option = "--quarter（1-4）" if period == "quarter" else "--half（1 上半年，2 下半年）"
-            raise FormkitError("issue.period-needed", f"“{load_form(form_id, year).title}”按期下发，请用 {option} 指定期次")
+        form = load_form(form_id, year)
+        if form.period and form.period != given:
+            raise FormkitError("issue.period-needed", f"“{form.title}”按期下发，请用 {options[form.period]} 指定期次")
+        if given and not form.period:
+            raise FormkitError("issue.no-period", f"“{form.title}”每年下发一次，不分期次，不能用 --{given}")
     _issue(roster_path, year, out, list(forms) or None, as_json, db_url, quarter or half, from_ledger, half)
 
 
@@ -160,10 +219,9 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
            half: int | None = None) -> list:
     from formkit.issue.batch import MANIFEST, issue_forms, issued_rows, plan
     from formkit.roster import load_roster
-    from formkit.store import Store
 
     roster = load_roster(roster_path, year)
-    store = Store(db_url)
+    store = _open_store(db_url, create=not from_ledger)  # proposing from the ledgers needs a store that has them
     suggest = None
     if from_ledger:
         from formkit.progress.figures import suggestions
@@ -199,7 +257,7 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--roster", "roster_path", type=click.Path(path_type=Path), default=None,
               help="名单：核对表中的定点帮扶县与名单是否一致")
-@click.option("--year", type=int, default=None, help="评价年度（默认：按文档识别）")
+@click.option("--year", type=YEAR, default=None, help="评价年度（默认：按文档识别）")
 @click.option("--json", "as_json", is_flag=True, help="每个文件输出一个 JSON 对象")
 @handle_errors
 def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None, as_json: bool) -> None:
@@ -213,16 +271,20 @@ def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None
     roster = load_roster(roster_path, year) if roster_path else None
     worst = 0
     for path, outcome in read_many(files, roster, year):
+        line = None
+        if as_json and not isinstance(outcome, FormkitError):
+            line = _json_line({"file": str(path), **outcome.as_dict()})
+            outcome = outcome if line else FormkitError("cli.not-finite", NOT_FINITE)
         if isinstance(outcome, FormkitError):
             worst = 2
             if as_json:
-                click.echo(json.dumps({"file": str(path), "error": outcome.as_dict()}, ensure_ascii=False))
+                click.echo(_json_line({"file": str(path), "error": outcome.as_dict()}))
             else:
                 click.echo(f"{path}：无法读取 [{outcome.code}] {outcome.message}", err=True)
             continue
         worst = max(worst, outcome.exit_code)
         if as_json:
-            click.echo(json.dumps({"file": str(path), **outcome.as_dict()}, ensure_ascii=False))
+            click.echo(line)
         else:
             _print_result(path, outcome)
     sys.exit(worst)
@@ -241,15 +303,14 @@ def _print_result(path: Path, result) -> None:
 @main.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--year", type=int, default=None, help="评价年度（默认：按文档识别）")
+@click.option("--year", type=YEAR, default=None, help="评价年度（默认：按文档识别）")
 @click.option("--json", "as_json", is_flag=True, help="每个文件输出一个 JSON 对象")
 @handle_errors
 def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as_json: bool) -> None:
     """收取回收的文件（文件或文件夹）：识别格式、安全读取、保存原件、记录结果。"""
     from formkit.intake.ingest import expand, ingest
-    from formkit.store import Store
 
-    store = Store(db_url)
+    store = _open_store(db_url, create=True)
     files = expand(paths)
     results = []
     with click.progressbar(length=len(files), label="收取文件", file=sys.stderr) as bar:
@@ -257,7 +318,8 @@ def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as
             bar.update(1)
             results.append(result)
             if as_json:
-                click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+                click.echo(_json_line(result.as_dict()) or _json_line(
+                    {"file": str(result.file), "error": FormkitError("cli.not-finite", NOT_FINITE).as_dict()}))
     store.close()
     counts: dict[str, int] = {}
     for r in results:
@@ -275,22 +337,26 @@ def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as
 
 @main.command("status")
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--year", type=int, default=None, help="评价年度（默认：最近一年）")
-@click.option("--missing-xlsx", type=click.Path(path_type=Path), default=None, help="写出催报名单（.xlsx）")
+@click.option("--year", type=YEAR, default=None, help="评价年度（默认：最近一年）")
+@click.option("--missing-xlsx", type=OUT_FILE, default=None, help="写出催报名单（.xlsx）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @handle_errors
 def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, as_json: bool) -> None:
     """各表单、各接收方的报送情况：已下发、已报送、无错误、有错误、未报送。"""
     from formkit.intake.status import STATES, status, write_missing_xlsx
-    from formkit.store import Store
 
-    store = Store(db_url)
+    store = _open_store(db_url)
+    year = year or store.latest_year()
+    empty = None if _records(store, year) else _empty(store, year)
     report = status(store, year)
     store.close()
-    if missing_xlsx:
+    if missing_xlsx and not empty:
         write_missing_xlsx(report, missing_xlsx)
     if as_json:
         _emit_json(report.as_dict())
+        return
+    if empty:
+        click.echo(empty + ("；未写出催报名单" if missing_xlsx else ""))
         return
     from formkit.issue.context import FILE_SUFFIX
 
@@ -309,26 +375,37 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
 
 @main.command("letters")
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--year", type=int, default=None, help="评价年度（默认：最近一年）")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
+@click.option("--year", type=YEAR, default=None, help="评价年度（默认：最近一年）")
+@click.option("--out", required=True, type=OUT_FOLDER, help="输出文件夹")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @handle_errors
 def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) -> None:
     """为每份有错误的表格生成退回修改意见（Word），逐条列出问题及其在文档中的位置。"""
     from formkit.letters import write_letters
-    from formkit.store import Store
 
-    store = Store(db_url)
+    store = _open_store(db_url)
     year = year or store.latest_year()
+    if not _records(store, year):
+        message = _empty(store, year)
+        store.close()
+        if as_json:
+            _emit_json([])
+        else:
+            click.echo(message)
+        return
     letters = write_letters(store, year, out)
     store.close()
+    failed = [x for x in letters if x.error_code]
     if as_json:
-        _emit_json([{"submission": x.submission, "recipient": x.recipient, "file": str(x.path), "errors": x.errors,
-                     "warnings": x.warnings} for x in letters])
-        return
-    click.echo(f"已生成 {len(letters)} 份退回修改意见 → {out}")
+        _emit_json([{"submission": x.submission, "recipient": x.recipient, "file": str(x.path) if x.path else None,
+                     "errors": x.errors, "warnings": x.warnings, "error_code": x.error_code or None}
+                    for x in letters])
+        sys.exit(1 if failed else 0)
+    click.echo(f"已生成 {len(letters) - len(failed)} 份退回修改意见 → {out}")
     for x in letters:
-        click.echo(f"  {x.recipient}：{x.errors} 处需修改，{x.warnings} 处请核实")
+        click.echo(f"  {x.recipient}：" + (f"未能生成（[{x.error_code}] {x.error}）" if x.error_code
+                                          else f"{x.errors} 处需修改，{x.warnings} 处请核实"))
+    sys.exit(1 if failed else 0)
 
 
 @main.command("verify")
@@ -337,9 +414,7 @@ def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) 
 @handle_errors
 def verify_cmd(db_url: str | None, as_json: bool) -> None:
     """重新计算每份原件的 SHA-256，报告缺失、损坏和无记录的文件。"""
-    from formkit.store import Store
-
-    store = Store(db_url)
+    store = _open_store(db_url)
     problems = store.verify()
     count = len(store.submissions())
     store.close()
@@ -379,8 +454,8 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
 
 @main.command("notice")
 @click.argument("kind", type=click.Choice(["issue-forms", "progress", "review-proposal", "review-results", "review-copy"]))
-@click.option("--year", required=True, type=int, help="评价年度")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出的 .docx 文件")
+@click.option("--year", required=True, type=YEAR, help="评价年度")
+@click.option("--out", required=True, type=OUT_FILE, help="输出的 .docx 文件")
 @click.option("--pdf", "make_pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF 并检查版式")
 @click.option("--serial", type=int, default=1, show_default=True, help="发文字号中的序号")
 @click.option("--content", type=click.Path(exists=True, path_type=Path), default=None,
@@ -391,8 +466,12 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
                db_url: str | None) -> None:
     """生成公文（按 GB/T 9704-2012 排版）：下发表格的通知（issue-forms）、工作进展通报（progress）、
     评价结果的请示（review-proposal）、结果通报（review-results）、送中央组织部的函（review-copy）。"""
-    from formkit.gongwen.notice import write_notice
+    from formkit.gongwen.notice import STORE_KINDS, write_notice
 
+    if kind in STORE_KINDS:  # figures from the store: it must exist and hold the year
+        store = _open_store(db_url)
+        _require(store, year)
+        store.close()
     result = write_notice(kind, year, out, serial=serial, content=content, db_url=db_url, pdf=make_pdf)
     click.echo(f"已生成：{result['docx']}")
     if result.get("pdf"):
@@ -405,20 +484,20 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
 
 
 @main.command("progress")
-@click.option("--year", required=True, type=int, help="年度")
+@click.option("--year", required=True, type=YEAR, help="年度")
 @click.option("--quarter", type=click.IntRange(1, 4), default=None, help="截至第几季度（默认：最近一期）")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹（进度表 .xlsx 和图表 .png）")
+@click.option("--out", required=True, type=OUT_FOLDER, help="输出文件夹（进度表 .xlsx 和图表 .png）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
 @handle_errors
 def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_url: str | None) -> None:
     """定期调度：按季度台账统计各单位和各类单位的进度（分季度数字、较上季度变化、责任书完成率、未报送单位），
     生成进度表（Excel）和图表（PNG）。"""
-    from formkit.progress.chart import write_chart
+    from formkit.progress.chart import NO_CJK_FONT, write_chart
     from formkit.progress.report import progress, write_progress_xlsx
-    from formkit.store import Store
 
-    store = Store(db_url)
+    store = _open_store(db_url)
+    _require(store, year, "季度台账", ("quarterly-ledger",))
     report = progress(store, year, quarter)
     store.close()
     xlsx = write_progress_xlsx(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.xlsx")
@@ -439,11 +518,11 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
     if missing:
         click.echo("未报送：" + "、".join(u.unit for u in missing))
     click.echo(f"进度表：{xlsx}")
-    click.echo(f"图表：{png}" + ("" if font else "（本机没有中文字体，图中文字可能显示为方框）"))
+    click.echo(f"图表：{png}" + ("" if font else f"（{NO_CJK_FONT}）"))
 
 
 @main.command("dossier")
-@click.option("--year", required=True, type=int, help="评价年度")
+@click.option("--year", required=True, type=YEAR, help="评价年度")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="输出的 .docx 文件（--per-category 时为输出文件夹）")
 @click.option("--category", default=None, help="只汇编某一类单位（如“高等院校”）")
@@ -455,9 +534,12 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
                 db_url: str | None) -> None:
     """从数据库生成分类评价材料汇编（.docx）：各类单位指标汇总表、各单位材料与地方评价、提请关注事项、材料来源。"""
     from formkit.dossier import MANIFEST, build_dossier, build_per_category
-    from formkit.store import Store
 
-    store = Store(db_url)
+    problem = (folder_problem if per_category else file_problem)(out)
+    if problem:
+        raise FormkitError(*problem, {"option": "--out"})
+    store = _open_store(db_url)
+    _require(store, year, "自评表和评价表", ("self-assessment", "county-feedback"))
     if per_category:
         built = build_per_category(store, year, out, pdf=make_pdf)
     else:
@@ -472,15 +554,16 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
 
 
 @main.command("demo")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("formkit-demo"), show_default=True,
-              help="输出文件夹")
-@click.option("--year", type=int, default=2026, show_default=True, help="评价年度")
+@click.option("--out", type=OUT_FOLDER, default=Path("formkit-demo"), show_default=True, help="输出文件夹（须为空）")
+@click.option("--year", type=YEAR, default=2026, show_default=True, help="评价年度")
+@click.option("--fresh", is_flag=True, help="重新开始：先删除示例以前在 --out 写出的全部内容（只删除有示例标记的文件夹）")
 @handle_errors
-def demo_cmd(out: Path, year: int) -> None:
+def demo_cmd(out: Path, year: int, fresh: bool) -> None:
     """用自带的示例名单走一遍全年流程：下发、回收、读取、入库、催报、公文、材料汇编、分类评价、综合评议、结果公文。"""
-    from formkit.demo import run_demo
+    from formkit.demo import prepare_out, run_demo
     from formkit.resources import samples_dir
 
+    prepare_out(out, fresh)
     click.echo(f"示例名单：{samples_dir() / 'roster'}")
     run_demo(out, year, click.echo)
     click.echo(f"完成。所有输出在：{out.resolve()}")

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import click
 
-from formkit.cli import _emit_json, handle_errors
+from formkit.cli import _emit_json, _open_store, _require, handle_errors
+from formkit.cli_params import OUT_FILE, OUT_FOLDER, FormkitGroup
+from formkit.cli_params import YEAR as YEAR_TYPE
 
 DB = click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-YEAR = click.option("--year", required=True, type=int, help="评价年度")
+YEAR = click.option("--year", required=True, type=YEAR_TYPE, help="评价年度")
 
 
-@click.group("review")
+@click.group("review", cls=FormkitGroup)
 def review() -> None:
     """分类评价与综合评议：投票表、计票、综合评定、调整等次。"""
 
@@ -23,7 +25,7 @@ def review() -> None:
 @click.option("--roster", "roster_path", required=True, type=click.Path(path_type=Path), help="名单（文件夹或 .xlsx）")
 @YEAR
 @click.option("--reviewers", type=click.IntRange(1, 200), required=True, help="每类单位的评议组人数（每人一张投票表）")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
+@click.option("--out", required=True, type=OUT_FOLDER, help="输出文件夹")
 @DB
 @handle_errors
 def sheets_cmd(roster_path: Path, year: int, reviewers: int, out: Path, db_url: str | None) -> None:
@@ -31,10 +33,10 @@ def sheets_cmd(roster_path: Path, year: int, reviewers: int, out: Path, db_url: 
     from formkit.issue.batch import issued_rows
     from formkit.review.sheets import issue_sheets
     from formkit.roster import load_roster
-    from formkit.store import Store
 
-    results = issue_sheets(load_roster(roster_path, year), year, reviewers, out)
-    store = Store(db_url)
+    roster = load_roster(roster_path, year)
+    store = _open_store(db_url, create=True)
+    results = issue_sheets(roster, year, reviewers, out)
     store.record_issued(issued_rows(results, year))
     store.close()
     click.echo(f"投票表：{sum(1 for r in results if not r.error_code)} 份 → {out / 'review-vote'}")
@@ -46,16 +48,16 @@ def sheets_cmd(roster_path: Path, year: int, reviewers: int, out: Path, db_url: 
 
 @review.command("tally")
 @YEAR
-@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), default=None, help="计票结果另存为 Excel")
+@click.option("--xlsx", "xlsx_path", type=OUT_FILE, default=None, help="计票结果另存为 Excel")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @DB
 @handle_errors
 def tally_cmd(year: int, xlsx_path: Path | None, as_json: bool, db_url: str | None) -> None:
     """统计已收回投票表的票数：每个单位各等次票数、未选和无效票、各类收回率。"""
     from formkit.review.tally import tally, write_tally_xlsx
-    from formkit.store import Store
 
-    store = Store(db_url)
+    store = _open_store(db_url)
+    _require(store, year, "投票表", ("review-vote",))
     result = tally(store, year)
     store.close()
     if xlsx_path:
@@ -78,15 +80,15 @@ def tally_cmd(year: int, xlsx_path: Path | None, as_json: bool, db_url: str | No
 
 @review.command("inputs")
 @YEAR
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出的 .xlsx 文件")
+@click.option("--out", required=True, type=OUT_FILE, help="输出的 .xlsx 文件")
 @DB
 @handle_errors
 def inputs_cmd(year: int, out: Path, db_url: str | None) -> None:
     """生成综合评议录入表（平时工作评价、县乡村振兴实绩考核），已列出全部单位和帮扶县。"""
     from formkit.review.inputs import write_template
-    from formkit.store import Store
 
-    store = Store(db_url)
+    store = _open_store(db_url)
+    _require(store, year)
     write_template(store, year, out)
     store.close()
     click.echo(f"综合评议录入表：{out}（填写“平时工作”和“乡村振兴实绩”两个工作表后，用 review rate --inputs 读入）")
@@ -102,9 +104,9 @@ def inputs_cmd(year: int, out: Path, db_url: str | None) -> None:
 def rate_cmd(year: int, inputs_path: Path | None, as_json: bool, db_url: str | None) -> None:
     """综合评议：按 cycle.yaml 的规则为每个单位提出建议等次并说明理由，存入数据库（已调整的等次保留）。"""
     from formkit.review.run import run_rating
-    from formkit.store import Store
 
-    store = Store(db_url)
+    store = _open_store(db_url)
+    _require(store, year)
     proposals, _votes, inputs = run_rating(store, year, inputs_path)
     grades = {r["recipient_id"]: r for r in store.grades(year)}
     store.close()
@@ -137,14 +139,13 @@ def override_cmd(year: int, recipient_id: str, grade: str, reason: str, db_url: 
     """调整某单位的等次：必须写明理由，建议等次和调整前后的等次都记入审计日志。"""
     from formkit.config import load_config
     from formkit.errors import FormkitError
-    from formkit.store import Store
 
     grades = load_config(year).grades
     if grade not in grades:
         raise FormkitError("review.unknown-grade", f"“{grade}”不是{year}年度的等次（{'、'.join(grades)}）")
     if not reason.strip():
         raise FormkitError("review.no-reason", "调整等次必须写明理由")
-    store = Store(db_url)
+    store = _open_store(db_url)
     row = store.override_grade(year, recipient_id, grade, reason.strip())
     store.close()
     click.echo(f"{row['unit']}：建议“{row['proposed']}”，现为“{grade}”（理由：{reason.strip()}），已记入审计日志")

@@ -3,7 +3,9 @@
 - one private user profile per process (a shared profile makes parallel conversions fail silently);
 - a private fontconfig file that maps the official Chinese font names to installed substitutes, set for
   the ``soffice`` process only (without it every official name falls back slowly to one sans font);
-- a time limit, and the output file checked, since ``soffice`` exits 0 even when it failed.
+- a time limit, and the output file checked, since ``soffice`` exits 0 even when it failed;
+- started through :func:`formkit.isolate.run`: its own session and process group, killed whole (``soffice.bin``
+  included) on timeout or when formkit itself dies.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from formkit import isolate
 from formkit.errors import ConversionError
 
 # official name → substitutes, best first (gbt9704.md §4)
@@ -65,8 +68,8 @@ def font_report() -> dict[str, str]:
         out = {}
         for name in FONT_SUBSTITUTES:
             try:
-                proc = subprocess.run(["fc-match", "-f", "%{family[0]}", name], env=env, capture_output=True,
-                                      text=True, timeout=20)
+                proc = isolate.run(["fc-match", "-f", "%{family[0]}", name], 20, env=env, capture_output=True,
+                                   text=True)
                 out[name] = proc.stdout.strip() or "?"
             except (OSError, subprocess.TimeoutExpired):
                 out[name] = "?"
@@ -102,7 +105,7 @@ def convert_many(sources: list[str | Path], out_dir: str | Path, fmt: str = "pdf
         cmd = [exe, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--norestore",
                "--convert-to", fmt, "--outdir", str(out), *map(str, paths)]
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            proc = isolate.run(cmd, timeout, env=env, capture_output=True)
             detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()[-300:]
         except subprocess.TimeoutExpired:
             detail = f"LibreOffice 转换超过 {timeout:.0f} 秒未完成"

@@ -54,7 +54,59 @@ EDITOR_PATHS = {"U004": "docx", "U006-141132": "pdf", "U011": "doc"}
 LATE = ("U014", "U009-610732")
 
 
+# The file by which the demo marks a folder as its own: ``--fresh`` deletes nothing else.
+MARKER = ".formkit-demo"
+MARKER_TAG = "formkit demo"
+MARKER_TEXT = f"{MARKER_TAG}: 本文件夹由 formkit demo 写出；formkit demo --fresh 会删除其中全部内容。\n"
+
+
+def is_demo_folder(out: Path) -> bool:
+    """Whether ``out`` is a folder an earlier demo wrote (it holds the demo's marker file)."""
+    marker = out / MARKER
+    try:
+        return (out.is_dir() and marker.is_file() and not marker.is_symlink()
+                and marker.read_text(encoding="utf-8").startswith(MARKER_TAG))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def prepare_out(out: Path, fresh: bool = False) -> None:
+    """Make ``out`` the demo's empty folder, marked as the demo's. A folder holding anything is refused
+    (``demo.not-empty``) unless ``fresh``; then its contents are deleted only when an earlier demo marked it
+    (``demo.not-ours`` otherwise), so a rerun starts from an empty store."""
+    others = [p for p in out.iterdir() if p.name != MARKER] if out.is_dir() else []
+    if others:
+        if not fresh:
+            raise FormkitError("demo.not-empty", f"输出文件夹 {out} 不是空的。要重新运行示例，请加 --fresh（只删除示例以前"
+                               "写出的内容），或用 --out 指定一个空文件夹或新文件夹")
+        if not is_demo_folder(out):
+            raise FormkitError("demo.not-ours", f"输出文件夹 {out} 不是示例写出的（其中没有示例的标记文件 {MARKER}），"
+                               "--fresh 不会删除它。请用 --out 指定一个空文件夹或新文件夹")
+        for path in others:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    marker = out / MARKER
+    if marker.is_symlink():  # never written through
+        marker.unlink()
+    marker.write_text(MARKER_TEXT, encoding="utf-8")
+
+
+def _db(out: Path) -> str:
+    """The demo's own store: ``formkit.db`` in its folder (its originals beside it, ``formkit-originals/``)."""
+    return f"sqlite:///{(out / 'formkit.db').resolve()}"
+
+
+def _store(out: Path):
+    from formkit.store import Store
+
+    return Store(_db(out), out / "formkit-originals")
+
+
 def run_demo(out: Path, year: int, say: Callable[[str], None] = print) -> DemoReport:
+    """The whole cycle into ``out`` (see :func:`prepare_out` for making it the demo's folder first)."""
     roster = load_roster(samples_dir() / "roster", year)
     report = DemoReport(out)
     proposals = _ledgers(report, roster, year, say)
@@ -107,14 +159,13 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
     from formkit.forms import load_form
     from formkit.intake.ingest import ingest
     from formkit.issue.batch import issued_rows
-    from formkit.progress.chart import write_chart
+    from formkit.progress.chart import NO_CJK_FONT, write_chart
     from formkit.progress.figures import suggestions
     from formkit.progress.report import progress, write_progress_xlsx
     from formkit.simulate import fill_ledgers
-    from formkit.store import Store
 
     out = report.out / "定期调度"
-    store = Store(f"sqlite:///{(report.out / 'formkit.db').resolve()}", report.out / "formkit-originals")
+    store = _store(report.out)
     received = 0
     for quarter in range(1, 5):
         folder = out / "台账" / f"第{quarter}季度"
@@ -125,13 +176,13 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
         received += len(list(ingest([p for rid, (p, _v) in done.items() if rid != LEDGER_LATE], store, year)))
     state = progress(store, year)
     xlsx = write_progress_xlsx(state, out / f"{year}年第{state.quarter}季度定点帮扶工作进度.xlsx")
-    png, _font = write_chart(state, out / f"{year}年第{state.quarter}季度定点帮扶工作进度.png")
+    png, font = write_chart(state, out / f"{year}年第{state.quarter}季度定点帮扶工作进度.png")
     proposals = suggestions(store, year, load_form("self-assessment", year))
     store.close()
     report.outputs.update({"progress": xlsx, "chart": png})
     late = "、".join(u.unit for u in state.missing(state.quarter))
     say(f"0. 定期调度：季度台账（Excel）4 期共收回 {received} 份，第{state.quarter}季度未报送：{late or '无'}"
-        f" → {xlsx}，图表 {png}")
+        f" → {xlsx}，图表 {png}" + ("" if font else f"（{NO_CJK_FONT}）"))
     return proposals
 
 
@@ -141,7 +192,7 @@ def _write_notices(report: DemoReport, year: int, out: Path, kinds) -> list[str]
     from formkit.convert import soffice
     from formkit.gongwen.notice import write_notice
 
-    db = f"sqlite:///{(report.out / 'formkit.db').resolve()}"
+    db = _db(report.out)
     made = []
     for kind, name in kinds:
         result = write_notice(kind, year, out / f"{name}.docx", db_url=db, pdf=soffice() is not None)
@@ -177,10 +228,9 @@ def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], 
     from formkit.intake.status import status, write_missing_xlsx
     from formkit.issue.batch import issued_rows
     from formkit.letters import write_letters
-    from formkit.store import Store
 
     out = report.out
-    store = Store(f"sqlite:///{(out / 'formkit.db').resolve()}", out / "formkit-originals")
+    store = _store(out)
     store.record_issued(issued_rows(issued, year))
     late = {r.recipient_id for r in issued if r.recipient_id in LATE}
     incoming = [p for p in report.returned if not any(p.name.startswith(rid + "_") for rid in late)]
@@ -211,9 +261,8 @@ def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     say(f"7. 公文（GB/T 9704-2012）：{'；'.join(made)} → {out}")
     from formkit.convert import soffice
     from formkit.dossier import build_dossier
-    from formkit.store import Store
 
-    store = Store(f"sqlite:///{(report.out / 'formkit.db').resolve()}", report.out / "formkit-originals")
+    store = _store(report.out)
     path, dossier = build_dossier(store, year, report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx",
                                   pdf=soffice() is not None)
     store.close()
@@ -242,11 +291,10 @@ def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     from formkit.review.sheets import issue_sheets
     from formkit.review.tally import write_tally_xlsx
     from formkit.simulate import fill_review_inputs, fill_votes
-    from formkit.store import Store
 
     out = report.out / "分类评价"
     roster = load_roster(samples_dir() / "roster", year)
-    store = Store(f"sqlite:///{(report.out / 'formkit.db').resolve()}", report.out / "formkit-originals")
+    store = _store(report.out)
     sheets = [s for s in issue_sheets(roster, year, REVIEWERS, out / "投票表") if not s.error_code]
     store.record_issued(issued_rows(sheets, year))
     filled = fill_votes([s for s in sheets if s.recipient_id != SHEET_LATE], roster, year, out / "投票表",

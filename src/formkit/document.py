@@ -26,6 +26,10 @@ class Table:
     caption: str = ""  # text of the nearest paragraph before the table
     page: int | None = None  # PDF: the page where the table starts
     row_pages: list[int] = field(default_factory=list)  # PDF: the page of every row
+    # where a grid leaves out empty rows or columns (a spreadsheet's far cells): the 1-based number a person
+    # sees for every row and column of ``rows``; empty when they are the position plus one
+    row_numbers: list[int] = field(default_factory=list)
+    col_numbers: list[int] = field(default_factory=list)
 
     def texts(self) -> list[list[str]]:
         return [[c.text for c in row] for row in self.rows]

@@ -3,7 +3,6 @@ every finding with where it is in their document, ready to send back."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,23 +13,28 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
 from formkit.config import load_config
+from formkit.errors import FormkitError
 from formkit.findings import where_text
 from formkit.forms import load_form
 from formkit.ooxml import styling
+from formkit.outputs import clean_text, safe_name, save
 from formkit.store import Store
 
 RESUBMIT_DAYS = 7
 WIDTHS = (14, 30, 92, 20)  # mm, 156 in all: the GB/T 9704 type area
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+NAME_CHARS = 100  # what a letter prints of a name the sender set (the rest is theirs to know)
+MESSAGE_CHARS = 500  # of one finding's message (it may quote what was typed)
 
 
 @dataclass
 class Letter:
     submission: int
     recipient: str
-    path: Path
+    path: Path | None
     errors: int
     warnings: int
+    error_code: str = ""  # the letter could not be written (the others still are)
+    error: str = ""
 
 
 # forms that are never sent back for correction: a voting sheet's invalid entry is an invalid vote
@@ -47,10 +51,17 @@ def write_letters(store: Store, year: int, out: str | Path, today: date | None =
         if not row["errors"] or form_id in NOT_RETURNED:
             continue
         findings = (row["record"] or {}).get("findings") or []
-        path = out / (_UNSAFE.sub("_", f"{row['recipient_id']}_{row['recipient_name'] or ''}_退回修改意见") + ".docx")
-        _letter(path, load_form(form_id, year).title, row, findings, config.coordinator, today)
-        letters.append(Letter(row["id"], row["recipient_name"] or row["recipient_id"], path, row["errors"],
-                              row["warnings"]))
+        name = clean_text(row["recipient_name"] or "", NAME_CHARS, "…")
+        letter = Letter(row["id"], name or row["recipient_id"], out / safe_name(
+            [row["recipient_id"], name, "退回修改意见"], ".docx"), row["errors"], row["warnings"])
+        try:  # one recipient's letter never stops the others'
+            _letter(letter.path, load_form(form_id, year).title, {**row, "recipient_name": name}, findings,
+                    config.coordinator, today)
+        except (FormkitError, ValueError) as exc:
+            letter.path = None
+            letter.error_code, letter.error = (exc.code, exc.message) if isinstance(exc, FormkitError) else (
+                "letters.write-failed", f"退回修改意见无法生成：{exc}")
+        letters.append(letter)
     return letters
 
 
@@ -71,8 +82,9 @@ def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator
     doc.add_paragraph(f"{_addressee(row)}：")
     received = row["received_at"].strftime("%Y年%-m月%-d日") if row["received_at"] else ""
     due = today + timedelta(days=RESUBMIT_DAYS)
+    file = clean_text(Path(row["file_name"]).name, NAME_CHARS, "…")
     body = doc.add_paragraph(
-        f"你单位于{received}报送的《{row['year']}年度{title}》（文件“{Path(row['file_name']).name}”）经核对，"
+        f"你单位于{received}报送的《{row['year']}年度{title}》（文件“{file}”）经核对，"
         f"有 {row['errors']} 处需要修改" + (f"、{row['warnings']} 处请核实" if row["warnings"] else "")
         + f"，具体如下。请在原表格上修改（不要改动表格标签和页脚识别码），于{due.year}年{due.month}月{due.day}日前重新报送。")
     body.paragraph_format.first_line_indent = Pt(32)
@@ -88,9 +100,11 @@ def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator
     for n, f in enumerate(ordered, start=1):
         cells = table.add_row().cells
         cells[0].text = str(n)
-        place = where_text(f.get("location") or {})
+        place = clean_text(where_text(f.get("location") or {}), NAME_CHARS, "…")
+        message = clean_text(f["message"])
         cells[1].text = place or "—"
-        cells[2].text = f["message"][len(place):].strip() if place and f["message"].startswith(place) else f["message"]
+        cells[2].text = clean_text(message[len(place):].strip() if place and message.startswith(place) else message,
+                                   MESSAGE_CHARS, "…")
         cells[3].text = "请修改" if f["severity"] == "error" else "请核实"
     for row_ in table.rows:
         styling.row_cannot_split(row_._tr)
@@ -104,7 +118,7 @@ def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     when = doc.add_paragraph(f"{today.year}年{today.month}月{today.day}日")
     when.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    doc.save(str(path))
+    save(doc, path)
 
 
 def _addressee(row: dict) -> str:

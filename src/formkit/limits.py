@@ -1,7 +1,8 @@
 """Limits for files from outside, in one table: name, default, unit and what it guards against.
 
 Defaults follow Apache POI and Tika (engineering-notes.md). ``Limits`` holds the values in force; every
-reader and intake step takes them from here, so one place says what formkit accepts.
+reader and intake step takes them from here, so one place says what formkit accepts. ``HELP`` gives each
+limit's unit and meaning in Chinese; messages that refuse something for a limit quote it with :func:`over`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ class Limits:
     pdf_pages: int = 200
     seconds: float = 60.0
     memory_mb: int = 1536
+    sheet_cells: int = 200_000
+    grid_columns: int = 1000
+    grid_cells: int = 2_000_000
+    name_chars: int = 60
+    text_value_chars: int = 500
+    longtext_chars: int = 20_000
+    property_chars: int = 120
 
     def with_(self, **changes) -> Limits:
         return Limits(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **changes})
@@ -29,7 +37,7 @@ class Limits:
 
 HELP = {
     "max_bytes": ("字节", "单个文件的最大体积"),
-    "zip_entries": ("个", "一个 .docx 压缩包中最多的部件数"),
+    "zip_entries": ("个", "一个 .docx/.xlsx 压缩包中最多的部件数"),
     "inflate_ratio": ("倍", "部件解压后与压缩前体积之比的上限（压缩炸弹）"),
     "ratio_floor_bytes": ("字节", "小于此体积的部件不检查压缩比"),
     "part_bytes": ("字节", "单个部件解压后的最大体积"),
@@ -39,6 +47,20 @@ HELP = {
     "pdf_pages": ("页", "PDF 最多页数"),
     "seconds": ("秒", "读取一个文件的时间上限（超时即停止）"),
     "memory_mb": ("MB", "读取一个文件可用的内存上限"),
+    "sheet_cells": ("个", "一个 .xlsx 工作簿中最多的单元格数"),
+    "grid_columns": ("列", "一个表格（或工作表）最多的列数（Word 表格最多 63 列）"),
+    "grid_cells": ("个", "一个文档全部表格（去掉空行空列后的工作表）合计最多的单元格位置数"),
+    "name_chars": ("字符", "名称（单位、县、省等花名册中的名称）的最多字符数"),
+    "text_value_chars": ("字符", "单行文字栏目的最多字符数"),
+    "longtext_chars": ("字符", "大段文字栏目（情况说明、评价意见等）的最多字符数"),
+    "property_chars": ("字符", "文档属性（表格、年度、报送对象编号和名称）的最多字符数"),
 }
 
 DEFAULT = Limits()
+
+
+def over(name: str, limits: Limits = DEFAULT) -> str:
+    """A limit as a clerk reads it: ``单个部件解压后的最大体积为 67108864 字节``."""
+    unit, meaning = HELP[name]
+    value = getattr(limits, name)
+    return f"{meaning}为 {value:g} {unit}" if isinstance(value, float) else f"{meaning}为 {value} {unit}"

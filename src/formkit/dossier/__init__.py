@@ -4,14 +4,15 @@ the same .docx byte for byte, with a sha256 manifest beside it."""
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 
 from formkit.config import load_config
 from formkit.dossier.collect import Dossier, collect
 from formkit.dossier.compose import compose
 from formkit.issue.templates import normalise_zip
+from formkit.outputs import save, write_text
 from formkit.store import Store
+from formkit.store.audit import HEAD_LINE
 
 MANIFEST = "manifest-sha256.txt"
 FIXED_TIME = "2000-01-01T00:00:00Z"
@@ -28,7 +29,7 @@ def build_dossier(store: Store, year: int, out: str | Path, category: str | None
         from formkit.convert import convert
 
         convert(out, out.parent)
-    write_manifest(out.parent)
+    write_manifest(out.parent, store.audit_head())
     return out, dossier
 
 
@@ -54,7 +55,7 @@ def build_per_category(store: Store, year: int, folder: str | Path, pdf: bool = 
 
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
             list(pool.map(lambda item: convert(item[0], folder), built))
-    write_manifest(folder)
+    write_manifest(folder, store.audit_head())
     return built
 
 
@@ -66,15 +67,14 @@ def _save(doc, out: Path, year: int) -> None:
 
     props.created = props.modified = datetime(2000, 1, 1, tzinfo=timezone.utc)
     props.revision = 1
-    buf = io.BytesIO()
-    doc.save(buf)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(normalise_zip(buf.getvalue()))
+    save(doc, out, normalise_zip)
 
 
-def write_manifest(folder: Path) -> Path:
+def write_manifest(folder: Path, audit_head: str | None = None) -> Path:
+    """``sha256sum -c``-able lines for every file in ``folder``, and the store's audit head as a comment
+    line (``formkit verify --manifest`` checks it against the audit log; sha256sum skips it)."""
     lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}"
-             for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST]
-    target = folder / MANIFEST
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target
+             for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")]
+    if audit_head:
+        lines.append(HEAD_LINE + audit_head)
+    return write_text(folder / MANIFEST, "\n".join(lines) + "\n")

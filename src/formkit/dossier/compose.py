@@ -11,11 +11,22 @@ from formkit.forms import load_form
 from formkit.gongwen.compile import Composer, setup_page
 from formkit.gongwen.profile import load_profile
 from formkit.ooxml import official as ox
+from formkit.outputs import clean_text
 
 SUMMARY = ["单位", "调研考察（次）", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）",
            "重点县资金占比", "培训（人次）", "消费帮扶（万元）", "责任书完成率", "县评价（好/较好/一般）"]
 
 SUMMARY_WIDTHS = (19, 7, 7, 7, 15, 15, 10, 8, 15, 10, 10)
+# What one answer may print in the dossier (the working group's choice: about five pages of narrative, a
+# county's comment about two pages of its table cell, a name one line); the rest is left to the original,
+# with a note, so that no single answer can make the dossier, or its rendering by LibreOffice, fail.
+ANSWER_CHARS = 3000
+COMMENT_CHARS = 1000
+NAME_CHARS = 60
+
+
+def _answer(text: str | None, limit: int = ANSWER_CHARS) -> str:
+    return clean_text(str(text or "").replace("\n", ""), limit)
 
 
 def _num(x: float | None, pct: bool = False) -> str:
@@ -102,7 +113,8 @@ def compose(dossier: Dossier, grades: tuple[str, ...], pages: list[int] | None =
     _page_break(c)
     heading(SOURCES, 0, indent=False)
     c.table([["序号", "表格", "报送方", "版本", "SHA-256"]] + [
-        [str(n), "自评表" if s["form"] == "self-assessment" else "地方评价表", s["recipient_name"] or s["recipient_id"],
+        [str(n), "自评表" if s["form"] == "self-assessment" else "地方评价表",
+         _answer(s["recipient_name"] or s["recipient_id"], NAME_CHARS),
          f"第{s['form_version']}版 #{s['id']}", s["sha256"]] for n, s in enumerate(dossier.sources, start=1)])
     return doc
 
@@ -118,10 +130,11 @@ def _unit(c: Composer, unit: UnitEntry, labels: dict[str, str], grades: tuple[st
     for key in ("industry_narrative", "talent_narrative", "culture_narrative", "ecology_narrative",
                 "organisation_narrative", "problems"):
         if values.get(key):
-            c.line(f"{labels[key]}：{values[key]}".replace("\n", ""))
+            c.line(f"{labels[key]}：{_answer(values[key])}")
     if unit.counties:
         c.table([["定点帮扶县", "综合评价等次", "评价意见"]] + [
-            [x["county"], x["grade"] or "未报送", (x["comment"] or "").replace("\n", "")] for x in unit.counties])
+            [x["county"], _answer(x["grade"], NAME_CHARS) or "未报送", _answer(x["comment"], COMMENT_CHARS)]
+            for x in unit.counties])
 
 
 def _mark(n: int) -> str:

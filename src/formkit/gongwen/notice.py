@@ -127,6 +127,7 @@ def write_notice(kind: str, year: int, out: str | Path, serial: int = 1, content
                  db_url: str | None = None, pdf: bool = False, when: date | None = None) -> dict[str, Any]:
     """Render the notice ``kind`` for ``year`` to ``out`` (.docx), and to PDF with its format checks."""
     from formkit.gongwen.compile import build
+    from formkit.outputs import save
 
     when = when or date.today()
     if kind in STORE_KINDS:
@@ -141,8 +142,7 @@ def write_notice(kind: str, year: int, out: str | Path, serial: int = 1, content
         context = issue_forms_context(year, serial)
     document = render_notice(content or notice_path(kind), context, when)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    build(document).save(str(out))
+    save(build(document), out)
     result: dict[str, Any] = {"docx": out}
     if pdf:
         from formkit.convert import convert, font_report

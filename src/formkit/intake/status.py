@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from formkit.config import load_config
+from formkit.outputs import append_row, save
 from formkit.store import Store
 
 STATES = {"valid": "已报送（无错误）", "with-errors": "已报送（有错误，待修改）", "missing": "未报送"}
@@ -97,9 +98,9 @@ def write_missing_xlsx(report: StatusReport, path: str | Path) -> Path:
     titles = {f: load_form(f).title for f in form_ids()}
     for sheet_name, states in (("未报送", ("missing",)), ("待修改", ("with-errors",))):
         sheet = book.create_sheet(sheet_name)
-        sheet.append([f"{report.year}年度定点帮扶考核评价材料{sheet_name}名单"])
+        append_row(sheet, [f"{report.year}年度定点帮扶考核评价材料{sheet_name}名单"])
         sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append(headers)
+        append_row(sheet, headers)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center")
@@ -107,13 +108,10 @@ def write_missing_xlsx(report: StatusReport, path: str | Path) -> Path:
         for row in report.rows:
             if row.state in states:
                 n += 1
-                sheet.append([n, titles.get(row.form, row.form), row.recipient, row.unit, row.county,
-                              row.lead_department, STATES[row.state], row.deadline or "", "是" if row.overdue else "否",
-                              row.errors])
+                append_row(sheet, [n, titles.get(row.form, row.form), row.recipient, row.unit, row.county,
+                                   row.lead_department, STATES[row.state], row.deadline or "",
+                                   "是" if row.overdue else "否", row.errors])
         for col, width in zip("ABCDEFGHIJ", (6, 30, 36, 30, 14, 20, 22, 12, 10, 8), strict=True):
             sheet.column_dimensions[col].width = width
     del book["Sheet"]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return save(book, path)

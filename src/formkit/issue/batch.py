@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -16,6 +13,7 @@ from formkit.forms import load_form
 from formkit.forms.loader import form_ids
 from formkit.issue import context as ctx
 from formkit.issue.render import PreparedTemplate
+from formkit.outputs import write_bytes, write_csv
 from formkit.resources import templates_dir
 from formkit.roster.model import Roster
 
@@ -57,10 +55,11 @@ def plan(roster: Roster, year: int, forms: list[str] | None = None, reviewers: i
 def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str] | None = None,
                 templates: Path | None = None, progress: Callable[[Issued], None] | None = None,
                 created: datetime | None = None, reviewers: int = 0, period: int | None = None,
-                suggest: Callable | None = None) -> list[Issued]:
+                suggest: Callable | None = None, stamp: dict[str, str] | None = None) -> list[Issued]:
     """Write one document per recipient and ``manifest.csv``. A recipient that fails is recorded in the
     manifest with its error code; the others are still issued. ``period`` picks the quarter or half-year of
-    periodic forms; ``suggest(form)`` gives, per unit id, the values proposed on it (from the ledger)."""
+    periodic forms; ``suggest(form)`` gives, per unit id, the values proposed on it (from the ledger);
+    ``stamp`` adds columns every manifest row carries (the store's audit head: ``Store.manifest_stamp()``)."""
     out = Path(out_dir)
     created_at = (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     prepared: dict[str, PreparedTemplate] = {}
@@ -92,14 +91,14 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
                 data = normalise_zip(render_workbook(form, context, props, title, created_at))
             else:
                 data = prepared[form.id].render(context, props, title, created_at)
-            _atomic_write(folder / name, data)
+            write_bytes(folder / name, data)
             row.sha256 = hashlib.sha256(data).hexdigest()
         except FormkitError as exc:
             row.file, row.error_code, row.error = "", exc.code, exc.message
         results.append(row)
         if progress:
             progress(row)
-    write_manifest(out / MANIFEST, results)
+    write_manifest(out / MANIFEST, results, stamp)
     return results
 
 
@@ -110,28 +109,12 @@ MANIFEST_HEADERS = {
 }
 
 
-def write_manifest(path: Path, rows: list[Issued]) -> None:
-    """The manifest as CSV with Chinese headers, UTF-8 with BOM so that Excel opens it correctly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(MANIFEST_HEADERS.values())
-        for row in rows:
-            data = asdict(row)
-            writer.writerow([data[k] for k in MANIFEST_HEADERS])
-    os.replace(tmp, path)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_manifest(path: Path, rows: list[Issued], stamp: dict[str, str] | None = None) -> None:
+    """The manifest as CSV with Chinese headers, UTF-8 with BOM so that Excel opens it correctly; a cell
+    that a spreadsheet would run as a formula is neutralised (:func:`formkit.outputs.csv_cell`)."""
+    stamp = stamp or {}
+    write_csv(path, [*MANIFEST_HEADERS.values(), *stamp],
+              ([*(asdict(row)[k] for k in MANIFEST_HEADERS), *stamp.values()] for row in rows))
 
 
 def issued_rows(results: list[Issued], year: int) -> list[dict]:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from formkit.forms.model import NO, PERIODS, YES, Field, Form
+from formkit.outputs import safe_name
 from formkit.roster.model import County, Roster, Unit
 
 FILE_SUFFIX = {"self-assessment": "自评表", "county-feedback": "地方评价表", "review-vote": "分类评价投票表",
                "quarterly-ledger": "台账", "half-year-report": "半年工作情况报告"}
 PERIOD_WORDS = {"quarter": "第{}季度", "half": ("上半年", "下半年")}
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ def file_name(form: Form, year: int, recipient: Recipient) -> str:
         words = PERIOD_WORDS[form.period]
         when += words.format(recipient.period) if isinstance(words, str) else words[recipient.period - 1]
     parts.append(when + FILE_SUFFIX.get(form.id, form.title))
-    return _UNSAFE.sub("_", "_".join(parts)) + "." + form.format
+    return safe_name(parts, "." + form.format)  # fits any file system, however long the names
 
 
 def _row(table: Field, sources: dict) -> dict[str, str]:

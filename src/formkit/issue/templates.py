@@ -10,6 +10,7 @@ from formkit.forms import load_catalogue, load_form
 from formkit.forms.loader import form_ids
 from formkit.issue.layout import build_template
 from formkit.issue.render import ZIP_TIME
+from formkit.outputs import save
 from formkit.resources import templates_dir
 
 
@@ -22,12 +23,7 @@ def build_templates(out: Path | None = None, forms: list[str] | None = None) -> 
         form = load_form(form_id)
         if form.format != "docx":
             continue  # spreadsheets are laid out per recipient (issue/workbook.py), no template
-        doc = build_template(form, load_catalogue())
-        buf = io.BytesIO()
-        doc.save(buf)
-        path = folder / f"{form_id}.docx"
-        path.write_bytes(normalise_zip(buf.getvalue()))
-        written.append(path)
+        written.append(save(build_template(form, load_catalogue()), folder / f"{form_id}.docx", normalise_zip))
     return written
 
 

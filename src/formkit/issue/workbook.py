@@ -4,7 +4,8 @@ The layout is made to be read back from cell text alone, like the Word forms: th
 title, the instructions and every single-value field as a row ``label | value``; each table field has its
 own sheet named after its section, whose first row holds exactly the column labels, then the prefilled
 rows and empty rows (people add more at the end). Choices get a dropdown (data validation). The identity is
-in the workbook's custom properties and in every sheet's footer (``FK-QL-2026-U001-Q2-V1``).
+in the workbook's custom properties and in every sheet's footer (``FK-QL-2026-U001-Q2-V1``). Every text is
+a typed string cell (:func:`formkit.outputs.append_row`): a unit named ``=1+1`` reads back as its name.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 from datetime import datetime
 
 from formkit.forms.model import Field, Form
+from formkit.outputs import append_row
 
 TITLE_FONT = ("黑体", 16)
 LABEL_FILL = "F2F2F2"
@@ -32,17 +34,17 @@ def render_workbook(form: Form, context: dict, properties: dict[str, str], title
     label_fill = PatternFill("solid", fgColor=LABEL_FILL)
     bold = Font(name="宋体", bold=True)
     code = context["doc"]["code"]
-    first.append([f"{context['doc']['year']}年度{form.title}"])
+    append_row(first, [f"{context['doc']['year']}年度{form.title}"])
     first["A1"].font = Font(name=TITLE_FONT[0], size=TITLE_FONT[1])
     for n, text in enumerate(form.instructions, start=1):
-        first.append([f"{n}．{text}"])
+        append_row(first, [f"{n}．{text}"])
         first.cell(first.max_row, 1).alignment = Alignment(wrap_text=False)
     first.append([])
     values = context["v"]
     for section in form.sections:
         singles = [f for f in section.fields if not f.is_table]
         for f in singles:
-            first.append([f.label, values.get(f.key, "")])
+            append_row(first, [f.label, values.get(f.key, "")])  # typed text: a value never runs as a formula
             row = first.max_row
             first.cell(row, 1).font = bold
             first.cell(row, 1).fill = label_fill
@@ -70,13 +72,13 @@ def render_workbook(form: Form, context: dict, properties: dict[str, str], title
 def _table_sheet(sheet, f: Field, context: dict, bold, fill, DataValidation) -> None:  # noqa: N803
     from openpyxl.utils import get_column_letter
 
-    sheet.append([c.label for c in f.columns])
+    append_row(sheet, [c.label for c in f.columns])
     for cell in sheet[1]:
         cell.font = bold
         cell.fill = fill
     prefilled = context["t"].get(f.key) or [dict(r) for r in f.rows]
     for row in prefilled:
-        sheet.append([row.get(c.key, "") if c.prefill else None for c in f.columns])
+        append_row(sheet, [row.get(c.key, "") if c.prefill else None for c in f.columns])
     blank = f.blank_rows if (f.rows_from or f.rows) else max(f.blank_rows, 3)
     last = sheet.max_row + blank
     for i, col in enumerate(f.columns, start=1):

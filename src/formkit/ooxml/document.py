@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from formkit.document import SourceDocument
 from formkit.limits import DEFAULT, Limits
-from formkit.ooxml.grid import element_text, tables
+from formkit.ooxml.grid import element_text, hidden_styles, tables
 from formkit.ooxml.ns import NS, qn
 from formkit.ooxml.package import Package, PackageError
+from formkit.ooxml.xml import refuse_dtd
 
 REVISIONS = (qn("w:ins"), qn("w:del"), qn("w:moveFrom"), qn("w:moveTo"))
 
@@ -22,7 +23,7 @@ def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
     properties = package.custom_properties()
     return SourceDocument(
         format="docx",
-        tables=tables(body),
+        tables=tables(body, _hidden_styles(package, main), limits),
         text_source=lambda: element_text(body),
         footer_text=footers,
         properties=properties,
@@ -30,6 +31,24 @@ def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
         tracked_changes=any(True for _ in body.iter(*REVISIONS)),
         macros=any(n.lower().endswith("vbaproject.bin") for n in package.names()),
     )
+
+
+_HIDDEN_STYLES: dict[bytes, frozenset[str]] = {}  # by the styles part as stored: most forms share theirs
+
+
+def _hidden_styles(package: Package, main: str) -> frozenset[str]:
+    """Styles that hide text; styles.xml is parsed only when it mentions ``vanish`` at all (and refused with
+    a DTD in any case). Remembered per stored part, so a batch of forms with the same styles reads them once."""
+    for target in package.parts_of(main, "styles"):
+        key = package.stored_digest(target)
+        if key not in _HIDDEN_STYLES:
+            data = package.read(target)
+            refuse_dtd(data, target)
+            if len(_HIDDEN_STYLES) >= 256:
+                _HIDDEN_STYLES.clear()
+            _HIDDEN_STYLES[key] = hidden_styles(package.xml(target)) if b"vanish" in data else frozenset()
+        return _HIDDEN_STYLES[key]
+    return frozenset()
 
 
 def _producer(package: Package, properties: dict[str, str]) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from formkit.ooxml.grid import paragraph_text
 from formkit.ooxml.ns import qn
-from formkit.ooxml.package import Package
+from formkit.ooxml.package import Package, PackageError
 
 
 @dataclass
@@ -47,6 +47,8 @@ def inspect_docx(data: bytes) -> DocxFacts:
     main = package.main_part()
     root = package.xml(main)
     body = root.find(qn("w:body"))
+    if body is None:
+        raise PackageError("docx.no-body", "文档正文为空或结构异常")
     sect = body.find(qn("w:sectPr"))
     pg = sect.find(qn("w:pgSz")) if sect is not None else None
     mar = sect.find(qn("w:pgMar")) if sect is not None else None
@@ -101,9 +103,9 @@ def _paragraph(p) -> ParagraphFacts:
         fonts = rpr.find(qn("w:rFonts"))
         if fonts is not None and fonts.get(qn("w:eastAsia")):
             facts.east_asia.add(fonts.get(qn("w:eastAsia")))
-        sz = rpr.find(qn("w:sz"))
-        if sz is not None and sz.get(qn("w:val")):
-            facts.sizes.add(int(sz.get(qn("w:val"))))
+        size = _int(rpr.find(qn("w:sz")), "val")
+        if size is not None:
+            facts.sizes.add(size)
         color = rpr.find(qn("w:color"))
         if color is not None and color.get(qn("w:val")):
             facts.colors.add(color.get(qn("w:val")).upper())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import lzma
 import posixpath
 import zipfile
+import zlib
 from io import BytesIO
 from pathlib import Path
 
@@ -19,6 +22,12 @@ class PackageError(FormkitError):
     """The file is not a readable Word package."""
 
 
+# what inflating a damaged entry raises: a bad deflate stream (zlib.error), a CRC mismatch (BadZipFile), an
+# encrypted entry (RuntimeError), an unknown method (NotImplementedError), a bad LZMA/BZ2 stream
+BROKEN_ENTRY = (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
+                zlib.error, lzma.LZMAError)
+
+
 class Package:
     def __init__(self, source: str | Path | bytes, limits: Limits = DEFAULT):
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -27,9 +36,10 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(BytesIO(data))
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        except BROKEN_ENTRY as exc:
             raise PackageError("docx.corrupt", f"文件已损坏，无法解压（{exc}）") from exc
         self.limits = limits
+        self._data = data
         _check_zip(infos, limits, len(data))
         self._names = {i.filename for i in infos}
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
@@ -51,8 +61,19 @@ class Package:
                     and len(data) > self.limits.inflate_ratio * max(info.compress_size, 1)):
                 raise PackageError("docx.zip-bomb", "文件解压后体积异常（疑似压缩炸弹），已拒绝读取", {"part": name})
             return data
-        except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise PackageError("docx.corrupt", f"文件部件“{name}”无法读取：{exc}", {"part": name}) from exc
+        except BROKEN_ENTRY as exc:
+            raise PackageError("docx.corrupt", f"文件已损坏，部件“{name}”无法解压（{exc}）", {"part": name}) from exc
+
+    def stored_digest(self, name: str) -> bytes:
+        """A digest of a part as stored (its compressed bytes and method), without inflating it: the same
+        digest means the same content, so what was learnt from a part can be reused for it."""
+        info = self._zip.getinfo(name.lstrip("/"))
+        start = info.header_offset + 30 + int.from_bytes(self._data[info.header_offset + 26:info.header_offset + 28],
+                                                         "little") + int.from_bytes(
+            self._data[info.header_offset + 28:info.header_offset + 30], "little")
+        digest = hashlib.sha256(info.compress_type.to_bytes(2, "little"))
+        digest.update(self._data[start:start + info.compress_size])
+        return digest.digest()
 
     def xml(self, name: str) -> etree._Element:
         data = self.read(name)

@@ -17,16 +17,34 @@ class XmlError(FormkitError):
 
 
 def parse(data: bytes, part: str = "") -> etree._Element:
-    """Parse one package part. A DOCTYPE is refused outright (ECMA-376 Part 2 forbids DTDs)."""
-    head = data[:4096].lstrip()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise XmlError("docx.dtd-forbidden", "文档中含有不允许的 DTD/实体声明，可能是恶意文件", {"part": part})
+    """Parse one package part. A DOCTYPE is refused wherever it is (ECMA-376 Part 2 forbids DTDs): looked for
+    in the bytes before parsing (markup only: in XML text a ``<`` is always escaped), and in what the parser
+    saw after it (a part in UTF-16, or a declaration the byte search cannot see)."""
+    refuse_dtd(data, part)
     try:
-        return etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
+        if any(e.type_name == "ERR_NO_MEMORY" for e in exc.error_log):  # libxml2's failed malloc
+            raise MemoryError(f"XML part {part}") from exc
         if "depth" in str(exc).lower():
             raise XmlError("docx.too-deep", "文档内部结构嵌套过深（超过 256 层），可能是恶意文件", {"part": part}) from exc
         raise XmlError("docx.bad-xml", f"文档内部 XML 损坏：{exc}", {"part": part}) from exc
+    except ValueError as exc:  # e.g. a str/bytes mismatch or an encoding declaration lxml cannot use
+        raise XmlError("docx.bad-xml", f"文档内部 XML 损坏：{exc}", {"part": part}) from exc
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise _dtd(part)
+    return root
+
+
+def refuse_dtd(data: bytes, part: str = "") -> None:
+    """Refuse a part holding a DOCTYPE or ENTITY declaration anywhere (a byte search, no parse)."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise _dtd(part)
+
+
+def _dtd(part: str) -> XmlError:
+    return XmlError("docx.dtd-forbidden", "文档中含有不允许的 DTD/实体声明，可能是恶意文件", {"part": part})
 
 
 def serialize(element: etree._Element) -> str:

@@ -1,23 +1,20 @@
 """PDF → :class:`formkit.document.SourceDocument`, parsed in a child process with a time and memory limit.
 
 pdfminer (under pdfplumber) has no resource limits: a malformed PDF can hang or take gigabytes. The parse
-runs in a forked child with ``RLIMIT_AS`` set and is killed after a timeout; the parent gets plain data.
+runs in a forked child (:func:`formkit.isolate.call`: ``RLIMIT_AS``, killed with its process group after the
+time limit and with its parent); the parent gets plain data.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import re
-import resource
 from typing import Any
 
+from formkit import isolate
 from formkit.document import Cell, SourceDocument, Table
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits
 
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_MEMORY_MB = 1536
-MAX_PAGES = 200
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff，。；：、！？（）“”《》]")
 
 
@@ -35,6 +32,8 @@ def _parse(data: bytes, max_pages: int) -> dict[str, Any]:
         pdf = pdfplumber.open(io.BytesIO(data))
     except PDFPasswordIncorrect:
         return {"error": ("pdf.encrypted", "PDF 文件已加密，请提供未加密的文件")}
+    except MemoryError:
+        raise
     except Exception as exc:  # pdfminer raises many kinds for a broken file
         name = type(exc).__name__
         chain = f"{name} {exc!r} {exc.__cause__!r} {exc.__context__!r}"
@@ -53,43 +52,29 @@ def _parse(data: bytes, max_pages: int) -> dict[str, Any]:
     return {"pages": pages, "producer": producer}
 
 
-def _child(conn, data: bytes, memory_mb: int, max_pages: int) -> None:
+def _parse_reported(data: bytes, max_pages: int) -> dict[str, Any]:
+    """In the child: the parse, or the reason it failed; running out of memory is left to the isolation."""
     try:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        conn.send(_parse(data, max_pages))
+        return _parse(data, max_pages)
     except MemoryError:
-        conn.send({"error": ("pdf.out-of-memory", "PDF 解析所需内存超过上限，已停止")})
+        raise
     except Exception as exc:  # report, never let a child's traceback escape
-        conn.send({"error": ("pdf.corrupt", f"PDF 文件无法解析（{type(exc).__name__}）")})
-    finally:
-        conn.close()
+        return {"error": ("pdf.corrupt", f"PDF 文件无法解析（{type(exc).__name__}）")}
 
 
-def parse_pdf(data: bytes, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-              max_pages: int = MAX_PAGES) -> dict[str, Any]:
-    """Pages (text and tables) of a PDF, parsed in a child process."""
+def parse_pdf(data: bytes, limits: Limits = DEFAULT) -> dict[str, Any]:
+    """Pages (text and tables) of a PDF, parsed in a child process within ``limits``."""
     if not data.startswith(b"%PDF"):
         raise PdfError("pdf.corrupt", "不是有效的 PDF 文件")
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, data, memory_mb, max_pages), daemon=True)
-    proc.start()
-    child.close()
-    result = None
-    if parent.poll(timeout):
-        try:
-            result = parent.recv()
-        except EOFError:
-            result = None
-    proc.join(1)
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
-        if result is None:
-            raise PdfError("pdf.timeout", f"PDF 解析超过 {timeout:.0f} 秒未完成，已停止")
-    if result is None:
-        raise PdfError("pdf.crashed", "PDF 解析进程意外退出（可能是内存不足或文件异常）")
+    try:
+        result = isolate.call(_parse_reported, data, limits.pdf_pages, seconds=limits.seconds,
+                              memory_mb=limits.memory_mb)
+    except isolate.Timeout as exc:
+        raise PdfError("pdf.timeout", f"PDF 解析超过 {limits.seconds:g} 秒未完成，已停止") from exc
+    except isolate.OutOfMemory as exc:
+        raise PdfError("pdf.out-of-memory", f"PDF 解析所需内存超过 {limits.memory_mb} MB 上限，已停止") from exc
+    except isolate.Crashed as exc:
+        raise PdfError("pdf.crashed", f"PDF 解析进程意外退出（{exc.detail}）") from exc
     if "error" in result:
         code, message = result["error"]
         raise PdfError(code, message)
@@ -97,7 +82,7 @@ def parse_pdf(data: bytes, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DE
 
 
 def read_pdf(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
-    parsed = parse_pdf(data, timeout=limits.seconds, memory_mb=limits.memory_mb, max_pages=limits.pdf_pages)
+    parsed = parse_pdf(data, limits)
     pages = parsed["pages"]
     if not any(p["chars"] for p in pages):
         raise PdfError("pdf.no-text", "该 PDF 没有文字层（可能是扫描件），无法读取内容，请同时报送 Word 文件")

@@ -1,37 +1,107 @@
 """The progress chart a lead department pastes into its report (PNG): per category, the funds put in and
 brought in (cumulative, 万元) at the end of each quarter, and the share of units that returned their ledger
-for the latest quarter."""
+for the latest quarter.
+
+Chinese text needs a CJK font. matplotlib keeps its list of installed fonts in a cache made the first time
+it runs, so fonts installed after that (the README's quick start runs the demo before ``scripts/test``
+installs them) would stay unknown: the font files themselves are found (fontconfig, else known places) and
+registered each time a chart is made. Settings apply to this chart only (``rc_context``, no pyplot)."""
 
 from __future__ import annotations
 
+import glob
+import io
+import re
+import shutil
+import subprocess
+import warnings
 from pathlib import Path
 
 from formkit.progress.report import Progress
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "FandolFang", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei")
+# Where CJK font files are when fontconfig cannot be asked: Debian's fonts-noto-cjk and fonts-wqy-zenhei, the
+# Fandol fonts scripts/setup-system extracts, Windows' and macOS's own.
+FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+              "/usr/local/share/fonts/formkit/*.otf", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+              "C:/Windows/Fonts/simhei.ttf", "C:/Windows/Fonts/msyh.ttc", "/System/Library/Fonts/PingFang.ttc")
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+NO_CJK_FONT = "本机没有可用的中文字体，图中的中文可能显示为方框；安装中文字体（如 Debian 的 fonts-noto-cjk）后重新生成"
+_MISSING_GLYPH = r"Glyph \d+ .*missing from"
+
+
+def cjk_font_files() -> list[str]:
+    """Font files with Chinese glyphs installed now: what fontconfig lists for ``:lang=zh``, then the known
+    places."""
+    found: list[str] = []
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        from formkit.isolate import run
+
+        try:
+            listed = run([fc_list, ":lang=zh", "file"], timeout=30, capture_output=True, text=True).stdout
+        except (OSError, subprocess.SubprocessError):
+            listed = ""
+        found += sorted(line.split(":")[0].strip() for line in listed.splitlines() if line.strip())
+    for pattern in FONT_FILES:
+        found += sorted(glob.glob(pattern))
+    return [f for f in dict.fromkeys(found) if f.lower().endswith(FONT_SUFFIXES) and Path(f).is_file()]
 
 
 def chinese_font() -> str | None:
-    """The first installed font that has Chinese glyphs (None: the chart's text will show boxes)."""
+    """The family name of an installed font with Chinese glyphs, the preferred ones first, after registering
+    every CJK font file with matplotlib (None: there is none, the chart's Chinese would show boxes)."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+    manager = font_manager.fontManager
+    files = cjk_font_files()
+    known = {f.fname for f in manager.ttflist}
+    for path in files:
+        if path not in known:
+            try:
+                manager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a broken font file is not used
+                continue
+    usable = {f.name for f in manager.ttflist if f.name in CJK_FONTS and Path(f.fname).is_file()}
+    preferred = next((name for name in CJK_FONTS if name in usable), None)
+    if preferred:
+        return preferred
+    by_file = {f.fname: f.name for f in manager.ttflist}
+    return next((by_file[path] for path in files if path in by_file), None)
 
 
 def write_chart(report: Progress, path: str | Path) -> tuple[Path, str | None]:
+    """Draw the chart into ``path`` (PNG, written atomically); the CJK font used, or None when some Chinese
+    text had no glyph (then it shows as boxes: :data:`NO_CJK_FONT` says so)."""
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from formkit.outputs import write_bytes
 
     font = chinese_font()
-    if font:
-        plt.rcParams["font.family"] = [font]
-    plt.rcParams["axes.unicode_minus"] = False
+    settings = {"axes.unicode_minus": False, **({"font.family": [font]} if font else {})}
+    buf = io.BytesIO()
+    with matplotlib.rc_context(settings), warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", message=_MISSING_GLYPH, category=UserWarning)
+        fig = Figure(figsize=(12, 5), dpi=150)
+        FigureCanvasAgg(fig)
+        _draw(fig, report)
+        fig.tight_layout()
+        fig.savefig(buf, format="png", metadata={"Software": "formkit"})
+    missing = False
+    for w in caught:
+        if issubclass(w.category, UserWarning) and re.match(_MISSING_GLYPH, str(w.message)):
+            missing = True
+        else:  # not ours to judge: passed on as it came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return write_bytes(path, buf.getvalue()), None if missing else font
+
+
+def _draw(fig, report: Progress) -> None:
     quarters = list(range(1, report.quarter + 1))
     cats = report.categories
-    fig, (funds, rate) = plt.subplots(1, 2, figsize=(12, 5), dpi=150, gridspec_kw={"width_ratios": [3, 2]})
+    funds, rate = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     width = 0.8 / max(len(quarters), 1)
     colours = ["#9ecae1", "#6baed6", "#3182bd", "#08519c"]
     for i, q in enumerate(quarters):
@@ -56,12 +126,6 @@ def write_chart(report: Progress, path: str | Path) -> tuple[Path, str | None]:
     rate.set_xlabel("%")
     rate.set_title(f"第{report.quarter}季度台账报送率", fontsize=11)
     rate.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, metadata={"Software": "formkit"})
-    plt.close(fig)
-    return path, font
 
 
 def _wrap(text: str) -> str:

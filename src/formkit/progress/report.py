@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formkit.config import load_config
+from formkit.outputs import append_row, save
 from formkit.progress.figures import FORM, MEASURES, Ledger, ledgers
 from formkit.store import Store
 
@@ -92,47 +93,45 @@ def write_progress_xlsx(report: Progress, path: str | Path) -> Path:
     book = Workbook()
     units = book.active
     units.title = "单位进度"
-    units.append([f"{report.year}年度定点帮扶工作进度（截至第{q}季度末，累计数）"])
+    append_row(units, [f"{report.year}年度定点帮扶工作进度（截至第{q}季度末，累计数）"])
     units["A1"].font = Font(bold=True, size=13)
     head = ["单位代码", "单位", "类别"]
     for _key, (label, _cols) in MEASURES.items():
         head += [label, "较上季度"]
-    units.append([*head, "责任书完成率", "本季度台账"])
+    append_row(units, [*head, "责任书完成率", "本季度台账"])
     for u in report.units:
         row = [u.unit_id, u.unit, u.category]
         for key in MEASURES:
             row += [u.quarters.get(q, {}).get(key), u.change(q, key)]
         rate = u.completion.get(q)
         row += [None if rate is None else round(rate, 4), "已报送" if u.reported.get(q) else "未报送"]
-        units.append(row)
+        append_row(units, row)
     _percent(units, len(head) + 1)
     by_quarter = book.create_sheet("分季度")
-    by_quarter.append(["单位代码", "单位", "类别", "季度", *(label for label, _c in MEASURES.values()), "责任书完成率"])
+    append_row(by_quarter, ["单位代码", "单位", "类别", "季度", *(label for label, _c in MEASURES.values()),
+                            "责任书完成率"])
     for u in report.units:
         for quarter in sorted(u.quarters):
             rate = u.completion.get(quarter)
-            by_quarter.append([u.unit_id, u.unit, u.category, quarter, *(u.quarters[quarter][k] for k in MEASURES),
-                               None if rate is None else round(rate, 4)])
+            append_row(by_quarter, [u.unit_id, u.unit, u.category, quarter,
+                                    *(u.quarters[quarter][k] for k in MEASURES), None if rate is None else round(rate, 4)])
     _percent(by_quarter, len(MEASURES) + 5)
     categories = book.create_sheet("类别汇总")
-    categories.append(["类别", "季度", "报送台账", "应报送", *(label for label, _c in MEASURES.values())])
+    append_row(categories, ["类别", "季度", "报送台账", "应报送", *(label for label, _c in MEASURES.values())])
     for c in report.categories:
         for quarter in range(1, q + 1):
             returned, issued = report.reporting(c, quarter)
-            categories.append([c, quarter, returned, issued,
-                               *(report.category_total(c, quarter, k) for k in MEASURES)])
+            append_row(categories, [c, quarter, returned, issued,
+                                    *(report.category_total(c, quarter, k) for k in MEASURES)])
     missing = book.create_sheet("未报送")
-    missing.append(["单位代码", "单位", "类别", f"第{q}季度台账"])
+    append_row(missing, ["单位代码", "单位", "类别", f"第{q}季度台账"])
     for u in report.missing(q):
-        missing.append([u.unit_id, u.unit, u.category, "未报送"])
+        append_row(missing, [u.unit_id, u.unit, u.category, "未报送"])
     for sheet in book.worksheets:
         for cell in sheet[2 if sheet is units else 1]:
             cell.font = bold
         sheet.column_dimensions["B"].width = 30
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return save(book, path)
 
 
 def _percent(sheet, column: int) -> None:

@@ -48,7 +48,7 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
     doc = load_source(data, name, limits)
     if sum(len(c.text) for t in doc.tables for row in t.rows for c in row) > limits.text_chars:
         raise ReadError("read.too-much-text", f"文档表格中的文字超过 {limits.text_chars} 个字符的上限")
-    identity, findings = identify(doc)
+    identity, findings = identify(doc, limits)
     form_year = year or identity.year
     form = load_form(identity.form, form_year)
     config = load_config(form_year)
@@ -60,7 +60,7 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
     if doc.tracked_changes:
         findings.append(finding("read.tracked-changes", WARNING, "文档含有未接受的修订，已按修订后的最终文字读取"))
     locator = Locator(form, doc, layout_of(form))
-    values, raw, value_findings, invalid = extract(form, locator, config)
+    values, raw, value_findings, invalid = extract(form, locator, config, limits)
     findings += locator.findings + value_findings + validate(form, values, raw, invalid)
     recipient = {"id": identity.recipient_id, "name": identity.recipient_name or _recipient_name(form, values)}
     findings += apply_rules(RuleContext(form.id, form_year or values.get("year"), values, raw, config, roster,

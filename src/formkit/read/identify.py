@@ -1,5 +1,10 @@
 """Which form, version, year and recipient a document is: from its custom properties, else the footer
-code, else its content (the form's title)."""
+code, else its content (the form's title, and a real share of the form's labels in its tables: a notice that
+names a form is not that form).
+
+Everything here comes from the sender: a year outside the form's declared range, a version or year that is
+not a number, a recipient id or name longer than ``limits.property_chars`` is ignored with a finding, never
+used."""
 
 from __future__ import annotations
 
@@ -9,9 +14,15 @@ from dataclasses import dataclass
 from formkit.document import SourceDocument
 from formkit.findings import WARNING, Finding, finding
 from formkit.forms import form_ids, load_form
+from formkit.forms.model import Form
+from formkit.limits import DEFAULT, Limits
+from formkit.read.locate import cell_labels, label_key
+from formkit.read.normalise import quote, visible
 from formkit.read.sniff import ReadError
 
 CODE = re.compile(r"FK-([A-Z]{2,4})-(\d{4})-([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)-V(\d+)")
+LABEL_SHARE = 0.5  # of a form's labels that a document identified by its title alone must hold
+MAX_VERSION = 10_000
 
 
 @dataclass
@@ -24,44 +35,120 @@ class Identity:
     found_by: str
 
 
-def identify(doc: SourceDocument) -> tuple[Identity, list[Finding]]:
+def identify(doc: SourceDocument, limits: Limits = DEFAULT) -> tuple[Identity, list[Finding]]:
     forms = {f: load_form(f) for f in form_ids()}
     by_code = {form.code: form_id for form_id, form in forms.items()}
     findings: list[Finding] = []
     props = doc.properties
     if props.get("formkit.form") in forms:
-        from_code = _from_code(doc, by_code, footer_only=True)
-        identity = Identity(props["formkit.form"], _int(props.get("formkit.version")), _int(props.get("formkit.year")),
-                            props.get("formkit.recipient"), props.get("formkit.recipient_name"), "properties")
+        form_id = props["formkit.form"]
+        check = _Checker(forms[form_id], limits, findings)
+        from_code = _from_code(doc, by_code, forms, limits, [], footer_only=True)
+        identity = Identity(form_id, check.version(props.get("formkit.version"), "文档属性 formkit.version"),
+                            check.year(props.get("formkit.year"), "文档属性 formkit.year"),
+                            check.text(props.get("formkit.recipient"), "文档属性 formkit.recipient"),
+                            check.text(props.get("formkit.recipient_name"), "文档属性 formkit.recipient_name"),
+                            "properties")
+        if from_code and from_code.form == identity.form:  # what a property could not say, the footer says
+            identity.version = identity.version or from_code.version
+            identity.year = identity.year or from_code.year
+            identity.recipient_id = identity.recipient_id or from_code.recipient_id
         if from_code and (from_code.form, from_code.recipient_id) != (identity.form, identity.recipient_id):
             findings.append(finding("read.identity-conflict", WARNING,
                                     f"文档属性（{identity.recipient_id}）与页脚识别码（{from_code.recipient_id}）不一致，"
                                     "以文档属性为准，请核实是否套用了别人的表格"))
         return identity, findings
-    from_code = _from_code(doc, by_code)
+    from_code = _from_code(doc, by_code, forms, limits, findings)
     if from_code:
         return from_code, findings
+    return _from_content(doc, forms, limits, findings)
+
+
+def _from_content(doc: SourceDocument, forms: dict[str, Form], limits: Limits,
+                  findings: list[Finding]) -> tuple[Identity, list[Finding]]:
     compact = re.sub(r"\s+", "", doc.text)
-    for form_id, form in sorted(forms.items(), key=lambda kv: -len(kv[1].title)):
-        if form.title in compact:
-            year = re.search(r"(\d{4})年度" + re.escape(form.title), compact)
-            findings.append(finding("read.identity-from-content", WARNING,
-                                    "文档属性和页脚识别码都已丢失，按表格标题识别为“" + form.title + "”"))
-            return Identity(form_id, None, int(year.group(1)) if year else None, None, None, "content"), findings
-    raise ReadError("read.not-a-form", "这不是 formkit 下发的表格（找不到文档属性、页脚识别码或表格标题）")
+    titled = [(form_id, form) for form_id, form in sorted(forms.items(), key=lambda kv: -len(kv[1].title))
+              if form.title in compact]
+    cells = {label_key(c.text) for t in doc.tables for row in t.rows for c in row} if titled else set()
+    best = None
+    for form_id, form in titled:
+        wanted = cell_labels(form)
+        found = len(wanted & cells)
+        if found < LABEL_SHARE * len(wanted):
+            best = best or (form, found, len(wanted))
+            continue
+        year = re.search(r"(\d{4})年度" + re.escape(form.title), compact)
+        findings.append(finding("read.identity-from-content", WARNING,
+                                "文档属性和页脚识别码都已丢失，按表格标题识别为“" + form.title + "”"))
+        year_value = _Checker(form, limits, findings).year(year.group(1) if year else None, "标题中的年度")
+        return Identity(form_id, None, year_value, None, None, "content"), findings
+    if best:
+        form, found, wanted = best
+        raise ReadError("read.not-a-form",
+                        f"该文件不是 formkit 的表格：虽然提到“{form.title}”，但表格中只找到该表 {wanted} 个栏目中的 {found} 个"
+                        "（可能是通知或其他文件），请报送下发的表格")
+    raise ReadError("read.not-a-form", "该文件不是 formkit 的表格（找不到文档属性、页脚识别码或表格标题），请报送下发的表格")
 
 
-def _from_code(doc: SourceDocument, by_code: dict[str, str], footer_only: bool = False) -> Identity | None:
+def _from_code(doc: SourceDocument, by_code: dict[str, str], forms: dict[str, Form], limits: Limits,
+               findings: list[Finding], footer_only: bool = False) -> Identity | None:
     for text in (doc.footer_text,) if footer_only else (doc.footer_text, None):
         match = CODE.search((doc.text if text is None else text) or "")  # the whole text only if needed
         if match and match.group(1) in by_code:
-            return Identity(by_code[match.group(1)], int(match.group(4)), int(match.group(2)), match.group(3), None,
-                            "footer-code")
+            form_id = by_code[match.group(1)]
+            check = _Checker(forms[form_id], limits, findings)
+            return Identity(form_id, check.version(match.group(4), "页脚识别码中的版本"),
+                            check.year(match.group(2), "页脚识别码中的年度"),
+                            check.text(match.group(3), "页脚识别码中的报送对象编号"), None, "footer-code")
     return None
 
 
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
+class _Checker:
+    """What the sender wrote about the document's identity, each checked; what fails is ignored with a
+    finding (``read.property-invalid``, ``read.property-too-long``)."""
+
+    def __init__(self, form: Form, limits: Limits, findings: list[Finding]):
+        self.form, self.limits, self.findings = form, limits, findings
+
+    def _ignored(self, code: str, what: str, reason: str) -> None:
+        self.findings.append(finding(code, WARNING, f"{what}{reason}，已忽略"))
+
+    def _int(self, text: str | None, what: str) -> int | None:
+        text = visible(text or "").strip()
+        if not text:
+            return None
+        if not (text.isascii() and text.isdigit() and len(text) <= 9):
+            self._ignored("read.property-invalid", what, f"“{quote(text, 20)}”不是整数")
+            return None
+        return int(text)
+
+    def year(self, text: str | None, what: str) -> int | None:
+        year = self._int(text, what)
+        low, high = self._years()
+        if year is not None and not low <= year <= high:
+            self._ignored("read.property-invalid", what, f"“{year}”不在 {low}—{high} 年之间")
+            return None
+        return year
+
+    def _years(self) -> tuple[int, int]:
+        """The form's own declared range of its year field (the first is the 办法's first year, 2021)."""
+        try:
+            f = self.form.field("year")
+        except KeyError:
+            return 1, 9999
+        return int(f.min if f.min is not None else 1), int(f.max if f.max is not None else 9999)
+
+    def version(self, text: str | None, what: str) -> int | None:
+        version = self._int(text, what)
+        if version is not None and not 1 <= version <= MAX_VERSION:
+            self._ignored("read.property-invalid", what, f"“{version}”不是有效的版本号")
+            return None
+        return version
+
+    def text(self, text: str | None, what: str) -> str | None:
+        text = visible(text or "").strip()
+        if len(text) > self.limits.property_chars:
+            self._ignored("read.property-too-long", what,
+                          f"有 {len(text)} 个字符，超过 {self.limits.property_chars} 个字符的上限（“{quote(text, 20)}”）")
+            return None
+        return text or None

@@ -74,7 +74,9 @@ class Locator:
         self._headers: dict[tuple[int, int], list[str]] = {}
 
     def location(self, table: Table, cell: Cell) -> dict:
-        loc = {"table": table.number, "row": cell.row + 1, "column": cell.col + 1}
+        row = table.row_numbers[cell.row] if table.row_numbers else cell.row + 1
+        col = table.col_numbers[cell.col] if table.col_numbers else cell.col + 1
+        loc = {"table": table.number, "row": row, "column": col}
         if table.row_pages:
             loc["page"] = table.row_pages[min(cell.row, len(table.row_pages) - 1)]
         return loc
@@ -133,9 +135,26 @@ class Locator:
         if table is None or r >= len(table.rows) or c >= len(table.rows[r]):
             return None
         cell = table.rows[r][c]
+        if self.is_label(cell.text):
+            return None  # another field's label where the value was: never a value
         self.findings.append(finding("read.by-position", WARNING, "找不到该标签，按下发表格中的位置读取，请核实",
                                      f.label, f.key, self.location(table, cell)))
         return self._located(table, cell)
+
+    def is_label(self, text: str) -> bool:
+        """``text`` is, or reads like (a similarity of 0.8 or more), a label of the form: a field's, a table
+        column's, or a table's caption."""
+        key = label_key(text)
+        if not key:
+            return False
+        labels = self._every_label()
+        if key in labels:
+            return True
+        return any(abs(len(key) - len(label)) <= max(4, len(label) // 3)
+                   and difflib.SequenceMatcher(None, key, label).ratio() >= FUZZY for label in labels)
+
+    def _every_label(self) -> frozenset[str]:
+        return cell_labels(self.form) | self._all_labels
 
     # table fields --------------------------------------------------------------------------------
     def table(self, f: Field) -> list[LocatedRow] | None:
@@ -192,6 +211,20 @@ class Locator:
         if key not in self._headers:
             self._headers[key] = [label_key(c.text) for c in table.rows[r]]
         return self._headers[key]
+
+
+_CELL_LABELS: dict[tuple, frozenset[str]] = {}
+
+
+def cell_labels(form: Form) -> frozenset[str]:
+    """The labels a form shows in table cells (as :func:`label_key`): every single field's and every table
+    column's."""
+    key = (form.id, form.version, form.year)
+    if key not in _CELL_LABELS:
+        keys = {label_key(c.label) for f in form.fields for c in f.columns}
+        keys.update(label_key(f.label) for f in form.fields if not f.is_table)
+        _CELL_LABELS[key] = frozenset(k for k in keys if k)
+    return _CELL_LABELS[key]
 
 
 def _empty(located: Located) -> bool:

@@ -38,8 +38,30 @@ MAGNITUDE = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_00
 UNIT_FAMILIES = [{"人", "名", "位"}, {"人次"}, {"个", "项"}, {"次"}, {"对"}]
 
 
+# Characters that show nothing: zero-width spaces and joiners, the BOM, the word joiner, soft hyphens,
+# direction marks and overrides, C0/C1 controls (tab and line breaks excepted). Never part of a value.
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e"
+                       "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+MAX_DIGITS = 15  # significant digits a float keeps exactly; what Excel shows
+
+
+def quote(text: str, chars: int = 40) -> str:
+    """What was typed, for a message: stripped, and shortened when long."""
+    shown = visible(text).strip()
+    return shown if len(shown) <= chars else shown[:chars] + "…"
+
+
+def visible(text: str) -> str:
+    """``text`` without the characters that show nothing."""
+    return text if text.isprintable() else INVISIBLE.sub("", text)  # most text has none: checked in C
+
+
 def is_blank(text: str | None) -> bool:
-    return text is None or not text.strip() or text.strip() in PLACEHOLDER_TEXTS
+    """Nothing a reader would see: empty, only spaces or invisible characters, or a placeholder."""
+    if text is None:
+        return True
+    shown = visible(text).strip()
+    return not shown or shown in PLACEHOLDER_TEXTS
 
 
 def halfwidth(text: str) -> str:
@@ -48,29 +70,63 @@ def halfwidth(text: str) -> str:
 
 
 def strip_separators(text: str) -> str:
-    """Thousands separators and spaces out of a number: ``1,234,567.8`` → ``1234567.8``."""
-    return re.sub(r"(?<=\d)[,，'’ ](?=\d{3})", "", text).replace(" ", "")
+    """Thousands separators out of a number: ``1,234,567.8`` → ``1234567.8``. Spaces are not separators:
+    ``120 80`` is two numbers (see :func:`squeeze`)."""
+    return re.sub(r"(?<=\d)[,，'’](?=\d{3})", "", text)
+
+
+def squeeze(text: str) -> str:
+    """Spaces and line breaks out, except between two digits, where they part two numbers."""
+    if text.isprintable() and " " not in text:  # no white space at all
+        return text
+    return _SPACES.sub("", text)
+
+
+_SPACES = re.compile(r"(?<!\d)\s+|\s+(?!\d)")
+
+
+SEVERAL = re.compile(r"\d\s+\d|\d[.,，]?\s*[、；;/|＋+和及与]\s*\d")
 
 
 def parse_number(text: str) -> Decimal:
-    """Arabic or Chinese (incl. financial 壹贰叁) numerals, with 千/万/亿 magnitudes: ``1.2万`` → 12000."""
-    core = strip_separators(halfwidth(text.strip()))
+    """Arabic or Chinese (incl. financial 壹贰叁) numerals, with 千/万/亿 magnitudes: ``1.2万`` → 12000. Never
+    returns what a float cannot hold as written: not finite (NaN, Infinity) or beyond 15 significant digits."""
+    core = strip_separators(squeeze(halfwidth(visible(text).strip())))
     if not core:
         raise BadValue("value.not-a-number", "没有数字")
     if any(word in core for word in APPROXIMATE):
-        raise BadValue("value.approximate", f"“{text.strip()}”是约数，请填写确切数字")
+        raise BadValue("value.approximate", f"“{quote(text)}”是约数，请填写确切数字")
+    if SEVERAL.search(core):
+        raise BadValue("value.several-numbers", f"“{quote(text)}”中有不止一个数，本栏只能填写一个数")
+    return checked_number(_parse(core, text), text)
+
+
+def _parse(core: str, text: str) -> Decimal:
     try:
-        return Decimal(core)
+        if "_" not in core:  # Python's digit grouping (1_000) is nothing a person writes
+            return Decimal(core)
     except InvalidOperation:
         pass
     try:
         return Decimal(str(cn2an.cn2an(core, "smart")))
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, ArithmeticError):
         pass
     match = re.fullmatch(r"(.+?)([千万亿])", core)  # 一点二亿: cn2an wants no decimals before a magnitude
     if match:
-        return parse_number(match.group(1)) * MAGNITUDE[match.group(2)]
-    raise BadValue("value.not-a-number", f"“{text.strip()}”不是有效数字")
+        return checked_number(_parse(match.group(1), text), text) * MAGNITUDE[match.group(2)]
+    raise BadValue("value.not-a-number", f"“{quote(text)}”不是有效数字")
+
+
+def checked_number(value: Decimal, text: str) -> Decimal:
+    """``value`` when it is finite and fits 15 significant digits (a magnitude below 10^15), else BadValue
+    ``value.not-finite`` / ``value.too-many-digits``."""
+    if not value.is_finite():
+        raise BadValue("value.not-finite", f"“{quote(text)}”不是有限的数（NaN、无穷大等），请填写确切数字")
+    if value and (value.adjusted() >= MAX_DIGITS or (len(value.as_tuple().digits) > MAX_DIGITS
+                                                      and len(value.normalize().as_tuple().digits) > MAX_DIGITS)):
+        raise BadValue("value.too-many-digits",
+                       f"“{quote(text)}”的位数超过 {MAX_DIGITS} 位有效数字，无法准确保存，请核实数字和单位")
+    return value
 
 
 def _number(value: Decimal) -> int | float:
@@ -81,8 +137,8 @@ def normalise_amount(text: str | None, unit: str = "万元") -> int | float | No
     """An amount of money in ``unit``: 叁佰万元 → 300, 1.2亿元 → 12000, 12,000,000元 → 1200 (万元)."""
     if is_blank(text):
         return None
-    raw = halfwidth(text.strip()).replace("人民币", "").replace(" ", "")
-    match = re.fullmatch(r"(.*?)(亿元|万元|千元|元)?", raw)
+    raw = squeeze(halfwidth(visible(text).strip())).replace("人民币", "")
+    match = re.fullmatch(r"(.*?)(亿元|万元|千元|元)?", raw, re.S)
     number_text, money_unit = match.group(1), match.group(2)
     try:
         value = parse_number(number_text)
@@ -96,7 +152,7 @@ def normalise_amount(text: str | None, unit: str = "万元") -> int | float | No
     elif any(m in number_text for m in "万亿萬"):  # 300万, 三百万, 1.2亿: a sum of money in 元
         money_unit = "元"
     value = value / YUAN_PER[unit] if money_unit else value
-    return _number(value.quantize(Decimal("0.000001")).normalize())
+    return _number(checked_number(value, text).quantize(Decimal("0.000001")).normalize())
 
 
 def normalise_count(text: str | None, unit: str | None = None) -> int | None:
@@ -104,14 +160,14 @@ def normalise_count(text: str | None, unit: str | None = None) -> int | None:
     (``300人`` where 人次 is asked)."""
     if is_blank(text):
         return None
-    raw = halfwidth(text.strip())
-    match = re.fullmatch(r"(.*?)(人次|人|名|位|个|项|次|对)?", raw)
+    raw = squeeze(halfwidth(visible(text).strip()))
+    match = re.fullmatch(r"(.*?)(人次|人|名|位|个|项|次|对)?", raw, re.S)
     number_text, given = match.group(1), match.group(2)
     if given and unit and not _same_unit(given, unit):
         raise BadValue("value.unit-mismatch", f"填写的单位是“{given}”，本栏的单位是“{unit}”，两者不能换算")
     value = parse_number(number_text)
     if value != value.to_integral_value():
-        raise BadValue("value.not-an-integer", f"“{text.strip()}”不是整数")
+        raise BadValue("value.not-an-integer", f"“{quote(text)}”不是整数")
     return int(value)
 
 
@@ -124,7 +180,7 @@ def normalise_date(text: str | None) -> date | None:
     20240630, 二〇二四年六月三十日, 2024年6月30号; a time after it is ignored."""
     if is_blank(text):
         return None
-    raw = halfwidth(text.strip()).replace(" ", "")
+    raw = re.sub(r"\s+", "", halfwidth(visible(text).strip()))
     raw = re.sub(r"[T\s]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?$", "", raw)
     match = (re.fullmatch(r"(\d{4})[年./\-](\d{1,2})[月./\-](\d{1,2})[日号]?", raw)
              or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", raw))
@@ -132,17 +188,17 @@ def normalise_date(text: str | None) -> date | None:
         cn = re.fullmatch(r"([〇零一二三四五六七八九○0-9]{4})年([一二三四五六七八九十0-9]{1,3})月"
                           r"([一二三四五六七八九十0-9]{1,3})[日号]", raw)
         if cn is None:
-            raise BadValue("value.invalid-date", f"“{text.strip()}”不是完整的日期（请写成 2024年6月30日）")
+            raise BadValue("value.invalid-date", f"“{quote(text)}”不是完整的日期（请写成 2024年6月30日）")
         try:
             parts = [int(cn2an.cn2an(p.replace("○", "〇"), "smart")) for p in cn.groups()]
         except ValueError as exc:
-            raise BadValue("value.invalid-date", f"“{text.strip()}”不是有效日期") from exc
+            raise BadValue("value.invalid-date", f"“{quote(text)}”不是有效日期") from exc
     else:
         parts = [int(p) for p in match.groups()]
     try:
         return date(*parts)
     except ValueError as exc:
-        raise BadValue("value.invalid-date", f"“{text.strip()}”不是存在的日期") from exc
+        raise BadValue("value.invalid-date", f"“{quote(text)}”不是存在的日期") from exc
 
 
 def checked_options(text: str, options: tuple[str, ...]) -> list[str]:
@@ -161,7 +217,7 @@ def checked_options(text: str, options: tuple[str, ...]) -> list[str]:
 def normalise_bool(text: str | None) -> bool | None:
     if is_blank(text):
         return None
-    raw = halfwidth(text.strip()).lower().replace(" ", "")
+    raw = halfwidth(visible(text).strip()).lower().replace(" ", "")
     if raw in TRUE_WORDS:
         return True
     if raw in FALSE_WORDS:
@@ -170,8 +226,8 @@ def normalise_bool(text: str | None) -> bool | None:
     if len(picked) == 1:
         return picked[0] in ("是", "有")
     if len(picked) > 1:
-        raise BadValue("value.ambiguous", f"“{text.strip()}”同时勾选了多个选项")
-    raise BadValue("value.not-a-boolean", f"“{text.strip()}”应为“是”或“否”")
+        raise BadValue("value.ambiguous", f"“{quote(text)}”同时勾选了多个选项")
+    raise BadValue("value.not-a-boolean", f"“{quote(text)}”应为“是”或“否”")
 
 
 def normalise_choice(text: str | None, options: tuple[str, ...],
@@ -180,7 +236,7 @@ def normalise_choice(text: str | None, options: tuple[str, ...],
     single option ticked in a list."""
     if is_blank(text):
         return None
-    raw = halfwidth(text.strip())
+    raw = halfwidth(visible(text).strip())
     compact = re.sub(r"\s+", "", raw)
     for candidate in (compact, re.sub(r"(等次|等级|等|级)$", "", compact)):
         if candidate in options:
@@ -192,14 +248,15 @@ def normalise_choice(text: str | None, options: tuple[str, ...],
     if len(picked) == 1:
         return picked[0]
     if len(picked) > 1:
-        raise BadValue("value.ambiguous", f"“{raw}”同时勾选了多个选项")
-    raise BadValue("value.not-a-choice", f"“{raw}”不是可选项（{'、'.join(options)}）")
+        raise BadValue("value.ambiguous", f"“{quote(raw)}”同时勾选了多个选项")
+    raise BadValue("value.not-a-choice", f"“{quote(raw)}”不是可选项（{'、'.join(options)}）")
 
 
 def normalise_text(text: str | None) -> str | None:
+    """The text as shown: invisible characters left out, surrounding spaces stripped."""
     if is_blank(text):
         return None
-    return text.strip()
+    return visible(text).strip()
 
 
 def to_json(value):

@@ -7,6 +7,7 @@ from typing import Any
 from formkit.config import CycleConfig
 from formkit.findings import ERROR, Finding, finding
 from formkit.forms.model import Field, Form
+from formkit.limits import DEFAULT, Limits
 from formkit.read.locate import Located, Locator
 from formkit.read.normalise import (
     CHECKED_MARKS,
@@ -19,14 +20,53 @@ from formkit.read.normalise import (
     normalise_count,
     normalise_date,
     normalise_text,
+    quote,
+    visible,
 )
 
+ROSTER_NAMES = ("unit.", "county.", "reviewer.")  # prefilled from the roster: a name, as long as the roster allows
 
-def normalise(f: Field, located: Located, config: CycleConfig, row: dict[str, Located] | None = None) -> Any:
-    text = located.text
+
+def normalise(f: Field, located: Located, config: CycleConfig, row: dict[str, Located] | None = None,
+              limits: Limits = DEFAULT) -> Any:
+    """The typed value of ``located`` for ``f``; BadValue when the text is not one (not a number, too long,
+    outside the field's declared range...)."""
+    text = visible(located.text)
     kind = f.type
     if kind in ("text", "longtext"):
-        return normalise_text(text)
+        return _bounded_text(f, normalise_text(text), limits)
+    value = _typed(f, located, text, config, row)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        _in_range(f, value, text)
+    return value
+
+
+def char_limit(f: Field, limits: Limits) -> int:
+    """How many characters a text field may hold: a roster name, a line of text, or a long answer."""
+    if f.type == "longtext":
+        return limits.longtext_chars
+    if f.prefill and f.prefill.startswith(ROSTER_NAMES):
+        return limits.name_chars
+    return limits.text_value_chars
+
+
+def _bounded_text(f: Field, value: str | None, limits: Limits) -> str | None:
+    limit = char_limit(f, limits)
+    if value is not None and len(value) > limit:
+        raise BadValue("value.too-long", f"填写了 {len(value)} 个字符，超过本栏 {limit} 个字符的上限，请精简后重新填写")
+    return value
+
+
+def _in_range(f: Field, value: float, text: str) -> None:
+    """A number outside the field's declared range is a finding, never a value."""
+    if f.min is not None and value < f.min:
+        raise BadValue("value.below-min", f"“{quote(text)}”小于允许的最小值 {f.min:g}")
+    if f.max is not None and value > f.max:
+        raise BadValue("value.above-max", f"“{quote(text)}”超过允许的最大值 {f.max:g}，请核实单位和数字")
+
+
+def _typed(f: Field, located: Located, text: str, config: CycleConfig, row: dict[str, Located] | None) -> Any:
+    kind = f.type
     if kind == "integer":
         return normalise_count(text, f.unit)
     if kind == "amount":
@@ -55,7 +95,8 @@ def _quantity(text: str, unit: str):
     return normalise_count(text, unit)
 
 
-def extract(form: Form, locator: Locator, config: CycleConfig) -> tuple[dict, dict, list[Finding], set[str]]:
+def extract(form: Form, locator: Locator, config: CycleConfig,
+            limits: Limits = DEFAULT) -> tuple[dict, dict, list[Finding], set[str]]:
     """Values by key, raw texts with locations by key, findings, and the paths whose text was not valid."""
     values: dict[str, Any] = {}
     raw: dict[str, Any] = {}
@@ -66,6 +107,7 @@ def extract(form: Form, locator: Locator, config: CycleConfig) -> tuple[dict, di
             rows = locator.table(f)
             if rows is None:
                 values[f.key], raw[f.key] = [], None
+                invalid.add(f.key)
                 findings.append(finding("read.table-missing", ERROR if f.required else "warning",
                                         "文档中找不到这个表格（表头与下发的表格不一致）", f.label, f.key))
                 continue
@@ -78,27 +120,35 @@ def extract(form: Form, locator: Locator, config: CycleConfig) -> tuple[dict, di
                     if cell is None:
                         out[col.key] = None
                         continue
-                    raw_row[col.key] = {"text": cell.text, "location": cell.location}
-                    out[col.key] = _value(col, cell, config, path, findings, invalid, row.cells)
+                    raw_row[col.key] = {"text": _raw(col, cell.text, limits), "location": cell.location}
+                    out[col.key] = _value(col, cell, config, path, findings, invalid, limits, row.cells)
                 values[f.key].append(out)
                 raw[f.key].append(raw_row)
             continue
         located = locator.single(f)
         if located is None:
             values[f.key], raw[f.key] = None, None
+            invalid.add(f.key)  # already an error (when required): not reported again as value.required
             findings.append(finding("read.field-missing", ERROR if f.required else "warning",
                                     "文档中找不到这个栏目（标签被删除或改动过多）", f.label, f.key))
             continue
-        raw[f.key] = {"text": located.text, "location": located.location}
-        values[f.key] = _value(f, located, config, f.key, findings, invalid)
+        raw[f.key] = {"text": _raw(f, located.text, limits), "location": located.location}
+        values[f.key] = _value(f, located, config, f.key, findings, invalid, limits)
     return values, raw, findings, invalid
 
 
+def _raw(f: Field, text: str, limits: Limits) -> str:
+    """The text a value was read from, kept whole unless it is beyond any field's limit."""
+    limit = limits.longtext_chars if f.type == "longtext" else limits.text_value_chars
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _value(f: Field, located: Located, config: CycleConfig, path: str, findings: list[Finding], invalid: set[str],
-           row: dict[str, Located] | None = None):
+           limits: Limits, row: dict[str, Located] | None = None):
     try:
-        return normalise(f, located, config, row)
+        return normalise(f, located, config, row, limits)
     except BadValue as bad:
         invalid.add(path)
-        findings.append(finding(bad.code, ERROR, bad.reason, f.label, path, located.location, located.text))
+        findings.append(finding(bad.code, ERROR, bad.reason, f.label, path, located.location,
+                                _raw(f, located.text, limits)))
         return None

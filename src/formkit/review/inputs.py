@@ -10,6 +10,7 @@ from pathlib import Path
 
 from formkit.config import CycleConfig
 from formkit.errors import FormkitError
+from formkit.outputs import append_row, save
 from formkit.read.normalise import BadValue, normalise_bool, normalise_choice
 from formkit.store import Store
 
@@ -40,24 +41,21 @@ def write_template(store: Store, year: int, path: str | Path) -> Path:
     book = Workbook()
     daily = book.active
     daily.title = DAILY
-    daily.append(DAILY_HEADERS)
+    append_row(daily, DAILY_HEADERS)
     for item in issued:
         if item["form"] == "self-assessment":
-            daily.append([item["recipient_id"], item["unit"], item["lead_department"], None, "否", None])
+            append_row(daily, [item["recipient_id"], item["unit"], item["lead_department"], None, "否", None])
     results = book.create_sheet(RESULTS)
-    results.append(RESULTS_HEADERS)
+    append_row(results, RESULTS_HEADERS)
     for item in issued:
         if item["form"] == "county-feedback":
-            results.append([item["recipient_id"].split("-")[0], item["unit"], item["county"], None, "否", None])
+            append_row(results, [item["recipient_id"].split("-")[0], item["unit"], item["county"], None, "否", None])
     for sheet in (daily, results):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for col, width in zip("ABCDEF", (10, 30, 22, 26, 16, 30), strict=True):
             sheet.column_dimensions[col].width = width
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return save(book, path)
 
 
 def read_inputs(path: str | Path, config: CycleConfig) -> Inputs:

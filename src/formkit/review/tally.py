@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from formkit.config import load_config
 from formkit.forms import load_form
 from formkit.forms.model import choice_groups
+from formkit.outputs import append_row, save
 from formkit.review.units import units_by_category
 from formkit.store import Store
 
@@ -98,8 +99,6 @@ def tally(store: Store, year: int) -> Tally:
 
 def write_tally_xlsx(result: Tally, path) -> None:
     """计票结果: a sheet per category (units × grades, blank, invalid, valid, turnout), and the sheets' states."""
-    from pathlib import Path
-
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -107,19 +106,18 @@ def write_tally_xlsx(result: Tally, path) -> None:
     for name, units in result.categories.items():
         sheet = book.create_sheet(name[:31])
         returned, issued = result.turnout(name)
-        sheet.append([f"{result.year}年度分类评价计票结果（{name}）　收回投票表 {returned}/{issued} 份"])
+        append_row(sheet, [f"{result.year}年度分类评价计票结果（{name}）　收回投票表 {returned}/{issued} 份"])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(["序号", "单位代码", "中央单位", *result.grades, "未选", "无效", "有效票"])
+        append_row(sheet, ["序号", "单位代码", "中央单位", *result.grades, "未选", "无效", "有效票"])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for n, u in enumerate(units, start=1):
-            sheet.append([n, u.recipient_id, u.unit, *(u.votes[g] for g in result.grades), u.blank, u.invalid, u.valid])
+            append_row(sheet, [n, u.recipient_id, u.unit, *(u.votes[g] for g in result.grades), u.blank, u.invalid, u.valid])
         sheet.column_dimensions["C"].width = 30
     states = book.create_sheet("投票表")
-    states.append(["编号", "投票表", "单位类别", "状态", "问题"])
+    append_row(states, ["编号", "投票表", "单位类别", "状态", "问题"])
     for s in result.sheets:
-        states.append([s.recipient_id, s.name, s.category, "已计票" if s.state == "counted" else "未收回",
-                       "；".join(s.problems)])
+        append_row(states, [s.recipient_id, s.name, s.category, "已计票" if s.state == "counted" else "未收回",
+                            "；".join(s.problems)])
     del book["Sheet"]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    save(book, path)

@@ -35,6 +35,10 @@ COUNTY_ATTRIBUTES = {
     "边境县": ("边境县", "border"),
     "民族地区": ("民族地区", "ethnic"),
 }
+# The longest text accepted per column, in characters: the working group's choice, a few times the longest
+# real name (central units reach about 25 characters, counties 15, provinces 8), so that a name always fits a
+# form's cell, a file name and the store. Longer is refused with ``roster.too-long`` and its row.
+MAX_CHARS = {"id": 20, "name": 60, "unit": 60, "county": 30, "county_code": 20, "province": 20, "attribute": 20}
 REQUIRED_UNIT = ("name", "category")
 REQUIRED_PAIR = ("unit", "county", "province", "key_county")
 SHEETS = {"units": ("单位", "units"), "pairs": ("帮扶关系", "pairs")}
@@ -153,6 +157,8 @@ def _units(rows: list[Row], file: str, config: CycleConfig, problems: list[Roste
         if not name:
             problems.append(RosterError("roster.missing-value", "单位名称为空", {**where, "column": "单位名称"}))
             continue
+        if _too_long({"id": uid, "name": name}, UNIT_COLUMNS, where, problems):
+            continue
         cat = config.category(category)
         if cat is None:
             problems.append(RosterError(
@@ -184,6 +190,9 @@ def _pairs(rows: list[Row], file: str, units: dict[str, Unit],
         if missing:
             problems.append(RosterError("roster.missing-value", f"“{'、'.join(missing)}”为空", where))
             continue
+        attrs = tuple((label, v) for label, headers in COUNTY_ATTRIBUTES.items() if (v := _pick(row, headers)))
+        if _too_long({**values, **{label: v for label, v in attrs}}, PAIR_COLUMNS, where, problems):
+            continue
         unit = units.get(values["unit"])
         if unit is None:
             problems.append(RosterError(
@@ -197,7 +206,6 @@ def _pairs(rows: list[Row], file: str, units: dict[str, Unit],
                 {**where, "column": "是否重点帮扶县"},
             ))
             continue
-        attrs = tuple((label, v) for label, headers in COUNTY_ATTRIBUTES.items() if (v := _pick(row, headers)))
         code = values["county_code"] or _derived_code(values["province"], values["county"])
         county = County(code, values["county"], values["province"], flag in TRUE, attrs)
         known = counties.get(code)
@@ -220,6 +228,20 @@ def _pairs(rows: list[Row], file: str, units: dict[str, Unit],
         seen.add((unit.id, code))
         pairs.append(Pair(unit, county))
     return counties, pairs
+
+
+def _too_long(values: dict[str, str], columns: dict, where: dict, problems: list[RosterError]) -> bool:
+    """Refuse every value of the row longer than :data:`MAX_CHARS` allows; True when there was one."""
+    found = False
+    for key, value in values.items():
+        limit = MAX_CHARS.get(key, MAX_CHARS["attribute"] if key in COUNTY_ATTRIBUTES else None)
+        if limit is not None and len(value) > limit:
+            label = columns[key][0] if key in columns else key
+            problems.append(RosterError(
+                "roster.too-long", f"“{label}”超过{limit}个字符（现为{len(value)}个），请核对或改用规范简称",
+                {**where, "column": label}))
+            found = True
+    return found
 
 
 def _derived_code(province: str, county: str) -> str:

@@ -1,4 +1,6 @@
-"""The store's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL."""
+"""The store's tables as they are now (SQLAlchemy Core), the same on SQLite and PostgreSQL. Queries use
+these; the migrations that build them keep their own frozen DDL (``migrations.py``), and a test checks that
+a migrated store has exactly these columns."""
 
 from __future__ import annotations
 
@@ -61,6 +63,8 @@ audit = Table(
     Column("submission_id", Integer, ForeignKey("submissions.id")),
     Column("sha256", String(64)),
     Column("detail", JSON),
+    Column("prev_hash", String(64)),  # the hash chain (audit.py): the event before, and this one
+    Column("hash", String(64)),
 )
 
 issued = Table(

@@ -1,29 +1,48 @@
 """The submission store: every file that arrived, its original kept once by sha256, what was read from it,
-which version of a recipient's form is current, what was issued, and an append-only audit log.
+which version of a recipient's form is current, what was issued, and an append-only, hash-chained audit log.
 
 Any SQLAlchemy URL works; SQLite (a file in the working folder) is the default, PostgreSQL is tested.
-Writers are serialised per transaction (SQLite: ``BEGIN IMMEDIATE``), and the sha256 is unique, so two
-ingests running at once, or one killed and run again, store every file exactly once.
+Writers are serialised per transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock, which
+also keeps the audit chain linear), and the sha256 is unique, so two ingests running at once, or one killed
+and run again, store every file exactly once.
+
+Roles (PostgreSQL): ``FORMKIT_DB`` (``url``) is what the application connects as; ``FORMKIT_DB_OWNER``
+(``owner``) is the role that owns the tables and runs the migrations, after which the application role is
+granted only what it needs (on ``audit_log``: SELECT and INSERT, so it can neither rewrite nor empty the log).
+With one URL the application owns the tables, as before; the triggers guard the log either way.
+
+Transient outcomes (``timeout``, ``crashed``, ``out-of-memory``) are not the final word for their bytes:
+the same bytes ingested again are read again, and :meth:`Store.retry` updates that submission's row in place
+(the sha256 stays unique, its id and everything referring to it stay valid) with an audit event
+``retried`` that keeps the previous outcome and code; the chained log is where the attempts are kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from formkit.errors import FormkitError
+from formkit.read.worker import TRANSIENT
 from formkit.store import schema
-from formkit.store.migrations import migrate
+from formkit.store.audit import GENESIS, HEAD_COLUMN, check_chain, event_hash, heads_in, problem
+from formkit.store.migrations import CHAIN_LOCK, MIGRATIONS, grant_app, migrate, pending
 from formkit.store.objects import ObjectStore
+from formkit.store.safe import clean, dumps, fit
 
 DEFAULT_DB = "sqlite:///formkit.db"
 READABLE = ("accepted", "accepted-with-warnings")
+INTAKE_EVENTS = ("ingested", "rejected", "retried")  # the events that say what a submission's outcome is
 
 
 class StoreError(FormkitError):
@@ -43,6 +62,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=60000")
         cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA recursive_triggers=ON")  # a REPLACE's implicit delete fires DELETE triggers too
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -57,25 +77,80 @@ class Stored:
     outcome: str
     duplicate: bool
     supersedes: int | None = None
+    retried: str | None = None  # the transient outcome this attempt replaced
 
 
 class Store:
-    def __init__(self, url: str | None = None, originals: str | Path | None = None):
+    def __init__(self, url: str | None = None, originals: str | Path | None = None, *, create: bool = True,
+                 owner: str | None = None):
+        """Open the store at ``url`` (default ``FORMKIT_DB``, else ``formkit.db``), migrating it as
+        ``owner`` (default ``FORMKIT_DB_OWNER``, else ``url`` itself). With ``create=False`` a store that
+        does not exist yet is an error (``store.not-found``) rather than created empty. Any problem opening
+        it is a :class:`StoreError` (``store.bad-url``, ``store.not-found``, ``store.unavailable``,
+        ``store.needs-owner``)."""
         self.url = url or default_url()
-        if self.url.startswith("sqlite:///") and self.url != "sqlite:///:memory:":
-            Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(self.url, future=True, pool_pre_ping=True,
-                                    connect_args={"timeout": 60} if self.url.startswith("sqlite") else {})
-        if self.engine.dialect.name == "sqlite":
-            _sqlite_setup(self.engine)
+        owner = owner if owner is not None else os.environ.get("FORMKIT_DB_OWNER") or None
+        parsed = _parse(self.url)
+        self.shown = parsed.render_as_string(hide_password=True)
+        database = _sqlite_file(parsed)
+        if database is not None:
+            if not database.is_file() and not create:
+                raise StoreError("store.not-found", f"数据库文件“{database}”不存在；请检查 --db 或 FORMKIT_DB 的路径")
+            try:
+                database.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError("store.unavailable", f"无法创建数据库所在的文件夹（{database.parent}）：{exc.strerror}") \
+                    from exc
+        self.engine = _engine(parsed)
         self.objects = ObjectStore(originals or _originals_for(self.url))
         try:
-            migrate(self.engine)
-        except OperationalError as exc:
-            raise StoreError("store.unavailable", f"无法打开数据库（{self.url}）：{exc.orig}") from exc
+            self._open(parsed, owner, create)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def _open(self, parsed: URL, owner: str | None, create: bool) -> None:
+        owner_url = _parse(owner) if owner else parsed
+        engine = _engine(owner_url) if owner else self.engine
+        try:
+            todo = self._guard(pending, engine)
+            if not create and len(todo) == len(MIGRATIONS):
+                raise StoreError("store.not-found", f"数据库（{self.shown}）中没有 formkit 的数据；请检查 --db 或 FORMKIT_DB")
+            if todo:
+                self._guard(migrate, engine)
+            if owner and engine.dialect.name == "postgresql" and owner_url.username != parsed.username:
+                self._guard(grant_app, engine, parsed.username)
+        finally:
+            if owner:
+                engine.dispose()
+
+    def _guard(self, step, *args):
+        try:
+            return step(*args)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "42501":  # insufficient privilege: not the owner
+                raise StoreError("store.needs-owner", f"数据库（{self.shown}）的结构需要建立或升级，当前角色无权修改；"
+                                 "请用所有者角色运行一次（设置 FORMKIT_DB_OWNER 或 --db-owner）") from exc
+            raise StoreError("store.unavailable", f"无法打开数据库（{self.shown}）：{_first_line(exc.orig)}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError("store.unavailable", f"无法打开数据库（{self.shown}）：{_first_line(exc)}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One writing transaction, serialised with every other writer (SQLite: BEGIN IMMEDIATE)."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+            yield conn
 
     # submissions -------------------------------------------------------------------------------
     def find(self, sha256: str) -> dict | None:
@@ -84,48 +159,114 @@ class Store:
         return dict(row._mapping) if row else None
 
     def add(self, data: bytes, submission: dict[str, Any]) -> Stored:
-        """Keep the original, then record the submission and its audit event in one transaction. The same
-        bytes again return the existing submission; a readable form from a recipient who had one before
-        supersedes it (both stay)."""
-        sha = self.objects.put(data)
+        """Record the submission and its audit event, and keep the original, in one transaction (the
+        original is written before the commit, so no row is without its original, and a row the database
+        refuses leaves no original behind). The same bytes again return the existing submission; a readable
+        form from a recipient who had one before supersedes it (both stay)."""
+        sha = _sha(data)
         existing = self.find(sha)
         if existing:
-            return self._duplicate(existing)
+            return self.note_duplicate(existing, data)
         now = datetime.now(timezone.utc)
-        row = {**submission, "sha256": sha, "size": len(data), "received_at": now}
+        row, _clipped = fit(schema.submissions, {**submission, "sha256": sha, "size": len(data),
+                                                 "received_at": now})
         try:
-            with self.engine.begin() as conn:
-                previous = None
-                if row["outcome"] in READABLE and row.get("recipient_id"):
-                    previous = conn.execute(
-                        select(func.max(schema.submissions.c.id)).where(
-                            schema.submissions.c.form == row["form"], schema.submissions.c.year == row["year"],
-                            schema.submissions.c.recipient_id == row["recipient_id"],
-                            schema.submissions.c.outcome.in_(READABLE))).scalar()
+            with self._write() as conn:
+                previous = self._latest_readable(conn, row, below=None)
                 row["supersedes"] = previous
                 new_id = conn.execute(schema.submissions.insert().values(**row)).inserted_primary_key[0]
                 event_name = "ingested" if row["outcome"] in READABLE else "rejected"
-                self._audit(conn, event_name, new_id, sha, {"file": row["file_name"], "outcome": row["outcome"],
-                                                            "code": row.get("code")}, now)
+                self._audit(conn, event_name, new_id, row["sha256"], {
+                    "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code")}, now)
                 if previous:
                     self._audit(conn, "superseded", previous, None, {"by": new_id}, now)
+                self.objects.put(data)
         except IntegrityError:  # the same bytes stored by a concurrent ingest a moment ago
-            existing = self.find(sha)
+            existing = self.find(row["sha256"])
             if existing is None:
                 raise
-            return self._duplicate(existing)
-        return Stored(new_id, sha, row["outcome"], False, previous)
+            return self.note_duplicate(existing, data)
+        return Stored(new_id, row["sha256"], row["outcome"], False, previous)
 
-    def _duplicate(self, existing: dict) -> Stored:
-        with self.engine.begin() as conn:
+    def retry(self, submission_id: int, data: bytes, submission: dict[str, Any]) -> Stored:
+        """A new attempt at bytes whose stored outcome was transient: the row is updated in place with what
+        this attempt read, audited as ``retried`` with the previous outcome and code. A readable result takes
+        its place among the recipient's versions by its id (what it supersedes, and what supersedes it).
+        When another ingest retried it a moment ago, this is a duplicate of that."""
+        now = datetime.now(timezone.utc)
+        t = schema.submissions
+        row, _clipped = fit(t, {k: v for k, v in submission.items()
+                                if k not in ("sha256", "size", "received_at", "supersedes")})
+        with self._write() as conn:
+            before = conn.execute(select(t).where(t.c.id == submission_id)).first()
+            if before is not None and before.outcome in TRANSIENT:
+                previous = self._latest_readable(conn, row, below=submission_id)
+                later = self._next_readable(conn, row, submission_id)
+                conn.execute(t.update().where(t.c.id == submission_id).values(**row, supersedes=previous))
+                if later:
+                    conn.execute(t.update().where(t.c.id == later).values(supersedes=submission_id))
+                self._audit(conn, "retried", submission_id, before.sha256, {
+                    "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code"),
+                    "previous": {"outcome": before.outcome, "code": before.code}}, now)
+                if previous:
+                    self._audit(conn, "superseded", previous, None, {"by": submission_id}, now)
+                if later:
+                    self._audit(conn, "superseded", submission_id, None, {"by": later}, now)
+                self.objects.put(data)
+                return Stored(submission_id, before.sha256, row["outcome"], False, previous, before.outcome)
+        current = self.find(_sha(data))
+        if current is None:
+            raise StoreError("store.not-found", f"第 {submission_id} 份报送已不在数据库中")
+        return self.note_duplicate(current, data)
+
+    @staticmethod
+    def _latest_readable(conn: Connection, row: dict, below: int | None) -> int | None:
+        """The recipient's latest readable submission (before ``below``): the one a new version supersedes."""
+        if row["outcome"] not in READABLE or not row.get("recipient_id"):
+            return None
+        t = schema.submissions
+        query = select(func.max(t.c.id)).where(t.c.form == row["form"], t.c.year == row["year"],
+                                               t.c.recipient_id == row["recipient_id"], t.c.outcome.in_(READABLE))
+        return conn.execute(query if below is None else query.where(t.c.id < below)).scalar()
+
+    @staticmethod
+    def _next_readable(conn: Connection, row: dict, after: int) -> int | None:
+        if row["outcome"] not in READABLE or not row.get("recipient_id"):
+            return None
+        t = schema.submissions
+        return conn.execute(select(func.min(t.c.id)).where(
+            t.c.form == row["form"], t.c.year == row["year"], t.c.recipient_id == row["recipient_id"],
+            t.c.outcome.in_(READABLE), t.c.id > after)).scalar()
+
+    def note_duplicate(self, existing: dict, data: bytes | None = None) -> Stored:
+        """The same bytes again: an audit event ``duplicate``; a missing original is put back."""
+        with self._write() as conn:
             self._audit(conn, "duplicate", existing["id"], existing["sha256"], {}, datetime.now(timezone.utc))
+            if data is not None:
+                self.objects.put(data)
         return Stored(existing["id"], existing["sha256"], existing["outcome"], True, existing["supersedes"])
 
     @staticmethod
-    def _audit(conn, event_name: str, submission_id: int | None, sha: str | None, detail: dict,
+    def _audit(conn: Connection, event_name: str, submission_id: int | None, sha: str | None, detail: dict,
                at: datetime) -> None:
-        conn.execute(schema.audit.insert().values(at=at, event=event_name, submission_id=submission_id,
-                                                  sha256=sha, detail=detail))
+        """Append an event to the chain (inside a :meth:`_write` transaction, which serialises writers)."""
+        t = schema.audit
+        prev = conn.execute(select(t.c.hash).order_by(t.c.id.desc()).limit(1)).scalar() or GENESIS
+        detail = clean(detail).value
+        conn.execute(t.insert().values(at=at, event=event_name, submission_id=submission_id, sha256=sha,
+                                       detail=detail, prev_hash=prev,
+                                       hash=event_hash(prev, at, event_name, submission_id, sha, detail)))
+
+    def audit_head(self) -> str:
+        """The hash of the latest audit event (``GENESIS`` for an empty log): written into every manifest,
+        so that a chain recomputed after a rewrite no longer matches what was published."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(schema.audit.c.hash).order_by(schema.audit.c.id.desc()).limit(1)) \
+                .scalar() or GENESIS
+
+    def manifest_stamp(self) -> dict[str, str]:
+        """The column an issue manifest carries on every row: the audit head when it was written."""
+        return {HEAD_COLUMN: self.audit_head()}
 
     def submissions(self, year: int | None = None) -> list[dict]:
         query = select(schema.submissions).order_by(schema.submissions.c.id)
@@ -150,8 +291,9 @@ class Store:
     def record_issued(self, rows: list[dict]) -> int:
         """Remember what was issued to whom (re-issuing replaces the earlier entry)."""
         now = datetime.now(timezone.utc)
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for row in rows:
+                row, _clipped = fit(schema.issued, row)
                 conn.execute(schema.issued.delete().where(
                     schema.issued.c.form == row["form"], schema.issued.c.year == row["year"],
                     schema.issued.c.recipient_id == row["recipient_id"]))
@@ -176,14 +318,14 @@ class Store:
         proposal is updated beside it). One audit event records the rating and what it was computed from."""
         now = datetime.now(timezone.utc)
         t = schema.grades
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             old = {r.recipient_id: r for r in conn.execute(select(t).where(t.c.year == year))}
             for row in rows:
                 before = old.get(row["recipient_id"])
                 kept = before is not None and before.override_reason is not None
-                values = {**row, "year": year, "updated_at": now,
-                          "grade": before.grade if kept else row["proposed"],
-                          "override_reason": before.override_reason if kept else None}
+                values, _clipped = fit(t, {**row, "year": year, "updated_at": now,
+                                           "grade": before.grade if kept else row["proposed"],
+                                           "override_reason": before.override_reason if kept else None})
                 if before is None:
                     conn.execute(t.insert().values(**values))
                 else:
@@ -195,7 +337,7 @@ class Store:
         """Set the grade in force, with the reason; the audit log keeps the proposal and both grades."""
         t = schema.grades
         now = datetime.now(timezone.utc)
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             row = conn.execute(select(t).where(t.c.year == year, t.c.recipient_id == recipient_id)).first()
             if row is None:
                 raise StoreError("review.not-rated", f"{year}年度没有单位“{recipient_id}”的评定结果，请先运行 review rate")
@@ -212,19 +354,85 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(select(t).where(t.c.year == year).order_by(t.c.id))]
 
     # verification -------------------------------------------------------------------------------
-    def verify(self) -> dict[str, list]:
-        """Re-hash every original: missing or corrupt files, and stored files no submission refers to."""
+    def verify(self, manifests: Iterable[str | Path] = ()) -> dict[str, list]:
+        """Re-hash every original (missing or corrupt files, and stored files no submission refers to), and
+        check the audit log (``audit``): its hash chain, that every submission has its intake event and the
+        outcome that event recorded, and that the head written into each of ``manifests`` is on the chain."""
         rows = self.submissions()
         known = {r["sha256"] for r in rows}
-        problems = {"missing": [], "corrupt": [], "orphaned": sorted(self.objects.all() - known)}
+        problems = {"missing": [], "corrupt": [], "orphaned": sorted(self.objects.all() - known), "audit": []}
         for r in rows:
             state = self.objects.check(r["sha256"])
             if state:
                 problems[state].append({"id": r["id"], "sha256": r["sha256"], "file": r["file_name"]})
-        with self.engine.begin() as conn:
+        events = self.audit_events()
+        problems["audit"] = _audit_problems(rows, events, manifests)
+        with self._write() as conn:
             self._audit(conn, "verified", None, None, {k: len(v) for k, v in problems.items()},
                         datetime.now(timezone.utc))
         return problems
+
+
+def _audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str | Path]) -> list[dict]:
+    found, _head = check_chain(events)
+    hashes = {e["hash"] for e in events} | {GENESIS}
+    last: dict[int, dict] = {}
+    for e in events:
+        if e["event"] in INTAKE_EVENTS and e["submission_id"] is not None:
+            last[e["submission_id"]] = e
+    for r in rows:
+        e = last.get(r["id"])
+        if e is None:
+            found.append(problem("audit.event-missing", f"第 {r['id']} 份报送（{r['file_name']}）在审计日志中没有收取记录",
+                                 submission=r["id"]))
+        elif e["sha256"] != r["sha256"] or (e["detail"] or {}).get("outcome") != r["outcome"]:
+            found.append(problem("audit.record-differs", f"第 {r['id']} 份报送（{r['file_name']}）的结果"
+                                 f"“{r['outcome']}”与审计日志记录的不一致", submission=r["id"], event=e["id"]))
+    for path in manifests:
+        heads = heads_in(path)
+        if not heads:
+            found.append(problem("audit.no-head", f"清单“{path}”中没有审计日志链头", manifest=str(path)))
+        for head in heads:
+            if head not in hashes:
+                found.append(problem("audit.head-mismatch", f"清单“{path}”中的审计日志链头 {head[:12]}… 不在数据库的审计日志中："
+                                     "日志在清单发布后被改写", manifest=str(path), head=head))
+    return found
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError("store.bad-url", f"数据库地址“{url}”无法识别；应为 SQLAlchemy URL，例如 sqlite:///formkit.db 或 "
+                         "postgresql+psycopg://用户:密码@主机/库名") from exc
+
+
+def _engine(url: URL) -> Engine:
+    sqlite = url.get_backend_name() == "sqlite"
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True, json_serializer=dumps,
+                               connect_args={"timeout": 60} if sqlite else {})
+    except (ArgumentError, NoSuchModuleError, ImportError, TypeError, ValueError) as exc:
+        raise StoreError("store.bad-url", f"不支持的数据库地址“{url.render_as_string(hide_password=True)}”："
+                         f"{_first_line(exc)}（PostgreSQL 请用 postgresql+psycopg://）") from exc
+    if sqlite:
+        _sqlite_setup(engine)
+    return engine
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or url.query.get("mode") == "memory":
+        return None
+    return Path(url.database)
+
+
+def _first_line(exc: object) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _originals_for(url: str) -> Path:

@@ -1,16 +1,40 @@
-"""A cerberus schema derived from a form definition, and its errors turned into findings."""
+"""A cerberus schema derived from a form definition, and its errors turned into findings. A required text
+needs a character a reader can see: spaces, line breaks, zero-width and control characters alone do not
+satisfy it."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from cerberus import Validator
+from cerberus import Validator as _Cerberus
+from cerberus.errors import ErrorDefinition
 
 from formkit.findings import ERROR, Finding, finding
 from formkit.forms.model import Field, Form
 
 TYPES = {"text": "string", "longtext": "string", "integer": "integer", "amount": "number", "date": "date",
          "choice": "string", "boolean": "boolean"}
+
+
+NOT_VISIBLE = ErrorDefinition(0x70, "visible")
+
+
+class Validator(_Cerberus):
+    """Cerberus with the rule ``visible``: a string holds at least one character that shows."""
+
+    def _validate_visible(self, constraint, field, value):
+        """{'type': 'boolean'}"""
+        if constraint and isinstance(value, str) and not has_visible(value):
+            self._error(field, NOT_VISIBLE)
+
+
+def has_visible(text: str) -> bool:
+    """True when ``text`` has a character that shows: not a space, separator, control or format character
+    (zero-width spaces and joiners, the BOM, direction marks)."""
+    if text.isprintable():  # no control, format or separator character but the space: checked in C
+        return bool(text.strip(" "))
+    return any(not ch.isspace() and unicodedata.category(ch)[0] not in "CZ" for ch in text)
 
 
 def field_schema(f: Field) -> dict[str, Any]:
@@ -21,6 +45,8 @@ def field_schema(f: Field) -> dict[str, Any]:
             rule["minlength"] = 1
         return rule
     rule = {"type": TYPES[f.type], "nullable": not f.required}
+    if f.required and TYPES[f.type] == "string":
+        rule["visible"] = True
     if f.min is not None:
         rule["min"] = f.min
     if f.max is not None:
@@ -52,6 +78,7 @@ def _validator(form: Form, table: str | None = None) -> Validator:
 
 REASONS = {
     "nullable": ("value.required", "必填，未填写"),
+    "visible": ("value.required", "必填，只填了空白或看不见的字符"),
     "minlength": ("value.required", "至少要填写一行"),
     "min": ("value.below-min", "数值小于允许的最小值 {constraint}"),
     "max": ("value.above-max", "数值超过允许的最大值 {constraint}，请核实单位和数字"),

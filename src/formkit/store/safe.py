@@ -1,0 +1,101 @@
+"""What the store writes is always storable: standard JSON (no NaN or Infinity), text without NUL or lone
+surrogates (PostgreSQL refuses both, SQLite cannot encode a surrogate), strings that fit their columns, and
+file names whose bytes are not UTF-8 shown decoded (GBK, as a Windows zip leaves them) or escaped."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String, Table
+
+
+def safe_text(text: str) -> str:
+    """``text`` without NUL characters, lone surrogates written as ``\\udcxx`` escapes."""
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def display_name(path: str | os.PathLike) -> str:
+    """A file name as people should see it: UTF-8 as is; bytes that are not UTF-8 (surrogate-escaped by
+    Python) decoded as GBK when they are GBK, else shown as ``\\xNN`` escapes."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "/".join(_name_part(os.fsencode(part)) for part in text.split("/"))
+
+
+def _name_part(raw: bytes) -> str:
+    for encoding in ("utf-8", "gbk"):  # each folder name on its own: a GBK name inside a UTF-8 path
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("utf-8", "backslashreplace")
+
+
+@dataclass
+class Cleaned:
+    """A value made storable, and what had to change (JSON paths of the values that were not finite)."""
+    value: Any
+    not_finite: list[str] = field(default_factory=list)
+
+
+def clean(value: Any, path: str = "") -> Cleaned:
+    """``value`` as standard JSON data: non-finite numbers become None (their paths are listed), text is
+    made storable, tuples become lists, dates ISO strings, Decimals numbers."""
+    out = Cleaned(None)
+    out.value = _clean(value, path, out.not_finite)
+    return out
+
+
+def _clean(value: Any, path: str, bad: list[str]) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):
+        if value.is_finite() if isinstance(value, Decimal) else math.isfinite(value):
+            return float(value) if isinstance(value, Decimal) else value
+        bad.append(path or "$")
+        return None
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {safe_text(str(k)): _clean(v, f"{path}.{k}" if path else str(k), bad) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v, f"{path}[{i}]", bad) for i, v in enumerate(value)]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return safe_text(str(value))
+
+
+def dumps(value: Any) -> str:
+    """Standard JSON for the store's JSON columns (the engines' ``json_serializer``)."""
+    return json.dumps(clean(value).value, ensure_ascii=False, allow_nan=False)
+
+
+def fit(table: Table, row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``row`` with its text made storable and every string clipped to its column's length; also the names
+    of the columns that were clipped."""
+    out, clipped = {}, []
+    for key, value in row.items():
+        if isinstance(value, str):
+            value = safe_text(value)
+            column = table.c.get(key)
+            length = getattr(column.type, "length", None) if column is not None and isinstance(column.type, String) \
+                else None
+            if length and len(value) > length:
+                value = value[:length]
+                clipped.append(key)
+        out[key] = value
+    return out, clipped
