@@ -303,6 +303,12 @@ def test_a_bad_or_unreachable_url_is_a_coded_error(url, code, tmp_path):
     assert time.monotonic() - start < 30
 
 
+def test_an_owner_url_for_another_database_is_refused(tmp_path):
+    with pytest.raises(StoreError) as error:
+        Store(f"sqlite:///{tmp_path}/a.db", tmp_path / "o", owner=f"sqlite:///{tmp_path}/b.db")
+    assert error.value.code == "store.bad-url" and not (tmp_path / "b.db").exists()
+
+
 def test_a_store_that_is_not_there_is_not_created_when_told(tmp_path):
     with pytest.raises(StoreError) as error:
         Store(f"sqlite:///{tmp_path}/typo/formkit.db", tmp_path / "o", create=False)

@@ -4,6 +4,7 @@ a generator of tests/fixtures/hostile_values.py, so what the file shows is known
 
 import json
 import math
+import re
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -385,3 +386,37 @@ def _numbers(value):
             yield from _numbers(v)
     elif isinstance(value, float):
         yield value
+
+
+# what a field is: its label as Word shows it -----------------------------------------------------------------
+
+
+def test_another_fields_label_typed_as_a_value_is_that_value_and_misleads_no_field(sa):
+    typed = "定点帮扶工作责任人及职务"  # the label of responsible_person, typed as the plan's title
+    before = read(sa)
+    result = read(hv.set_value(sa, "年度计划名称及印发时间", hv.typed(typed)))
+    assert result.values["annual_plan_title"] == typed
+    assert result.values["responsible_person"] == before.values["responsible_person"]
+    assert {k: v for k, v in result.values.items() if k != "annual_plan_title"} == \
+        {k: v for k, v in before.values.items() if k != "annual_plan_title"}
+
+
+def test_swapped_control_tags_do_not_move_values(sa):
+    swap = {'w:val="fk:annual_plan"': 'w:val="fk:violations"', 'w:val="fk:violations"': 'w:val="fk:annual_plan"'}
+    data = hv.edit_part(sa, hv.DOCUMENT, lambda xml: re.sub("|".join(map(re.escape, swap)),
+                                                             lambda m: swap[m.group(0)], xml))
+    assert read(data).values == read(sa).values
+
+
+@pytest.mark.parametrize("name, value", [("formkit.year", "2025"), ("formkit.recipient", "U002-141131")])
+def test_properties_that_disagree_with_the_footer_code_are_an_error(cf, name, value):
+    result = read(hv.set_property(cf, name, value))
+    [conflict] = [f for f in result.findings if f.code == "read.identity-conflict"]
+    assert conflict.severity == "error" and result.exit_code == 1
+
+
+def test_a_year_property_that_disagrees_with_the_forms_year_cell_is_an_error(cf):
+    no_code = hv.edit_part(cf, "word/footer1.xml", lambda xml: re.sub(r"FK-[A-Z]+-\d{4}-[\w-]+-V\d+", "", xml))
+    result = read(hv.set_property(no_code, "formkit.year", "2025"))
+    [conflict] = [f for f in result.findings if f.code == "read.identity-conflict"]
+    assert conflict.severity == "error" and conflict.field == "year" and "2025" in conflict.message

@@ -36,7 +36,7 @@ def sheets_cmd(roster_path: Path, year: int, reviewers: int, out: Path, db_url: 
 
     roster = load_roster(roster_path, year)
     store = _open_store(db_url, create=True)
-    results = issue_sheets(roster, year, reviewers, out)
+    results = issue_sheets(roster, year, reviewers, out, stamp=store.manifest_stamp())
     store.record_issued(issued_rows(results, year))
     store.close()
     click.echo(f"投票表：{sum(1 for r in results if not r.error_code)} 份 → {out / 'review-vote'}")

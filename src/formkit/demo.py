@@ -110,8 +110,10 @@ def run_demo(out: Path, year: int, say: Callable[[str], None] = print) -> DemoRe
     roster = load_roster(samples_dir() / "roster", year)
     report = DemoReport(out)
     proposals = _ledgers(report, roster, year, say)
-    issued = issue_forms(roster, year, out / "issued", forms=["self-assessment", "county-feedback"],
-                         suggest=lambda form: proposals if form.id == "self-assessment" else {})
+    with _store(out) as store:
+        issued = issue_forms(roster, year, out / "issued", forms=["self-assessment", "county-feedback"],
+                             suggest=lambda form: proposals if form.id == "self-assessment" else {},
+                             stamp=store.manifest_stamp())
     report.issued = sum(1 for r in issued if not r.error_code)
     report.outputs["issued"] = out / "issued"
     say(f"1. 下发年底表格：{report.issued} 份 → {out / 'issued'}（清单 manifest.csv；自评表已按第四季度台账预填）")
@@ -169,7 +171,8 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
     received = 0
     for quarter in range(1, 5):
         folder = out / "台账" / f"第{quarter}季度"
-        sheets = issue_forms(roster, year, folder, forms=["quarterly-ledger"], period=quarter)
+        sheets = issue_forms(roster, year, folder, forms=["quarterly-ledger"], period=quarter,
+                             stamp=store.manifest_stamp())
         store.record_issued(issued_rows(sheets, year))
         done = fill_ledgers(roster, year, quarter, {r.recipient_id: folder / r.file for r in sheets if not r.error_code},
                             out / "收回的台账" / f"第{quarter}季度")
@@ -295,7 +298,8 @@ def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     out = report.out / "分类评价"
     roster = load_roster(samples_dir() / "roster", year)
     store = _store(report.out)
-    sheets = [s for s in issue_sheets(roster, year, REVIEWERS, out / "投票表") if not s.error_code]
+    sheets = [s for s in issue_sheets(roster, year, REVIEWERS, out / "投票表", stamp=store.manifest_stamp())
+              if not s.error_code]
     store.record_issued(issued_rows(sheets, year))
     filled = fill_votes([s for s in sheets if s.recipient_id != SHEET_LATE], roster, year, out / "投票表",
                         out / "收回的投票表", SPOILED)

@@ -13,7 +13,7 @@ from formkit.findings import WARNING, Finding, finding
 from formkit.forms import load_form
 from formkit.forms.model import Form
 from formkit.limits import DEFAULT, Limits
-from formkit.read.identify import identify
+from formkit.read.identify import conflicts_with_values, identify
 from formkit.read.locate import Layout, Locator
 from formkit.read.record import extract
 from formkit.read.result import ReadResult
@@ -62,6 +62,8 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
     locator = Locator(form, doc, layout_of(form))
     values, raw, value_findings, invalid = extract(form, locator, config, limits)
     findings += locator.findings + value_findings + validate(form, values, raw, invalid)
+    if not any(f.code == "read.identity-conflict" for f in findings):  # one conflict is said once
+        findings += conflicts_with_values(identity, values)
     recipient = {"id": identity.recipient_id, "name": identity.recipient_name or _recipient_name(form, values)}
     findings += apply_rules(RuleContext(form.id, form_year or values.get("year"), values, raw, config, roster,
                                         identity.recipient_id))
@@ -133,6 +135,8 @@ def layout_of(form: Form) -> Layout:
                 continue
             hit = locator._by_label(f)
             cell = locator._value_cell(*hit) if hit else None
+            if hit:
+                layout.labels[f.key] = (hit[0].number, hit[1].row, hit[1].col)
             if hit and cell is not None:
                 layout.positions[f.key] = (hit[0].number, cell.row, cell.col)
         _LAYOUTS[key] = layout

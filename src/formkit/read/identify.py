@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from formkit.document import SourceDocument
-from formkit.findings import WARNING, Finding, finding
+from formkit.findings import ERROR, WARNING, Finding, finding
 from formkit.forms import form_ids, load_form
 from formkit.forms.model import Form
 from formkit.limits import DEFAULT, Limits
@@ -53,15 +53,31 @@ def identify(doc: SourceDocument, limits: Limits = DEFAULT) -> tuple[Identity, l
             identity.version = identity.version or from_code.version
             identity.year = identity.year or from_code.year
             identity.recipient_id = identity.recipient_id or from_code.recipient_id
-        if from_code and (from_code.form, from_code.recipient_id) != (identity.form, identity.recipient_id):
-            findings.append(finding("read.identity-conflict", WARNING,
-                                    f"文档属性（{identity.recipient_id}）与页脚识别码（{from_code.recipient_id}）不一致，"
+        said = (identity.form, identity.recipient_id, identity.year)
+        shown = (from_code.form, from_code.recipient_id, from_code.year) if from_code else said
+        if said != shown:
+            findings.append(finding("read.identity-conflict", ERROR,
+                                    f"文档属性（{_said(said)}）与页脚识别码（{_said(shown)}）不一致，"
                                     "以文档属性为准，请核实是否套用了别人的表格"))
         return identity, findings
     from_code = _from_code(doc, by_code, forms, limits, findings)
     if from_code:
         return from_code, findings
     return _from_content(doc, forms, limits, findings)
+
+
+def _said(identity: tuple) -> str:
+    form, recipient, year = identity
+    return "，".join(str(x) for x in (form, recipient, f"{year}年度" if year else None) if x)
+
+
+def conflicts_with_values(identity: Identity, values: dict) -> list[Finding]:
+    """The year the identity says against the year the form shows in its own year field."""
+    shown = values.get("year")
+    if identity.year is None or not isinstance(shown, int) or shown == identity.year:
+        return []
+    return [finding("read.identity-conflict", ERROR,
+                    f"文档属性或页脚识别码中的年度（{identity.year}）与表格中的年度（{shown}）不一致，请核实", None, "year")]
 
 
 def _from_content(doc: SourceDocument, forms: dict[str, Form], limits: Limits,

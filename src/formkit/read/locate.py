@@ -38,9 +38,10 @@ class LocatedRow:
 
 @dataclass
 class Layout:
-    """Where each single-value field's value sat in the issued form: (table number, row, column)."""
+    """Where each single-value field's value and label sat in the issued form: (table number, row, column)."""
 
     positions: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    labels: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4096)
@@ -72,6 +73,15 @@ class Locator:
                     self._tags.setdefault(tag, (table, cell))
         self._all_labels = {label_key(f.label) for f in form.fields}
         self._headers: dict[tuple[int, int], list[str]] = {}
+        # each single field's label cell: where its text stands once, else the one nearest the issued label
+        # (the same text typed as another field's value is a value, not that field's label)
+        self._label_cells: dict[str, tuple[Table, Cell]] = {}
+        for f in form.fields:
+            hits = None if f.is_table else self._labels.get(label_key(f.label))
+            if hits:
+                self._label_cells[f.key] = _nearest(hits, self.layout.labels.get(f.key))
+        self._label_ids = {id(cell) for _table, cell in self._label_cells.values()}
+        self._claimed: set[int] | None = None
 
     def location(self, table: Table, cell: Cell) -> dict:
         row = table.row_numbers[cell.row] if table.row_numbers else cell.row + 1
@@ -83,15 +93,21 @@ class Locator:
 
     # single-value fields -------------------------------------------------------------------------
     def single(self, f: Field) -> Located | None:
+        """By its label as Word shows it, else by its control's (hidden) tag, else by a reworded label, else
+        by its position in the issued form."""
+        exact = self._label_cells.get(f.key)
+        if exact:
+            value = self._value_cell(*exact)
+            if value is not None:
+                return self._located(exact[0], value)
         tagged = self._tags.get("fk:" + f.key)
         if tagged:
             return self._located(*tagged)
-        hit = self._by_label(f)
+        hit = None if exact else self._by_label(f)
         if hit:
-            table, label_cell = hit
-            value = self._value_cell(table, label_cell)
+            value = self._value_cell(*hit)
             if value is not None:
-                return self._located(table, value)
+                return self._located(hit[0], value)
         return self._by_position(f)
 
     def _located(self, table: Table, cell: Cell) -> Located:
@@ -99,9 +115,8 @@ class Locator:
 
     def _by_label(self, f: Field) -> tuple[Table, Cell] | None:
         key = label_key(f.label)
-        hits = self._labels.get(key)
-        if hits:
-            return hits[0]
+        if f.key in self._label_cells:
+            return self._label_cells[f.key]
         best, best_ratio = None, FUZZY
         for text, cells in self._labels.items():
             if not text or text in self._all_labels or abs(len(text) - len(key)) > max(4, len(key) // 3):
@@ -124,7 +139,7 @@ class Locator:
             cell = table.rows[label.row + 1][label.col]
         else:
             return None
-        return None if label_key(cell.text) in self._all_labels and cell.text else cell
+        return None if id(cell) in self._label_ids else cell  # the next field's label, its own row gone
 
     def _by_position(self, f: Field) -> Located | None:
         pos = self.layout.positions.get(f.key)
@@ -135,11 +150,22 @@ class Locator:
         if table is None or r >= len(table.rows) or c >= len(table.rows[r]):
             return None
         cell = table.rows[r][c]
-        if self.is_label(cell.text):
-            return None  # another field's label where the value was: never a value
+        if id(cell) in self._claimed_cells() or self.is_label(cell.text):
+            return None  # another field's label or value where the value was (rows removed): never a value
         self.findings.append(finding("read.by-position", WARNING, "找不到该标签，按下发表格中的位置读取，请核实",
                                      f.label, f.key, self.location(table, cell)))
         return self._located(table, cell)
+
+    def _claimed_cells(self) -> set[int]:
+        """Cells that are another field's label, value or tagged control: never a value read by position."""
+        if self._claimed is None:
+            self._claimed = set(self._label_ids)
+            for table, label in self._label_cells.values():
+                value = self._value_cell(table, label)
+                if value is not None:
+                    self._claimed.add(id(value))
+            self._claimed.update(id(cell) for _table, cell in self._tags.values())
+        return self._claimed
 
     def is_label(self, text: str) -> bool:
         """``text`` is, or reads like (a similarity of 0.8 or more), a label of the form: a field's, a table
@@ -211,6 +237,15 @@ class Locator:
         if key not in self._headers:
             self._headers[key] = [label_key(c.text) for c in table.rows[r]]
         return self._headers[key]
+
+
+def _nearest(hits: list[tuple[Table, Cell]], issued: tuple[int, int, int] | None) -> tuple[Table, Cell]:
+    """Of the cells holding a label's text, the one nearest where the issued form put the label: same table
+    first, then the same column, then the nearest row; the first in the document when nothing is known."""
+    if len(hits) == 1 or issued is None:
+        return hits[0]
+    number, row, col = issued
+    return min(hits, key=lambda hit: (abs(hit[0].number - number), abs(hit[1].col - col), abs(hit[1].row - row)))
 
 
 _CELL_LABELS: dict[tuple, frozenset[str]] = {}

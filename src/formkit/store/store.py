@@ -111,6 +111,9 @@ class Store:
 
     def _open(self, parsed: URL, owner: str | None, create: bool) -> None:
         owner_url = _parse(owner) if owner else parsed
+        place = lambda u: (u.get_backend_name(), u.host, u.port, u.database)  # noqa: E731
+        if place(owner_url) != place(parsed):
+            raise StoreError("store.bad-url", f"所有者连接（FORMKIT_DB_OWNER）指向的数据库与 {self.shown} 不是同一个")
         engine = _engine(owner_url) if owner else self.engine
         try:
             todo = self._guard(pending, engine)
