@@ -11,13 +11,25 @@ import json
 import time
 
 import pytest
+from click.testing import CliRunner
 from conftest import FIXED, YEAR
 from fixtures.hostile_values import set_property, set_value, typed
-from fixtures.store import crashed, reader_changing, rechain
+from fixtures.store import (
+    crashed,
+    forge_value,
+    hostile_batch,
+    new_version,
+    reader_changing,
+    rechain,
+    snapshot,
+    sqlite_exec,
+)
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DataError
 
+from formkit.cli import main
 from formkit.intake.ingest import ingest, ingest_one
+from formkit.resources import samples_dir
 from formkit.store import Store, schema
 from formkit.store.audit import GENESIS, HEAD_COLUMN, HEAD_LINE, heads_in
 from formkit.store.migrations import MIGRATIONS, current_version
@@ -116,15 +128,10 @@ def test_a_row_the_database_refuses_is_kept_as_a_coded_rejection(store, filled_f
 
 # -- transient outcomes ----------------------------------------------------------------------------------------
 def test_a_transient_outcome_is_read_again_audited_and_superseded(store, filled_forms, tmp_path, monkeypatch):
-    import zipfile
-
     first = tmp_path / "U002.docx"
     first.write_bytes(filled_forms["U002"].read_bytes())
     newer = tmp_path / "U002-v2.docx"
-    with zipfile.ZipFile(first) as src, zipfile.ZipFile(newer, "w") as dst:
-        for info in src.infolist():
-            dst.writestr(info, src.read(info))
-        dst.comment = b"second version"
+    newer.write_bytes(new_version(first.read_bytes()))
     with monkeypatch.context() as patched:
         reader_changing(patched, lambda name, outcome: crashed(name) if name == first.name else outcome)
         lost = ingest_one(first, store)
@@ -141,6 +148,9 @@ def test_a_transient_outcome_is_read_again_audited_and_superseded(store, filled_
     retried = [e for e in store.audit_events() if e["event"] == "retried"]
     assert [(e["submission_id"], e["detail"]["previous"]["outcome"], e["detail"]["outcome"]) for e in retried] == \
         [(lost.submission, "crashed", "accepted")]
+    relinked = [e for e in store.audit_events() if e["event"] == "relinked"]  # v2's row changed: audited too
+    assert [(e["submission_id"], e["detail"]["supersedes"], e["detail"]["was"]) for e in relinked] == \
+        [(v2.submission, lost.submission, None)]
     third = ingest_one(first, store)
     assert third.duplicate and third.outcome == "accepted" and third.retried is None
     assert store.verify() == {"missing": [], "corrupt": [], "orphaned": [], "audit": []}
@@ -217,6 +227,62 @@ def test_sqlite_trigger_dropped_and_row_rewritten(tmp_path, filled_forms):
     db.close()
     with Store(url, tmp_path / "o") as store:
         assert codes(store.verify()["audit"]) == [("audit.chain-broken", 1), ("audit.record-differs", 1)]
+
+
+def test_verify_finds_a_submission_row_edited_in_place(store, filled_forms, tmp_path):
+    """``submissions`` is not append-only (a retry rewrites its row), so an edit there is found by the digest
+    of the row its latest event recorded: a value inside the record, the outcome, the error count, the form,
+    the recipient, the version link. Rows nobody touched are not reported."""
+    files = copies(filled_forms, tmp_path / "in", "U001", "U002", "U003", "U004", "U005", "U006-141132")
+    ids = [r.submission for r in ingest(files, store)]
+    manifest = tmp_path / "manifest-sha256.txt"
+    manifest.write_text(HEAD_LINE + store.audit_head() + "\n")
+    assert store.verify([manifest])["audit"] == []
+    with store.engine.begin() as conn:
+        forge_value(conn, ids[0], "unit_name", "FORGED")
+        for sid, change in zip(ids[1:], ("outcome = 'rejected'", "errors = errors + 1", "form = 'county-feedback'",
+                                         "recipient_id = 'U099'", f"supersedes = {ids[0]}"), strict=True):
+            conn.execute(text(f"UPDATE submissions SET {change} WHERE id = :i"), {"i": sid})
+    assert store.submissions()[0]["record"]["values"]["unit_name"] == "FORGED"
+    found = store.verify([manifest])["audit"]
+    assert codes(found) == [("audit.record-differs", sid) for sid in ids]
+    assert "直接修改" in found[0]["message"] and files[0].name in found[0]["message"]
+
+
+def test_verify_compares_rows_of_events_from_before_digests_by_outcome(store, filled_forms):
+    """An event written before row digests names only the outcome: that much is still compared."""
+    sid = ingest_one(filled_forms["U001"], store).submission
+    with store.engine.begin() as conn:
+        unguarded(conn)
+        conn.execute(text("UPDATE audit_log SET detail = :d WHERE submission_id = :i"),
+                     {"d": json.dumps({"file": "U001.docx", "outcome": "accepted", "code": None}), "i": sid})
+        rechain(conn)
+    assert store.verify()["audit"] == []
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE submissions SET outcome = 'rejected' WHERE id = :i"), {"i": sid})
+    assert codes(store.verify()["audit"]) == [("audit.record-differs", sid)]
+
+
+def test_ingesting_a_hostile_batch_changes_nothing_stored(store, filled_forms, tmp_path):
+    """A good batch stored, then a hostile one (unreadable, unstorable, a duplicate under a GBK name, a new
+    version from a recipient already stored): every earlier row of submissions and of the audit log is
+    byte for byte what it was, every hostile file has its row, and verify is clean."""
+    good = copies(filled_forms, tmp_path / "good", "U001", "U002", "U003")
+    assert all(r.outcome in READABLE for r in ingest(good, store))
+    before = snapshot(store.engine)
+    base = filled_forms["U001"].read_bytes()
+    batch = hostile_batch(tmp_path / "hostile", base, good[2].read_bytes(), new_version(good[1].read_bytes()))
+    results = list(ingest(batch, store))
+    assert len(results) == len(batch) and all(r.submission for r in results), results
+    assert [r.duplicate for r in results].count(True) == 1
+    after = snapshot(store.engine)
+    for table, rows in before.items():
+        assert after[table][:len(rows)] == rows, table
+    assert len(after["submissions"]) == len(before["submissions"]) + len(batch) - 1
+    newer = next(r for r in results if r.file.endswith("newer.docx"))
+    assert store.current(YEAR)[("self-assessment", "U002")]["id"] == newer.submission
+    every_original_has_a_row(store)
+    assert store.verify() == {"missing": [], "corrupt": [], "orphaned": [], "audit": []}
 
 
 @pytest.mark.postgres
@@ -329,17 +395,66 @@ def test_a_store_that_is_not_there_is_not_created_when_told(tmp_path):
 # -- heads written into the manifests ---------------------------------------------------------------------------------
 def test_issue_and_dossier_manifests_carry_the_audit_head(stocked, sample_roster, tmp_path):
     from formkit.dossier import MANIFEST, build_dossier
+    from formkit.intake.issued import record_issued
     from formkit.issue import issue_forms
 
-    head = stocked.audit_head()
-    issue_forms(sample_roster, YEAR, tmp_path / "issued", forms=["self-assessment"], created=FIXED,
-                stamp=stocked.manifest_stamp())
+    results = issue_forms(sample_roster, YEAR, tmp_path / "issued", forms=["self-assessment"], created=FIXED)
+    record_issued(stocked, results, YEAR, tmp_path / "issued" / "manifest.csv")
+    last = stocked.audit_events()[-1]
+    assert last["event"] == "issued"  # the head published covers the issue it lists
     out, _ = build_dossier(stocked, YEAR, tmp_path / "dossier" / "dossier.docx")
     manifests = [tmp_path / "issued" / "manifest.csv", out.parent / MANIFEST]
-    assert [heads_in(m) for m in manifests] == [[head], [head]]
+    assert [heads_in(m) for m in manifests] == [[last["hash"]], [last["hash"]]]
     assert stocked.verify(manifests)["audit"] == []
     with stocked.engine.begin() as conn:
         unguarded(conn)
         conn.execute(text("UPDATE audit_log SET detail = NULL WHERE id = 1"))
         rechain(conn)
     assert [p["code"] for p in stocked.verify(manifests)["audit"]] == ["audit.head-mismatch"] * 2
+
+
+def cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("command, options", [(["issue"], ["--form", "self-assessment"]),
+                                              (["review", "sheets"], ["--reviewers", 1])])
+def test_a_manifest_head_covers_what_it_lists(command, options, tmp_path):
+    """On a fresh store the manifest's head is that of the ``issued`` event, not the empty log's: deleting
+    the log and the issued rows afterwards (the delete trigger dropped, as anyone with the file could) makes
+    ``verify --manifest`` exit 1. A manifest carrying the empty log's head proves nothing and is reported."""
+    url, out = f"sqlite:///{tmp_path}/formkit.db", tmp_path / "issued"
+    issued = cli(*command, "--roster", samples_dir() / "roster", "--year", YEAR, "--out", out, "--db", url, *options)
+    assert issued.exit_code == 0, issued.output
+    manifest = out / "manifest.csv"
+    with Store(url) as store:
+        [event] = store.audit_events()
+        assert event["event"] == "issued" and event["detail"]["documents"] == len(store.issued(YEAR)) > 0
+    assert heads_in(manifest) == [event["hash"]]
+    assert cli("verify", "--db", url, "--manifest", manifest).exit_code == 0
+    sqlite_exec(url, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log", "DELETE FROM issued")
+    verified = cli("verify", "--db", url, "--manifest", manifest)
+    assert verified.exit_code == 1 and "[audit.head-mismatch]" in verified.output
+    stale = tmp_path / "old-manifest.csv"  # what formkit wrote before: the head stamped before recording
+    stale.write_text(manifest.read_text(encoding="utf-8-sig").replace(event["hash"], GENESIS), encoding="utf-8-sig")
+    with Store(url) as store:
+        assert codes(store.verify([stale])["audit"]) == [("audit.empty-head", str(stale))]
+
+
+def test_migrate_says_what_it_did(store_url, tmp_path):
+    from formkit.store.migrations import _migrations
+
+    created = cli("migrate", "--db", store_url)
+    assert created.exit_code == 0 and f"已建立数据库结构（第 {MIGRATIONS[-1][0]} 版）" in created.output, created.output
+    again = cli("migrate", "--db", store_url)
+    assert again.exit_code == 0 and "无需升级" in again.output
+    engine = create_engine(store_url)  # a store from before the hash chain
+    with engine.begin() as conn:
+        conn.execute(_migrations.delete().where(_migrations.c.version == MIGRATIONS[-1][0]))
+        conn.execute(text("DROP TRIGGER audit_log_insert" if conn.dialect.name == "sqlite" else
+                          "DROP TRIGGER audit_log_chain ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log"))
+        conn.execute(text("ALTER TABLE audit_log DROP COLUMN hash"))
+        conn.execute(text("ALTER TABLE audit_log DROP COLUMN prev_hash"))
+    engine.dispose()
+    upgraded = cli("migrate", "--db", store_url)
+    assert upgraded.exit_code == 0 and f"升级到第 {MIGRATIONS[-1][0]} 版（本次应用第 {MIGRATIONS[-1][0]} 版）" in upgraded.output

@@ -2,8 +2,10 @@
 rejection, never a traceback and never a value the file does not show. Each mutant is a filled form altered by
 a generator of tests/fixtures/hostile_values.py, so what the file shows is known from the alteration."""
 
+import errno
 import json
 import math
+import os
 import re
 import time
 from dataclasses import fields
@@ -225,6 +227,76 @@ def test_text_shown_is_read_whatever_its_vanish_switch_or_paragraph_mark_says(cf
     assert mark.values["funds_invested_arrived"] == 1192.82
 
 
+# mc:AlternateContent: Word shows the first Choice whose Requires it understands, else the Fallback
+# (ECMA-376 Part 3 §7.5); a Choice Word understands (w14, wps) is what Word 2010 and later shows.
+ALTERNATES = {
+    "unknown choice, empty fallback, then text": (
+        hv.alternate((hv.UNKNOWN_NS, "11"), (None, "")) + hv.typed("92.82"), 92.82),
+    "unknown choice, fallback": (hv.alternate((hv.UNKNOWN_NS, "11"), (None, "92.82")), 92.82),
+    "understood choice, fallback": (hv.alternate((hv.W14, "11"), (None, "92.82")), 11),
+    "unknown then understood choice": (hv.alternate((hv.UNKNOWN_NS, "11"), (hv.WPS, "92.82"), (None, "5")), 92.82),
+    "unknown choice, no fallback": (hv.alternate((hv.UNKNOWN_NS, "11")) + hv.typed("92.82"), 92.82),
+}
+
+
+@pytest.mark.parametrize("runs, shown", ALTERNATES.values(), ids=ALTERNATES.keys())
+def test_alternate_content_reads_the_branch_word_shows(cf, runs, shown):
+    result = read(hv.set_value(cf, AMOUNT, runs))
+    assert result.values["funds_invested_arrived"] == shown and at(result, "funds_invested_arrived") == []
+
+
+def test_a_choice_needing_one_namespace_word_lacks_is_not_shown(cf):
+    both = (f'<mc:AlternateContent xmlns:mc="{hv.MC}"><mc:Choice xmlns:a="{hv.W14}" xmlns:b="{hv.UNKNOWN_NS}" '
+            f'Requires="a b">{hv.typed("11")}</mc:Choice><mc:Fallback>{hv.typed("92.82")}</mc:Fallback>'
+            "</mc:AlternateContent>")
+    assert read(hv.set_value(cf, AMOUNT, both)).values["funds_invested_arrived"] == 92.82
+
+
+@pytest.mark.parametrize("namespace, shown", [(hv.UNKNOWN_NS, 92.82), (hv.W14, 11)])
+def test_alternate_content_around_paragraphs_reads_the_branch_word_shows(cf, namespace, shown):
+    blocks = hv.alternate((namespace, "11"), (None, "92.82"), wrap=hv.paragraph)
+    result = read(hv.set_value_blocks(cf, AMOUNT, blocks))
+    assert result.values["funds_invested_arrived"] == shown and at(result, "funds_invested_arrived") == []
+
+
+# w:vanish is a toggle property (ISO 29500 §17.7.3): direct run formatting decides; otherwise the document
+# defaults (when on, the text is hidden) and the paragraph and character styles, each toggling the other.
+@pytest.mark.parametrize("off", ['w:val="0"', 'w:val="false"', 'w:val="off"'])
+def test_document_defaults_hide_text_a_run_can_show_again(cf, off):
+    data = hv.add_styles(cf, "", defaults_rpr="<w:vanish/>")
+    result = read(hv.set_value(data, AMOUNT, hv.run("11") + hv.run("92.82", f"<w:vanish {off}/>")))
+    assert result.values["funds_invested_arrived"] == 92.82  # Word shows only the run switched back on
+
+
+def test_a_style_cannot_show_what_the_document_defaults_hide(cf):
+    data = hv.add_styles(cf, hv.style("character", "FKShown", '<w:vanish w:val="0"/>'), defaults_rpr="<w:vanish/>")
+    runs = hv.run("11", '<w:rStyle w:val="FKShown"/>') + hv.run("92.82", '<w:vanish w:val="0"/>')
+    assert read(hv.set_value(data, AMOUNT, runs)).values["funds_invested_arrived"] == 92.82
+
+
+STYLED = {  # paragraph style of the value's paragraph, its runs, what Word shows
+    "paragraph style hides": ("FKHidP", hv.run("11") + hv.run("92.82", '<w:vanish w:val="0"/>'), 92.82),
+    "hidden through basedOn": ("FKHidChild", hv.run("11") + hv.run("92.82", '<w:vanish w:val="false"/>'), 92.82),
+    "character style toggles it back": ("FKHidP", hv.run("11") + hv.run("92.82", '<w:rStyle w:val="FKQuiet"/>'), 92.82),
+    "character style alone hides": ("FKCell", hv.run("11", '<w:rStyle w:val="FKQuiet"/>') + hv.run("92.82"), 92.82),
+}
+
+
+@pytest.mark.parametrize("paragraph_style, runs, shown", STYLED.values(), ids=STYLED.keys())
+def test_hidden_text_through_paragraph_and_character_styles(cf, paragraph_style, runs, shown):
+    styles = (hv.style("paragraph", "FKHidP") + hv.style("paragraph", "FKHidChild", None, based_on="FKHidP")
+              + hv.style("character", "FKQuiet"))
+    data = hv.set_value_paragraph_style(hv.add_styles(cf, styles), AMOUNT, paragraph_style)
+    result = read(hv.set_value(data, AMOUNT, runs))
+    assert result.values["funds_invested_arrived"] == shown and at(result, "funds_invested_arrived") == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_styles_in_utf16_still_hide_text(cf, encoding):
+    data = hv.encoded(hv.hidden_by_style(cf, AMOUNT, "92.82", "11"), "word/styles.xml", encoding)
+    assert read(data).values["funds_invested_arrived"] == 92.82
+
+
 @pytest.mark.parametrize("other", ["单位名称", "定点帮扶工作专门机构"])  # a label, and one reading like a label
 def test_reading_by_position_never_takes_a_label_as_the_value(sa, other):
     label = "召开定点帮扶专题工作会（次）"
@@ -244,6 +316,18 @@ def test_reading_by_position_still_reads_a_value(sa):
 def test_a_dtd_is_refused_wherever_it_is(cf, part):
     err = refused(hv.late_dtd(cf, part))
     assert err.code == "docx.dtd-forbidden" and err.where["part"] == part
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be"])
+def test_a_dtd_in_any_xml_part_even_one_never_read_is_refused(cf, ledger, encoding):
+    """ECMA-376 Part 2: a DTD in any part is an error (Word does not open the file), settings and font
+    table included, 10,000 characters in, in either encoding a part may have."""
+    for data, name in ((cf, "x.docx"), (ledger[0], "x.xlsx")):
+        parts = [p for p in hv.entries(data) if p.endswith((".xml", ".rels"))]
+        assert "[Content_Types].xml" in parts and "docProps/core.xml" in parts
+        for part in parts:
+            err = refused(hv.late_dtd(data, part, offset=10_000, encoding=encoding), name)
+            assert (err.code, err.where["part"]) == ("docx.dtd-forbidden", part)
 
 
 @pytest.mark.parametrize("typed", ["\u200b\u200c\ufeff", " \u3000 ", "\u2060", "\u200d\n\u200b"])
@@ -279,6 +363,15 @@ def test_a_recipient_property_too_long_is_dropped_with_a_finding(cf):
     assert [f.code for f in result.findings].count("read.property-too-long") == 2
     assert result.recipient["id"] == COUNTY  # from the footer code, which still says who it is
     assert "U" * 300 not in strict_json(result.as_dict()) and "名" * 300 not in strict_json(result.as_dict())
+
+
+@pytest.mark.parametrize("value, code", [("x" * (DEFAULT.property_chars + 1), "read.property-too-long"),
+                                         ("no-such-form", "read.property-invalid")])
+def test_a_form_property_that_names_no_form_is_ignored_with_a_finding(cf, value, code):
+    result = read(hv.set_property(cf, "formkit.form", value))
+    assert [f.code for f in result.findings if f.code.startswith("read.property")] == [code]
+    assert result.form == "county-feedback" and result.identified_by == "footer-code"
+    assert "x" * (DEFAULT.property_chars + 1) not in strict_json(result.as_dict())
 
 
 @pytest.mark.parametrize("label, key, text", [
@@ -420,3 +513,28 @@ def test_a_year_property_that_disagrees_with_the_forms_year_cell_is_an_error(cf)
     result = read(hv.set_property(no_code, "formkit.year", "2025"))
     [conflict] = [f for f in result.findings if f.code == "read.identity-conflict"]
     assert conflict.severity == "error" and conflict.field == "year" and "2025" in conflict.message
+
+
+# files the system will not open ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("error, reason", [(errno.ENOENT, "不存在"), (errno.EACCES, "没有访问权限"),
+                                           (errno.ELOOP, "循环"), (errno.EREMOTEIO, "系统错误")])
+def test_a_file_that_cannot_be_opened_is_said_in_chinese(tmp_path, monkeypatch, error, reason):
+    from formkit.read import read_file
+    from formkit.read.batch import read_many
+
+    path = tmp_path / "表.docx"
+    path.write_bytes(b"PK")
+
+    def refuse(*_args, **_kwargs):
+        raise OSError(error, os.strerror(error), str(path))
+
+    monkeypatch.setattr(os, "stat", refuse)
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    [(_path, err)] = list(read_many([path]))
+    with pytest.raises(FormkitError) as direct:
+        read_file(path)
+    for e in (err, direct.value):
+        assert e.code == "read.cannot-open" and reason in e.message and str(path) == e.where["file"]
+        assert not re.search(r"[A-Za-z]{3,}", e.message), e.message  # no English strerror

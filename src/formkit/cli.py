@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import sys
 from functools import wraps
 from pathlib import Path
@@ -11,7 +10,7 @@ import click
 
 from formkit import __version__
 from formkit.cli_params import OUT_FILE, OUT_FOLDER, YEAR, FormkitGroup, emit_error, file_problem, folder_problem, to_json
-from formkit.errors import FormkitError
+from formkit.errors import FormkitError, os_reason
 
 NOT_FINITE = "结果中有不是有限数的数值（NaN 或无穷大），无法输出为标准 JSON"
 
@@ -32,12 +31,6 @@ def _json_line(data: dict) -> str | None:
         return None
 
 
-# What an operating-system error on a path given by the user means, for the message.
-_OS_ERRORS = {errno.EACCES: "没有访问权限", errno.EPERM: "没有访问权限", errno.ENOENT: "不存在",
-              errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "是一个文件夹", errno.ENOSPC: "磁盘空间不足",
-              errno.EROFS: "在只读的文件系统上", errno.ENAMETOOLONG: "名称太长"}
-
-
 def handle_errors(func):
     """Show a FormkitError as one clear line (or a JSON object with --json) and exit with its code; an
     operating-system error on a named path (no permission, no space, a file where a folder should be) too."""
@@ -52,7 +45,7 @@ def handle_errors(func):
         except OSError as exc:
             if exc.filename is None:
                 raise
-            reason = _OS_ERRORS.get(exc.errno, exc.strerror or "无法访问")
+            reason = os_reason(exc)
             emit_error([FormkitError("cli.file-error", f"无法读写该位置（{reason}）", {"file": str(exc.filename)})],
                        kwargs.get("as_json", False))
             sys.exit(2)
@@ -217,7 +210,8 @@ def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], q
 def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_json: bool,
            db_url: str | None = None, period: int | None = None, from_ledger: bool = False,
            half: int | None = None) -> list:
-    from formkit.issue.batch import MANIFEST, issue_forms, issued_rows, plan
+    from formkit.intake.issued import record_issued
+    from formkit.issue.batch import MANIFEST, issue_forms, plan
     from formkit.roster import load_roster
 
     roster = load_roster(roster_path, year)
@@ -231,8 +225,8 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
     total = len(plan(roster, year, forms, period=period))
     with click.progressbar(length=total, label="生成表单", file=sys.stderr) as bar:
         results = issue_forms(roster, year, out, forms, progress=lambda _row: bar.update(1), period=period,
-                              suggest=suggest, stamp=store.manifest_stamp())
-    store.record_issued(issued_rows(results, year))
+                              suggest=suggest)
+    record_issued(store, results, year, out / MANIFEST)
     store.close()
     failed = [r for r in results if r.error_code]
     if as_json:
@@ -429,7 +423,7 @@ def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], as_json: bool) -
             for p in problems[kind]:
                 click.echo(f"  {kind}：#{p['id']} {p['file']} {p['sha256']}", err=True)
         audit = problems["audit"]
-        click.echo("审计日志：哈希链完整" if not audit else f"审计日志：发现 {len(audit)} 处问题")
+        click.echo("审计日志：哈希链完整，每份报送与其审计记录一致" if not audit else f"审计日志：发现 {len(audit)} 处问题")
         for p in audit:
             click.echo(f"  [{p['code']}] {p['message']}", err=True)
     sys.exit(1 if problems["missing"] or problems["corrupt"] or problems["audit"] else 0)
@@ -446,7 +440,13 @@ def migrate_cmd(db_url: str | None, owner_url: str | None) -> None:
     from formkit.store.migrations import current_version
 
     with Store(db_url, owner=owner_url, create=True) as store:
-        click.echo(f"数据库结构已是第 {current_version(store.engine)} 版：{store.shown}")
+        now, applied = current_version(store.engine), store.migrated
+        if 1 in applied:
+            click.echo(f"已建立数据库结构（第 {now} 版）：{store.shown}")
+        elif applied:
+            click.echo(f"数据库结构已升级到第 {now} 版（本次应用第 {'、'.join(map(str, applied))} 版）：{store.shown}")
+        else:
+            click.echo(f"数据库结构已是第 {now} 版，无需升级：{store.shown}")
 
 
 @main.command("check-format")

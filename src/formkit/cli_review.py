@@ -30,14 +30,15 @@ def review() -> None:
 @handle_errors
 def sheets_cmd(roster_path: Path, year: int, reviewers: int, out: Path, db_url: str | None) -> None:
     """按单位类别为评议组每位成员生成编号的投票表（Word），并记入数据库以便计票和跟踪回收。"""
-    from formkit.issue.batch import issued_rows
+    from formkit.intake.issued import record_issued
+    from formkit.issue.batch import MANIFEST
     from formkit.review.sheets import issue_sheets
     from formkit.roster import load_roster
 
     roster = load_roster(roster_path, year)
     store = _open_store(db_url, create=True)
-    results = issue_sheets(roster, year, reviewers, out, stamp=store.manifest_stamp())
-    store.record_issued(issued_rows(results, year))
+    results = issue_sheets(roster, year, reviewers, out)
+    record_issued(store, results, year, out / MANIFEST)
     store.close()
     click.echo(f"投票表：{sum(1 for r in results if not r.error_code)} 份 → {out / 'review-vote'}")
     failed = [r for r in results if r.error_code]

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formkit.errors import FormkitError
+from formkit.intake.issued import record_issued
 from formkit.issue import issue_forms
+from formkit.issue.batch import MANIFEST
 from formkit.read.batch import read_many
 from formkit.read.result import ReadResult
 from formkit.resources import samples_dir
@@ -110,10 +112,10 @@ def run_demo(out: Path, year: int, say: Callable[[str], None] = print) -> DemoRe
     roster = load_roster(samples_dir() / "roster", year)
     report = DemoReport(out)
     proposals = _ledgers(report, roster, year, say)
+    issued = issue_forms(roster, year, out / "issued", forms=["self-assessment", "county-feedback"],
+                         suggest=lambda form: proposals if form.id == "self-assessment" else {})
     with _store(out) as store:
-        issued = issue_forms(roster, year, out / "issued", forms=["self-assessment", "county-feedback"],
-                             suggest=lambda form: proposals if form.id == "self-assessment" else {},
-                             stamp=store.manifest_stamp())
+        record_issued(store, issued, year, out / "issued" / MANIFEST)
     report.issued = sum(1 for r in issued if not r.error_code)
     report.outputs["issued"] = out / "issued"
     say(f"1. 下发年底表格：{report.issued} 份 → {out / 'issued'}（清单 manifest.csv；自评表已按第四季度台账预填）")
@@ -160,7 +162,6 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
     the year-end self-assessments propose from them."""
     from formkit.forms import load_form
     from formkit.intake.ingest import ingest
-    from formkit.issue.batch import issued_rows
     from formkit.progress.chart import NO_CJK_FONT, write_chart
     from formkit.progress.figures import suggestions
     from formkit.progress.report import progress, write_progress_xlsx
@@ -171,9 +172,8 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
     received = 0
     for quarter in range(1, 5):
         folder = out / "台账" / f"第{quarter}季度"
-        sheets = issue_forms(roster, year, folder, forms=["quarterly-ledger"], period=quarter,
-                             stamp=store.manifest_stamp())
-        store.record_issued(issued_rows(sheets, year))
+        sheets = issue_forms(roster, year, folder, forms=["quarterly-ledger"], period=quarter)
+        record_issued(store, sheets, year, folder / MANIFEST)
         done = fill_ledgers(roster, year, quarter, {r.recipient_id: folder / r.file for r in sheets if not r.error_code},
                             out / "收回的台账" / f"第{quarter}季度")
         received += len(list(ingest([p for rid, (p, _v) in done.items() if rid != LEDGER_LATE], store, year)))
@@ -229,12 +229,10 @@ def _editor_paths(filled: dict[str, Path]) -> list[str]:
 def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], None]) -> None:
     from formkit.intake.ingest import ingest
     from formkit.intake.status import status, write_missing_xlsx
-    from formkit.issue.batch import issued_rows
     from formkit.letters import write_letters
 
     out = report.out
     store = _store(out)
-    store.record_issued(issued_rows(issued, year))
     late = {r.recipient_id for r in issued if r.recipient_id in LATE}
     incoming = [p for p in report.returned if not any(p.name.startswith(rid + "_") for rid in late)]
     junk = out / "returned" / "~$临时文件.docx"
@@ -288,7 +286,6 @@ OVERRIDE = ("U013", 1, "工作组综合评议：定点帮扶县反映帮扶产�
 def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     from formkit.config import load_config
     from formkit.intake.ingest import ingest
-    from formkit.issue.batch import issued_rows
     from formkit.review.inputs import write_template
     from formkit.review.run import run_rating
     from formkit.review.sheets import issue_sheets
@@ -298,9 +295,9 @@ def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     out = report.out / "分类评价"
     roster = load_roster(samples_dir() / "roster", year)
     store = _store(report.out)
-    sheets = [s for s in issue_sheets(roster, year, REVIEWERS, out / "投票表", stamp=store.manifest_stamp())
-              if not s.error_code]
-    store.record_issued(issued_rows(sheets, year))
+    results = issue_sheets(roster, year, REVIEWERS, out / "投票表")
+    record_issued(store, results, year, out / "投票表" / MANIFEST)
+    sheets = [s for s in results if not s.error_code]
     filled = fill_votes([s for s in sheets if s.recipient_id != SHEET_LATE], roster, year, out / "投票表",
                         out / "收回的投票表", SPOILED)
     list(ingest(filled, store, year))

@@ -7,6 +7,7 @@ problem is (file, sheet, row, column) so it can be shown next to the message.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,3 +58,17 @@ class IssueError(FormkitError):
 
 class ConversionError(FormkitError):
     """LibreOffice could not convert a document."""
+
+
+# What an operating-system error on a path means, in the words a clerk reads.
+OS_ERRORS = {errno.EACCES: "没有访问权限", errno.EPERM: "没有访问权限", errno.ENOENT: "不存在",
+             errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "是一个文件夹", errno.ENOSPC: "磁盘空间不足",
+             errno.EROFS: "在只读的文件系统上", errno.ENAMETOOLONG: "名称太长", errno.ELOOP: "符号链接层数过多或形成循环",
+             errno.EMFILE: "同时打开的文件过多", errno.ENFILE: "同时打开的文件过多", errno.EIO: "读写出错（磁盘或网络故障）",
+             errno.EBUSY: "正被占用", errno.ETXTBSY: "正被占用", errno.ENXIO: "设备不存在或未就绪",
+             errno.ENODEV: "设备不存在或未就绪", errno.ESTALE: "网络文件已失效"}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an operating-system call on a path failed, in Chinese (never the system's English text)."""
+    return OS_ERRORS.get(exc.errno, "无法访问（系统错误）" if exc.errno is None else f"无法访问（系统错误 {exc.errno}）")

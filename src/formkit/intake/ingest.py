@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from formkit import __version__
-from formkit.errors import FormkitError
+from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.formats import classify
 from formkit.intake.worker import Outcome, read_isolated
@@ -141,7 +141,7 @@ def ingest_one(source: str | Path | Source, store: Store, year: int | None = Non
         return Ingested(name, big.sha256, "rejected", "intake.too-large",
                         f"文件有 {big.size} 字节，超过 {limits.max_bytes} 字节的上限，未保存", None)
     except OSError as exc:
-        return Ingested(name, "", "rejected", "intake.cannot-open", f"无法打开文件：{exc.strerror or exc}", None)
+        return Ingested(name, "", "rejected", "intake.cannot-open", f"无法打开文件（{os_reason(exc)}）", None)
     sha = hashlib.sha256(data).hexdigest()
     row = None
     try:

@@ -55,11 +55,11 @@ def plan(roster: Roster, year: int, forms: list[str] | None = None, reviewers: i
 def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str] | None = None,
                 templates: Path | None = None, progress: Callable[[Issued], None] | None = None,
                 created: datetime | None = None, reviewers: int = 0, period: int | None = None,
-                suggest: Callable | None = None, stamp: dict[str, str] | None = None) -> list[Issued]:
+                suggest: Callable | None = None) -> list[Issued]:
     """Write one document per recipient and ``manifest.csv``. A recipient that fails is recorded in the
     manifest with its error code; the others are still issued. ``period`` picks the quarter or half-year of
-    periodic forms; ``suggest(form)`` gives, per unit id, the values proposed on it (from the ledger);
-    ``stamp`` adds columns every manifest row carries (the store's audit head: ``Store.manifest_stamp()``)."""
+    periodic forms; ``suggest(form)`` gives, per unit id, the values proposed on it (from the ledger). Recording
+    what was issued in the store rewrites the manifest with the audit head (``intake.issued.record_issued``)."""
     out = Path(out_dir)
     created_at = (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     prepared: dict[str, PreparedTemplate] = {}
@@ -98,7 +98,7 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
         results.append(row)
         if progress:
             progress(row)
-    write_manifest(out / MANIFEST, results, stamp)
+    write_manifest(out / MANIFEST, results)
     return results
 
 

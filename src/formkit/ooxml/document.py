@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from formkit.document import SourceDocument
 from formkit.limits import DEFAULT, Limits
-from formkit.ooxml.grid import element_text, hidden_styles, tables
+from formkit.ooxml.grid import NOTHING_HIDDEN, Hiding, element_text, hiding, tables
 from formkit.ooxml.ns import NS, qn
 from formkit.ooxml.package import Package, PackageError
-from formkit.ooxml.xml import refuse_dtd
+from formkit.ooxml.xml import mentions
 
 REVISIONS = (qn("w:ins"), qn("w:del"), qn("w:moveFrom"), qn("w:moveTo"))
 
@@ -21,9 +21,9 @@ def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
         raise PackageError("docx.no-body", "文档正文为空或结构异常")
     footers = " ".join(element_text(package.xml(p)) for p in package.parts_of(main, "footer"))
     properties = package.custom_properties()
-    return SourceDocument(
+    document = SourceDocument(
         format="docx",
-        tables=tables(body, _hidden_styles(package, main), limits),
+        tables=tables(body, _hiding(package, main), limits),
         text_source=lambda: element_text(body),
         footer_text=footers,
         properties=properties,
@@ -31,24 +31,27 @@ def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
         tracked_changes=any(True for _ in body.iter(*REVISIONS)),
         macros=any(n.lower().endswith("vbaproject.bin") for n in package.names()),
     )
+    package.refuse_dtds()
+    return document
 
 
-_HIDDEN_STYLES: dict[bytes, frozenset[str]] = {}  # by the styles part as stored: most forms share theirs
+_HIDING: dict[bytes, Hiding] = {}  # by the styles part as stored: most forms share theirs
 
 
-def _hidden_styles(package: Package, main: str) -> frozenset[str]:
-    """Styles that hide text; styles.xml is parsed only when it mentions ``vanish`` at all (and refused with
-    a DTD in any case). Remembered per stored part, so a batch of forms with the same styles reads them once."""
+def _hiding(package: Package, main: str) -> Hiding:
+    """What the styles part says about hidden text; it is parsed only when it mentions ``vanish`` at all (in
+    UTF-8 or UTF-16), and refused with a DTD in any case. Remembered per stored part, so a batch of forms with
+    the same styles reads them once."""
     for target in package.parts_of(main, "styles"):
         key = package.stored_digest(target)
-        if key not in _HIDDEN_STYLES:
+        if key not in _HIDING:
             data = package.read(target)
-            refuse_dtd(data, target)
-            if len(_HIDDEN_STYLES) >= 256:
-                _HIDDEN_STYLES.clear()
-            _HIDDEN_STYLES[key] = hidden_styles(package.xml(target)) if b"vanish" in data else frozenset()
-        return _HIDDEN_STYLES[key]
-    return frozenset()
+            package.refuse_dtd(target, data)
+            if len(_HIDING) >= 256:
+                _HIDING.clear()
+            _HIDING[key] = hiding(package.xml(target)) if mentions(data, "vanish") else NOTHING_HIDDEN
+        return _HIDING[key]
+    return NOTHING_HIDDEN
 
 
 def _producer(package: Package, properties: dict[str, str]) -> str:

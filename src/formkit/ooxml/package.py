@@ -15,7 +15,7 @@ from lxml import etree
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits
 from formkit.ooxml.ns import NS, REL_CUSTOM_PROPERTIES, REL_OFFICE_DOCUMENT, STRICT
-from formkit.ooxml.xml import parse
+from formkit.ooxml.xml import parse, refuse_dtd
 
 
 class PackageError(FormkitError):
@@ -26,6 +26,8 @@ class PackageError(FormkitError):
 # encrypted entry (RuntimeError), an unknown method (NotImplementedError), a bad LZMA/BZ2 stream
 BROKEN_ENTRY = (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
                 zlib.error, lzma.LZMAError)
+XML_PARTS = (".xml", ".rels", ".vml")  # the parts in XML, by name ([Content_Types].xml included)
+_NO_DTD: set[bytes] = set()  # stored digests of parts found free of a DTD: most forms share most parts
 
 
 class Package:
@@ -41,8 +43,10 @@ class Package:
         self.limits = limits
         self._data = data
         _check_zip(infos, limits, len(data))
-        self._names = {i.filename for i in infos}
+        self._order = [i.filename for i in infos]
+        self._names = set(self._order)
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
+        self._parsed: set[str] = set()
 
     def names(self) -> set[str]:
         return set(self._names)
@@ -80,7 +84,28 @@ class Package:
         if b"purl.oclc.org/ooxml" in data[:2048]:  # ISO 29500 Strict: same elements, other namespaces
             for strict, transitional in STRICT.items():
                 data = data.replace(strict.encode(), transitional.encode())
-        return parse(data, name)
+        root = parse(data, name)  # refuses a DTD
+        self._parsed.add(name.lstrip("/"))
+        return root
+
+    def refuse_dtd(self, name: str, data: bytes | None = None) -> None:
+        """Refuse part ``name`` (whose inflated bytes may be given) if it holds a DTD (``docx.dtd-forbidden``);
+        a part stored exactly as one already found free of a DTD is not inflated again."""
+        name = name.lstrip("/")
+        key = self.stored_digest(name)
+        if key in _NO_DTD:
+            return
+        refuse_dtd(self.read(name) if data is None else data, name)
+        if len(_NO_DTD) >= 4096:
+            _NO_DTD.clear()
+        _NO_DTD.add(key)
+
+    def refuse_dtds(self) -> None:
+        """Refuse the package if any XML part holds a DTD, parsed or not: ECMA-376 Part 2 makes a DTD in any
+        part an error, so Word does not open such a file. A byte search of each part not parsed yet."""
+        for name in self._order:
+            if name not in self._parsed and name.lower().endswith(XML_PARTS):
+                self.refuse_dtd(name)
 
     def rels(self, source: str = "") -> list[tuple[str, str, str]]:
         """(id, type, target part name) of the relationships of ``source`` ('' = the package)."""

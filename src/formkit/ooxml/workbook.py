@@ -78,9 +78,12 @@ def read_xlsx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
                             col_numbers=[n + 1 for n in col_numbers]))
         texts.append(name + "\n" + "\n".join("\t".join(c.text for c in row) for row in table_rows))
     properties = package.custom_properties()
-    return SourceDocument(format="xlsx", tables=tables, text_source="\n".join(texts), footer_text=" ".join(footers),
-                          properties=properties, producer=_producer(package, properties),
-                          macros=any(n.lower().endswith("vbaproject.bin") for n in package.names()))
+    document = SourceDocument(format="xlsx", tables=tables, text_source="\n".join(texts),
+                              footer_text=" ".join(footers), properties=properties,
+                              producer=_producer(package, properties),
+                              macros=any(n.lower().endswith("vbaproject.bin") for n in package.names()))
+    package.refuse_dtds()
+    return document
 
 
 def _collapsed(used: set[int]) -> list[int]:

@@ -38,9 +38,22 @@ def parse(data: bytes, part: str = "") -> etree._Element:
 
 
 def refuse_dtd(data: bytes, part: str = "") -> None:
-    """Refuse a part holding a DOCTYPE or ENTITY declaration anywhere (a byte search, no parse)."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    """Refuse a part holding a DOCTYPE or ENTITY declaration anywhere (a byte search, no parse), in UTF-8 or
+    UTF-16 (the two encodings an OOXML part may have, OPC §8.1.4)."""
+    if mentions(data, "<!DOCTYPE") or mentions(data, "<!ENTITY"):
         raise _dtd(part)
+
+
+def mentions(data: bytes, word: str) -> bool:
+    """Whether the markup of a part holds the ASCII ``word``, without decoding it: searched as UTF-8 (and any
+    encoding that keeps ASCII as is), or in both byte orders of UTF-16 (or UTF-32) when the part's first
+    characters say so (``<?xml`` or a byte order mark has NUL bytes there in those encodings)."""
+    head = data[:4]
+    if b"\x00\x00" in head:
+        return any(word.encode(e) in data for e in ("utf-32-le", "utf-32-be"))
+    if b"\x00" in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return any(word.encode(e) in data for e in ("utf-16-le", "utf-16-be"))
+    return word.encode("ascii") in data
 
 
 def _dtd(part: str) -> XmlError:

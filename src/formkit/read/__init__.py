@@ -17,7 +17,7 @@ from formkit.read.identify import conflicts_with_values, identify
 from formkit.read.locate import Layout, Locator
 from formkit.read.record import extract
 from formkit.read.result import ReadResult
-from formkit.read.sniff import ReadError, sniff
+from formkit.read.sniff import ReadError, cannot_open, sniff
 from formkit.roster.model import Roster
 from formkit.validate.rules import RuleContext, apply_rules, differs_from_suggested
 from formkit.validate.schema import validate
@@ -82,7 +82,7 @@ def read_file(path: str | Path, roster: Roster | None = None, year: int | None =
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ReadError("read.cannot-open", f"无法打开文件：{exc.strerror}", {"file": str(path)}) from exc
+        raise cannot_open(path, exc) from exc
     return read_document(data, str(path), roster, year)
 
 

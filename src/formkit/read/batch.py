@@ -14,6 +14,7 @@ from formkit.config import load_config
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits
 from formkit.read import ReadError, ReadResult
+from formkit.read.sniff import cannot_open
 from formkit.read.worker import Outcome, read_isolated
 from formkit.roster.model import Roster
 from formkit.validate.rules import compare_funds
@@ -43,7 +44,7 @@ def read_regular(path: Path, limits: Limits = DEFAULT) -> bytes:
             raise ReadError("read.not-a-file", "不是普通文件，未读取", where)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise ReadError("read.cannot-open", f"无法打开文件：{exc.strerror}", where) from exc
+        raise cannot_open(path, exc) from exc
     with open(fd, "rb", closefd=True) as fh:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

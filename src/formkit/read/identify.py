@@ -40,8 +40,8 @@ def identify(doc: SourceDocument, limits: Limits = DEFAULT) -> tuple[Identity, l
     by_code = {form.code: form_id for form_id, form in forms.items()}
     findings: list[Finding] = []
     props = doc.properties
-    if props.get("formkit.form") in forms:
-        form_id = props["formkit.form"]
+    form_id = _form_property(props.get("formkit.form"), forms, limits, findings)
+    if form_id is not None:
         check = _Checker(forms[form_id], limits, findings)
         from_code = _from_code(doc, by_code, forms, limits, [], footer_only=True)
         identity = Identity(form_id, check.version(props.get("formkit.version"), "文档属性 formkit.version"),
@@ -64,6 +64,17 @@ def identify(doc: SourceDocument, limits: Limits = DEFAULT) -> tuple[Identity, l
     if from_code:
         return from_code, findings
     return _from_content(doc, forms, limits, findings)
+
+
+def _form_property(text: str | None, forms: dict[str, Form], limits: Limits, findings: list[Finding]) -> str | None:
+    """The form the ``formkit.form`` property names, when it names one; anything else is ignored with a
+    finding and the document is identified by its footer code or content."""
+    what = "文档属性 formkit.form"
+    text = _Checker(None, limits, findings).text(text, what)
+    if text is None or text in forms:
+        return text
+    _ignored(findings, "read.property-invalid", what, f"“{quote(text, 20)}”不是 formkit 的表格编号")
+    return None
 
 
 def _said(identity: tuple) -> str:
@@ -123,11 +134,11 @@ class _Checker:
     """What the sender wrote about the document's identity, each checked; what fails is ignored with a
     finding (``read.property-invalid``, ``read.property-too-long``)."""
 
-    def __init__(self, form: Form, limits: Limits, findings: list[Finding]):
+    def __init__(self, form: Form | None, limits: Limits, findings: list[Finding]):
         self.form, self.limits, self.findings = form, limits, findings
 
     def _ignored(self, code: str, what: str, reason: str) -> None:
-        self.findings.append(finding(code, WARNING, f"{what}{reason}，已忽略"))
+        _ignored(self.findings, code, what, reason)
 
     def _int(self, text: str | None, what: str) -> int | None:
         text = visible(text or "").strip()
@@ -168,3 +179,7 @@ class _Checker:
                           f"有 {len(text)} 个字符，超过 {self.limits.property_chars} 个字符的上限（“{quote(text, 20)}”）")
             return None
         return text or None
+
+
+def _ignored(findings: list[Finding], code: str, what: str, reason: str) -> None:
+    findings.append(finding(code, WARNING, f"{what}{reason}，已忽略"))

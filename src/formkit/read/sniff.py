@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from formkit.errors import FormkitError
+from formkit.errors import FormkitError, os_reason
 
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 OWNER_FILE_SIZE = 162  # Word's ~$name.docx lock files
@@ -10,6 +10,11 @@ OWNER_FILE_SIZE = 162  # Word's ~$name.docx lock files
 
 class ReadError(FormkitError):
     """A document that cannot be read at all (exit status 2)."""
+
+
+def cannot_open(path: object, exc: OSError) -> ReadError:
+    """``read.cannot-open`` for a file the system would not open, the reason in Chinese."""
+    return ReadError("read.cannot-open", f"无法打开文件（{os_reason(exc)}）", {"file": str(path)})
 
 
 def sniff(data: bytes, name: str = "") -> str:

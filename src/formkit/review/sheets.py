@@ -15,8 +15,7 @@ from formkit.roster.model import Roster
 FORM = "review-vote"
 
 
-def issue_sheets(roster: Roster, year: int, reviewers: int, out: str | Path, progress=None,
-                 stamp: dict[str, str] | None = None) -> list[Issued]:
+def issue_sheets(roster: Roster, year: int, reviewers: int, out: str | Path, progress=None) -> list[Issued]:
     """``reviewers`` sheets for each category of the roster, in ``out/review-vote/`` with ``manifest.csv``.
     The template is laid out for ``year`` so that its grade columns are that year's grades."""
     with tempfile.TemporaryDirectory(prefix="formkit-sheet-") as tmp:
@@ -24,4 +23,4 @@ def issue_sheets(roster: Roster, year: int, reviewers: int, out: str | Path, pro
         build_template(load_form(FORM, year), load_catalogue()).save(buf)
         (Path(tmp) / f"{FORM}.docx").write_bytes(buf.getvalue())
         return issue_forms(roster, year, out, forms=[FORM], templates=Path(tmp), progress=progress,
-                           reviewers=reviewers, stamp=stamp)
+                           reviewers=reviewers)

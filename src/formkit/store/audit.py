@@ -2,7 +2,11 @@
 own ``hash`` = sha256(prev_hash + canonical JSON of the event). A row rewritten or deleted in the middle
 breaks the chain; a chain recomputed from a rewritten row on no longer ends in (or passes through) the head
 that was written into the manifests published before (issue ``manifest.csv``, the dossier's
-``manifest-sha256.txt``), which :func:`heads_in` reads back for ``Store.verify``."""
+``manifest-sha256.txt``), which :func:`heads_in` reads back for ``Store.verify``.
+
+The events that set a submission's row (``ingested``, ``rejected``, ``retried``, ``relinked``) also carry
+``digest``, :func:`row_digest` of the row as stored right after the change, so a row edited afterwards no
+longer matches its latest event."""
 
 from __future__ import annotations
 
@@ -10,11 +14,18 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-GENESIS = "0" * 64  # the head of an empty log
+GENESIS = "0" * 64  # the head of an empty log: never evidence that a log was intact
+ROW_EVENTS = ("ingested", "rejected", "retried", "relinked")  # the events that record a submission's row
+# The submission columns a row digest covers (every column but the id), frozen here so that a column added
+# later does not change the digests already in the log.
+ROW_COLUMNS = ("sha256", "file_name", "size", "received_at", "format", "producer", "outcome", "code", "message",
+               "form", "form_version", "year", "recipient_id", "recipient_name", "errors", "warnings", "record",
+               "reader", "converted_by", "supersedes")
 HEAD_COLUMN = "审计日志链头"  # the issue manifest's column
 HEAD_LINE = "# formkit-audit-head: "  # the dossier manifest's comment line (sha256sum -c skips it)
 _HEAD_RE = re.compile(r"^# formkit-audit-head: ([0-9a-f]{64})\s*$", re.M)
@@ -34,6 +45,14 @@ def event_hash(prev_hash: str, at: datetime, event: str, submission_id: int | No
                        "detail": detail}, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False)
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def row_digest(row: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a submission row's :data:`ROW_COLUMNS` as the database gives them
+    back (times in one form; a non-finite number an old row may hold is hashed as written, not dropped)."""
+    values = {c: instant(row[c]) if isinstance(row[c], datetime) else row[c] for c in ROW_COLUMNS}
+    body = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def check_chain(events: list[dict]) -> tuple[list[dict], str]:

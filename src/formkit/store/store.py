@@ -15,6 +15,11 @@ Transient outcomes (``timeout``, ``crashed``, ``out-of-memory``) are not the fin
 the same bytes ingested again are read again, and :meth:`Store.retry` updates that submission's row in place
 (the sha256 stays unique, its id and everything referring to it stay valid) with an audit event
 ``retried`` that keeps the previous outcome and code; the chained log is where the attempts are kept.
+
+Every event that sets a submission's row records the row's digest as stored (``audit.row_digest``):
+``ingested`` or ``rejected`` when it arrives, ``retried`` when a new attempt rewrites it, and ``relinked`` when
+a retried version slots in before a later version, whose ``supersedes`` then changes. No other statement of
+formkit's changes a submission row, so ``verify`` can compare every row with its latest such event.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from formkit.errors import FormkitError
 from formkit.read.worker import TRANSIENT
 from formkit.store import schema
-from formkit.store.audit import GENESIS, HEAD_COLUMN, check_chain, event_hash, heads_in, problem
+from formkit.store.audit import GENESIS, HEAD_COLUMN, ROW_EVENTS, check_chain, event_hash, heads_in, problem, row_digest
 from formkit.store.migrations import CHAIN_LOCK, MIGRATIONS, grant_app, migrate, pending
 from formkit.store.objects import ObjectStore
 from formkit.store.safe import clean, dumps, fit
@@ -102,6 +107,7 @@ class Store:
                 raise StoreError("store.unavailable", f"无法创建数据库所在的文件夹（{database.parent}）：{exc.strerror}") \
                     from exc
         self.engine = _engine(parsed)
+        self.migrated: list[int] = []  # the migration versions applied on opening (all of them: just created)
         self.objects = ObjectStore(originals or _originals_for(self.url))
         try:
             self._open(parsed, owner, create)
@@ -120,7 +126,7 @@ class Store:
             if not create and len(todo) == len(MIGRATIONS):
                 raise StoreError("store.not-found", f"数据库（{self.shown}）中没有 formkit 的数据；请检查 --db 或 FORMKIT_DB")
             if todo:
-                self._guard(migrate, engine)
+                self.migrated = self._guard(migrate, engine)
             if owner and engine.dialect.name == "postgresql" and owner_url.username != parsed.username:
                 self._guard(grant_app, engine, parsed.username)
         finally:
@@ -180,7 +186,8 @@ class Store:
                 new_id = conn.execute(schema.submissions.insert().values(**row)).inserted_primary_key[0]
                 event_name = "ingested" if row["outcome"] in READABLE else "rejected"
                 self._audit(conn, event_name, new_id, row["sha256"], {
-                    "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code")}, now)
+                    "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code"),
+                    "digest": self._digest(conn, new_id)}, now)
                 if previous:
                     self._audit(conn, "superseded", previous, None, {"by": new_id}, now)
                 self.objects.put(data)
@@ -194,8 +201,9 @@ class Store:
     def retry(self, submission_id: int, data: bytes, submission: dict[str, Any]) -> Stored:
         """A new attempt at bytes whose stored outcome was transient: the row is updated in place with what
         this attempt read, audited as ``retried`` with the previous outcome and code. A readable result takes
-        its place among the recipient's versions by its id (what it supersedes, and what supersedes it).
-        When another ingest retried it a moment ago, this is a duplicate of that."""
+        its place among the recipient's versions by its id (what it supersedes, and what supersedes it: that
+        later version's row changes too, audited as ``relinked``). When another ingest retried it a moment
+        ago, this is a duplicate of that."""
         now = datetime.now(timezone.utc)
         t = schema.submissions
         row, _clipped = fit(t, {k: v for k, v in submission.items()
@@ -206,21 +214,35 @@ class Store:
                 previous = self._latest_readable(conn, row, below=submission_id)
                 later = self._next_readable(conn, row, submission_id)
                 conn.execute(t.update().where(t.c.id == submission_id).values(**row, supersedes=previous))
-                if later:
-                    conn.execute(t.update().where(t.c.id == later).values(supersedes=submission_id))
                 self._audit(conn, "retried", submission_id, before.sha256, {
                     "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code"),
-                    "previous": {"outcome": before.outcome, "code": before.code}}, now)
+                    "previous": {"outcome": before.outcome, "code": before.code},
+                    "digest": self._digest(conn, submission_id)}, now)
                 if previous:
                     self._audit(conn, "superseded", previous, None, {"by": submission_id}, now)
                 if later:
-                    self._audit(conn, "superseded", submission_id, None, {"by": later}, now)
+                    self._relink(conn, later, submission_id, now)
                 self.objects.put(data)
                 return Stored(submission_id, before.sha256, row["outcome"], False, previous, before.outcome)
         current = self.find(_sha(data))
         if current is None:
             raise StoreError("store.not-found", f"第 {submission_id} 份报送已不在数据库中")
         return self.note_duplicate(current, data)
+
+    def _relink(self, conn: Connection, later: int, earlier: int, at: datetime) -> None:
+        """``later`` now supersedes ``earlier``: its row changes, so it gets an event with its new digest."""
+        t = schema.submissions
+        was = conn.execute(select(t.c.supersedes, t.c.sha256).where(t.c.id == later)).one()
+        conn.execute(t.update().where(t.c.id == later).values(supersedes=earlier))
+        self._audit(conn, "superseded", earlier, None, {"by": later}, at)
+        self._audit(conn, "relinked", later, was.sha256, {"supersedes": earlier, "was": was.supersedes,
+                                                          "digest": self._digest(conn, later)}, at)
+
+    @staticmethod
+    def _digest(conn: Connection, submission_id: int) -> str:
+        """The digest of a submission's row as the database now holds it (read back, not as sent)."""
+        t = schema.submissions
+        return row_digest(conn.execute(select(t).where(t.c.id == submission_id)).one()._mapping)
 
     @staticmethod
     def _latest_readable(conn: Connection, row: dict, below: int | None) -> int | None:
@@ -262,7 +284,8 @@ class Store:
 
     def audit_head(self) -> str:
         """The hash of the latest audit event (``GENESIS`` for an empty log): written into every manifest,
-        so that a chain recomputed after a rewrite no longer matches what was published."""
+        so that a chain recomputed after a rewrite no longer matches what was published. Read it after
+        recording what the manifest lists (``formkit.intake.issued.record_issued``), so the head covers it."""
         with self.engine.connect() as conn:
             return conn.execute(select(schema.audit.c.hash).order_by(schema.audit.c.id.desc()).limit(1)) \
                 .scalar() or GENESIS
@@ -359,8 +382,22 @@ class Store:
     # verification -------------------------------------------------------------------------------
     def verify(self, manifests: Iterable[str | Path] = ()) -> dict[str, list]:
         """Re-hash every original (missing or corrupt files, and stored files no submission refers to), and
-        check the audit log (``audit``): its hash chain, that every submission has its intake event and the
-        outcome that event recorded, and that the head written into each of ``manifests`` is on the chain."""
+        check the audit log (``audit``): its hash chain; that every submission has its intake event and that
+        its row, as stored now, has the digest its latest row event (``ingested``, ``rejected``, ``retried``,
+        ``relinked``) recorded (``audit.record-differs``: any column edited directly, the record's values
+        included); and that the head written into each of ``manifests`` is on the chain (a ``GENESIS`` head,
+        written before any event, proves nothing and is reported: ``audit.empty-head``).
+
+        Stores from before row digests: events written then carry no digest, so for those rows only what
+        the event has is compared (the sha256 and the outcome); their other columns can be edited unnoticed
+        until a later event (a retry) records a digest.
+
+        What this cannot detect: anyone who may insert into ``audit_log`` (the application role included)
+        can compute a correct hash, so a row edited together with a forged event appended at the end of the
+        chain (a ``retried`` carrying the new digest, say) cannot be told from a real one. Only an external
+        anchor helps: a head written into a manifest proves that the events up to it were not rewritten or
+        removed since that manifest was published, nothing about events appended after it. Keep published
+        manifests (or their heads) where the database's users cannot change them."""
         rows = self.submissions()
         known = {r["sha256"] for r in rows}
         problems = {"missing": [], "corrupt": [], "orphaned": sorted(self.objects.all() - known), "audit": []}
@@ -378,28 +415,44 @@ class Store:
 
 def _audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str | Path]) -> list[dict]:
     found, _head = check_chain(events)
-    hashes = {e["hash"] for e in events} | {GENESIS}
-    last: dict[int, dict] = {}
+    hashes = {e["hash"] for e in events}
+    arrived: set[int] = set()
+    last: dict[int, dict] = {}  # submission id → its latest row event
     for e in events:
-        if e["event"] in INTAKE_EVENTS and e["submission_id"] is not None:
+        if e["event"] in ROW_EVENTS and e["submission_id"] is not None:
             last[e["submission_id"]] = e
+            if e["event"] in INTAKE_EVENTS:
+                arrived.add(e["submission_id"])
     for r in rows:
         e = last.get(r["id"])
-        if e is None:
+        if e is None or r["id"] not in arrived:
             found.append(problem("audit.event-missing", f"第 {r['id']} 份报送（{r['file_name']}）在审计日志中没有收取记录",
                                  submission=r["id"]))
-        elif e["sha256"] != r["sha256"] or (e["detail"] or {}).get("outcome") != r["outcome"]:
-            found.append(problem("audit.record-differs", f"第 {r['id']} 份报送（{r['file_name']}）的结果"
-                                 f"“{r['outcome']}”与审计日志记录的不一致", submission=r["id"], event=e["id"]))
+        elif _row_differs(r, e):
+            found.append(problem("audit.record-differs", f"第 {r['id']} 份报送（{r['file_name']}）在数据库中的内容与审计日志"
+                                 f"第 {e['id']} 条事件（{e['event']}）记录的不一致：记录后被直接修改过",
+                                 submission=r["id"], event=e["id"]))
     for path in manifests:
         heads = heads_in(path)
         if not heads:
             found.append(problem("audit.no-head", f"清单“{path}”中没有审计日志链头", manifest=str(path)))
         for head in heads:
-            if head not in hashes:
+            if head == GENESIS:
+                found.append(problem("audit.empty-head", f"清单“{path}”中的审计日志链头为全零（写于任何审计事件之前）："
+                                     "不能证明日志未被改写", manifest=str(path), head=head))
+            elif head not in hashes:
                 found.append(problem("audit.head-mismatch", f"清单“{path}”中的审计日志链头 {head[:12]}… 不在数据库的审计日志中："
                                      "日志在清单发布后被改写", manifest=str(path), head=head))
     return found
+
+
+def _row_differs(row: dict, event: dict) -> bool:
+    """Whether a submission row is not what its latest row event recorded: its sha256, the outcome the
+    event names (intake events), and the digest of the whole row (events from before digests have none)."""
+    detail = event["detail"] or {}
+    return (event["sha256"] != row["sha256"]
+            or (event["event"] in INTAKE_EVENTS and detail.get("outcome") != row["outcome"])
+            or ("digest" in detail and detail["digest"] != row_digest(row)))
 
 
 def _parse(url: str) -> URL:
