@@ -259,7 +259,7 @@ def summary(mutants: list[Mutant], outcomes: dict[str, dict], failures: dict[str
     for cause, ms in sorted(causes.items(), key=lambda kv: -len(kv[1])):
         ops = Counter(m.operator for m in ms)
         lines.append(f"- {len(ms)}× {cause}  [{', '.join(f'{o}×{n}' for o, n in ops.most_common(6))}]")
-        for op in ops:  # one example per operator: different operators often point at different code
+        for op, _n in ops.most_common(6):  # one example per operator: they often point at different code
             m = next(m for m in ms if m.operator == op)
             lines.append(f"    {m.name} ({m.source.rid}; {m.note[:50] or m.expect.path}): {failures[m.name][1][:220]}")
     return "\n".join(lines)

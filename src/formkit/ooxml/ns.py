@@ -27,7 +27,7 @@ FMTID_USER = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
 # The namespaces Word (2010 and later, Microsoft 365) understands: an ``mc:Choice`` whose ``Requires`` names
 # only these is the branch Word shows; one requiring any other is skipped for the next Choice or the Fallback
-# (ECMA-376 Part 3 §7.5, "Markup Compatibility"). Strict (ISO 29500) URIs are read as transitional ones.
+# (ECMA-376 Part 3, Markup Compatibility). A prefix counts by the namespace it is bound to where it is used.
 UNDERSTOOD = frozenset({
     NS["w"], NS["r"], NS["w14"], NS["mc"],
     "http://schemas.openxmlformats.org/officeDocument/2006/math",  # m

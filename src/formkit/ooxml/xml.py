@@ -18,8 +18,8 @@ class XmlError(FormkitError):
 
 def parse(data: bytes, part: str = "") -> etree._Element:
     """Parse one package part. A DOCTYPE is refused wherever it is (ECMA-376 Part 2 forbids DTDs): looked for
-    in the bytes before parsing (markup only: in XML text a ``<`` is always escaped), and in what the parser
-    saw after it (a part in UTF-16, or a declaration the byte search cannot see)."""
+    in the bytes before parsing (markup only: in XML text a ``<`` is always escaped; UTF-8 or UTF-16), and in
+    what the parser saw after it (an encoding the byte search does not read)."""
     refuse_dtd(data, part)
     try:
         root = etree.fromstring(data, _PARSER)
