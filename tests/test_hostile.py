@@ -8,6 +8,7 @@ import time
 import zipfile
 
 import pytest
+from fixtures.isolation import pdf_of
 
 from formkit.intake.ingest import ingest
 from formkit.limits import DEFAULT
@@ -101,27 +102,12 @@ def huge_pdf(pages: int = 400) -> bytes:
     kids = " ".join(f"{i + 3} 0 R" for i in range(pages))
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
-    return _pdf(objects)
+    return pdf_of(objects)
 
 
 def looping_pdf() -> bytes:
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+    return pdf_of([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
                  b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>"])
-
-
-def _pdf(objects: list[bytes]) -> bytes:
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF".encode())
-    return out.getvalue()
 
 
 @pytest.fixture
