@@ -20,7 +20,7 @@ from formkit.errors import FormkitError
 from formkit.limits import DEFAULT
 from formkit.read import ReadResult
 from formkit.read.batch import read_many
-from formkit.read.worker import _WORKERS, read_isolated
+from formkit.read.worker import read_isolated, worker_for
 
 READ_OK = ("accepted", "accepted-with-warnings")
 
@@ -146,24 +146,24 @@ def test_a_valid_file_right_after_an_out_of_memory_one_is_accepted_at_the_first_
         assert read.outcome in READ_OK, (read.outcome, read.code, read.message)
         assert read.extra["attempts"] == 1
         assert read.result.recipient["id"] == "U002"
-        pids.add(_WORKERS[small].proc.pid)
+        pids.add(worker_for(small).proc.pid)
     assert len(pids) == 4  # never the worker that failed
 
 
 def test_a_transient_outcome_is_retried_once_in_a_fresh_worker(filled_forms):
     limits = DEFAULT.with_(seconds=1.0)
     slow = slow_pdf(60)  # seconds of parsing even on a fast machine
-    starts = _WORKERS[limits].starts if limits in _WORKERS else 0
+    starts = worker_for(limits).starts
     before = time.monotonic()
     outcome = read_isolated(slow, "slow.pdf", YEAR, limits)
     elapsed = time.monotonic() - before
     assert (outcome.outcome, outcome.code) == ("timeout", "intake.timeout")
     assert outcome.extra["attempts"] == 2 and outcome.extra["first"]["outcome"] == "timeout"
-    assert _WORKERS[limits].starts - starts == 2
+    assert worker_for(limits).starts - starts == 2
     assert 2.0 <= elapsed < 30
     good = read_isolated(filled_forms["U003"].read_bytes(), "good.docx", YEAR, limits)
     assert good.outcome in READ_OK and good.extra["attempts"] == 1
-    assert _WORKERS[limits].starts - starts == 3
+    assert worker_for(limits).starts - starts == 3
 
 
 def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch):
@@ -180,13 +180,13 @@ def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch)
     limits = DEFAULT.with_(seconds=59.0)
     good = filled_forms["U004"].read_bytes()
     first = read_isolated(good, "good.docx", YEAR, limits)
-    pid = _WORKERS[limits].proc.pid
+    pid = worker_for(limits).proc.pid
     crashed = read_isolated(good, "boom.docx", YEAR, limits)
     assert (crashed.outcome, crashed.extra["attempts"]) == ("crashed", 2)
     assert "KeyError" in crashed.message
     after = read_isolated(good, "good.docx", YEAR, limits)
     assert first.outcome in READ_OK and after.outcome in READ_OK and after.extra["attempts"] == 1
-    assert _WORKERS[limits].proc.pid != pid
+    assert worker_for(limits).proc.pid != pid
     assert not alive(pid)
 
 

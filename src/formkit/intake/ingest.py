@@ -24,7 +24,7 @@ from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.formats import classify
 from formkit.intake.worker import Outcome, read_isolated
 from formkit.limits import DEFAULT, Limits
-from formkit.read.worker import TRANSIENT
+from formkit.read.worker import TRANSIENT, in_order
 from formkit.store import Store, schema
 from formkit.store.safe import clean, display_name, fit
 from formkit.store.store import READABLE, StoreError
@@ -120,9 +120,18 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None = None, limits: Limits = DEFAULT,
-           progress: Callable[[Ingested], None] | None = None) -> Iterator[Ingested]:
-    for source in expand(paths):
-        result = ingest_one(source, store, year, limits)
+           progress: Callable[[Ingested], None] | None = None, workers: int | None = None) -> Iterator[Ingested]:
+    """Every file in ``paths`` into the store, in order. Files are read by up to ``workers`` isolated workers
+    at once (``read.worker.readers()``) while this thread prepares the next ones and stores those already
+    read, one by one, in order: only the reading leaves this thread, never the store."""
+    def read(prepared: _Prepared | Ingested) -> _Prepared | Ingested:  # in a reading thread
+        if isinstance(prepared, _Prepared):
+            prepared.read(year, limits)
+        return prepared
+
+    prepared_files = (_prepare(source, store, limits) for source in expand(paths))  # pulled in this thread
+    for prepared in in_order(read, prepared_files, workers):
+        result = prepared.store(store) if isinstance(prepared, _Prepared) else prepared
         if progress:
             progress(result)
         yield result
@@ -130,8 +139,48 @@ def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None 
 
 def ingest_one(source: str | Path | Source, store: Store, year: int | None = None,
                limits: Limits = DEFAULT) -> Ingested:
-    if not isinstance(source, Source):
-        source = Source(Path(source))
+    prepared = _prepare(source if isinstance(source, Source) else Source(Path(source)), store, limits)
+    if isinstance(prepared, Ingested):
+        return prepared
+    prepared.read(year, limits)
+    return prepared.store(store)
+
+
+@dataclass
+class _Prepared:
+    """A file whose bytes are in hand and that needs reading (new bytes, or a transient outcome to retry)."""
+    source: Source
+    name: str
+    data: bytes
+    sha: str
+    existing: dict | None
+    row: dict | None = None
+    failure: Exception | None = None
+
+    def read(self, year: int | None, limits: Limits) -> None:
+        """The submission row (in a reading thread: nothing here touches the store)."""
+        try:
+            self.row = _read(self.data, self.source.path, self.name, year, limits)
+        except Exception as exc:  # the boundary: kept for store() to record
+            self.failure = exc
+
+    def store(self, store: Store) -> Ingested:
+        """Keep the original and its row (in the calling thread, in the batch's order). The same bytes may
+        have been stored by an earlier file of this batch since they were prepared: the store says so."""
+        try:
+            if self.failure is not None:
+                raise self.failure
+            existing = self.existing and store.find(self.sha)
+            stored = store.retry(existing["id"], self.data, self.row) if existing and existing["outcome"] in TRANSIENT \
+                else store.add(self.data, self.row)
+        except Exception as exc:  # the boundary: this file gets a coded row, the batch goes on
+            return _fallback(store, self.data, self.name, self.sha, self.row, exc)
+        return _result(self.name, {**self.row, "sha256": self.sha}, stored)
+
+
+def _prepare(source: Source, store: Store, limits: Limits) -> _Prepared | Ingested:
+    """The file's bytes and what the store already knows of them; a file refused before reading, or bytes
+    already stored with a final outcome, are done here."""
     name = display_name(source.path)
     try:
         data = _read_safely(source, limits)
@@ -143,16 +192,13 @@ def ingest_one(source: str | Path | Source, store: Store, year: int | None = Non
     except OSError as exc:
         return Ingested(name, "", "rejected", "intake.cannot-open", f"无法打开文件（{os_reason(exc)}）", None)
     sha = hashlib.sha256(data).hexdigest()
-    row = None
     try:
         existing = store.find(sha)
         if existing and existing["outcome"] not in TRANSIENT:
             return _result(name, existing, store.note_duplicate(existing, data))
-        row = _read(data, source.path, name, year, limits)
-        stored = store.retry(existing["id"], data, row) if existing else store.add(data, row)
-    except Exception as exc:  # the boundary: this file gets a coded row, the batch goes on
-        return _fallback(store, data, name, sha, row, exc)
-    return _result(name, {**row, "sha256": sha}, stored)
+    except Exception as exc:  # the boundary, as in _Prepared.store
+        return _fallback(store, data, name, sha, None, exc)
+    return _Prepared(source, name, data, sha, existing)
 
 
 def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits) -> dict:

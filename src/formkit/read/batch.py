@@ -15,22 +15,22 @@ from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits
 from formkit.read import ReadError, ReadResult
 from formkit.read.sniff import cannot_open
-from formkit.read.worker import Outcome, read_isolated
+from formkit.read.worker import Outcome, in_order, read_isolated
 from formkit.roster.model import Roster
 from formkit.validate.rules import compare_funds
 
 
 def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | None = None,
               limits: Limits = DEFAULT) -> Iterator[tuple[Path, ReadResult | FormkitError]]:
-    results: list[tuple[Path, ReadResult | FormkitError]] = []
-    for path in map(Path, paths):
+    def read_one(path: Path) -> tuple[Path, ReadResult | FormkitError]:
         try:
             data = read_regular(path, limits)
         except FormkitError as exc:
-            results.append((path, exc))
-            continue
+            return path, exc
         outcome = read_isolated(data, str(path), year, limits, roster)
-        results.append((path, outcome.result if outcome.result is not None else _error(path, outcome)))
+        return path, outcome.result if outcome.result is not None else _error(path, outcome)
+
+    results = list(in_order(read_one, map(Path, paths)))  # several workers at once, results in order
     cross_check(r for _p, r in results if isinstance(r, ReadResult))
     yield from results
 

@@ -10,8 +10,13 @@ reaps it and the next file gets a fresh one. A transient outcome (``timeout``, `
 from __future__ import annotations
 
 import atexit
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from formkit import isolate
 from formkit.errors import FormkitError
@@ -22,6 +27,8 @@ from formkit.roster.model import Roster
 
 OUTCOMES = ("accepted", "accepted-with-warnings", "rejected", "timeout", "out-of-memory", "crashed")
 TRANSIENT = ("timeout", "out-of-memory", "crashed")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -122,18 +129,29 @@ def _out_of_memory(limits: Limits, note: str = "") -> Outcome:
     return Outcome("out-of-memory", "intake.out-of-memory", f"读取所需内存超过 {limits.memory_mb} MB 上限，已停止{note}")
 
 
-_WORKERS: dict[Limits, Worker] = {}
+_WORKERS: dict[tuple[Limits, int], Worker] = {}
+_WORKERS_LOCK = threading.Lock()
+
+
+def worker_for(limits: Limits = DEFAULT) -> Worker:
+    """This thread's worker for these limits (made on first use; its process starts with the first file).
+    One per thread, since a child dies with the thread that started it (``isolate``): a thread that ends
+    takes its worker along, and a later thread given the same ident finds it dead and starts another."""
+    key = (limits, threading.get_ident())
+    with _WORKERS_LOCK:
+        worker = _WORKERS.get(key)
+        if worker is None:
+            worker = _WORKERS[key] = Worker(limits)
+            if len(_WORKERS) == 1:
+                atexit.register(_stop_workers)
+    return worker
 
 
 def read_isolated(data: bytes, name: str, year: int | None = None, limits: Limits = DEFAULT,
                   roster: Roster | None = None) -> Outcome:
-    """Read one file in the worker for these limits (started on first use). A transient outcome is retried
-    once in a fresh worker; ``extra["attempts"]`` says how many were made."""
-    worker = _WORKERS.get(limits)
-    if worker is None:
-        worker = _WORKERS[limits] = Worker(limits)
-        if len(_WORKERS) == 1:
-            atexit.register(_stop_workers)
+    """Read one file in this thread's worker for these limits. A transient outcome is retried once in a
+    fresh worker; ``extra["attempts"]`` says how many were made."""
+    worker = worker_for(limits)
     first = worker.read(data, name, year, limits, roster)
     if first.outcome not in TRANSIENT:
         first.extra["attempts"] = 1
@@ -143,6 +161,39 @@ def read_isolated(data: bytes, name: str, year: int | None = None, limits: Limit
     return second
 
 
+def readers() -> int:
+    """How many files are read at once: one worker per core, at most two (a worker may take its memory
+    limit, 1.5 GB by default); ``FORMKIT_READERS`` sets it."""
+    try:
+        wanted = int(os.environ.get("FORMKIT_READERS", "0"))
+    except ValueError:
+        wanted = 0
+    return max(1, wanted or min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                   else os.cpu_count() or 1))
+
+
+def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> Iterator[R]:
+    """``fn(item)`` for every item, computed by up to ``workers`` threads (each reading in its own worker
+    process), yielded in the items' order as soon as each is ready; at most twice as many items as workers
+    are in hand at once. With one worker everything runs in the calling thread."""
+    workers = workers or readers()
+    if workers == 1:
+        yield from map(fn, items)
+        return
+    pending: deque[Future] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="formkit-read") as pool:
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                while len(pending) > 2 * workers or (pending and pending[0].done()):
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
 def _stop_workers() -> None:
-    for worker in _WORKERS.values():
+    for worker in list(_WORKERS.values()):
         worker.stop()

@@ -54,10 +54,30 @@ class Cleaned:
 
 def clean(value: Any, path: str = "") -> Cleaned:
     """``value`` as standard JSON data: non-finite numbers become None (their paths are listed), text is
-    made storable, tuples become lists, dates ISO strings, Decimals numbers."""
+    made storable, tuples become lists, dates ISO strings, Decimals numbers. A value that is storable already
+    (nearly every record) is returned as it is, after one C-level serialisation that proves it."""
+    if _standard_json(value) is not None:
+        return Cleaned(value)
     out = Cleaned(None)
     out.value = _clean(value, path, out.not_finite)
     return out
+
+
+def _standard_json(value: Any) -> str | None:
+    """``value`` as standard JSON text when it needs no cleaning at all, else None: no NaN or Infinity, only
+    JSON types (no dates or Decimals), no NUL and no lone surrogate anywhere (a ``\\u0000`` that is really
+    a backslash in the text only sends it the slow way)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError):
+        return None
+    if "\\u0000" in text:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return text
 
 
 def _clean(value: Any, path: str, bad: list[str]) -> Any:
@@ -81,7 +101,8 @@ def _clean(value: Any, path: str, bad: list[str]) -> Any:
 
 def dumps(value: Any) -> str:
     """Standard JSON for the store's JSON columns (the engines' ``json_serializer``)."""
-    return json.dumps(clean(value).value, ensure_ascii=False, allow_nan=False)
+    text = _standard_json(value)
+    return text if text is not None else json.dumps(clean(value).value, ensure_ascii=False, allow_nan=False)
 
 
 def fit(table: Table, row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
