@@ -119,8 +119,9 @@ def read_batch(files: list[Path], cwd: Path, timeout: float) -> tuple[dict[Path,
     return got, ""
 
 
-def read_all(mutants: list[Mutant], folder: Path) -> dict[str, dict]:
-    """Mutant name → outcome. Batches first; a batch that fails as a whole is read again file by file."""
+def read_all(mutants: list[Mutant], folder: Path) -> tuple[dict[str, dict], list[str]]:
+    """Mutant name → outcome, and the problems of batches that failed as a whole (each is a failure: one file
+    must never cost the batch its output). Such a batch is read again file by file to name the file."""
     for m in mutants:
         m.file = folder / m.name
         m.file.write_bytes(m.data)
@@ -134,17 +135,19 @@ def read_all(mutants: list[Mutant], folder: Path) -> dict[str, dict]:
         return path, got[path]
 
     retry: list[Path] = []
+    batch_problems: list[str] = []
     batches = [list(by_file)[i:i + BATCH] for i in range(0, len(by_file), BATCH)]
     for batch in batches:
         got, problem = read_batch(batch, folder, BATCH_SECONDS)
         if problem:
             retry += batch
+            batch_problems.append(f"{problem} in the batch of {by_file[batch[0]]} … {by_file[batch[-1]]}")
         else:
             outcomes.update({by_file[p]: o for p, o in got.items()})
     with ThreadPoolExecutor(2) as pool:
         for path, outcome in pool.map(single, retry):
             outcomes[by_file[path]] = outcome
-    return outcomes
+    return outcomes, batch_problems
 
 
 # ---------------------------------------------------------------------------------------------- judging
@@ -283,12 +286,13 @@ def test_the_sources_read_clean_and_as_typed(sources, tmp_path):
 def test_mutants_never_crash_hang_or_read_clean_with_a_value_the_file_does_not_show(sources, tmp_path):
     mutants = make_mutants(sources, COUNT, SEED)
     assert len({m.operator for m in mutants}) >= 60 and len(mutants) == COUNT
-    outcomes = read_all(mutants, tmp_path)
+    outcomes, batch_problems = read_all(mutants, tmp_path)
     failures = {m.name: verdict for m in mutants if (verdict := judge(m, outcomes[m.name]))[0]}
     report = summary(mutants, outcomes, failures)
     if os.environ.get("FORMKIT_MUTATION_REPORT"):
         Path(os.environ["FORMKIT_MUTATION_REPORT"]).write_text(report, encoding="utf-8")
     assert not failures, "\n" + report
+    assert not batch_problems, "\n".join(batch_problems)
     # the controls: a rebuilt package reads clean with the typed values
     assert all(outcome_label(outcomes[m.name]) == "clean" for m in mutants if m.operator.endswith(":identity"))
 

@@ -24,7 +24,7 @@ from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.formats import classify
 from formkit.intake.worker import Outcome, read_isolated
 from formkit.limits import DEFAULT, Limits
-from formkit.read.worker import TRANSIENT, in_order
+from formkit.read.worker import FORK_LOCK, TRANSIENT, in_order
 from formkit.store import Store, schema
 from formkit.store.safe import clean, display_name, fit
 from formkit.store.store import READABLE, StoreError
@@ -129,9 +129,16 @@ def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None 
             prepared.read(year, limits)
         return prepared
 
-    prepared_files = (_prepare(source, store, limits) for source in expand(paths))  # pulled in this thread
-    for prepared in in_order(read, prepared_files, workers):
-        result = prepared.store(store) if isinstance(prepared, _Prepared) else prepared
+    def prepare(source: Source) -> _Prepared | Ingested:  # in this thread, as in_order pulls the next file
+        with FORK_LOCK:  # hashing and the store's C libraries never run while a reading thread forks
+            return _prepare(source, store, limits)
+
+    for prepared in in_order(read, map(prepare, expand(paths)), workers):
+        if isinstance(prepared, _Prepared):
+            with FORK_LOCK:
+                result = prepared.store(store)
+        else:
+            result = prepared
         if progress:
             progress(result)
         yield result

@@ -25,6 +25,12 @@ from formkit.read import read_document, warm_up
 from formkit.read.result import ReadResult
 from formkit.roster.model import Roster
 
+# A child forked while another thread of this process is inside a C library that released the GIL (lxml
+# parsing, sqlite, OpenSSL hashing) inherits that library's locks as held and can hang on its first call.
+# Workers are forked, and their definitions warmed up, only under this lock; a thread that calls such a library
+# while reading threads run (ingest's storing thread) holds it around that work.
+FORK_LOCK = threading.RLock()
+
 OUTCOMES = ("accepted", "accepted-with-warnings", "rejected", "timeout", "out-of-memory", "crashed")
 TRANSIENT = ("timeout", "out-of-memory", "crashed")
 T = TypeVar("T")
@@ -78,8 +84,9 @@ class Worker:
         self.starts = 0
 
     def _start(self, year: int | None) -> None:
-        warm_up(year)  # the child inherits loaded definitions, layouts and validators
-        self.proc = isolate.Child(_serve, self.limits, memory_mb=self.limits.memory_mb)
+        with FORK_LOCK:  # no other thread is inside a C library (lxml, sqlite, OpenSSL) while this one forks
+            warm_up(year)  # the child inherits loaded definitions, layouts and validators
+            self.proc = isolate.Child(_serve, self.limits, memory_mb=self.limits.memory_mb)
         self.starts += 1
 
     def stop(self) -> None:
