@@ -3,83 +3,23 @@
 from __future__ import annotations
 
 import sys
-from functools import wraps
 from pathlib import Path
 
 import click
 
 from formkit import __version__
-from formkit.cli_params import OUT_FILE, OUT_FOLDER, YEAR, FormkitGroup, emit_error, file_problem, folder_problem, to_json
-from formkit.errors import FormkitError, os_reason
-
-NOT_FINITE = "结果中有不是有限数的数值（NaN 或无穷大），无法输出为标准 JSON"
-
-
-def _emit_json(data) -> None:
-    try:
-        text = to_json(data)
-    except ValueError as exc:  # a number that is not finite has no standard JSON form
-        raise FormkitError("cli.not-finite", NOT_FINITE) from exc
-    click.echo(text)
-
-
-def _json_line(data: dict) -> str | None:
-    """One file's result as one line of standard JSON (None: it holds a value JSON cannot)."""
-    try:
-        return to_json(data, indent=None)
-    except ValueError:
-        return None
-
-
-def handle_errors(func):
-    """Show a FormkitError as one clear line (or a JSON object with --json) and exit with its code; an
-    operating-system error on a named path (no permission, no space, a file where a folder should be) too."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except FormkitError as exc:
-            emit_error([exc, *getattr(exc, "others", [])], kwargs.get("as_json", False))
-            sys.exit(exc.exit_code)
-        except OSError as exc:
-            if exc.filename is None:
-                raise
-            reason = os_reason(exc)
-            emit_error([FormkitError("cli.file-error", f"无法读写该位置（{reason}）", {"file": str(exc.filename)})],
-                       kwargs.get("as_json", False))
-            sys.exit(2)
-
-    return wrapper
-
-
-def _open_store(db_url: str | None, create: bool = False):
-    """The store at ``db_url``; only the commands that record what was issued or received may create it
-    (a mistyped ``--db`` for any other command is an error, not a new empty store)."""
-    from formkit.store import Store
-
-    return Store(db_url, create=create)
-
-
-def _records(store, year: int | None, forms: tuple[str, ...] | None = None) -> int:
-    """How many forms of ``year`` (of ``forms``, else any) the store has issued or received."""
-    if year is None:
-        return 0
-    rows = [*store.issued(year), *(r for r in store.submissions(year) if r["year"] == year)]
-    return sum(1 for r in rows if forms is None or r["form"] in forms)
-
-
-def _empty(store, year: int | None, what: str = "下发或报送记录") -> str:
-    return (f"数据库 {store.shown} 中没有{f'{year}年度的' if year else ''}{what}。先用 formkit issue 下发表格，"
-            "收回后用 formkit ingest 收取（或用 --db 指定另一个数据库）")
-
-
-def _require(store, year: int | None, what: str = "下发或报送记录", forms: tuple[str, ...] | None = None) -> None:
-    """Refuse to make a document from a store that holds nothing for it (``cli.empty-store``)."""
-    if not _records(store, year, forms):
-        message = _empty(store, year, what)
-        store.close()
-        raise FormkitError("cli.empty-store", message)
+from formkit.cli_common import (
+    NOT_FINITE,
+    emit_json,
+    empty_store_message,
+    handle_errors,
+    json_line,
+    open_store,
+    require_records,
+    stored_records,
+)
+from formkit.cli_params import OUT_FILE, OUT_FOLDER, YEAR, FormkitGroup, file_problem, folder_problem
+from formkit.errors import FormkitError
 
 
 @click.group(cls=FormkitGroup)
@@ -99,7 +39,7 @@ def forms_cmd(as_json: bool) -> None:
     rows = [{"form": f.id, "version": f.version, "title": f.title, "recipient": f.recipient,
              "fields": len(f.fields)} for f in forms]
     if as_json:
-        _emit_json(rows)
+        emit_json(rows)
         return
     for r in rows:
         who = "每个中央单位" if r["recipient"] == "unit" else "每个（单位，县）帮扶关系"
@@ -118,7 +58,7 @@ def fields_cmd(form: str, year: int | None, as_json: bool) -> None:
 
     contract = form_contract(load_form(form, year))
     if as_json:
-        _emit_json(contract)
+        emit_json(contract)
         return
     click.echo(f"{contract['title']}（{contract['form']} v{contract['version']}）")
     for f in contract["fields"]:
@@ -153,7 +93,7 @@ def roster_cmd(path: Path, year: int | None, as_json: bool) -> None:
     summary = {"units": len(roster.units), "counties": len(roster.counties), "pairs": len(roster.pairs),
                "key_counties": sum(c.key_county for c in roster.counties), "warnings": roster.warnings}
     if as_json:
-        _emit_json(summary)
+        emit_json(summary)
         return
     click.echo(f"名单有效：{summary['units']} 个中央单位，{summary['counties']} 个定点帮扶县"
                f"（其中重点帮扶县 {summary['key_counties']} 个），{summary['pairs']} 对帮扶关系。")
@@ -215,7 +155,7 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
     from formkit.roster import load_roster
 
     roster = load_roster(roster_path, year)
-    store = _open_store(db_url, create=not from_ledger)  # proposing from the ledgers needs a store that has them
+    store = open_store(db_url, create=not from_ledger)  # proposing from the ledgers needs a store that has them
     suggest = None
     if from_ledger:
         from formkit.progress.figures import suggestions
@@ -230,7 +170,7 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
     store.close()
     failed = [r for r in results if r.error_code]
     if as_json:
-        _emit_json({"out": str(out), "manifest": str(out / MANIFEST), "issued": len(results) - len(failed),
+        emit_json({"out": str(out), "manifest": str(out / MANIFEST), "issued": len(results) - len(failed),
                     "failed": len(failed), "documents": [r.__dict__ for r in results]})
     else:
         by_form: dict[str, int] = {}
@@ -267,12 +207,12 @@ def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None
     for path, outcome in read_many(files, roster, year):
         line = None
         if as_json and not isinstance(outcome, FormkitError):
-            line = _json_line({"file": str(path), **outcome.as_dict()})
+            line = json_line({"file": str(path), **outcome.as_dict()})
             outcome = outcome if line else FormkitError("cli.not-finite", NOT_FINITE)
         if isinstance(outcome, FormkitError):
             worst = 2
             if as_json:
-                click.echo(_json_line({"file": str(path), "error": outcome.as_dict()}))
+                click.echo(json_line({"file": str(path), "error": outcome.as_dict()}))
             else:
                 click.echo(f"{path}：无法读取 [{outcome.code}] {outcome.message}", err=True)
             continue
@@ -304,7 +244,7 @@ def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as
     """收取回收的文件（文件或文件夹）：识别格式、安全读取、保存原件、记录结果。"""
     from formkit.intake.ingest import expand, ingest
 
-    store = _open_store(db_url, create=True)
+    store = open_store(db_url, create=True)
     files = expand(paths)
     results = []
     with click.progressbar(length=len(files), label="收取文件", file=sys.stderr) as bar:
@@ -312,7 +252,7 @@ def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as
             bar.update(1)
             results.append(result)
             if as_json:
-                click.echo(_json_line(result.as_dict()) or _json_line(
+                click.echo(json_line(result.as_dict()) or json_line(
                     {"file": str(result.file), "error": FormkitError("cli.not-finite", NOT_FINITE).as_dict()}))
     store.close()
     counts: dict[str, int] = {}
@@ -339,15 +279,15 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
     """各表单、各接收方的报送情况：已下发、已报送、无错误、有错误、未报送。"""
     from formkit.intake.status import STATES, status, write_missing_xlsx
 
-    store = _open_store(db_url)
+    store = open_store(db_url)
     year = year or store.latest_year()
-    empty = None if _records(store, year) else _empty(store, year)
+    empty = None if stored_records(store, year) else empty_store_message(store, year)
     report = status(store, year)
     store.close()
     if missing_xlsx and not empty:
         write_missing_xlsx(report, missing_xlsx)
     if as_json:
-        _emit_json(report.as_dict())
+        emit_json(report.as_dict())
         return
     if empty:
         click.echo(empty + ("；未写出催报名单" if missing_xlsx else ""))
@@ -377,13 +317,13 @@ def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) 
     """为每份有错误的表格生成退回修改意见（Word），逐条列出问题及其在文档中的位置。"""
     from formkit.letters import write_letters
 
-    store = _open_store(db_url)
+    store = open_store(db_url)
     year = year or store.latest_year()
-    if not _records(store, year):
-        message = _empty(store, year)
+    if not stored_records(store, year):
+        message = empty_store_message(store, year)
         store.close()
         if as_json:
-            _emit_json([])
+            emit_json([])
         else:
             click.echo(message)
         return
@@ -391,7 +331,7 @@ def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) 
     store.close()
     failed = [x for x in letters if x.error_code]
     if as_json:
-        _emit_json([{"submission": x.submission, "recipient": x.recipient, "file": str(x.path) if x.path else None,
+        emit_json([{"submission": x.submission, "recipient": x.recipient, "file": str(x.path) if x.path else None,
                      "errors": x.errors, "warnings": x.warnings, "error_code": x.error_code or None}
                     for x in letters])
         sys.exit(1 if failed else 0)
@@ -400,53 +340,6 @@ def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) 
         click.echo(f"  {x.recipient}：" + (f"未能生成（[{x.error_code}] {x.error}）" if x.error_code
                                           else f"{x.errors} 处需修改，{x.warnings} 处请核实"))
     sys.exit(1 if failed else 0)
-
-
-@main.command("verify")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--manifest", "manifests", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="已发布的清单（manifest.csv、manifest-sha256.txt）：核对其中的审计日志链头仍在日志中；可多次给出")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-@handle_errors
-def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], as_json: bool) -> None:
-    """重新计算每份原件的 SHA-256，报告缺失、损坏和无记录的文件；核对审计日志的哈希链（及清单中的链头）。"""
-    store = _open_store(db_url)
-    problems = store.verify(manifests)
-    count = len(store.submissions())
-    store.close()
-    if as_json:
-        _emit_json({"submissions": count, **problems})
-    else:
-        click.echo(f"已核对 {count} 份原件：缺失 {len(problems['missing'])}，损坏 {len(problems['corrupt'])}，"
-                   f"无记录 {len(problems['orphaned'])}")
-        for kind in ("missing", "corrupt"):
-            for p in problems[kind]:
-                click.echo(f"  {kind}：#{p['id']} {p['file']} {p['sha256']}", err=True)
-        audit = problems["audit"]
-        click.echo("审计日志：哈希链完整，每份报送与其审计记录一致" if not audit else f"审计日志：发现 {len(audit)} 处问题")
-        for p in audit:
-            click.echo(f"  [{p['code']}] {p['message']}", err=True)
-    sys.exit(1 if problems["missing"] or problems["corrupt"] or problems["audit"] else 0)
-
-
-@main.command("migrate")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="应用连接的数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--db-owner", "owner_url", envvar="FORMKIT_DB_OWNER", default=None,
-              help="所有者角色的连接（PostgreSQL）：建立或升级表结构，并只授予应用角色对审计日志的查询和追加权限")
-@handle_errors
-def migrate_cmd(db_url: str | None, owner_url: str | None) -> None:
-    """建立或升级数据库结构（以所有者角色运行一次；日常命令以应用角色运行，不能改写审计日志）。"""
-    from formkit.store import Store
-    from formkit.store.migrations import current_version
-
-    with Store(db_url, owner=owner_url, create=True) as store:
-        now, applied = current_version(store.engine), store.migrated
-        if 1 in applied:
-            click.echo(f"已建立数据库结构（第 {now} 版）：{store.shown}")
-        elif applied:
-            click.echo(f"数据库结构已升级到第 {now} 版（本次应用第 {'、'.join(map(str, applied))} 版）：{store.shown}")
-        else:
-            click.echo(f"数据库结构已是第 {now} 版，无需升级：{store.shown}")
 
 
 @main.command("check-format")
@@ -461,7 +354,7 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
 
     checks, note = check_file(file, pdf_path)
     if as_json:
-        _emit_json({"file": str(file), "checks": [c.as_dict() for c in checks], "note": note})
+        emit_json({"file": str(file), "checks": [c.as_dict() for c in checks], "note": note})
     else:
         names = {"pass": "通过", "warn": "提醒", "fail": "不合格"}
         for c in checks:
@@ -489,8 +382,8 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
     from formkit.gongwen.notice import STORE_KINDS, write_notice
 
     if kind in STORE_KINDS:  # figures from the store: it must exist and hold the year
-        store = _open_store(db_url)
-        _require(store, year)
+        store = open_store(db_url)
+        require_records(store, year)
         store.close()
     result = write_notice(kind, year, out, serial=serial, content=content, db_url=db_url, pdf=make_pdf)
     click.echo(f"已生成：{result['docx']}")
@@ -516,8 +409,8 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
     from formkit.progress.chart import NO_CJK_FONT, write_chart
     from formkit.progress.report import progress, write_progress_xlsx
 
-    store = _open_store(db_url)
-    _require(store, year, "季度台账", ("quarterly-ledger",))
+    store = open_store(db_url)
+    require_records(store, year, "季度台账", ("quarterly-ledger",))
     report = progress(store, year, quarter)
     store.close()
     xlsx = write_progress_xlsx(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.xlsx")
@@ -526,7 +419,7 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
     if as_json:
         from formkit.progress.figures import MEASURES
 
-        _emit_json({"year": year, "quarter": report.quarter, "xlsx": str(xlsx), "png": str(png), "units": [
+        emit_json({"year": year, "quarter": report.quarter, "xlsx": str(xlsx), "png": str(png), "units": [
             {"unit_id": u.unit_id, "unit": u.unit, "category": u.category, "quarters": u.quarters,
              "change": {k: u.change(report.quarter, k) for k in MEASURES}, "completion": u.completion,
              "reported": u.reported} for u in report.units], "missing": [u.unit_id for u in missing]})
@@ -558,8 +451,8 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
     problem = (folder_problem if per_category else file_problem)(out)
     if problem:
         raise FormkitError(*problem, {"option": "--out"})
-    store = _open_store(db_url)
-    _require(store, year, "自评表和评价表", ("self-assessment", "county-feedback"))
+    store = open_store(db_url)
+    require_records(store, year, "自评表和评价表", ("self-assessment", "county-feedback"))
     if per_category:
         built = build_per_category(store, year, out, pdf=make_pdf)
     else:
@@ -591,8 +484,11 @@ def demo_cmd(out: Path, year: int, fresh: bool) -> None:
 
 def _register() -> None:
     from formkit.cli_review import review
+    from formkit.cli_store import migrate_cmd, verify_cmd
 
     main.add_command(review)
+    main.add_command(verify_cmd)
+    main.add_command(migrate_cmd)
 
 
 _register()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from formkit.cli import _emit_json, _open_store, _require, handle_errors
+from formkit.cli_common import emit_json, handle_errors, open_store, require_records
 from formkit.cli_params import OUT_FILE, OUT_FOLDER, FormkitGroup
 from formkit.cli_params import YEAR as YEAR_TYPE
 
@@ -36,7 +36,7 @@ def sheets_cmd(roster_path: Path, year: int, reviewers: int, out: Path, db_url: 
     from formkit.roster import load_roster
 
     roster = load_roster(roster_path, year)
-    store = _open_store(db_url, create=True)
+    store = open_store(db_url, create=True)
     results = issue_sheets(roster, year, reviewers, out)
     record_issued(store, results, year, out / MANIFEST)
     store.close()
@@ -57,14 +57,14 @@ def tally_cmd(year: int, xlsx_path: Path | None, as_json: bool, db_url: str | No
     """统计已收回投票表的票数：每个单位各等次票数、未选和无效票、各类收回率。"""
     from formkit.review.tally import tally, write_tally_xlsx
 
-    store = _open_store(db_url)
-    _require(store, year, "投票表", ("review-vote",))
+    store = open_store(db_url)
+    require_records(store, year, "投票表", ("review-vote",))
     result = tally(store, year)
     store.close()
     if xlsx_path:
         write_tally_xlsx(result, xlsx_path)
     if as_json:
-        _emit_json(result.as_dict())
+        emit_json(result.as_dict())
         return
     for name, units in result.categories.items():
         returned, issued = result.turnout(name)
@@ -88,8 +88,8 @@ def inputs_cmd(year: int, out: Path, db_url: str | None) -> None:
     """生成综合评议录入表（平时工作评价、县乡村振兴实绩考核），已列出全部单位和帮扶县。"""
     from formkit.review.inputs import write_template
 
-    store = _open_store(db_url)
-    _require(store, year)
+    store = open_store(db_url)
+    require_records(store, year)
     write_template(store, year, out)
     store.close()
     click.echo(f"综合评议录入表：{out}（填写“平时工作”和“乡村振兴实绩”两个工作表后，用 review rate --inputs 读入）")
@@ -106,13 +106,13 @@ def rate_cmd(year: int, inputs_path: Path | None, as_json: bool, db_url: str | N
     """综合评议：按 cycle.yaml 的规则为每个单位提出建议等次并说明理由，存入数据库（已调整的等次保留）。"""
     from formkit.review.run import run_rating
 
-    store = _open_store(db_url)
-    _require(store, year)
+    store = open_store(db_url)
+    require_records(store, year)
     proposals, _votes, inputs = run_rating(store, year, inputs_path)
     grades = {r["recipient_id"]: r for r in store.grades(year)}
     store.close()
     if as_json:
-        _emit_json({"year": year, "problems": inputs.problems, "units": [
+        emit_json({"year": year, "problems": inputs.problems, "units": [
             {**p.row(), "grade": grades[p.recipient_id]["grade"],
              "override_reason": grades[p.recipient_id]["override_reason"]} for p in proposals]})
         return
@@ -146,7 +146,7 @@ def override_cmd(year: int, recipient_id: str, grade: str, reason: str, db_url: 
         raise FormkitError("review.unknown-grade", f"“{grade}”不是{year}年度的等次（{'、'.join(grades)}）")
     if not reason.strip():
         raise FormkitError("review.no-reason", "调整等次必须写明理由")
-    store = _open_store(db_url)
+    store = open_store(db_url)
     row = store.override_grade(year, recipient_id, grade, reason.strip())
     store.close()
     click.echo(f"{row['unit']}：建议“{row['proposed']}”，现为“{grade}”（理由：{reason.strip()}），已记入审计日志")

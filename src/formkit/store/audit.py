@@ -14,13 +14,14 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 GENESIS = "0" * 64  # the head of an empty log: never evidence that a log was intact
 ROW_EVENTS = ("ingested", "rejected", "retried", "relinked")  # the events that record a submission's row
+INTAKE_EVENTS = ("ingested", "rejected", "retried")  # the events that say what a submission's outcome is
 # The submission columns a row digest covers (every column but the id), frozen here so that a column added
 # later does not change the digests already in the log.
 ROW_COLUMNS = ("sha256", "file_name", "size", "received_at", "format", "producer", "outcome", "code", "message",
@@ -84,3 +85,47 @@ def heads_in(path: str | Path) -> list[str]:
     if lines and HEAD_COLUMN in lines[0]:
         found.update(r[HEAD_COLUMN] for r in csv.DictReader(lines) if _HEX.fullmatch(r.get(HEAD_COLUMN) or ""))
     return sorted(found)
+
+
+def audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str | Path]) -> list[dict]:
+    """What ``verify`` reports of the log: breaks in the hash chain, submissions without their intake event or
+    differing from what their latest row event recorded, and manifests whose head is not on the chain."""
+    found, _head = check_chain(events)
+    hashes = {e["hash"] for e in events}
+    arrived: set[int] = set()
+    last: dict[int, dict] = {}  # submission id → its latest row event
+    for e in events:
+        if e["event"] in ROW_EVENTS and e["submission_id"] is not None:
+            last[e["submission_id"]] = e
+            if e["event"] in INTAKE_EVENTS:
+                arrived.add(e["submission_id"])
+    for r in rows:
+        e = last.get(r["id"])
+        if e is None or r["id"] not in arrived:
+            found.append(problem("audit.event-missing", f"第 {r['id']} 份报送（{r['file_name']}）在审计日志中没有收取记录",
+                                 submission=r["id"]))
+        elif row_differs(r, e):
+            found.append(problem("audit.record-differs", f"第 {r['id']} 份报送（{r['file_name']}）在数据库中的内容与审计日志"
+                                 f"第 {e['id']} 条事件（{e['event']}）记录的不一致：记录后被直接修改过",
+                                 submission=r["id"], event=e["id"]))
+    for path in manifests:
+        heads = heads_in(path)
+        if not heads:
+            found.append(problem("audit.no-head", f"清单“{path}”中没有审计日志链头", manifest=str(path)))
+        for head in heads:
+            if head == GENESIS:
+                found.append(problem("audit.empty-head", f"清单“{path}”中的审计日志链头为全零（写于任何审计事件之前）："
+                                     "不能证明日志未被改写", manifest=str(path), head=head))
+            elif head not in hashes:
+                found.append(problem("audit.head-mismatch", f"清单“{path}”中的审计日志链头 {head[:12]}… 不在数据库的审计日志中："
+                                     "日志在清单发布后被改写", manifest=str(path), head=head))
+    return found
+
+
+def row_differs(row: dict, event: dict) -> bool:
+    """Whether a submission row is not what its latest row event recorded: its sha256, the outcome the
+    event names (intake events), and the digest of the whole row (events from before digests have none)."""
+    detail = event["detail"] or {}
+    return (event["sha256"] != row["sha256"]
+            or (event["event"] in INTAKE_EVENTS and detail.get("outcome") != row["outcome"])
+            or ("digest" in detail and detail["digest"] != row_digest(row)))

@@ -40,14 +40,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from formkit.errors import FormkitError
 from formkit.read.worker import TRANSIENT
 from formkit.store import schema
-from formkit.store.audit import GENESIS, HEAD_COLUMN, ROW_EVENTS, check_chain, event_hash, heads_in, problem, row_digest
+from formkit.store.audit import GENESIS, HEAD_COLUMN, audit_problems, event_hash, row_digest
 from formkit.store.migrations import CHAIN_LOCK, MIGRATIONS, grant_app, migrate, pending
 from formkit.store.objects import ObjectStore
 from formkit.store.safe import clean, dumps, fit
 
 DEFAULT_DB = "sqlite:///formkit.db"
 READABLE = ("accepted", "accepted-with-warnings")
-INTAKE_EVENTS = ("ingested", "rejected", "retried")  # the events that say what a submission's outcome is
 
 
 class StoreError(FormkitError):
@@ -406,53 +405,11 @@ class Store:
             if state:
                 problems[state].append({"id": r["id"], "sha256": r["sha256"], "file": r["file_name"]})
         events = self.audit_events()
-        problems["audit"] = _audit_problems(rows, events, manifests)
+        problems["audit"] = audit_problems(rows, events, manifests)
         with self._write() as conn:
             self._audit(conn, "verified", None, None, {k: len(v) for k, v in problems.items()},
                         datetime.now(timezone.utc))
         return problems
-
-
-def _audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str | Path]) -> list[dict]:
-    found, _head = check_chain(events)
-    hashes = {e["hash"] for e in events}
-    arrived: set[int] = set()
-    last: dict[int, dict] = {}  # submission id → its latest row event
-    for e in events:
-        if e["event"] in ROW_EVENTS and e["submission_id"] is not None:
-            last[e["submission_id"]] = e
-            if e["event"] in INTAKE_EVENTS:
-                arrived.add(e["submission_id"])
-    for r in rows:
-        e = last.get(r["id"])
-        if e is None or r["id"] not in arrived:
-            found.append(problem("audit.event-missing", f"第 {r['id']} 份报送（{r['file_name']}）在审计日志中没有收取记录",
-                                 submission=r["id"]))
-        elif _row_differs(r, e):
-            found.append(problem("audit.record-differs", f"第 {r['id']} 份报送（{r['file_name']}）在数据库中的内容与审计日志"
-                                 f"第 {e['id']} 条事件（{e['event']}）记录的不一致：记录后被直接修改过",
-                                 submission=r["id"], event=e["id"]))
-    for path in manifests:
-        heads = heads_in(path)
-        if not heads:
-            found.append(problem("audit.no-head", f"清单“{path}”中没有审计日志链头", manifest=str(path)))
-        for head in heads:
-            if head == GENESIS:
-                found.append(problem("audit.empty-head", f"清单“{path}”中的审计日志链头为全零（写于任何审计事件之前）："
-                                     "不能证明日志未被改写", manifest=str(path), head=head))
-            elif head not in hashes:
-                found.append(problem("audit.head-mismatch", f"清单“{path}”中的审计日志链头 {head[:12]}… 不在数据库的审计日志中："
-                                     "日志在清单发布后被改写", manifest=str(path), head=head))
-    return found
-
-
-def _row_differs(row: dict, event: dict) -> bool:
-    """Whether a submission row is not what its latest row event recorded: its sha256, the outcome the
-    event names (intake events), and the digest of the whole row (events from before digests have none)."""
-    detail = event["detail"] or {}
-    return (event["sha256"] != row["sha256"]
-            or (event["event"] in INTAKE_EVENTS and detail.get("outcome") != row["outcome"])
-            or ("digest" in detail and detail["digest"] != row_digest(row)))
 
 
 def _parse(url: str) -> URL:

@@ -1,0 +1,58 @@
+"""``formkit verify`` and ``formkit migrate``: the store's own upkeep. Thin: options in, one library call,
+output out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from formkit.cli_common import emit_json, handle_errors, open_store
+
+
+@click.command("verify")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@click.option("--manifest", "manifests", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="已发布的清单（manifest.csv、manifest-sha256.txt）：核对其中的审计日志链头仍在日志中；可多次给出")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@handle_errors
+def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], as_json: bool) -> None:
+    """重新计算每份原件的 SHA-256，报告缺失、损坏和无记录的文件；核对审计日志的哈希链（及清单中的链头）。"""
+    store = open_store(db_url)
+    problems = store.verify(manifests)
+    count = len(store.submissions())
+    store.close()
+    if as_json:
+        emit_json({"submissions": count, **problems})
+    else:
+        click.echo(f"已核对 {count} 份原件：缺失 {len(problems['missing'])}，损坏 {len(problems['corrupt'])}，"
+                   f"无记录 {len(problems['orphaned'])}")
+        for kind in ("missing", "corrupt"):
+            for p in problems[kind]:
+                click.echo(f"  {kind}：#{p['id']} {p['file']} {p['sha256']}", err=True)
+        audit = problems["audit"]
+        click.echo("审计日志：哈希链完整，每份报送与其审计记录一致" if not audit else f"审计日志：发现 {len(audit)} 处问题")
+        for p in audit:
+            click.echo(f"  [{p['code']}] {p['message']}", err=True)
+    sys.exit(1 if problems["missing"] or problems["corrupt"] or problems["audit"] else 0)
+
+
+@click.command("migrate")
+@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="应用连接的数据库（SQLAlchemy URL；默认 formkit.db）")
+@click.option("--db-owner", "owner_url", envvar="FORMKIT_DB_OWNER", default=None,
+              help="所有者角色的连接（PostgreSQL）：建立或升级表结构，并只授予应用角色对审计日志的查询和追加权限")
+@handle_errors
+def migrate_cmd(db_url: str | None, owner_url: str | None) -> None:
+    """建立或升级数据库结构（以所有者角色运行一次；日常命令以应用角色运行，不能改写审计日志）。"""
+    from formkit.store import Store
+    from formkit.store.migrations import current_version
+
+    with Store(db_url, owner=owner_url, create=True) as store:
+        now, applied = current_version(store.engine), store.migrated
+        if 1 in applied:
+            click.echo(f"已建立数据库结构（第 {now} 版）：{store.shown}")
+        elif applied:
+            click.echo(f"数据库结构已升级到第 {now} 版（本次应用第 {'、'.join(map(str, applied))} 版）：{store.shown}")
+        else:
+            click.echo(f"数据库结构已是第 {now} 版，无需升级：{store.shown}")
