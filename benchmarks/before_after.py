@@ -28,7 +28,10 @@ HERE_SRC = Path(__file__).resolve().parent.parent / "src"
 
 
 def child_read(listing: str) -> dict:
-    from formkit.read.batch import read_many
+    try:
+        from formkit.intake.batch import read_many
+    except ImportError:  # a version before the pipeline (read_many in read/)
+        from formkit.read.batch import read_many
 
     paths = [Path(p) for p in Path(listing).read_text().splitlines()]
     start = time.perf_counter()

@@ -22,7 +22,7 @@ from common import filled_listing, national_parser, peak_mb, run_child  # noqa: 
 
 def child(url: str, originals: str, listing: str) -> None:
     from formkit.intake.ingest import ingest
-    from formkit.read.worker import _WORKERS
+    from formkit.intake.worker import _WORKERS
     from formkit.store import Store
 
     files = [Path(p) for p in Path(listing).read_text().splitlines()]

@@ -33,7 +33,7 @@ def make_filled(folder: Path, units: int, pairs: int) -> list[Path]:
 
 
 def run_formkit(paths: list[Path]) -> dict:
-    from formkit.read import read_file
+    from formkit.pipeline import read_file
 
     start = time.perf_counter()
     errors = sum(read_file(p).has_errors for p in paths)

@@ -61,9 +61,9 @@ def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bo
         write_chart(report, work / "progress.png")
         extra["units"] = len(report.units)
     elif name == "issue":
+        from formkit.evaluation.ledgers import suggestions
         from formkit.issue import issue_forms
         from formkit.issue.batch import issued_rows
-        from formkit.progress.figures import suggestions
 
         start = time.perf_counter()
         issued = issue_forms(load_roster(roster_dir, YEAR), YEAR, work / "issued",
@@ -128,7 +128,7 @@ def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bo
                                     load_config(YEAR).grades)
         extra["units"] = len(run_rating(store, YEAR, inputs)[0])
     elif name == "notices":
-        from formkit.gongwen.notice import write_notice
+        from formkit.notices import write_notice
 
         for kind in ("review-proposal", "review-results", "review-copy"):
             write_notice(kind, YEAR, work / "notices" / f"{kind}.docx", db_url=store.url, pdf=pdf)

@@ -15,8 +15,36 @@ YEAR = 2026
 FIXED = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
+# The markers that keep a test out of the fast subset (`pytest -m fast`): pyproject.toml's ``fast_excludes``.
+RUNNING: list[pytest.Item] = []  # the test being run, for the marker checks of need_soffice and need_pg
+
+
+def pytest_addoption(parser):
+    parser.addini("fast_excludes", "markers that keep a test out of the fast subset (-m fast)", type="args")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test without one of ``fast_excludes`` is marked ``fast``: `pytest -m fast` is the inner loop."""
+    excluded = set(config.getini("fast_excludes"))
+    for item in items:
+        if not excluded & {m.name for m in item.iter_markers()}:
+            item.add_marker(pytest.mark.fast)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    RUNNING[:] = [item]
+
+
+def need_marker(name: str, what: str) -> None:
+    """A test that needs ``what`` carries the marker ``name``, so the fast subset never runs it."""
+    if RUNNING and RUNNING[0].get_closest_marker(name) is None:
+        pytest.fail(f"{RUNNING[0].nodeid} needs {what}: mark it @pytest.mark.{name}")
+
+
 def need_soffice() -> str:
     """LibreOffice is required in CI (which installs it); elsewhere its tests are skipped."""
+    need_marker("libreoffice", "LibreOffice")
     exe = shutil.which("soffice")
     if exe is None:
         if os.environ.get("CI"):
@@ -63,6 +91,7 @@ def store_url(request, tmp_path):
 
 def need_pg() -> str:
     """The PostgreSQL URL the tests connect as (the application role of scripts/setup-postgres)."""
+    need_marker("postgres", "PostgreSQL")
     base = os.environ.get("FORMKIT_TEST_PG")
     if not base:
         if os.environ.get("CI"):
@@ -139,21 +168,45 @@ def own_grades(tmp_path, monkeypatch):
     return folder
 
 
-@pytest.fixture
-def stocked(store, sample_roster, tmp_path):
-    """A store where recipients returned forms, with every flag case: a unit declaring a violation, a county
-    reporting large-scale return to poverty, funds that differ, a unit and a county that did not return."""
-    from formkit.intake.ingest import ingest
-    from formkit.issue.batch import issued_rows
+@pytest.fixture(scope="session")
+def once(tmp_path_factory):
+    """``once(name, make)``: ``make(folder)`` done once per session, in a folder of its own, and again for a test
+    with its own forms (``FORMKIT_FORMS``, as ``own_grades`` sets it). For what each test would otherwise
+    redo the same way (issuing and filling forms); what the test's own store receives stays per test."""
+    made: dict[tuple[str, str], object] = {}
+
+    def get(name: str, make):
+        key = (name, os.environ.get("FORMKIT_FORMS", ""))
+        if key not in made:
+            made[key] = make(tmp_path_factory.mktemp(name))
+        return made[key]
+
+    return get
+
+
+def returned_forms(roster, folder: Path) -> tuple[list, list[Path]]:
+    """The sample forms issued and returned, with every flag case: a unit declaring a violation, a county
+    reporting large-scale return to poverty, funds that differ, a unit and a county that did not return.
+    Returns (issue results, the files returned)."""
     from formkit.simulate import fill_recipients
 
-    results = issue_forms(sample_roster, YEAR, tmp_path / "issued", created=FIXED)
-    store.record_issued(issued_rows(results, YEAR))
-    files = {(r.form, r.recipient_id): tmp_path / "issued" / r.file for r in results}
+    results = issue_forms(roster, YEAR, folder / "issued", created=FIXED)
+    files = {(r.form, r.recipient_id): folder / "issued" / r.file for r in results}
     edits = {"U002": {"violations": "是", "violations_detail": "一名挂职干部违反工作纪律，已严肃处理。"},
              "U007-522731": {"return_to_poverty": "是"},
              "U010-522732": {"funds_invested_arrived": "1"}}
-    filled = fill_recipients(sample_roster, YEAR, files, tmp_path / "returned", edits)
+    filled = fill_recipients(roster, YEAR, files, folder / "returned", edits)
     late = {"U014", "U009-610732"}
-    list(ingest([p for rid, p in filled.items() if rid not in late], store, YEAR))
+    return results, [p for rid, p in filled.items() if rid not in late]
+
+
+@pytest.fixture
+def stocked(store, sample_roster, once):
+    """A store holding ``returned_forms`` (issued, then ingested; the filled files are made once a session)."""
+    from formkit.intake.ingest import ingest
+    from formkit.issue.batch import issued_rows
+
+    results, returned = once("returned", lambda folder: returned_forms(sample_roster, folder))
+    store.record_issued(issued_rows(results, YEAR))
+    list(ingest(returned, store, YEAR))
     return store

@@ -266,7 +266,7 @@ def test_read_json_is_standard_json(issued, tmp_path):
 
 
 def test_a_value_json_cannot_hold_is_a_coded_error_and_the_batch_goes_on(monkeypatch, issued, tmp_path):
-    import formkit.read.batch as batch
+    import formkit.intake.batch as batch
 
     class NotFinite:
         exit_code = 0

@@ -19,7 +19,7 @@ from fixtures import hostile_values as hv
 from formkit.errors import FormkitError
 from formkit.intake.ingest import ingest
 from formkit.limits import DEFAULT, HELP, Limits, over
-from formkit.read import read_document
+from formkit.pipeline import read_document
 
 FAST = DEFAULT.with_(seconds=30, memory_mb=1024)
 AMOUNT = "投入帮扶资金实际到位（万元）"  # county-feedback: funds_invested_arrived, amount in 万元, 0..1000000
@@ -524,8 +524,8 @@ def test_a_year_property_that_disagrees_with_the_forms_year_cell_is_an_error(cf)
 @pytest.mark.parametrize("error, reason", [(errno.ENOENT, "不存在"), (errno.EACCES, "没有访问权限"),
                                            (errno.ELOOP, "循环"), (errno.EREMOTEIO, "系统错误")])
 def test_a_file_that_cannot_be_opened_is_said_in_chinese(tmp_path, monkeypatch, error, reason):
-    from formkit.read import read_file
-    from formkit.read.batch import read_many
+    from formkit.intake.batch import read_many
+    from formkit.pipeline import read_file
 
     path = tmp_path / "表.docx"
     path.write_bytes(b"PK")

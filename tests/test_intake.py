@@ -55,6 +55,7 @@ def test_status_tracks_who_has_returned_what(tracked, filled_forms, tmp_path):
     assert [r[2] for r in fix] == ["贵州省云雾县（中国振兴发展银行）"]
 
 
+@pytest.mark.slow
 def test_cli_ingest_json_and_status(tmp_path, filled_forms, sample_roster):
     env = {**os.environ, "FORMKIT_DB": f"sqlite:///{tmp_path}/formkit.db"}
     run = lambda *a: subprocess.run([sys.executable, "-m", "formkit", *map(str, a)], env=env, cwd=tmp_path,  # noqa: E731

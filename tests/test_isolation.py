@@ -19,8 +19,8 @@ from formkit import isolate
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT
 from formkit.read import ReadResult
-from formkit.read.batch import read_many
-from formkit.read.worker import read_isolated, worker_for
+from formkit.intake.batch import read_many
+from formkit.intake.worker import read_isolated, worker_for
 
 READ_OK = ("accepted", "accepted-with-warnings")
 
@@ -30,7 +30,7 @@ def small_memory(**changes):
     for any genuine form, far too little for the big table."""
     import re
 
-    from formkit.read import warm_up
+    from formkit.pipeline import warm_up
 
     warm_up(YEAR)
     mapped = int(re.search(r"VmSize:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) // 1024
@@ -133,6 +133,7 @@ def test_an_outside_program_and_its_grandchildren_die_with_formkit():
 
 # -- the reading worker -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_valid_file_right_after_an_out_of_memory_one_is_accepted_at_the_first_attempt(filled_forms):
     hog = big_table_docx(filled_forms["U001"].read_bytes(), 60_000)
     good = filled_forms["U002"].read_bytes()
@@ -150,6 +151,7 @@ def test_a_valid_file_right_after_an_out_of_memory_one_is_accepted_at_the_first_
     assert len(pids) == 4  # never the worker that failed
 
 
+@pytest.mark.slow
 def test_a_transient_outcome_is_retried_once_in_a_fresh_worker(filled_forms):
     limits = DEFAULT.with_(seconds=1.0)
     slow = slow_pdf(60)  # seconds of parsing even on a fast machine
@@ -167,7 +169,7 @@ def test_a_transient_outcome_is_retried_once_in_a_fresh_worker(filled_forms):
 
 
 def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch):
-    import formkit.read.worker as worker
+    import formkit.intake.worker as worker
 
     real = worker.read_document
 
@@ -190,6 +192,7 @@ def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch)
     assert not alive(pid)
 
 
+@pytest.mark.slow
 def test_read_many_gives_the_hanging_and_the_memory_eating_file_a_code_and_reads_the_rest(filled_forms, tmp_path):
     limits = small_memory(seconds=2.0)
     (tmp_path / "hang.pdf").write_bytes(slow_pdf(80))

@@ -6,10 +6,10 @@ import pytest
 from conftest import YEAR, need_soffice
 
 from formkit.gongwen.check import FAIL
-from formkit.gongwen.notice import NoticeError, issue_forms_context, notice_path, render_notice, write_notice
 from formkit.intake.ingest import ingest
 from formkit.issue import issue_forms
 from formkit.issue.batch import issued_rows
+from formkit.notices import NoticeError, issue_forms_context, notice_path, render_notice, write_notice
 
 
 def test_issue_forms_notice_takes_the_years_configuration():

@@ -11,7 +11,7 @@ from test_round_trip import filled
 
 from formkit.cli import main
 from formkit.errors import FormkitError
-from formkit.read import read_document, read_file
+from formkit.pipeline import read_document, read_file
 
 
 def edit(source, target, part="word/document.xml", replace=(), drop=()):

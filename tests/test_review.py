@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 from conftest import YEAR
+from formkit.dossier.collect import Dossier, UnitEntry, UnitFigures
 
 from formkit.config import load_config
-from formkit.dossier.collect import Dossier, UnitEntry, UnitFigures
 from formkit.intake.ingest import ingest
 from formkit.issue.batch import issued_rows
 from formkit.review.inputs import Inputs, read_inputs, write_template
@@ -47,7 +47,11 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
         for u in units:
             assert u.valid + u.blank + u.invalid == result.turnout(u.category)[0]
     sheet = next(s for s in result.sheets if s.recipient_id == "R02-02")
-    assert "勾选了2个等次（好、较好）" in sheet.problems[0]
+    [problem] = sheet.problems
+    assert problem.code == "review.vote-invalid" and "勾选了2个等次（好、较好）" in problem.message
+    [blank] = next(s for s in result.sheets if s.recipient_id == "R02-03").problems
+    assert blank.code == "review.vote-blank" and blank.severity == "warning" and "未选择等次" in blank.message
+    assert result.as_dict()["sheets"][1]["problems"][0]["code"] == "review.vote-invalid"
     assert next(s for s in result.sheets if s.recipient_id == "R03-03").state == "missing"
     from formkit.letters import write_letters
 
@@ -57,8 +61,9 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
 
 def entry(rid: str, category: str = "中央企业", **kw) -> UnitEntry:
     values = kw.pop("values", {})
+    findings = kw.pop("findings", [])
     counties = kw.pop("counties", [{"county": f"{rid}县", "grade": "好", "comment": "", "submission": None}])
-    return UnitEntry(f"单位{rid}", rid, category, "国务院国资委", {"record": {"values": values, "findings": []}},
+    return UnitEntry(f"单位{rid}", rid, category, "国务院国资委", {"record": {"values": values, "findings": findings}},
                      UnitFigures(main_leader_visit=kw.pop("main_leader", False)), counties)
 
 
@@ -88,12 +93,20 @@ def test_a_veto_prevents_the_first_grade_whatever_the_votes():
                                    "submission": {"record": {"values": {"return_to_poverty": True}}}}])]
     all_best = {u.recipient_id: {"好": 9} for u in units}
     out = rated(units, all_best, best_share=None)
-    assert out["A"].grade == "好"
-    assert out["B"].grade == "较好" and any("违纪违规" in r and "不得评为“好”" in r for r in out["B"].reasons)
-    assert out["C"].grade == "较好" and any("C县" in r and "规模性返贫" in r for r in out["C"].reasons)
+    assert out["A"].grade == "好" and not kinds(out["A"], "veto")
+    [veto] = kinds(out["B"], "veto")
+    assert veto.params["vetoes"] == [{"rule": "violation", "source": "self"}]
+    assert veto.text == "自评申报在帮扶工作中存在违纪违规问题，按规定不得评为“好”，调整为“较好”"
+    [veto] = kinds(out["C"], "veto")
+    assert out["C"].grade == "较好" and veto.params["vetoes"] == [{"rule": "return_to_poverty", "counties": ["C县"]}]
+    assert veto.text.startswith("定点帮扶县（C县）出现规模性返贫")
     inputs = Inputs(violation={"A": True})  # entered by the secretariat: the same veto
     assert rated(units, all_best, inputs, best_share=None)["A"].grade == "较好"
     assert rated(units, all_best, best_share=None, vetoes=())["B"].grade == "好"  # vetoes come from configuration
+
+
+def kinds(proposal, kind: str) -> list:
+    return [r for r in proposal.reasons if r.kind == kind]
 
 
 def test_the_tie_break_ranks_a_main_leaders_visit_ahead_among_equals():
@@ -103,8 +116,11 @@ def test_the_tie_break_ranks_a_main_leaders_visit_ahead_among_equals():
     assert out["A"].score == out["B"].score == out["C"].score
     assert [out[k].rank for k in "BAC"] == [1, 2, 3]
     assert out["B"].grade == "好" and out["A"].grade == "较好" and out["C"].grade == "较好"
-    assert any("同等条件下排名靠前" in r for r in out["B"].reasons)
-    assert any("不超过34%" in r for r in out["A"].reasons)
+    assert [r.params for r in kinds(out["B"], "tie")] == [{"other": "单位A", "ahead": True}]
+    assert "同等条件下排名靠前" in kinds(out["B"], "tie")[0].text
+    [cap] = kinds(out["A"], "share-cap")
+    assert cap.params["position"] == 2 and cap.params["cap"] == 1
+    assert cap.text == "全部3个单位中“好”不超过34%（1个），本单位按综合得分排第2，调整为“较好”"
     assert rated(units, same, best_share=0.34, tie_break=None)["A"].grade == "好"  # without it: by code
 
 
@@ -113,7 +129,21 @@ def test_thresholds_and_parts_follow_the_configuration():
     out = rated(units, {"A": {"好": 3}, "B": {"一般": 3}}, best_share=None)
     assert out["A"].parts == {"vote": 100.0, "self": 100.0} and out["A"].score == 100.0  # no county part: reweighted
     assert out["B"].parts["vote"] == 60.0 and out["B"].grade == "一般"
-    assert any("地方评价：无定点帮扶县评价，不计此项" in r for r in out["B"].reasons)
+    assert "地方评价：无定点帮扶县评价，不计此项" in [r.text for r in out["B"].reasons]
+    texts = [r.text for r in out["A"].reasons]
+    assert texts[0] == "分类评价投票：好3票、较好0票、一般0票（有效3票），得100.0分"
+    assert "综合得分100.00（分类评价投票权重0.4、自评总结权重0.15）" in texts
+    assert texts[-1] == "按分数线（好≥88、较好≥75）为“好”"
+
+
+def test_each_minimum_requirement_not_met_costs_the_configured_points():
+    units = [entry("A", findings=[{"code": "rule.no-cadre"}, {"code": "rule.no-first-secretary"},
+                                  {"code": "rule.date-outside-year"}]), entry("B")]
+    out = rated(units, {"A": {"好": 3}, "B": {"好": 3}}, best_share=None)
+    assert out["A"].parts["self"] == 60.0 and out["B"].parts["self"] == 100.0  # 20 each, other findings free
+    [own] = kinds(out["A"], "self")
+    assert own.params["unmet"] == ["rule.no-cadre", "rule.no-first-secretary"]
+    assert own.text == "自评总结：2项基本要求未达到，得60分"
     strict = rated(units, {"A": {"好": 3}, "B": {"一般": 3}}, best_share=None, thresholds=(101.0, 50.0))
     assert strict["A"].grade == "较好" and strict["B"].grade == "较好"
 
@@ -128,8 +158,9 @@ def test_secretariat_inputs_are_read_and_bad_rows_reported(stocked, tmp_path):
     assert inputs.violation["U004"] is True and inputs.violation["U001"] is False
     assert "U006" not in inputs.daily and len(inputs.daily) == 13
     [problem] = inputs.problems
-    assert problem["code"] == "value.not-a-choice" and problem["where"]["sheet"] == "平时工作"
-    assert problem["where"]["row"] == 7 and "优良" in problem["message"]
+    assert problem.code == "value.not-a-choice" and problem.severity == "error"
+    assert problem.location == {"file": "inputs.xlsx", "sheet": "平时工作", "row": 7}
+    assert problem.message.startswith("第7行：“优良”不是可选项") and problem.message.endswith("本行未计入")
     assert inputs.return_to_poverty["U007"] == ["青岩县"]
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a spreadsheet")
@@ -160,8 +191,9 @@ def test_overrides_are_kept_and_audited(stocked, sample_roster, tmp_path):
             conn.execute(text("UPDATE audit_log SET detail = NULL WHERE event = 'grade-overridden'"))
 
 
+@pytest.mark.slow
 def test_grade_names_from_configuration_reach_the_results_notice(own_grades, stocked, sample_roster, tmp_path):
-    from formkit.gongwen.notice import write_notice
+    from formkit.notices import write_notice
     from formkit.ooxml.inspect import inspect_docx
 
     voted(stocked, sample_roster, tmp_path)
@@ -184,7 +216,7 @@ def test_grade_names_from_configuration_reach_the_results_notice(own_grades, sto
 def test_the_results_notices_pass_the_format_checks(stocked, sample_roster, tmp_path):
     from conftest import need_soffice
 
-    from formkit.gongwen.notice import write_notice
+    from formkit.notices import write_notice
 
     need_soffice()
     voted(stocked, sample_roster, tmp_path)

@@ -12,7 +12,7 @@ from formkit.convert import convert_many
 from formkit.fill import fill_form
 from formkit.forms import load_form
 from formkit.issue.context import prefilled_values, recipients
-from formkit.read import read_file
+from formkit.pipeline import read_file
 from formkit.simulate import as_typed, valid_values
 
 CASES = [("self-assessment", "U012"), ("self-assessment", "U007"), ("county-feedback", "U005-433131"),

@@ -20,6 +20,8 @@ from formkit.cli_common import (
 )
 from formkit.cli_params import OUT_FILE, OUT_FOLDER, YEAR, FormkitGroup, file_problem, folder_problem
 from formkit.errors import FormkitError
+from formkit.outcomes import READABLE
+from formkit.outcomes import label as outcome_label
 
 
 @click.group(cls=FormkitGroup)
@@ -158,7 +160,7 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
     store = open_store(db_url, create=not from_ledger)  # proposing from the ledgers needs a store that has them
     suggest = None
     if from_ledger:
-        from formkit.progress.figures import suggestions
+        from formkit.evaluation.ledgers import suggestions
 
         up_to = 2 * half if half else 4  # the first half-year report: the second quarter's ledger
         suggest = lambda form: suggestions(store, year, form, up_to)  # noqa: E731
@@ -199,7 +201,7 @@ def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None
 
     退出状态：0 无错误；1 读取成功但有错误；2 至少有一个文件无法读取。
     """
-    from formkit.read.batch import read_many
+    from formkit.intake.batch import read_many
     from formkit.roster import load_roster
 
     roster = load_roster(roster_path, year) if roster_path else None
@@ -259,14 +261,12 @@ def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
     if not as_json:
-        names = {"accepted": "接收", "accepted-with-warnings": "接收（有问题）", "rejected": "拒收",
-                 "timeout": "超时", "out-of-memory": "内存超限", "crashed": "读取失败"}
-        click.echo("；".join(f"{names.get(k, k)} {v} 份" for k, v in counts.items())
+        click.echo("；".join(f"{outcome_label(k)} {v} 份" for k, v in counts.items())
                    + f"；其中重复报送 {sum(r.duplicate for r in results)} 份")
         for r in results:
             if r.outcome not in ("accepted",) and r.code:
                 click.echo(f"  [{r.code}] {r.file}：{r.message}", err=True)
-    sys.exit(0 if all(r.outcome in ("accepted", "accepted-with-warnings") for r in results) else 1)
+    sys.exit(0 if all(r.outcome in READABLE for r in results) else 1)
 
 
 @main.command("status")
@@ -379,7 +379,7 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
                db_url: str | None) -> None:
     """生成公文（按 GB/T 9704-2012 排版）：下发表格的通知（issue-forms）、工作进展通报（progress）、
     评价结果的请示（review-proposal）、结果通报（review-results）、送中央组织部的函（review-copy）。"""
-    from formkit.gongwen.notice import STORE_KINDS, write_notice
+    from formkit.notices import STORE_KINDS, write_notice
 
     if kind in STORE_KINDS:  # figures from the store: it must exist and hold the year
         store = open_store(db_url)
@@ -417,11 +417,11 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
     png, font = write_chart(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.png")
     missing = report.missing(report.quarter)
     if as_json:
-        from formkit.progress.figures import MEASURES
+        from formkit.evaluation.ledgers import PROGRESS
 
         emit_json({"year": year, "quarter": report.quarter, "xlsx": str(xlsx), "png": str(png), "units": [
             {"unit_id": u.unit_id, "unit": u.unit, "category": u.category, "quarters": u.quarters,
-             "change": {k: u.change(report.quarter, k) for k in MEASURES}, "completion": u.completion,
+             "change": {k: u.change(report.quarter, k) for k in PROGRESS}, "completion": u.completion,
              "reported": u.reported} for u in report.units], "missing": [u.unit_id for u in missing]})
         return
     for c in report.categories:

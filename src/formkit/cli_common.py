@@ -64,8 +64,8 @@ def stored_records(store, year: int | None, forms: tuple[str, ...] | None = None
     """How many forms of ``year`` (of ``forms``, else any) the store has issued or received."""
     if year is None:
         return 0
-    rows = [*store.issued(year), *(r for r in store.submissions(year) if r["year"] == year)]
-    return sum(1 for r in rows if forms is None or r["form"] in forms)
+    rows = [*store.issued(year), *(s for s in store.submissions(year) if s.year == year)]
+    return sum(1 for r in rows if forms is None or r.form in forms)
 
 
 def empty_store_message(store, year: int | None, what: str = "下发或报送记录") -> str:

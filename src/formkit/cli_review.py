@@ -74,7 +74,7 @@ def tally_cmd(year: int, xlsx_path: Path | None, as_json: bool, db_url: str | No
             click.echo(f"  {u.unit}：{votes}；未选 {u.blank}，无效 {u.invalid}")
     for s in result.sheets:
         if s.state == "missing" or s.problems:
-            click.echo(f"{s.name}：{'未收回' if s.state == 'missing' else '；'.join(s.problems)}", err=True)
+            click.echo(f"{s.name}：{'未收回' if s.state == 'missing' else s.problems_text}", err=True)
     if xlsx_path:
         click.echo(f"计票结果：{xlsx_path}")
 
@@ -112,13 +112,12 @@ def rate_cmd(year: int, inputs_path: Path | None, as_json: bool, db_url: str | N
     grades = {r["recipient_id"]: r for r in store.grades(year)}
     store.close()
     if as_json:
-        emit_json({"year": year, "problems": inputs.problems, "units": [
-            {**p.row(), "grade": grades[p.recipient_id]["grade"],
+        emit_json({"year": year, "problems": [f.as_dict() for f in inputs.problems], "units": [
+            {**p.shown(), "grade": grades[p.recipient_id]["grade"],
              "override_reason": grades[p.recipient_id]["override_reason"]} for p in proposals]})
         return
-    for problem in inputs.problems:
-        where = problem["where"]
-        click.echo(f"录入表 [{problem['code']}] 工作表“{where['sheet']}”第{where['row']}行：{problem['message']}", err=True)
+    for problem in inputs.problems:  # the message starts with the row: 第7行：…
+        click.echo(f"录入表 [{problem.code}] 工作表“{problem.location['sheet']}”{problem.message}", err=True)
     for p in proposals:
         held = grades[p.recipient_id]
         extra = f"（已调整为“{held['grade']}”：{held['override_reason']}）" if held["override_reason"] else ""
@@ -138,15 +137,11 @@ def rate_cmd(year: int, inputs_path: Path | None, as_json: bool, db_url: str | N
 @handle_errors
 def override_cmd(year: int, recipient_id: str, grade: str, reason: str, db_url: str | None) -> None:
     """调整某单位的等次：必须写明理由，建议等次和调整前后的等次都记入审计日志。"""
-    from formkit.config import load_config
-    from formkit.errors import FormkitError
+    from formkit.review.override import override
 
-    grades = load_config(year).grades
-    if grade not in grades:
-        raise FormkitError("review.unknown-grade", f"“{grade}”不是{year}年度的等次（{'、'.join(grades)}）")
-    if not reason.strip():
-        raise FormkitError("review.no-reason", "调整等次必须写明理由")
     store = open_store(db_url)
-    row = store.override_grade(year, recipient_id, grade, reason.strip())
-    store.close()
-    click.echo(f"{row['unit']}：建议“{row['proposed']}”，现为“{grade}”（理由：{reason.strip()}），已记入审计日志")
+    try:
+        row = override(store, year, recipient_id, grade, reason)
+    finally:
+        store.close()
+    click.echo(f"{row['unit']}：建议“{row['proposed']}”，现为“{row['grade']}”（理由：{row['override_reason']}），已记入审计日志")

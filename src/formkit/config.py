@@ -20,6 +20,9 @@ class Category:
 
 
 VETOES = ("violation", "return_to_poverty")
+# who approves the results (the 办法's 中央农村工作领导小组); cycle.yaml sets it, this is for a copy of forms/
+# made before it did
+LEADING_GROUP = "中央农村工作领导小组"
 PARTS = ("vote", "self", "county", "daily", "revitalisation")
 
 
@@ -48,6 +51,7 @@ class CycleConfig:
     funds_tolerance_share: float = 0.05
     deadlines: dict[str, str] = field(default_factory=dict)
     review: ReviewRules | None = None
+    leading_group: str = LEADING_GROUP
 
     def deadline(self, form: str, year: int):
         """The date a form is due in ``year`` (None when the configuration sets none)."""
@@ -101,6 +105,7 @@ def _load(path: str, year: int | None) -> CycleConfig:
             funds_tolerance_share=float((merged.get("funds_tolerance") or {}).get("share", 0.05)),
             deadlines={str(k): str(v) for k, v in (merged.get("deadlines") or {}).items()},
             review=_review(merged.get("review"), len(merged["grades"]), path),
+            leading_group=str(merged.get("leading_group", LEADING_GROUP)),
         )
     except (KeyError, TypeError) as exc:
         raise DefinitionError("config.invalid", f"周期配置文件缺少或写错了设置项：{exc}", {"file": path}) from exc

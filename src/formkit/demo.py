@@ -14,7 +14,7 @@ from formkit.errors import FormkitError
 from formkit.intake.issued import record_issued
 from formkit.issue import issue_forms
 from formkit.issue.batch import MANIFEST
-from formkit.read.batch import read_many
+from formkit.intake.batch import read_many
 from formkit.read.result import ReadResult
 from formkit.resources import samples_dir
 from formkit.roster import load_roster
@@ -160,10 +160,10 @@ LEDGER_LATE = "U006-Q4"
 def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) -> dict[str, dict]:
     """定期调度: four quarterly ledgers per unit issued, kept and returned, the progress table and chart; what
     the year-end self-assessments propose from them."""
+    from formkit.evaluation.ledgers import suggestions
     from formkit.forms import load_form
     from formkit.intake.ingest import ingest
     from formkit.progress.chart import NO_CJK_FONT, write_chart
-    from formkit.progress.figures import suggestions
     from formkit.progress.report import progress, write_progress_xlsx
     from formkit.simulate import fill_ledgers
 
@@ -193,7 +193,7 @@ def _write_notices(report: DemoReport, year: int, out: Path, kinds) -> list[str]
     """Each (kind, file name) notice from the demo's store, as PDF with its format checks when LibreOffice is
     installed; what became of each, for the demo's output."""
     from formkit.convert import soffice
-    from formkit.gongwen.notice import write_notice
+    from formkit.notices import write_notice
 
     db = _db(report.out)
     made = []

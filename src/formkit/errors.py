@@ -48,8 +48,12 @@ class DefinitionError(FormkitError):
     """A form definition, the catalogue or the cycle configuration is inconsistent."""
 
 
+@dataclass(eq=False)
 class RosterError(FormkitError):
-    """The roster cannot be used as it is."""
+    """The roster cannot be used as it is. Raised for the first problem found; ``others`` holds the rest, so
+    the clerk sees every problem of the roster at once."""
+
+    others: list[RosterError] = field(default_factory=list)
 
 
 class IssueError(FormkitError):

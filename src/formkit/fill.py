@@ -7,14 +7,13 @@ table rows. It knows nothing about field keys beyond the labels the form definit
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from docx import Document
-from docx.text.paragraph import Paragraph
 
 from formkit.forms.model import Form
 from formkit.ooxml.controls import controls_in, set_control_text
+from formkit.ooxml.editing import add_row_like_last, copy_paragraph, remove_paragraph, same_cell
 
 
 class FillError(LookupError):
@@ -46,7 +45,7 @@ def _value_cell(grids, labels, label: str, below: bool):
     cells = grids[t][r]
     if below:
         return grids[t][r + 1][c]
-    right = [x for x in cells[c + 1:] if x._tc is not cells[c]._tc]
+    right = [x for x in cells[c + 1:] if not same_cell(x, cells[c])]
     if not right:
         raise FillError(f"no cell beside label: {label}")
     return right[0]
@@ -58,7 +57,7 @@ def _fill_table(doc, labels: list[str], keys: list[str], rows: list[dict]) -> No
         raise FillError(f"table not found: {labels}")
     for i, values in enumerate(rows):
         if i + 1 >= len(table.rows):  # no empty row left: add one, as a person presses Tab at the end
-            table._tbl.append(copy.deepcopy(table.rows[-1]._tr))
+            add_row_like_last(table)
             for cell in table.rows[-1].cells:
                 type_into(cell, "")
         cells = table.rows[i + 1].cells
@@ -70,22 +69,20 @@ def _fill_table(doc, labels: list[str], keys: list[str], rows: list[dict]) -> No
 def type_into(cell, text) -> None:
     """Replace what a cell shows by ``text``; a control in the cell keeps its kind and takes the text."""
     text = "" if text is None else str(text)
-    sdts = controls_in(cell._tc)
+    sdts = controls_in(cell)
     if sdts:
         set_control_text(sdts[0], text)
         return
     paragraphs = cell.paragraphs
     for extra in paragraphs[1:]:
-        extra._p.getparent().remove(extra._p)
+        remove_paragraph(extra)
     lines = text.split("\n")
     first = paragraphs[0]
     first.text = lines[0]
-    anchor = first._p
+    anchor = first
     for line in lines[1:]:  # Enter in a cell: a new paragraph with the same formatting
-        new = copy.deepcopy(first._p)
-        anchor.addnext(new)
-        Paragraph(new, cell).text = line
-        anchor = new
+        anchor = copy_paragraph(first, after=anchor)
+        anchor.text = line
 
 
 def fill_workbook(source: str | Path, target: str | Path, form: Form, values: dict) -> None:

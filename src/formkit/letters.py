@@ -14,11 +14,11 @@ from docx.shared import Mm, Pt
 
 from formkit.config import load_config
 from formkit.errors import FormkitError
-from formkit.findings import where_text
+from formkit.findings import ERROR, Finding, where_text
 from formkit.forms import load_form
 from formkit.ooxml import styling
 from formkit.outputs import clean_text, safe_name, save
-from formkit.store import Store
+from formkit.store import Store, Submission
 
 RESUBMIT_DAYS = 7
 WIDTHS = (14, 30, 92, 20)  # mm, 156 in all: the GB/T 9704 type area
@@ -47,16 +47,15 @@ def write_letters(store: Store, year: int, out: str | Path, today: date | None =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     letters = []
-    for (form_id, _rid), row in sorted(store.current(year).items(), key=lambda kv: kv[1]["id"]):
-        if not row["errors"] or form_id in NOT_RETURNED:
+    for (form_id, _rid), sub in sorted(store.current(year).items(), key=lambda kv: kv[1].id):
+        if not sub.errors or form_id in NOT_RETURNED:
             continue
-        findings = (row["record"] or {}).get("findings") or []
-        name = clean_text(row["recipient_name"] or "", NAME_CHARS, "…")
-        letter = Letter(row["id"], name or row["recipient_id"], out / safe_name(
-            [row["recipient_id"], name, "退回修改意见"], ".docx"), row["errors"], row["warnings"])
+        name = clean_text(sub.recipient.name or "", NAME_CHARS, "…")
+        letter = Letter(sub.id, name or sub.recipient.id, out / safe_name(
+            [sub.recipient.id, name, "退回修改意见"], ".docx"), sub.errors, sub.warnings)
         try:  # one recipient's letter never stops the others'
-            _letter(letter.path, load_form(form_id, year).title, {**row, "recipient_name": name}, findings,
-                    config.coordinator, today)
+            _letter(letter.path, load_form(form_id, year).title, sub, _addressee(sub, name), config.coordinator,
+                    today)
         except (FormkitError, ValueError) as exc:
             letter.path = None
             letter.error_code, letter.error = (exc.code, exc.message) if isinstance(exc, FormkitError) else (
@@ -65,7 +64,7 @@ def write_letters(store: Store, year: int, out: str | Path, today: date | None =
     return letters
 
 
-def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator: str, today: date) -> None:
+def _letter(path: Path, title: str, sub: Submission, addressee: str, coordinator: str, today: date) -> None:
     doc = Document()
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Mm(210), Mm(297)
@@ -76,16 +75,16 @@ def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator
     styling.set_document_language(doc.styles.element)
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = head.add_run(f"关于《{row['year']}年度{title}》退回修改的意见")
+    run = head.add_run(f"关于《{sub.year}年度{title}》退回修改的意见")
     run.font.size = Pt(22)
     styling.set_fonts(run._r, "方正小标宋简体")
-    doc.add_paragraph(f"{_addressee(row)}：")
-    received = row["received_at"].strftime("%Y年%-m月%-d日") if row["received_at"] else ""
+    doc.add_paragraph(f"{addressee}：")
+    received = sub.received_at.strftime("%Y年%-m月%-d日") if sub.received_at else ""
     due = today + timedelta(days=RESUBMIT_DAYS)
-    file = clean_text(Path(row["file_name"]).name, NAME_CHARS, "…")
+    file = clean_text(Path(sub.file_name).name, NAME_CHARS, "…")
     body = doc.add_paragraph(
-        f"你单位于{received}报送的《{row['year']}年度{title}》（文件“{file}”）经核对，"
-        f"有 {row['errors']} 处需要修改" + (f"、{row['warnings']} 处请核实" if row["warnings"] else "")
+        f"你单位于{received}报送的《{sub.year}年度{title}》（文件“{file}”）经核对，"
+        f"有 {sub.errors} 处需要修改" + (f"、{sub.warnings} 处请核实" if sub.warnings else "")
         + f"，具体如下。请在原表格上修改（不要改动表格标签和页脚识别码），于{due.year}年{due.month}月{due.day}日前重新报送。")
     body.paragraph_format.first_line_indent = Pt(32)
     table = doc.add_table(rows=1, cols=4)
@@ -96,16 +95,13 @@ def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator
         column.width = Mm(width)
     for cell, text in zip(table.rows[0].cells, ("序号", "位置", "问题", "处理"), strict=True):
         cell.text = text
-    ordered = sorted(findings, key=lambda f: f["severity"] != "error")
+    ordered = sorted(sub.findings, key=lambda f: f.severity != ERROR)
     for n, f in enumerate(ordered, start=1):
         cells = table.add_row().cells
         cells[0].text = str(n)
-        place = clean_text(where_text(f.get("location") or {}), NAME_CHARS, "…")
-        message = clean_text(f["message"])
-        cells[1].text = place or "—"
-        cells[2].text = clean_text(message[len(place):].strip() if place and message.startswith(place) else message,
-                                   MESSAGE_CHARS, "…")
-        cells[3].text = "请修改" if f["severity"] == "error" else "请核实"
+        cells[1].text = clean_text(where_text(f.location), NAME_CHARS, "…") or "—"
+        cells[2].text = clean_text(_problem(f), MESSAGE_CHARS, "…")
+        cells[3].text = "请修改" if f.severity == ERROR else "请核实"
     for row_ in table.rows:
         styling.row_cannot_split(row_._tr)
         for cell, width in zip(row_.cells, WIDTHS, strict=True):
@@ -121,8 +117,15 @@ def _letter(path: Path, title: str, row: dict, findings: list[dict], coordinator
     save(doc, path)
 
 
-def _addressee(row: dict) -> str:
-    name = row["recipient_name"] or ""
-    if row["form"] == "county-feedback" and "（" in name:
-        return name.split("（", 1)[0] + "乡村振兴部门"
+def _problem(f: Finding) -> str:
+    """What is wrong, without the place (it has its own column): what it is about, the field, the reason."""
+    head = f"{f.subject or ''}{f'「{f.label}」' if f.label else ''}"
+    return f"{head}：{f.reason}" if head else f.reason
+
+
+def _addressee(sub: Submission, name: str) -> str:
+    """Whom the letter is to: a county's rural-revitalisation office for a county's feedback, else the unit."""
+    if sub.form == "county-feedback" and sub.recipient.county:
+        province = sub.values.get("province")
+        return f"{province if isinstance(province, str) else ''}{sub.recipient.county}乡村振兴部门"
     return name

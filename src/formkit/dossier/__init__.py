@@ -7,8 +7,8 @@ import hashlib
 from pathlib import Path
 
 from formkit.config import load_config
-from formkit.dossier.collect import Dossier, collect
 from formkit.dossier.compose import compose
+from formkit.evaluation.units import Evaluation, evaluate
 from formkit.issue.templates import normalise_zip
 from formkit.outputs import save, write_text
 from formkit.store import Store
@@ -19,12 +19,13 @@ FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
 def build_dossier(store: Store, year: int, out: str | Path, category: str | None = None,
-                  pdf: bool = False) -> tuple[Path, Dossier]:
+                  pdf: bool = False) -> tuple[Path, Evaluation]:
     """The dossier as .docx (and, with ``pdf``, as PDF with bookmarks and a table of contents whose page
     numbers LibreOffice fills in as it renders: one conversion)."""
-    dossier = collect(store, year, category)
+    config = load_config(year)
+    dossier = evaluate(store, year, config, category)
     out = Path(out)
-    _save(compose(dossier, load_config(year).grades), out, year)
+    _save(compose(dossier, config.grades), out, year)
     if pdf:
         from formkit.convert import convert
 
@@ -34,19 +35,20 @@ def build_dossier(store: Store, year: int, out: str | Path, category: str | None
 
 
 def build_per_category(store: Store, year: int, folder: str | Path, pdf: bool = False,
-                       workers: int | None = None) -> list[tuple[Path, Dossier]]:
+                       workers: int | None = None) -> list[tuple[Path, Evaluation]]:
     """One dossier per category (what each lead department's review group reads) in ``folder``; with
     ``pdf``, the categories are rendered in parallel, one LibreOffice process (and profile) each."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
     folder = Path(folder)
-    whole = collect(store, year)  # once; each category's part of it
-    grades = load_config(year).grades
+    config = load_config(year)
+    whole = evaluate(store, year, config)  # once; each category's part of it
+    grades = config.grades
     built = []
     for name, lead, units in whole.categories:
-        ids = {s["id"] for u in units for s in [u.submission, *(c["submission"] for c in u.counties)] if s}
-        part = Dossier(year, [(name, lead, units)], [s for s in whole.sources if s["id"] in ids])
+        ids = {s.id for u in units for s in [u.submission, *(c.submission for c in u.counties)] if s}
+        part = Evaluation(year, [(name, lead, units)], [s for s in whole.sources if s.id in ids])
         path = folder / f"{year}年度考核评价材料汇编（{name}）.docx"
         _save(compose(part, grades), path, year)
         built.append((path, part))

@@ -6,8 +6,9 @@ from __future__ import annotations
 from docx import Document
 from docx.enum.text import WD_BREAK
 
-from formkit.dossier.collect import Dossier, UnitEntry
+from formkit.evaluation.units import Evaluation, UnitEntry
 from formkit.forms import load_form
+from formkit.forms.measures import MEASURES, WORKING_GROUP
 from formkit.gongwen.compile import Composer, setup_page
 from formkit.gongwen.profile import load_profile
 from formkit.ooxml import official as ox
@@ -43,20 +44,20 @@ def summary_rows(units: list[UnitEntry], grades: tuple[str, ...]) -> list[list[s
     grade_totals = dict.fromkeys(grades, 0)
     for u in units:
         f = u.figures
-        counts = {g: sum(1 for c in u.counties if c["grade"] == g) for g in grades}
+        counts = {g: sum(1 for c in u.counties if c.grade == g) for g in grades}
         for g in grades:
             grade_totals[g] += counts[g]
         values = [f.visits, f.cadres, f.secretaries, f.invested, f.brought, f.trained, f.consumer]
         totals = [t + v for t, v in zip(totals, values, strict=True)]
         rows.append([u.unit, str(f.visits), str(f.cadres), str(f.secretaries), _num(f.invested), _num(f.brought),
-                     _num(f.key_share, pct=True), str(f.trained), _num(f.consumer), _num(f.completion, pct=True),
+                     _num(f.key_share, pct=True), str(f.trained), _num(f.consumer), _num(f.completion.rate, pct=True),
                      "/".join(str(counts[g]) for g in grades)])
     rows.append(["合计", str(totals[0]), str(totals[1]), str(totals[2]), _num(totals[3]), _num(totals[4]), "—",
                  str(totals[5]), _num(totals[6]), "—", "/".join(str(grade_totals[g]) for g in grades)])
     return rows
 
 
-def headings(dossier: Dossier) -> list[tuple[int, str]]:
+def headings(dossier: Evaluation) -> list[tuple[int, str]]:
     """(level, text) of every heading, in order: what the table of contents and the bookmarks list."""
     out = []
     for number, (name, lead, units) in enumerate(dossier.categories, start=1):
@@ -70,7 +71,7 @@ def headings(dossier: Dossier) -> list[tuple[int, str]]:
 SOURCES = "附：材料来源（原件 SHA-256）"
 
 
-def compose(dossier: Dossier, grades: tuple[str, ...], pages: list[int] | None = None):
+def compose(dossier: Evaluation, grades: tuple[str, ...], pages: list[int] | None = None):
     """The dossier. Its table of contents shows each heading's page through a PAGEREF field, which
     LibreOffice fills in as it renders (one rendering, no second pass); ``pages``, when known, is put in as the
     fields' shown value for readers that do not update fields."""
@@ -113,27 +114,32 @@ def compose(dossier: Dossier, grades: tuple[str, ...], pages: list[int] | None =
     _page_break(c)
     heading(SOURCES, 0, indent=False)
     c.table([["序号", "表格", "报送方", "版本", "SHA-256"]] + [
-        [str(n), "自评表" if s["form"] == "self-assessment" else "地方评价表",
-         _answer(s["recipient_name"] or s["recipient_id"], NAME_CHARS),
-         f"第{s['form_version']}版 #{s['id']}", s["sha256"]] for n, s in enumerate(dossier.sources, start=1)])
+        [str(n), "自评表" if s.form == "self-assessment" else "地方评价表",
+         _answer(s.recipient.name or s.recipient.id, NAME_CHARS),
+         f"第{s.form_version}版 #{s.id}", s.sha256] for n, s in enumerate(dossier.sources, start=1)])
     return doc
 
 
 def _unit(c: Composer, unit: UnitEntry, labels: dict[str, str], grades: tuple[str, ...]) -> None:
     if unit.flags:
-        c.line("【提请关注】" + "；".join(unit.flags) + "。", role="heading3")
+        c.line("【提请关注】" + "；".join(flag.text for flag in unit.flags) + "。", role="heading3")
     f = unit.figures
     c.table([["调研考察（次）", "主要负责同志到县", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）"],
              [str(f.visits), "是" if f.main_leader_visit else "否", str(f.cadres), str(f.secretaries),
               _num(f.invested), _num(f.brought)]])
-    values = (((unit.submission or {}).get("record") or {}).get("values")) or {}
+    c.line(f"责任书完成率：{f.completion.shown}（{WORKING_GROUP}：各项完成值÷承诺值，单项超过100%按100%计，再取平均）")
+    if unit.differences:  # both sources, side by side
+        quarter = unit.differences[0].quarter
+        c.table([["指标", "年底自评表", f"第{quarter}季度台账"]] + [
+            [MEASURES[d.measure].title, _num(d.year_end), _num(d.ledger)] for d in unit.differences])
+    values = unit.values
     for key in ("industry_narrative", "talent_narrative", "culture_narrative", "ecology_narrative",
                 "organisation_narrative", "problems"):
         if values.get(key):
             c.line(f"{labels[key]}：{_answer(values[key])}")
     if unit.counties:
         c.table([["定点帮扶县", "综合评价等次", "评价意见"]] + [
-            [x["county"], _answer(x["grade"], NAME_CHARS) or "未报送", _answer(x["comment"], COMMENT_CHARS)]
+            [x.county, _answer(x.grade, NAME_CHARS) or "未报送", _answer(x.comment, COMMENT_CHARS)]
             for x in unit.counties])
 
 

@@ -1,4 +1,6 @@
-"""The GB/T 9704-2012 profile (``forms/gbt9704-2012.yaml``): every number with its clause and strength."""
+"""The GB/T 9704-2012 profile (``forms/gbt9704-2012.yaml``): every number with its clause and strength, and
+:func:`set_page`, the one place a Word document's page is set from it (official documents, the dossier, the
+correction letters and the issued forms alike)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from formkit.ooxml import styling
 from formkit.resources import forms_dir
 
 FAIL, WARN = "fail", "warn"
@@ -38,6 +41,13 @@ class Profile:
     def v(self, key: str):
         return self.rules[key].value
 
+    def page(self) -> dict[str, int]:
+        """The page in twips (5.1, 5.2.1): A4, the margins around the 156 × 225 mm type area, and the header
+        and footer distances."""
+        return {"width": self.v("page.width"), "height": self.v("page.height"), "top": self.v("page.margin_top"),
+                "bottom": self.v("page.margin_bottom"), "left": self.v("page.margin_left"),
+                "right": self.v("page.margin_right"), "header": self.v("page.header"), "footer": self.v("page.footer")}
+
 
 @lru_cache(maxsize=4)
 def load_profile(path: str | None = None) -> Profile:
@@ -49,3 +59,13 @@ def load_profile(path: str | None = None) -> Profile:
             rules[key] = Rule(key, spec["value"], str(spec.get("clause", "")), spec["strength"],
                               spec.get("tolerance"), spec.get("note", ""))
     return Profile(rules)
+
+
+def set_page(section, profile: Profile | None = None, footer: int | None = None) -> None:
+    """Set a python-docx ``section`` to the profile's page. ``footer`` (twips from the page's bottom edge)
+    replaces the profile's footer distance, which places an official document's page number (7.5), for a
+    footer that holds something else."""
+    page = (profile or load_profile()).page()
+    if footer is not None:
+        page["footer"] = footer
+    styling.set_page(section, **page)

@@ -21,13 +21,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from formkit import __version__
 from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
-from formkit.intake.formats import classify
 from formkit.intake.worker import Outcome, read_isolated
 from formkit.limits import DEFAULT, Limits
-from formkit.read.worker import FORK_LOCK, TRANSIENT, in_order
-from formkit.store import Store, schema
+from formkit.intake.worker import FORK_LOCK, TRANSIENT, in_order
+from formkit.read.sniff import classify
+from formkit.store import READABLE, Store, Submission, schema
 from formkit.store.safe import clean, display_name, fit
-from formkit.store.store import READABLE, StoreError
+from formkit.store.store import StoreError
 
 READER = f"formkit/{__version__}"
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
@@ -122,7 +122,7 @@ def _inside(path: Path, root: Path) -> bool:
 def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None = None, limits: Limits = DEFAULT,
            progress: Callable[[Ingested], None] | None = None, workers: int | None = None) -> Iterator[Ingested]:
     """Every file in ``paths`` into the store, in order. Files are read by up to ``workers`` isolated workers
-    at once (``read.worker.readers()``) while this thread prepares the next ones and stores those already
+    at once (``intake.worker.readers()``) while this thread prepares the next ones and stores those already
     read, one by one, in order: only the reading leaves this thread, never the store."""
     def read(prepared: _Prepared | Ingested) -> _Prepared | Ingested:  # in a reading thread
         if isinstance(prepared, _Prepared):
@@ -160,7 +160,7 @@ class _Prepared:
     name: str
     data: bytes
     sha: str
-    existing: dict | None
+    existing: Submission | None
     row: dict | None = None
     failure: Exception | None = None
 
@@ -178,7 +178,7 @@ class _Prepared:
             if self.failure is not None:
                 raise self.failure
             existing = self.existing and store.find(self.sha)
-            stored = store.retry(existing["id"], self.data, self.row) if existing and existing["outcome"] in TRANSIENT \
+            stored = store.retry(existing.id, self.data, self.row) if existing and existing.outcome in TRANSIENT \
                 else store.add(self.data, self.row)
         except Exception as exc:  # the boundary: this file gets a coded row, the batch goes on
             return _fallback(store, self.data, self.name, self.sha, self.row, exc)
@@ -201,8 +201,8 @@ def _prepare(source: Source, store: Store, limits: Limits) -> _Prepared | Ingest
     sha = hashlib.sha256(data).hexdigest()
     try:
         existing = store.find(sha)
-        if existing and existing["outcome"] not in TRANSIENT:
-            return _result(name, existing, store.note_duplicate(existing, data))
+        if existing and existing.outcome not in TRANSIENT:
+            return _known(name, existing, store.note_duplicate(existing, data))
     except Exception as exc:  # the boundary, as in _Prepared.store
         return _fallback(store, data, name, sha, None, exc)
     return _Prepared(source, name, data, sha, existing)
@@ -220,12 +220,13 @@ def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits) 
     else:
         outcome = read_isolated(data, base, year, limits)
     record = outcome.record or {}
+    who = record.get("recipient") or {}
     row = {
         "file_name": name, "format": kind.name, "producer": (record.get("source") or {}).get("producer"),
         "outcome": outcome.outcome, "code": outcome.code or None, "message": outcome.message or None,
         "form": record.get("form"), "form_version": record.get("version"), "year": record.get("year"),
-        "recipient_id": (record.get("recipient") or {}).get("id") or _fallback_recipient(record),
-        "recipient_name": (record.get("recipient") or {}).get("name"),
+        "recipient_id": who.get("id") or _fallback_recipient(record), "recipient_name": who.get("name"),
+        "unit_id": who.get("unit_id"), "unit": who.get("unit"), "county": who.get("county"), "period": who.get("period"),
         "record": record or None, "reader": READER, "converted_by": converted_by,
     }
     return _storable(row)
@@ -269,7 +270,7 @@ def _fallback(store: Store, data: bytes, name: str, sha: str, row: dict | None, 
                "message": message, "errors": 0, "warnings": 0, "reader": READER}
     try:
         existing = store.find(sha)
-        stored = store.retry(existing["id"], data, minimal) if existing else store.add(data, minimal)
+        stored = store.retry(existing.id, data, minimal) if existing else store.add(data, minimal)
     except Exception as again:  # the store itself is unusable: nothing was kept for this file
         detail = str(again).strip().splitlines()[0][:200] if str(again).strip() else type(again).__name__
         return Ingested(name, sha, "crashed", "store.unavailable", f"{message}；登记也失败：{detail}", None)
@@ -336,6 +337,12 @@ def _convert_then_read(data: bytes, path: Path, kind: str, year: int | None,
                            f"{kind} 文件转换失败：{exc.message}"), None, "LibreOffice"
         out = converted.read_bytes()
     return read_isolated(out, display_name(path.stem) + ext, year, limits), out, "LibreOffice"
+
+
+def _known(name: str, sub: Submission, stored) -> Ingested:
+    """The file's bytes were stored before: what was found then."""
+    return Ingested(name, sub.sha256, stored.outcome, sub.code or "", sub.message or "", stored.id, stored.duplicate,
+                    sub.form, sub.recipient.name or sub.recipient.id, sub.errors, sub.warnings, stored.retried)
 
 
 def _result(name: str, row: dict, stored) -> Ingested:

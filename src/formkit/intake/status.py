@@ -62,26 +62,26 @@ def status(store: Store, year: int | None = None, today: date | None = None) -> 
     current = store.current(year)
     versions: dict[tuple[str, str], int] = {}
     rejected = 0
-    for row in store.submissions(year):
-        if row["recipient_id"] and row["year"] == year:
-            versions[(row["form"], row["recipient_id"])] = versions.get((row["form"], row["recipient_id"]), 0) + 1
-        elif row["outcome"] not in ("accepted", "accepted-with-warnings"):
+    for sub in store.submissions(year):
+        if sub.recipient.id and sub.year == year:
+            versions[(sub.form, sub.recipient.id)] = versions.get((sub.form, sub.recipient.id), 0) + 1
+        elif not sub.readable:
             rejected += 1
     rows = []
     for item in issued:
-        key = (item["form"], item["recipient_id"])
+        who = item.recipient
+        key = (item.form, who.id)
         sub = current.get(key)
-        deadline = config.deadline(item["form"], year)
-        state = "missing" if sub is None else ("with-errors" if sub["errors"] else "valid")
+        deadline = config.deadline(item.form, year)
+        state = "missing" if sub is None else ("with-errors" if sub.errors else "valid")
         rows.append(RecipientStatus(
-            item["form"], item["recipient_id"], item["recipient_name"], item["unit"] or "", item["county"] or "",
-            item["lead_department"] or "", state, sub["id"] if sub else None,
-            sub["received_at"].isoformat() if sub else None, sub["errors"] if sub else 0,
-            sub["warnings"] if sub else 0, versions.get(key, 0), deadline.isoformat() if deadline else None,
+            item.form, who.id, who.name, who.unit or "", who.county or "", item.lead_department or "", state,
+            sub.id if sub else None, sub.received_at.isoformat() if sub else None, sub.errors if sub else 0,
+            sub.warnings if sub else 0, versions.get(key, 0), deadline.isoformat() if deadline else None,
             bool(state == "missing" and deadline and today > deadline)))
-    known = {(i["form"], i["recipient_id"]) for i in issued}
-    unexpected = [{"submission": s["id"], "form": s["form"], "recipient_id": s["recipient_id"],
-                   "recipient": s["recipient_name"], "file": s["file_name"]}
+    known = {(i.form, i.recipient.id) for i in issued}
+    unexpected = [{"submission": s.id, "form": s.form, "recipient_id": s.recipient.id,
+                   "recipient": s.recipient.name, "file": s.file_name}
                   for key, s in current.items() if key not in known]
     return StatusReport(year, rows, unexpected, rejected)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from formkit.errors import FormkitError
 from formkit.forms import load_form
 from formkit.forms.loader import form_ids
+from formkit.forms.model import PERIODS
 from formkit.issue import context as ctx
 from formkit.issue.render import PreparedTemplate
 from formkit.outputs import write_bytes, write_csv
@@ -35,6 +36,8 @@ class Issued:
     sha256: str
     error_code: str = ""
     error: str = ""
+    unit_id: str = ""  # the unit's roster id (none for a voting sheet)
+    period: str = ""  # Q1..Q4, H1, H2 for a periodic form
 
 
 def template_path(form_id: str, folder: Path | None = None) -> Path:
@@ -75,7 +78,8 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
         row = Issued(form.id, ctx.document_code(form, year, recipient), recipient.id, recipient.name,
                      unit.name if unit else "", county.name if county else "", county.province if county else "",
                      reviewer.category if reviewer else unit.category, reviewer.lead if reviewer else unit.lead,
-                     f"{form.id}/{name}", "")
+                     f"{form.id}/{name}", "", unit_id=unit.id if unit else "",
+                     period=f"{PERIODS[form.period][0]}{recipient.period}" if form.period and recipient.period else "")
         try:
             if suggest and form.id not in proposals:
                 proposals[form.id] = suggest(form) if any(f.suggest or any(c.suggest for c in f.columns)
@@ -121,4 +125,5 @@ def issued_rows(results: list[Issued], year: int) -> list[dict]:
     """What was issued, as the store's tracking table keeps it."""
     return [{"form": r.form, "year": year, "recipient_id": r.recipient_id, "recipient_name": r.recipient,
              "unit": r.unit, "county": r.county, "lead_department": r.lead_department, "code": r.code,
-             "sha256": r.sha256} for r in results if not r.error_code]
+             "sha256": r.sha256, "unit_id": r.unit_id or None, "period": r.period or None}
+            for r in results if not r.error_code]

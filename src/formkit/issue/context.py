@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from formkit.forms.model import NO, PERIODS, YES, Field, Form
+from formkit.forms.model import NO, YES, Field, Form
+from formkit.forms.stamp import Stamp, period_id, recipient_id
+from formkit.forms.stamp import write as write_stamp
 from formkit.outputs import safe_name
 from formkit.roster.model import County, Roster, Unit
 
@@ -49,9 +51,8 @@ def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | Non
     if form.period:
         if not period:
             return []
-        letter, _count = PERIODS[form.period]
-        return [Recipient(f"{u.id}-{letter}{period}", u, None, tuple(roster.counties_of(u)), period=period)
-                for u in roster.units]
+        return [Recipient(recipient_id(form, u.id, period_id(form, period)), u, None, tuple(roster.counties_of(u)),
+                          period=period) for u in roster.units]
     if form.recipient == "unit":
         return [Recipient(u.id, u, None, tuple(roster.counties_of(u))) for u in roster.units]
     if form.recipient == "reviewer":
@@ -62,7 +63,8 @@ def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | Non
                 reviewer = Reviewer(category, units[0].lead, f"{n:02d}")
                 out.append(Recipient(f"R{number:02d}-{n:02d}", None, None, (), reviewer, units))
         return out
-    return [Recipient(p.id, p.unit, p.county, (p.county,)) for p in roster.pairs]
+    return [Recipient(recipient_id(form, p.unit.id, county_code=p.county.code), p.unit, p.county, (p.county,))
+            for p in roster.pairs]
 
 
 def _categories(roster: Roster) -> list[str]:
@@ -74,32 +76,26 @@ def _categories(roster: Roster) -> list[str]:
     return order + sorted(names - set(order))
 
 
+def stamp(form: Form, year: int, recipient: Recipient, context: dict | None = None) -> Stamp:
+    """The identity stamp of ``form`` issued to ``recipient`` (:mod:`formkit.forms.stamp`)."""
+    unit, county = recipient.unit, recipient.county
+    suggested = context.get("suggested") if context else None  # so the reader can say what changed
+    return Stamp(form.id, form.code, form.version, year, recipient.id, recipient.name,
+                 unit_id=unit.id if unit else "", unit=unit.name if unit else "",
+                 county=county.name if county else "", county_code=county.code if county else "",
+                 period=period_id(form, recipient.period),
+                 category=recipient.reviewer.category if recipient.reviewer else "",
+                 suggested=json.dumps(suggested, ensure_ascii=False, sort_keys=True) if suggested else "")
+
+
 def document_code(form: Form, year: int, recipient: Recipient) -> str:
     """The short code printed in the footer: ``FK-SA-2026-U001-V1``."""
-    return f"FK-{form.code}-{year}-{recipient.id}-V{form.version}"
+    return stamp(form, year, recipient).code
 
 
 def properties(form: Form, year: int, recipient: Recipient, context: dict | None = None) -> dict[str, str]:
     """Custom document properties that identify an issued form."""
-    props = {
-        "formkit.form": form.id,
-        "formkit.version": str(form.version),
-        "formkit.year": str(year),
-        "formkit.recipient": recipient.id,
-        "formkit.recipient_name": recipient.name,
-        "formkit.unit": recipient.unit.name if recipient.unit else "",
-        "formkit.code": document_code(form, year, recipient),
-    }
-    if recipient.reviewer:
-        props["formkit.category"] = recipient.reviewer.category
-    if recipient.period:
-        props["formkit.period"] = str(recipient.period)
-    if context and context.get("suggested"):  # what the form proposed, so the reader can say what changed
-        props["formkit.suggested"] = json.dumps(context["suggested"], ensure_ascii=False, sort_keys=True)
-    if recipient.county:
-        props["formkit.county"] = recipient.county.name
-        props["formkit.county_code"] = recipient.county.code
-    return props
+    return write_stamp(stamp(form, year, recipient, context))
 
 
 def _sources(year: int, recipient: Recipient) -> dict:

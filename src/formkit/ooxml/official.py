@@ -1,12 +1,18 @@
 """OOXML pieces of an official document that python-docx has no API for: exact line grids, run spacing,
-the red rule, odd/even page-number footers, the 版记 text box anchored at the bottom of the type area."""
+the red rule, odd/even page-number footers, the 版记 text box anchored at the bottom of the type area.
+
+Every function takes python-docx objects (Paragraph, Run, Table, Section, Document), never their elements."""
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from copy import deepcopy
+
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
+
+from formkit.ooxml.proxy import element
 
 WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
 # schema order of pPr and rPr children (ISO 29500 §17.3.1.26, §17.3.2.28), for inserting in place
@@ -47,10 +53,10 @@ def put(parent, tag: str, order: list[str], **attrs):
     return el
 
 
-def exact_lines(p, line: int, first_line: int | None = None, jc: str | None = None, left: int | None = None,
-                right: int | None = None, hanging: int | None = None) -> None:
+def exact_lines(paragraph, line: int, first_line: int | None = None, jc: str | None = None,
+                left: int | None = None, right: int | None = None, hanging: int | None = None) -> None:
     """Exact line spacing of ``line`` twips, no space before/after, off the document grid."""
-    ppr = p.get_or_add_pPr()
+    ppr = element(paragraph).get_or_add_pPr()
     put(ppr, "w:widowControl", PPR_ORDER, val="0")  # full pages keep 22 lines: no line pushed over
     put(ppr, "w:snapToGrid", PPR_ORDER, val="0")
     put(ppr, "w:spacing", PPR_ORDER, before="0", after="0", line=str(line), lineRule="exact")
@@ -69,9 +75,14 @@ def exact_lines(p, line: int, first_line: int | None = None, jc: str | None = No
         put(ppr, "w:jc", PPR_ORDER, val=jc)
 
 
-def style_run(r, east_asia: str, size: int, latin: str = "Times New Roman", spacing: int | None = None,
+def outline_level(paragraph, level: int) -> None:
+    """A heading LibreOffice exports as a PDF bookmark (and Word shows in its navigation pane)."""
+    put(element(paragraph).get_or_add_pPr(), "w:outlineLvl", PPR_ORDER, val=str(level))
+
+
+def style_run(run, east_asia: str, size: int, latin: str = "Times New Roman", spacing: int | None = None,
               color: str | None = None, bold: bool = False) -> None:
-    rpr = r.get_or_add_rPr()
+    rpr = element(run).get_or_add_rPr()
     fonts = put(rpr, "w:rFonts", RPR_ORDER, ascii=latin, hAnsi=latin, eastAsia=east_asia, cs=latin)
     fonts.set(qn("w:hint"), "eastAsia")
     if bold:
@@ -84,9 +95,16 @@ def style_run(r, east_asia: str, size: int, latin: str = "Times New Roman", spac
     put(rpr, "w:szCs", RPR_ORDER, val=str(size))
 
 
-def bottom_rule(p, color: str, size: int, space_pt: int) -> None:
+def line_break_before(run) -> None:
+    """A line break in a run of its own just before ``run`` (a title's next line)."""
+    r = OxmlElement("w:r")
+    r.append(OxmlElement("w:br"))
+    element(run).addprevious(r)
+
+
+def bottom_rule(paragraph, color: str, size: int, space_pt: int) -> None:
     """A rule under the paragraph as wide as the type area (the red separator under the 发文字号)."""
-    ppr = p.get_or_add_pPr()
+    ppr = element(paragraph).get_or_add_pPr()
     bdr = put(ppr, "w:pBdr", PPR_ORDER)
     bottom = OxmlElement("w:bottom")
     for name, value in (("val", "single"), ("sz", size), ("space", space_pt), ("color", color)):
@@ -94,7 +112,9 @@ def bottom_rule(p, color: str, size: int, space_pt: int) -> None:
     bdr.append(bottom)
 
 
-def page_grid(sect_pr, line_pitch: int) -> None:
+def page_grid(section, line_pitch: int) -> None:
+    """The section's document grid: ``line_pitch`` twips a line."""
+    sect_pr = element(section)
     grid = sect_pr.find(qn("w:docGrid"))
     if grid is None:
         grid = OxmlElement("w:docGrid")
@@ -105,7 +125,7 @@ def page_grid(sect_pr, line_pitch: int) -> None:
     grid.set(qn("w:linePitch"), str(line_pitch))
 
 
-def page_number_runs(p, font: str, size: int) -> None:
+def page_number_runs(paragraph, font: str, size: int) -> None:
     """``— N —`` with a PAGE field, in ``font`` for every script."""
     def run(text: str | None = None, field: str | None = None):
         r = OxmlElement("w:r")
@@ -129,7 +149,7 @@ def page_number_runs(p, font: str, size: int) -> None:
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
             t.text = text
             r.append(t)
-        p._p.append(r)
+        element(paragraph).append(r)
         return r
 
     run("— ")
@@ -145,11 +165,12 @@ def page_number_runs(p, font: str, size: int) -> None:
     run(" —")
 
 
-def imprint_box(rows: list[tuple[str, str]], width_emu: int, line: int, thick: int, thin: int, size: int,
-                indent: int, font: str) -> object:
+def imprint_box(paragraph, rows: list[tuple[str, str]], width_emu: int, line: int, thick: int, thin: int,
+                size: int, indent: int, font: str) -> None:
     """The 版记 as a one-column table in a text box anchored to the bottom of the type area (what places
-    its last rule on the type area's bottom edge in LibreOffice). ``rows`` are (left, right) texts; the
-    box is as tall as their lines once wrapped, so nothing overflows below the type area."""
+    its last rule on the type area's bottom edge in LibreOffice), at the end of ``paragraph``. ``rows`` are
+    (left, right) texts; the box is as tall as their lines once wrapped, so nothing overflows below the type
+    area."""
     n = len(rows)
     usable = width_emu // 635 - 2 * indent
     char = size * 10  # twips of one character at this size
@@ -175,9 +196,10 @@ def imprint_box(rows: list[tuple[str, str]], width_emu: int, line: int, thick: i
              '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr>'
              f'<w:tblGrid><w:gridCol w:w="{width_emu // 635}"/></w:tblGrid>{"".join(cells)}</w:tbl>')
     content = (f'{table}<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/></w:pPr></w:p>')
-    return anchored_box(content, width_emu, height_twips * 635,
-                        '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>', anchor="b",
-                        wrap="<wp:wrapTopAndBottom/>", name="版记")
+    element(paragraph).append(anchored_box(
+        content, width_emu, height_twips * 635,
+        '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>', anchor="b",
+        wrap="<wp:wrapTopAndBottom/>", name="版记"))
 
 
 def anchored_box(content: str, width_emu: int, height_emu: int, position_v: str, anchor: str = "t",
@@ -201,17 +223,20 @@ def anchored_box(content: str, width_emu: int, height_emu: int, position_v: str,
     return parse_xml(xml)
 
 
-def page_rule(y_mm: float, width_mm: float, kind: str, color: str, size: int):
-    """A double rule drawn at ``y_mm`` from the top of the page, centred, ``width_mm`` wide."""
+def page_rule(paragraph, y_mm: float, width_mm: float, kind: str, color: str, size: int) -> None:
+    """A double rule drawn at ``y_mm`` from the top of the page, centred, ``width_mm`` wide, anchored at the
+    end of ``paragraph``."""
     content = (f'<w:p><w:pPr><w:pBdr><w:top w:val="{kind}" w:sz="{size}" w:space="0" w:color="{color}"/></w:pBdr>'
                '<w:spacing w:before="0" w:after="0" w:line="40" w:lineRule="exact"/></w:pPr></w:p>')
-    return anchored_box(content, int(width_mm * 36000), 40 * 635,
-                        f'<wp:positionV relativeFrom="page"><wp:posOffset>{int(y_mm * 36000)}</wp:posOffset></wp:positionV>',
-                        position_h='<wp:positionH relativeFrom="page"><wp:align>center</wp:align></wp:positionH>')
+    element(paragraph).append(anchored_box(
+        content, int(width_mm * 36000), 40 * 635,
+        f'<wp:positionV relativeFrom="page"><wp:posOffset>{int(y_mm * 36000)}</wp:posOffset></wp:positionV>',
+        position_h='<wp:positionH relativeFrom="page"><wp:align>center</wp:align></wp:positionH>'))
 
 
-def cell_margins(tbl, twips: int) -> None:
-    """Left and right padding of every cell of ``tbl``."""
+def cell_margins(table, twips: int) -> None:
+    """Left and right padding of every cell of ``table``."""
+    tbl = element(table)
     margins = OxmlElement("w:tblCellMar")
     for side in ("left", "right"):
         el = OxmlElement(f"w:{side}")
@@ -225,9 +250,9 @@ def cell_margins(tbl, twips: int) -> None:
         tbl.tblPr.append(margins)
 
 
-def no_cell_margins(tbl) -> None:
+def no_cell_margins(table) -> None:
     """A borderless table with no cell padding (the joint organ mark)."""
-    tbl_pr = tbl.tblPr
+    tbl_pr = element(table).tblPr
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         el = OxmlElement(f"w:{side}")
@@ -241,12 +266,12 @@ def no_cell_margins(tbl) -> None:
             look.addprevious(el)
         else:
             tbl_pr.append(el)
-    cell_margins(tbl, 0)
+    cell_margins(table, 0)
 
 
-def double_rule(p, side: str, kind: str, color: str, size: int, space_pt: int = 0) -> None:
+def double_rule(paragraph, side: str, kind: str, color: str, size: int, space_pt: int = 0) -> None:
     """A double rule (信函格式): ``kind`` thickThinSmallGap (thick above thin) or thinThickSmallGap."""
-    ppr = p.get_or_add_pPr()
+    ppr = element(paragraph).get_or_add_pPr()
     bdr = put(ppr, "w:pBdr", PPR_ORDER)
     el = OxmlElement(f"w:{side}")
     for name, value in (("val", kind), ("sz", size), ("space", space_pt), ("color", color)):
@@ -254,8 +279,8 @@ def double_rule(p, side: str, kind: str, color: str, size: int, space_pt: int = 
     bdr.append(el)
 
 
-def right_tab(p, position: int, leader: str | None = None) -> None:
-    tabs = put(p.get_or_add_pPr(), "w:tabs", PPR_ORDER)
+def right_tab(paragraph, position: int, leader: str | None = None) -> None:
+    tabs = put(element(paragraph).get_or_add_pPr(), "w:tabs", PPR_ORDER)
     tab = OxmlElement("w:tab")
     tab.set(qn("w:val"), "right")
     if leader:
@@ -264,8 +289,9 @@ def right_tab(p, position: int, leader: str | None = None) -> None:
     tabs.append(tab)
 
 
-def bookmark(p, number: int, name: str) -> None:
+def bookmark(paragraph, number: int, name: str) -> None:
     """A bookmark around the whole paragraph (what a PAGEREF field points at)."""
+    p = element(paragraph)
     start = OxmlElement("w:bookmarkStart")
     start.set(qn("w:id"), str(number))
     start.set(qn("w:name"), name)
@@ -279,12 +305,10 @@ def bookmark(p, number: int, name: str) -> None:
     p.append(end)
 
 
-def page_ref(r_template, name: str, cached: str = "") -> list:
-    """Runs of a ``PAGEREF name \\h`` field formatted like ``r_template``: the page a bookmark is on, which
+def page_ref(run, name: str, cached: str = "") -> None:
+    """A ``PAGEREF name \\h`` field right after ``run``, formatted like it: the page a bookmark is on, which
     LibreOffice fills in as it lays the document out and Word when it updates fields."""
-    from copy import deepcopy
-
-    out = []
+    r_template = anchor = element(run)
     for kind, value in (("begin", None), ("instr", f" PAGEREF {name} \\h "), ("separate", None), ("text", cached),
                         ("end", None)):
         r = deepcopy(r_template)
@@ -299,12 +323,13 @@ def page_ref(r_template, name: str, cached: str = "") -> list:
             el.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
             el.text = value
         r.append(el)
-        out.append(r)
-    return out
+        anchor.addnext(r)
+        anchor = r
 
 
-def update_fields_on_open(settings) -> None:
+def update_fields_on_open(document) -> None:
     """Ask Word to update fields (the contents' page numbers) when the document is opened."""
+    settings = element(document.settings)
     el = OxmlElement("w:updateFields")
     el.set(qn("w:val"), "true")
     if settings.find(qn("w:updateFields")) is not None:

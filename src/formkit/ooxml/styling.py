@@ -1,9 +1,19 @@
-"""Low-level formatting python-docx does not expose: East Asian fonts, language, table and row flags."""
+"""What formkit's Word writers need beyond python-docx's public API: East Asian fonts and language, table and
+row flags, the page, and the package's parts. Every function takes python-docx objects, never their elements."""
 
 from __future__ import annotations
 
 from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import ns as docx_ns
 from docx.oxml.ns import nsdecls, qn
+from docx.shared import Twips
+
+from formkit.ooxml.proxy import element
+from formkit.ooxml.xml import serialize
+
+CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+FONT_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable"
 
 # Official font names (GB/T 9704 §4.3) and the alternative a PC without the _GB2312 fonts should use.
 FONT_ALTERNATES = {
@@ -15,9 +25,9 @@ FONT_ALTERNATES = {
 }
 
 
-def set_fonts(rpr_parent, east_asia: str, latin: str = "Times New Roman") -> None:
-    """Set ascii/hAnsi to ``latin`` and eastAsia to ``east_asia`` on a style or run element."""
-    rpr = rpr_parent.get_or_add_rPr()
+def set_fonts(style_or_run, east_asia: str, latin: str = "Times New Roman") -> None:
+    """Set ascii/hAnsi to ``latin`` and eastAsia to ``east_asia`` on a style or a run."""
+    rpr = element(style_or_run).get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -28,9 +38,9 @@ def set_fonts(rpr_parent, east_asia: str, latin: str = "Times New Roman") -> Non
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def set_document_language(styles_element) -> None:
+def set_document_language(document) -> None:
     """docDefaults: zh-CN for East Asian text, and the official body font."""
-    defaults = styles_element.find(qn("w:docDefaults"))
+    defaults = element(document.styles).find(qn("w:docDefaults"))
     rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
     lang = rpr.find(qn("w:lang"))
     if lang is None:
@@ -49,10 +59,11 @@ def set_document_language(styles_element) -> None:
         fonts.set(qn("w:cs"), "Times New Roman")
 
 
-def add_font_table_entries(font_table_part) -> None:
+def add_font_table_entries(document) -> None:
     """Declare the official names with ``w:altName`` (ISO 29500 §17.8.3.1) in the font table part."""
     from lxml import etree
 
+    font_table_part = document.part.package.part_related_by(OFFICE_DOCUMENT).part_related_by(FONT_TABLE)
     font_table_element = parse_xml(font_table_part.blob)
     existing = {f.get(qn("w:name")) for f in font_table_element.findall(qn("w:font"))}
     for name, alt in FONT_ALTERNATES.items():
@@ -66,15 +77,16 @@ def add_font_table_entries(font_table_part) -> None:
                                            standalone=True)
 
 
-def row_cannot_split(tr, header: bool = False) -> None:
-    trpr = tr.get_or_add_trPr()
+def row_cannot_split(row, header: bool = False) -> None:
+    """The row never breaks across pages; a ``header`` row is repeated on every page."""
+    trpr = element(row).get_or_add_trPr()
     trpr.append(OxmlElement("w:cantSplit"))
     if header:
         trpr.append(OxmlElement("w:tblHeader"))
 
 
-def row_min_height(tr, twips: int) -> None:
-    trpr = tr.get_or_add_trPr()
+def row_min_height(row, twips: int) -> None:
+    trpr = element(row).get_or_add_trPr()
     height = OxmlElement("w:trHeight")
     height.set(qn("w:val"), str(twips))
     height.set(qn("w:hRule"), "atLeast")
@@ -82,7 +94,7 @@ def row_min_height(tr, twips: int) -> None:
 
 
 def shade(cell, fill: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
+    tcpr = element(cell).get_or_add_tcPr()
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
@@ -91,7 +103,7 @@ def shade(cell, fill: str) -> None:
 
 
 def fixed_layout(table) -> None:
-    tblpr = table._tbl.tblPr
+    tblpr = element(table).tblPr
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     tblpr.append(layout)
@@ -99,14 +111,46 @@ def fixed_layout(table) -> None:
 
 def page_field(paragraph, instruction: str) -> None:
     """A simple field (PAGE, NUMPAGES) at the end of ``paragraph``."""
-    paragraph._p.append(parse_xml(
+    element(paragraph).append(parse_xml(
         f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
     ))
 
 
-def drop_part(document, reltype_suffix: str, source=None) -> None:
-    """Remove a relationship of the package (or of ``source``), so its part is not saved."""
-    owner = source if source is not None else document.part.package
-    for rid, rel in list(owner.rels.items()):
-        if rel.reltype.endswith(reltype_suffix):
-            del owner.rels[rid]
+def drop_part(document, reltype_suffix: str) -> None:
+    """Remove the relationships of that type from the package and from the main document part, so their parts
+    are not saved (a thumbnail, Word 2010's stylesWithEffects)."""
+    for owner in (document.part.package, document.part):
+        for rid, rel in list(owner.rels.items()):
+            if rel.reltype.endswith(reltype_suffix):
+                del owner.rels[rid]
+
+
+def set_page(section, *, width: int, height: int, top: int, bottom: int, left: int, right: int, header: int,
+             footer: int) -> None:
+    """Page size, margins and header/footer distances of ``section``, in twips; no gutter."""
+    section.page_width, section.page_height = Twips(width), Twips(height)
+    section.top_margin, section.bottom_margin = Twips(top), Twips(bottom)
+    section.left_margin, section.right_margin = Twips(left), Twips(right)
+    section.header_distance, section.footer_distance = Twips(header), Twips(footer)
+    section.gutter = Twips(0)
+
+
+def ends_with_table(document) -> bool:
+    """Whether the body's last block is a table (a table added next would merge with it in Word)."""
+    blocks = [child for child in element(document).body if not child.tag.endswith("}sectPr")]
+    return bool(blocks) and blocks[-1].tag.endswith("}tbl")
+
+
+def story_parts(document) -> list[tuple[str, str]]:
+    """(part name, XML) of the main document part and of its headers and footers: the parts that hold text."""
+    main = document.part
+    parts = [main] + [rel.target_part for rel in main.rels.values()
+                      if rel.reltype.endswith(("/header", "/footer")) and not rel.is_external]
+    return [(part.partname.lstrip("/"), serialize(part.element)) for part in parts]
+
+
+def bind_core_prefix() -> None:
+    """python-docx names core-property elements (``cp:lastModifiedBy``) through its ``cp`` prefix, looked up
+    each time; docxcompose, which docxtpl imports when it is installed, rebinds that prefix to the
+    custom-properties namespace. Bind it back (:func:`formkit.compat.docx_core_properties`)."""
+    docx_ns.nsmap["cp"] = CORE_PROPERTIES

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formkit.config import load_config
+from formkit.evaluation.ledgers import FORM, PROGRESS, Ledger, ledgers
+from formkit.forms.measures import MEASURES, carried
 from formkit.outputs import append_row, save
-from formkit.progress.figures import FORM, MEASURES, Ledger, ledgers
 from formkit.store import Store
 
 
@@ -22,12 +23,16 @@ class UnitProgress:
     completion: dict[int, float | None] = field(default_factory=dict)
     reported: dict[int, bool] = field(default_factory=dict)  # quarter → returned (when it was issued)
 
+    def counted(self, quarter: int) -> int | None:
+        """The quarter whose ledger counts for ``quarter``: its own, or the latest earlier one
+        (``forms.measures.carried``); None when the unit has reported none yet."""
+        found = carried(self.quarters, quarter)
+        return found[0] if found else None
+
     def latest(self, quarter: int, measure: str) -> float:
-        """The figure of ``quarter``, or of the latest earlier quarter reported (0 when none)."""
-        for q in range(quarter, 0, -1):
-            if q in self.quarters:
-                return self.quarters[q].get(measure, 0.0)
-        return 0.0
+        """The figure that counts for ``quarter`` (0 when the unit has reported nothing yet)."""
+        q = self.counted(quarter)
+        return 0.0 if q is None else self.quarters[q].get(measure, 0.0)
 
     def change(self, quarter: int, measure: str) -> float | None:
         """Since the quarter before (the first quarter: since the start of the year)."""
@@ -63,16 +68,19 @@ def progress(store: Store, year: int, quarter: int | None = None) -> Progress:
     by_lead = {c.lead: c.name for c in config.categories}
     found = ledgers(store, year)
     units: dict[str, UnitProgress] = {}
-    for item in sorted(store.issued(year), key=lambda r: r["recipient_id"]):
-        if item["form"] != FORM:
+    for item in sorted(store.issued(year), key=lambda r: r.recipient.id):
+        if item.form != FORM:
             continue
-        unit_id, _, q = item["recipient_id"].rpartition("-Q")
-        u = units.setdefault(unit_id, UnitProgress(unit_id, item["unit"], by_lead.get(item["lead_department"] or "", "")))
-        u.reported[int(q)] = (unit_id, int(q)) in found
+        unit_id, q = item.recipient.unit_id, item.recipient.quarter
+        if not unit_id or not q:
+            continue
+        u = units.setdefault(unit_id, UnitProgress(unit_id, item.recipient.unit or unit_id,
+                                                   by_lead.get(item.lead_department or "", "")))
+        u.reported[q] = (unit_id, q) in found
     for (unit_id, q), ledger in found.items():
         u = units.get(unit_id) or units.setdefault(unit_id, UnitProgress(unit_id, ledger.unit, ""))
         u.quarters[q] = _figures(ledger)
-        u.completion[q] = ledger.completion
+        u.completion[q] = ledger.completion.rate
     last = quarter or max((q for u in units.values() for q in (*u.quarters, *u.reported)), default=1)
     order = [c.name for c in config.categories]
     return Progress(year, last, sorted(units.values(), key=lambda u: (order.index(u.category) if u.category in order
@@ -81,7 +89,7 @@ def progress(store: Store, year: int, quarter: int | None = None) -> Progress:
 
 
 def _figures(ledger: Ledger) -> dict[str, float]:
-    return {name: ledger.measure(name) for name in MEASURES}
+    return {name: ledger.measure(name) for name in PROGRESS}
 
 
 def write_progress_xlsx(report: Progress, path: str | Path) -> Path:
@@ -96,33 +104,34 @@ def write_progress_xlsx(report: Progress, path: str | Path) -> Path:
     append_row(units, [f"{report.year}年度定点帮扶工作进度（截至第{q}季度末，累计数）"])
     units["A1"].font = Font(bold=True, size=13)
     head = ["单位代码", "单位", "类别"]
-    for _key, (label, _cols) in MEASURES.items():
-        head += [label, "较上季度"]
+    for key in PROGRESS:
+        head += [MEASURES[key].title, "较上季度"]
     append_row(units, [*head, "责任书完成率", "本季度台账"])
-    for u in report.units:
+    for u in report.units:  # a unit that has not reported counts, and shows, its latest earlier ledger
         row = [u.unit_id, u.unit, u.category]
-        for key in MEASURES:
-            row += [u.quarters.get(q, {}).get(key), u.change(q, key)]
-        rate = u.completion.get(q)
-        row += [None if rate is None else round(rate, 4), "已报送" if u.reported.get(q) else "未报送"]
+        counted = u.counted(q)
+        for key in PROGRESS:
+            row += [None if counted is None else u.latest(q, key), u.change(q, key)]
+        rate = u.completion.get(counted) if counted else None
+        row += [None if rate is None else round(rate, 4), _reported(u, q, counted)]
         append_row(units, row)
     _percent(units, len(head) + 1)
     by_quarter = book.create_sheet("分季度")
-    append_row(by_quarter, ["单位代码", "单位", "类别", "季度", *(label for label, _c in MEASURES.values()),
+    append_row(by_quarter, ["单位代码", "单位", "类别", "季度", *(MEASURES[k].title for k in PROGRESS),
                             "责任书完成率"])
     for u in report.units:
         for quarter in sorted(u.quarters):
             rate = u.completion.get(quarter)
             append_row(by_quarter, [u.unit_id, u.unit, u.category, quarter,
-                                    *(u.quarters[quarter][k] for k in MEASURES), None if rate is None else round(rate, 4)])
-    _percent(by_quarter, len(MEASURES) + 5)
+                                    *(u.quarters[quarter][k] for k in PROGRESS), None if rate is None else round(rate, 4)])
+    _percent(by_quarter, len(PROGRESS) + 5)
     categories = book.create_sheet("类别汇总")
-    append_row(categories, ["类别", "季度", "报送台账", "应报送", *(label for label, _c in MEASURES.values())])
+    append_row(categories, ["类别", "季度", "报送台账", "应报送", *(MEASURES[k].title for k in PROGRESS)])
     for c in report.categories:
         for quarter in range(1, q + 1):
             returned, issued = report.reporting(c, quarter)
             append_row(categories, [c, quarter, returned, issued,
-                                    *(report.category_total(c, quarter, k) for k in MEASURES)])
+                                    *(report.category_total(c, quarter, k) for k in PROGRESS)])
     missing = book.create_sheet("未报送")
     append_row(missing, ["单位代码", "单位", "类别", f"第{q}季度台账"])
     for u in report.missing(q):
@@ -132,6 +141,12 @@ def write_progress_xlsx(report: Progress, path: str | Path) -> Path:
             cell.font = bold
         sheet.column_dimensions["B"].width = 30
     return save(book, path)
+
+
+def _reported(u: UnitProgress, quarter: int, counted: int | None) -> str:
+    if u.reported.get(quarter):
+        return "已报送"
+    return f"未报送（沿用第{counted}季度台账）" if counted else "未报送"
 
 
 def _percent(sheet, column: int) -> None:

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 
 from formkit.document import SourceDocument
 from formkit.findings import ERROR, WARNING, Finding, finding
-from formkit.forms import form_ids, load_form
+from formkit.forms import form_ids, load_form, stamp
 from formkit.forms.model import Form
 from formkit.limits import DEFAULT, Limits
 from formkit.read.locate import cell_labels, label_key
 from formkit.read.normalise import quote, visible
 from formkit.read.sniff import ReadError
 
-CODE = re.compile(r"FK-([A-Z]{2,4})-(\d{4})-([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)-V(\d+)")
 LABEL_SHARE = 0.5  # of a form's labels that a document identified by its title alone must hold
 MAX_VERSION = 10_000
 
@@ -33,37 +32,60 @@ class Identity:
     recipient_id: str | None
     recipient_name: str | None
     found_by: str
+    unit_id: str | None = None  # the unit's roster id
+    unit: str | None = None  # the unit's name
+    county: str | None = None  # the county's name (a county's form)
+    period: str | None = None  # Q1..Q4, H1, H2 (a periodic form)
+    suggested: str | None = None  # what the issued form proposed (JSON)
 
 
 def identify(doc: SourceDocument, limits: Limits = DEFAULT) -> tuple[Identity, list[Finding]]:
     forms = {f: load_form(f) for f in form_ids()}
     by_code = {form.code: form_id for form_id, form in forms.items()}
     findings: list[Finding] = []
-    props = doc.properties
-    form_id = _form_property(props.get("formkit.form"), forms, limits, findings)
-    if form_id is not None:
-        check = _Checker(forms[form_id], limits, findings)
+    said = stamp.parse(doc.properties)
+    form_id = _form_property(said.form, forms, limits, findings)
+    if form_id is None:
+        identity = _from_code(doc, by_code, forms, limits, findings)
+        if identity is None:
+            identity = _from_content(doc, forms, limits, findings)
+    else:
+        identity = _from_properties(said, forms[form_id], limits, findings)
         from_code = _from_code(doc, by_code, forms, limits, [], footer_only=True)
-        identity = Identity(form_id, check.version(props.get("formkit.version"), "文档属性 formkit.version"),
-                            check.year(props.get("formkit.year"), "文档属性 formkit.year"),
-                            check.text(props.get("formkit.recipient"), "文档属性 formkit.recipient"),
-                            check.text(props.get("formkit.recipient_name"), "文档属性 formkit.recipient_name"),
-                            "properties")
         if from_code and from_code.form == identity.form:  # what a property could not say, the footer says
             identity.version = identity.version or from_code.version
             identity.year = identity.year or from_code.year
             identity.recipient_id = identity.recipient_id or from_code.recipient_id
-        said = (identity.form, identity.recipient_id, identity.year)
-        shown = (from_code.form, from_code.recipient_id, from_code.year) if from_code else said
-        if said != shown:
+        claimed = (identity.form, identity.recipient_id, identity.year)
+        shown = (from_code.form, from_code.recipient_id, from_code.year) if from_code else claimed
+        if claimed != shown:
             findings.append(finding("read.identity-conflict", ERROR,
-                                    f"文档属性（{_said(said)}）与页脚识别码（{_said(shown)}）不一致，"
+                                    f"文档属性（{_said(claimed)}）与页脚识别码（{_said(shown)}）不一致，"
                                     "以文档属性为准，请核实是否套用了别人的表格"))
-        return identity, findings
-    from_code = _from_code(doc, by_code, forms, limits, findings)
-    if from_code:
-        return from_code, findings
-    return _from_content(doc, forms, limits, findings)
+    _who(identity, forms[identity.form], said if identity.found_by == "properties" else None, limits, findings)
+    identity.suggested = said.suggested
+    return identity, findings
+
+
+def _from_properties(said: stamp.Said, form: Form, limits: Limits, findings: list[Finding]) -> Identity:
+    check = _Checker(form, limits, findings)
+    what = "文档属性 " + stamp.PREFIX
+    return Identity(form.id, check.version(said.version, what + "version"), check.year(said.year, what + "year"),
+                    check.text(said.recipient, what + "recipient"),
+                    check.text(said.recipient_name, what + "recipient_name"), "properties",
+                    unit_id=check.text(said.unit_id, what + "unit_id"), unit=check.text(said.unit, what + "unit"),
+                    county=check.text(said.county, what + "county"))
+
+
+def _who(identity: Identity, form: Form, said: stamp.Said | None, limits: Limits, findings: list[Finding]) -> None:
+    """The unit id and the period, from their own properties, else (forms issued by earlier versions, or
+    properties lost) from inside the recipient id."""
+    unit_id, period, _county_code = stamp.recipient_parts(form, identity.recipient_id)
+    identity.unit_id = identity.unit_id or unit_id
+    identity.period = stamp.period_of(form, said.period if said else None, identity.recipient_id)
+    text = _Checker(form, limits, findings).text(said.period if said else None, "文档属性 formkit.period")
+    if text and identity.period is None:
+        _ignored(findings, "read.property-invalid", "文档属性 formkit.period", f"“{quote(text, 20)}”不是本表的期次")
 
 
 def _form_property(text: str | None, forms: dict[str, Form], limits: Limits, findings: list[Finding]) -> str | None:
@@ -91,8 +113,7 @@ def conflicts_with_values(identity: Identity, values: dict) -> list[Finding]:
                     f"文档属性或页脚识别码中的年度（{identity.year}）与表格中的年度（{shown}）不一致，请核实", None, "year")]
 
 
-def _from_content(doc: SourceDocument, forms: dict[str, Form], limits: Limits,
-                  findings: list[Finding]) -> tuple[Identity, list[Finding]]:
+def _from_content(doc: SourceDocument, forms: dict[str, Form], limits: Limits, findings: list[Finding]) -> Identity:
     compact = re.sub(r"\s+", "", doc.text)
     titled = [(form_id, form) for form_id, form in sorted(forms.items(), key=lambda kv: -len(kv[1].title))
               if form.title in compact]
@@ -108,7 +129,7 @@ def _from_content(doc: SourceDocument, forms: dict[str, Form], limits: Limits,
         findings.append(finding("read.identity-from-content", WARNING,
                                 "文档属性和页脚识别码都已丢失，按表格标题识别为“" + form.title + "”"))
         year_value = _Checker(form, limits, findings).year(year.group(1) if year else None, "标题中的年度")
-        return Identity(form_id, None, year_value, None, None, "content"), findings
+        return Identity(form_id, None, year_value, None, None, "content")
     if best:
         form, found, wanted = best
         raise ReadError("read.not-a-form",
@@ -120,13 +141,13 @@ def _from_content(doc: SourceDocument, forms: dict[str, Form], limits: Limits,
 def _from_code(doc: SourceDocument, by_code: dict[str, str], forms: dict[str, Form], limits: Limits,
                findings: list[Finding], footer_only: bool = False) -> Identity | None:
     for text in (doc.footer_text,) if footer_only else (doc.footer_text, None):
-        match = CODE.search((doc.text if text is None else text) or "")  # the whole text only if needed
-        if match and match.group(1) in by_code:
-            form_id = by_code[match.group(1)]
+        said = stamp.parse_code(doc.text if text is None else text)  # the whole text only if needed
+        if said and said.form_code in by_code:
+            form_id = by_code[said.form_code]
             check = _Checker(forms[form_id], limits, findings)
-            return Identity(form_id, check.version(match.group(4), "页脚识别码中的版本"),
-                            check.year(match.group(2), "页脚识别码中的年度"),
-                            check.text(match.group(3), "页脚识别码中的报送对象编号"), None, "footer-code")
+            return Identity(form_id, check.version(said.version, "页脚识别码中的版本"),
+                            check.year(said.year, "页脚识别码中的年度"),
+                            check.text(said.recipient, "页脚识别码中的报送对象编号"), None, "footer-code")
     return None
 
 

@@ -110,6 +110,21 @@ class Locator:
                 return self._located(hit[0], value)
         return self._by_position(f)
 
+    def find_layout(self) -> Layout:
+        """Where each single-value field's label and value sit in this document: read from the issued
+        template, the layout by which a value is found when its label is gone (:meth:`single`)."""
+        layout = Layout()
+        for f in self.form.fields:
+            hit = None if f.is_table else self._by_label(f)
+            if hit is None:
+                continue
+            table, label = hit
+            layout.labels[f.key] = (table.number, label.row, label.col)
+            value = self._value_cell(table, label)
+            if value is not None:
+                layout.positions[f.key] = (table.number, value.row, value.col)
+        return layout
+
     def _located(self, table: Table, cell: Cell) -> Located:
         return Located(cell.text, self.location(table, cell), cell)
 

@@ -1,11 +1,23 @@
-"""What a file is, by its bytes (never by its name alone)."""
+"""What a file is, by its bytes (never by its name alone): the one classifier of incoming files, for
+``formkit read`` and ``formkit ingest`` alike.
+
+Each kind is read directly (.docx family, .xlsx, PDF), converted first by LibreOffice (.doc, .wps, .xls, ODF,
+Word 2003 XML, Flat OPC, Word HTML, RTF: ``formkit ingest`` does, ``formkit read`` refuses them with the
+kind's code and says how to save the file instead), or refused (encrypted, OFD, images, Word lock files,
+empty and unknown files). Every kind has one code, whichever command met it.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from formkit.errors import FormkitError, os_reason
 
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 OWNER_FILE_SIZE = 162  # Word's ~$name.docx lock files
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"BM")
+READ, CONVERT, REJECT = "read", "convert", "reject"
 
 
 class ReadError(FormkitError):
@@ -17,25 +29,94 @@ def cannot_open(path: object, exc: OSError) -> ReadError:
     return ReadError("read.cannot-open", f"无法打开文件（{os_reason(exc)}）", {"file": str(path)})
 
 
-def sniff(data: bytes, name: str = "") -> str:
-    """``docx`` or ``pdf``; anything else raises :class:`ReadError` with a coded reason."""
+@dataclass(frozen=True)
+class Kind:
+    """What a file is. ``action``: read, convert (LibreOffice first) or reject. ``code`` and ``message`` say
+    why a file of this kind is not read as it is: always for a rejected kind; for a kind to convert, what
+    ``formkit read`` (which does not convert) answers."""
+
+    name: str  # docx, xlsx, pdf, doc, xls, odt, ods, rtf, html, word-xml, flat-opc, ofd, image, ...
+    action: str
+    code: str = ""
+    message: str = ""
+
+
+_AS_DOCX = "请用 Word 另存为 .docx 后报送"
+_UNKNOWN = "无法识别的文件格式，请报送 .docx 或 PDF 文件"
+DOCX, XLSX, PDF = Kind("docx", READ), Kind("xlsx", READ), Kind("pdf", READ)
+EMPTY = Kind("empty", REJECT, "read.empty", "文件是空的（0 字节）")
+LOCK_FILE = Kind("lock-file", REJECT, "read.lock-file", "这是 Word 打开文件时生成的临时锁定文件（~$开头），不是报送材料")
+ENCRYPTED = Kind("encrypted", REJECT, "read.encrypted", "文件设置了打开密码（已加密），请取消密码后重新报送")
+OFD = Kind("ofd", REJECT, "read.ofd", "这是 OFD 版式文件，无法读取表格内容，请报送 Word 文件")
+IMAGE = Kind("image", REJECT, "read.image", "这是图片（扫描件），无法读取表格内容，请同时报送 Word 文件")
+UNKNOWN = Kind("unknown", REJECT, "read.unknown-format", _UNKNOWN)
+XML = Kind("xml", REJECT, "read.unknown-format", "无法识别的 XML 文件，请报送 .docx 或 PDF 文件")
+DOC = Kind("doc", CONVERT, "read.legacy-format", "这是旧版 Word（.doc/.wps）文件，请另存为 .docx 后报送")
+XLS = Kind("xls", CONVERT, "read.legacy-format", "这是旧版 Excel（.xls）文件，请另存为 .xlsx 后报送")
+ODT = Kind("odt", CONVERT, "read.unsupported-format", "这是 ODF 文本文件（.odt），" + _AS_DOCX)
+ODS = Kind("ods", CONVERT, "read.unsupported-format", "这是 ODF 表格文件（.ods），请用 Excel 另存为 .xlsx 后报送")
+RTF = Kind("rtf", CONVERT, "read.unsupported-format", "这是 RTF 文件，" + _AS_DOCX)
+HTML = Kind("html", CONVERT, "read.unsupported-format", "这是 XML/HTML 格式的导出文件，" + _AS_DOCX)
+WORD_XML = Kind("word-xml", CONVERT, "read.unsupported-format", HTML.message)
+FLAT_OPC = Kind("flat-opc", CONVERT, "read.unsupported-format", HTML.message)
+KINDS = (DOCX, XLSX, PDF, EMPTY, LOCK_FILE, ENCRYPTED, OFD, IMAGE, UNKNOWN, XML, DOC, XLS, ODT, ODS, RTF, HTML,
+         WORD_XML, FLAT_OPC)
+
+
+def classify(data: bytes, name: str = "") -> Kind:
+    """The kind of ``data`` (``name`` only tells a Word lock file ``~$…`` and an OFD file apart)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     if not data:
-        raise ReadError("read.empty", "文件是空的（0 字节）")
+        return EMPTY
     if base.startswith("~$") or (len(data) == OWNER_FILE_SIZE and not data.startswith((b"PK", b"%PDF"))):
-        raise ReadError("read.lock-file", "这是 Word 打开文件时生成的临时锁定文件（~$开头），不是报送材料")
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK"):
-        # the part names are in the zip's central directory, at its end
-        return "xlsx" if b"xl/workbook.xml" in data[-(1 << 16):] or b"xl/workbook.xml" in data[:8192] else "docx"
-    if data.startswith(b"%PDF") or data[:1024].lstrip().startswith(b"%PDF"):
-        return "pdf"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        if ENCRYPTED_PACKAGE in data[:65536] or ENCRYPTED_PACKAGE in data:
-            raise ReadError("read.encrypted", "文件设置了打开密码（已加密），请取消密码后重新报送")
-        raise ReadError("read.legacy-format", "这是旧版 Word（.doc/.wps）文件，请另存为 .docx 后报送")
-    head = data[:512].lstrip().lower()
-    if head.startswith((b"<?xml", b"<html", b"<!doctype html", b"mime-version")):
-        raise ReadError("read.unsupported-format", "这是 XML/HTML 格式的导出文件，请用 Word 另存为 .docx 后报送")
-    if data.startswith(b"{\\rtf"):
-        raise ReadError("read.unsupported-format", "这是 RTF 文件，请用 Word 另存为 .docx 后报送")
-    raise ReadError("read.unknown-format", "无法识别的文件格式，请报送 .docx 或 PDF 文件")
+        return LOCK_FILE
+    if data.startswith(b"PK"):
+        return _zip(data, base)
+    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
+        return PDF
+    if data.startswith(OLE):
+        if ENCRYPTED_PACKAGE in data:
+            return ENCRYPTED
+        if "Workbook".encode("utf-16-le") in data[:1 << 20] or "Book".encode("utf-16-le") in data[:4096]:
+            return XLS  # old Excel (a ledger kept as .xls)
+        return DOC
+    if data.startswith(IMAGES):
+        return IMAGE
+    return _text(data[:2048].lstrip().lower())
+
+
+def _zip(data: bytes, base: str) -> Kind:
+    """A zip package: OOXML (or a damaged zip, whose reader says how), ODF or OFD."""
+    head = data[:4096]
+    if data.startswith(b"PK\x03\x04"):
+        if b"OFD.xml" in head or base.lower().endswith(".ofd"):
+            return OFD
+        if b"mimetype" in head[:100] and b"opendocument.spreadsheet" in head[:200]:
+            return ODS
+        if b"mimetype" in head[:100] and b"opendocument" in head[:200]:
+            return ODT
+    # the part names are in the zip's central directory, at its end
+    return XLSX if b"xl/workbook.xml" in data[-(1 << 16):] or b"xl/workbook.xml" in data[:8192] else DOCX
+
+
+def _text(head: bytes) -> Kind:
+    """A text export: RTF, Word 2003 XML, Flat OPC, Word HTML; other XML and anything else are unknown."""
+    if head.startswith(b"{\\rtf"):
+        return RTF
+    if head.startswith((b"<?xml", b"<w:worddocument", b"<pkg:package")):
+        if b"pkg:package" in head:
+            return FLAT_OPC
+        if b"wordml" in head or b"w:worddocument" in head:
+            return WORD_XML
+        return XML
+    if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head[:512]:
+        return HTML
+    return UNKNOWN
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """``docx``, ``xlsx`` or ``pdf``; any other kind raises :class:`ReadError` with the kind's code."""
+    kind = classify(data, name)
+    if kind.action != READ:
+        raise ReadError(kind.code, kind.message)
+    return kind.name

@@ -1,17 +1,24 @@
 """What the secretariat enters for the 综合评议, as a spreadsheet: the everyday-work assessment of each
 unit (平时工作) and the designated counties' own rural-revitalisation results (乡村振兴实绩考核).
 ``write_template`` lists every unit and pair so that only the assessments are typed in; ``read_inputs``
-reads it back, every bad row reported with its place and skipped, the rest kept."""
+reads it back, every bad row reported with its place and skipped, the rest kept. It is read with formkit's
+hardened reader (``ooxml/workbook.py``, zip and XML limits), like every spreadsheet that comes back filled
+in: a filled copy travels by mail like a returned form."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from formkit.config import CycleConfig
+from formkit.document import Table
 from formkit.errors import FormkitError
+from formkit.findings import ERROR, Finding, finding
+from formkit.forms.values import BadValue, normalise_bool, normalise_choice
+from formkit.limits import DEFAULT, over
+from formkit.ooxml.workbook import read_xlsx
 from formkit.outputs import append_row, save
-from formkit.read.normalise import BadValue, normalise_bool, normalise_choice
 from formkit.store import Store
 
 DAILY, RESULTS = "平时工作", "乡村振兴实绩"
@@ -29,7 +36,7 @@ class Inputs:
     violation: dict[str, bool] = field(default_factory=dict)
     results: dict[str, list[float]] = field(default_factory=dict)  # unit → points of its counties' results
     return_to_poverty: dict[str, list[str]] = field(default_factory=dict)  # unit → counties
-    problems: list[dict] = field(default_factory=list)  # {code, message, where}
+    problems: list[Finding] = field(default_factory=list)  # location: {file, sheet, row}
     source: str = ""
 
 
@@ -37,19 +44,19 @@ def write_template(store: Store, year: int, path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    issued = sorted(store.issued(year), key=lambda r: r["recipient_id"])
+    issued = sorted(store.issued(year), key=lambda r: r.recipient.id)
     book = Workbook()
     daily = book.active
     daily.title = DAILY
     append_row(daily, DAILY_HEADERS)
     for item in issued:
-        if item["form"] == "self-assessment":
-            append_row(daily, [item["recipient_id"], item["unit"], item["lead_department"], None, "否", None])
+        if item.form == "self-assessment":
+            append_row(daily, [item.recipient.id, item.recipient.unit, item.lead_department, None, "否", None])
     results = book.create_sheet(RESULTS)
     append_row(results, RESULTS_HEADERS)
     for item in issued:
-        if item["form"] == "county-feedback":
-            append_row(results, [item["recipient_id"].split("-")[0], item["unit"], item["county"], None, "否", None])
+        if item.form == "county-feedback":
+            append_row(results, [item.recipient.unit_id, item.recipient.unit, item.recipient.county, None, "否", None])
     for sheet in (daily, results):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -59,21 +66,24 @@ def write_template(store: Store, year: int, path: str | Path) -> Path:
 
 
 def read_inputs(path: str | Path, config: CycleConfig) -> Inputs:
-    from openpyxl import load_workbook
-
+    path = Path(path)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise InputsError("review.inputs-unreadable", f"综合评议录入表无法打开（{exc.__class__.__name__}），"
+        if path.stat().st_size > DEFAULT.max_bytes:
+            raise InputsError("review.inputs-unreadable", f"综合评议录入表过大（{over('max_bytes')}）", {"file": str(path)})
+        sheets = {t.caption: t for t in read_xlsx(path.read_bytes()).tables}
+    except (OSError, FormkitError) as exc:
+        if isinstance(exc, InputsError):
+            raise
+        detail = exc.code if isinstance(exc, FormkitError) else exc.__class__.__name__
+        raise InputsError("review.inputs-unreadable", f"综合评议录入表无法打开（{detail}），"
                           "请用 Excel 或 WPS 另存为 .xlsx 后重试", {"file": str(path)}) from exc
-    out = Inputs(source=Path(path).name)
+    out = Inputs(source=path.name)
     points = dict(zip(config.grades, config.review.points, strict=True))
     for name in (DAILY, RESULTS):
-        if name not in book.sheetnames:
+        if name not in sheets:
             out.problems.append(_problem("review.inputs-missing-sheet", f"缺少工作表“{name}”", path, name, None))
             continue
-        for n, row in enumerate(book[name].iter_rows(min_row=2, values_only=True), start=2):
-            cells = [("" if v is None else str(v)).strip() for v in (list(row) + [None] * 6)[:6]]
+        for n, cells in _rows(sheets[name]):
             if not any(cells):
                 continue
             unit = cells[0]
@@ -95,8 +105,21 @@ def read_inputs(path: str | Path, config: CycleConfig) -> Inputs:
                     out.results.setdefault(unit, []).append(value)
                 if flag:
                     out.return_to_poverty.setdefault(unit, []).append(cells[2])
-    book.close()
     return out
+
+
+def _rows(sheet: Table) -> Iterator[tuple[int, list[str]]]:
+    """(the row number Excel shows, the texts of columns A–F) of every row below the header."""
+    numbers = sheet.row_numbers or range(1, len(sheet.rows) + 1)
+    for number, row in zip(numbers, sheet.rows, strict=False):
+        if number < 2:
+            continue
+        texts = [""] * len(DAILY_HEADERS)
+        for i, cell in enumerate(row):
+            col = sheet.col_numbers[i] if sheet.col_numbers else i + 1
+            if col <= len(texts):
+                texts[col - 1] = cell.text.strip()
+        yield number, texts
 
 
 def _points(text: str, config: CycleConfig, points: dict[str, float]) -> float | None:
@@ -112,5 +135,5 @@ def _points(text: str, config: CycleConfig, points: dict[str, float]) -> float |
     return number
 
 
-def _problem(code: str, message: str, path, sheet: str, row: int | None) -> dict:
-    return {"code": code, "message": message, "where": {"file": Path(path).name, "sheet": sheet, "row": row}}
+def _problem(code: str, reason: str, path: Path, sheet: str, row: int | None) -> Finding:
+    return finding(code, ERROR, reason, location={"file": path.name, "sheet": sheet, "row": row})

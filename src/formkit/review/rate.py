@@ -1,7 +1,7 @@
 """综合评议: a proposed grade for every unit from the categorised vote, the self-assessment, the counties'
 feedback, the everyday-work assessment and the counties' revitalisation results, by the rules in
-``cycle.yaml`` (``review``). Every proposal carries its reasons, in Chinese, for the secretariat and the
-leading group."""
+``cycle.yaml`` (``review``). Every proposal carries its reasons as data (``review/reasons.py``), shown in
+Chinese to the secretariat and the leading group."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ import math
 from dataclasses import dataclass, field
 
 from formkit.config import CycleConfig
-from formkit.dossier.collect import Dossier, UnitEntry
+from formkit.evaluation.flags import FLAG_RULES
+from formkit.evaluation.units import Evaluation, UnitEntry
 from formkit.review.inputs import Inputs
+from formkit.review.reasons import Reason
 from formkit.review.tally import Tally
-
-PART_NAMES = {"vote": "分类评价投票", "self": "自评总结", "county": "地方评价", "daily": "平时工作",
-              "revitalisation": "县乡村振兴实绩"}
-MINIMUM_CODES = ("rule.county-not-visited", "rule.no-cadre", "rule.no-first-secretary")
 
 
 @dataclass
@@ -26,18 +24,23 @@ class Proposal:
     parts: dict[str, float]  # part → 0–100
     score: float
     main_leader_visit: bool
-    vetoes: list[str]
+    vetoes: list[dict]  # {"rule": a configured veto, ...}: see reasons.veto_text
     grade: str = ""
     rank: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
 
     def row(self) -> dict:
         """As the store keeps it."""
         return {"recipient_id": self.recipient_id, "unit": self.unit, "category": self.category, "rank": self.rank,
-                "score": {"total": self.score, **self.parts}, "proposed": self.grade, "reasons": self.reasons}
+                "score": {"total": self.score, **self.parts}, "proposed": self.grade,
+                "reasons": [r.stored() for r in self.reasons]}
+
+    def shown(self) -> dict:
+        """For ``--json``: the stored row, each reason with its Chinese text."""
+        return {**self.row(), "reasons": [r.shown() for r in self.reasons]}
 
 
-def rate(dossier: Dossier, votes: Tally, inputs: Inputs, config: CycleConfig) -> list[Proposal]:
+def rate(dossier: Evaluation, votes: Tally, inputs: Inputs, config: CycleConfig) -> list[Proposal]:
     """Proposals for every unit of the dossier, ranked within each category."""
     rules = config.review
     out = []
@@ -64,77 +67,65 @@ def _score(u: UnitEntry, votes: Tally, inputs: Inputs, config: CycleConfig) -> P
     rules = config.review
     points = dict(zip(config.grades, rules.points, strict=True))
     parts: dict[str, float] = {}
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     tally = votes.unit(u.recipient_id)
     if tally and tally.valid:
         parts["vote"] = sum(points[g] * n for g, n in tally.votes.items()) / tally.valid
-        counts = "、".join(f"{g}{n}票" for g, n in tally.votes.items())
-        reasons.append(f"分类评价投票：{counts}（有效{tally.valid}票），得{parts['vote']:.1f}分")
+        reasons.append(Reason("vote", {"votes": dict(tally.votes), "valid": tally.valid, "score": parts["vote"]}))
     else:
-        reasons.append("分类评价投票：无有效票，不计此项")
-    values = ((u.submission or {}).get("record") or {}).get("values") or {}
+        reasons.append(Reason("vote", {"valid": 0}))
+    values = u.values
     if u.submission:
-        findings = (u.submission.get("record") or {}).get("findings") or []
-        unmet = [f for f in findings if f.get("code") in MINIMUM_CODES]
+        unmet = [f.code for f in u.submission.findings if f.code in FLAG_RULES]
         parts["self"] = max(0.0, 100 - rules.minimum_penalty * len(unmet))
-        reasons.append(f"自评总结：{len(unmet)}项基本要求未达到，得{parts['self']:.0f}分" if unmet
-                       else "自评总结：基本要求均已达到，得100分")
+        reasons.append(Reason("self", {"unmet": unmet, "score": parts["self"]}))
     else:
         parts["self"] = 0.0
-        reasons.append("自评总结：未报送，得0分")
-    graded = [c["grade"] for c in u.counties if c["grade"] in points]
+        reasons.append(Reason("self", {"missing": True, "score": 0.0}))
+    graded = [(c.county, c.grade) for c in u.counties if c.grade in points]
     if graded:
-        parts["county"] = sum(points[g] for g in graded) / len(graded)
-        named = "、".join(f"{c['county']}“{c['grade']}”" for c in u.counties if c["grade"] in points)
-        reasons.append(f"地方评价：{named}，得{parts['county']:.1f}分")
-    else:
-        reasons.append("地方评价：无定点帮扶县评价，不计此项")
+        parts["county"] = sum(points[g] for _c, g in graded) / len(graded)
+    reasons.append(Reason("county", {"grades": graded, "score": parts.get("county")}))
     if u.recipient_id in inputs.daily:
         parts["daily"] = inputs.daily[u.recipient_id]
-        reasons.append(f"平时工作：{parts['daily']:.0f}分")
-    else:
-        reasons.append("平时工作：未录入，不计此项")
+    reasons.append(Reason("daily", {"score": parts.get("daily")}))
     if inputs.results.get(u.recipient_id):
         results = inputs.results[u.recipient_id]
         parts["revitalisation"] = sum(results) / len(results)
-        reasons.append(f"县乡村振兴实绩：{parts['revitalisation']:.1f}分")
+        reasons.append(Reason("revitalisation", {"score": parts["revitalisation"]}))
     weights = {k: w for k, w in rules.weights.items() if k in parts and w > 0}
     total = sum(weights.values())
     score = round(sum(parts[k] * w for k, w in weights.items()) / total, 2) if total else 0.0
-    reasons.append("综合得分" + f"{score:.2f}（" + "、".join(f"{PART_NAMES[k]}权重{w:g}" for k, w in weights.items()) + "）")
-    main_leader = u.figures.main_leader_visit or any(
-        (((c.get("submission") or {}).get("record") or {}).get("values") or {}).get("main_leader_visited")
-        for c in u.counties)
+    reasons.append(Reason("total", {"score": score, "weights": weights}))
+    main_leader = u.figures.main_leader_visit or any(c.main_leader_visited for c in u.counties)
     return Proposal(u.recipient_id, u.unit, u.category, {k: round(v, 2) for k, v in parts.items()}, score,
                     bool(main_leader), _vetoes(u, values, inputs, rules.vetoes), reasons=reasons)
 
 
-def _vetoes(u: UnitEntry, values: dict, inputs: Inputs, enabled: tuple[str, ...]) -> list[str]:
-    out = []
+def _vetoes(u: UnitEntry, values: dict, inputs: Inputs, enabled: tuple[str, ...]) -> list[dict]:
+    out: list[dict] = []
     if "violation" in enabled:
         if values.get("violations"):
-            out.append("自评申报在帮扶工作中存在违纪违规问题")
+            out.append({"rule": "violation", "source": "self"})
         if inputs.violation.get(u.recipient_id):
-            out.append("平时工作中发现违纪违规问题")
+            out.append({"rule": "violation", "source": "inputs"})
     if "return_to_poverty" in enabled:
-        counties = [c["county"] for c in u.counties
-                    if (((c.get("submission") or {}).get("record") or {}).get("values") or {}).get("return_to_poverty")]
+        counties = [c.county for c in u.counties if c.return_to_poverty]
         counties += [c for c in inputs.return_to_poverty.get(u.recipient_id, []) if c not in counties]
         if counties:
-            out.append(f"定点帮扶县（{'、'.join(counties)}）出现规模性返贫")
+            out.append({"rule": "return_to_poverty", "counties": counties})
     return out
 
 
 def _threshold_and_vetoes(p: Proposal, config: CycleConfig) -> None:
     rules = config.review
     best, second = config.grades[0], config.grades[1]
-    lines = "、".join(f"{g}≥{t:g}" for g, t in zip(config.grades, rules.thresholds, strict=False))
-    p.grade = next((g for g, line in zip(config.grades, rules.thresholds, strict=False) if p.score >= line),
-                   config.grades[-1])
-    p.reasons.append(f"按分数线（{lines}）为“{p.grade}”")
+    lines = list(zip(config.grades, rules.thresholds, strict=False))
+    p.grade = next((g for g, line in lines if p.score >= line), config.grades[-1])
+    p.reasons.append(Reason("threshold", {"thresholds": lines, "grade": p.grade}))
     if p.grade == best and p.vetoes:
         p.grade = second
-        p.reasons.append(f"{'；'.join(p.vetoes)}，按规定不得评为“{best}”，调整为“{second}”")
+        p.reasons.append(Reason("veto", {"vetoes": p.vetoes, "grade": best, "to": second}))
 
 
 def _share_cap(ranked: list[Proposal], config: CycleConfig, scope: str) -> None:
@@ -142,7 +133,6 @@ def _share_cap(ranked: list[Proposal], config: CycleConfig, scope: str) -> None:
     best, second = config.grades[0], config.grades[1]
     share = config.review.best_share
     cap = math.floor(share * len(ranked) + 1e-9)
-    where = "全部" if scope == "all" else "本类"
     given = 0
     for position, p in enumerate(ranked, start=1):
         if p.grade != best:
@@ -151,8 +141,8 @@ def _share_cap(ranked: list[Proposal], config: CycleConfig, scope: str) -> None:
             given += 1
             continue
         p.grade = second
-        p.reasons.append(f"{where}{len(ranked)}个单位中“{best}”不超过{share:.0%}（{cap}个），本单位按综合得分排第{position}，"
-                         f"调整为“{second}”")
+        p.reasons.append(Reason("share-cap", {"scope": scope, "units": len(ranked), "grade": best, "share": share,
+                                              "cap": cap, "position": position, "to": second}))
 
 
 def _explain_ties(ranked: list[Proposal], tie_break: str | None) -> None:
@@ -160,5 +150,5 @@ def _explain_ties(ranked: list[Proposal], tie_break: str | None) -> None:
         return
     for ahead, behind in zip(ranked, ranked[1:], strict=False):
         if ahead.score == behind.score and ahead.main_leader_visit and not behind.main_leader_visit:
-            ahead.reasons.append(f"与{behind.unit}得分相同，本单位主要负责同志到定点帮扶县调研考察，同等条件下排名靠前")
-            behind.reasons.append(f"与{ahead.unit}得分相同，对方主要负责同志到定点帮扶县调研考察，同等条件下排名靠后")
+            ahead.reasons.append(Reason("tie", {"other": behind.unit, "ahead": True}))
+            behind.reasons.append(Reason("tie", {"other": ahead.unit, "ahead": False}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from formkit.config import load_config
+from formkit.review.reasons import NOTED, reason_of
 from formkit.store import Store
 from formkit.store.store import StoreError
 
@@ -27,12 +28,12 @@ def results_context(store: Store, year: int) -> dict[str, Any]:
     table = [{"n": n, "unit": r["unit"], "category": r["category"], "score": f"{(r['score'] or {}).get('total', 0):.2f}",
               "proposed": r["proposed"], "grade": r["grade"], "note": _note(r)} for n, r in enumerate(rows, start=1)]
     return {"units_total": len(rows), "by_grade": by_grade, "table": table,
-            "overridden": sum(1 for r in rows if r["override_reason"]), "leading_group": "中央农村工作领导小组"}
+            "overridden": sum(1 for r in rows if r["override_reason"]), "leading_group": config.leading_group}
 
 
 def _note(row: dict) -> str:
     """What the leading group should know about one proposal, shortly: vetoes, share limit, override."""
-    notes = [r for r in row["reasons"] if "不得评为" in r or "不超过" in r]
+    notes = [r.text for r in map(reason_of, row["reasons"] or []) if r.kind in NOTED]
     if row["override_reason"]:
         notes.append(f"工作组调整：{row['proposed']}→{row['grade']}（{row['override_reason']}）")
     return "；".join(notes).replace("|", "／")

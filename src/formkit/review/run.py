@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 
 from formkit.config import load_config
-from formkit.dossier.collect import collect
 from formkit.errors import DefinitionError
+from formkit.evaluation.units import evaluate
 from formkit.review.inputs import Inputs, read_inputs
 from formkit.review.rate import Proposal, rate
 from formkit.review.tally import Tally, tally
@@ -20,7 +20,7 @@ def run_rating(store: Store, year: int, inputs_path: str | Path | None = None) -
         raise DefinitionError("config.invalid", "cycle.yaml 中没有 review（综合评议规则）设置")
     votes = tally(store, year)
     inputs = read_inputs(inputs_path, config) if inputs_path else Inputs()
-    proposals = rate(collect(store, year), votes, inputs, config)
+    proposals = rate(evaluate(store, year, config), votes, inputs, config)
     detail = {"rules": {"points": list(config.review.points), "weights": config.review.weights,
                         "thresholds": list(config.review.thresholds), "best_share": config.review.best_share,
                         "vetoes": list(config.review.vetoes), "tie_break": config.review.tie_break}}
@@ -29,3 +29,4 @@ def run_rating(store: Store, year: int, inputs_path: str | Path | None = None) -
                             "sha256": hashlib.sha256(Path(inputs_path).read_bytes()).hexdigest()}
     store.save_grades(year, [p.row() for p in proposals], detail)
     return proposals, votes, inputs
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from formkit.config import load_config
+from formkit.findings import ERROR, WARNING, Finding, finding
 from formkit.forms import load_form
 from formkit.forms.model import choice_groups
 from formkit.outputs import append_row, save
@@ -35,7 +36,11 @@ class SheetState:
     name: str
     category: str
     state: str  # counted, missing
-    problems: list[str] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)  # review.vote-invalid, review.vote-blank
+
+    @property
+    def problems_text(self) -> str:
+        return "；".join(f.message for f in self.problems)
 
 
 @dataclass
@@ -58,7 +63,7 @@ class Tally:
                 "categories": {name: {"turnout": dict(zip(("returned", "issued"), self.turnout(name), strict=True)),
                                       "units": [{**asdict(u), "valid": u.valid} for u in units]}
                                for name, units in self.categories.items()},
-                "sheets": [asdict(s) for s in self.sheets]}
+                "sheets": [{**asdict(s), "problems": [f.as_dict() for f in s.problems]} for s in self.sheets]}
 
 
 def tally(store: Store, year: int) -> Tally:
@@ -70,17 +75,17 @@ def tally(store: Store, year: int) -> Tally:
     current = store.current(year)
     by_lead = {c.lead: c.name for c in config.categories}
     sheets = []
-    for item in sorted(store.issued(year), key=lambda r: r["recipient_id"]):
-        if item["form"] != FORM:
+    for item in sorted(store.issued(year), key=lambda r: r.recipient.id):
+        if item.form != FORM:
             continue
-        category = by_lead.get(item["lead_department"] or "", "")
-        sheet = SheetState(item["recipient_id"], item["recipient_name"], category, "counted")
+        category = by_lead.get(item.lead_department or "", "")
+        sheet = SheetState(item.recipient.id, item.recipient.name, category, "counted")
         sheets.append(sheet)
-        sub = current.get((FORM, item["recipient_id"]))
+        sub = current.get((FORM, item.recipient.id))
         if sub is None:
             sheet.state = "missing"  # turnout, not blank votes
             continue
-        rows = ((sub.get("record") or {}).get("values") or {}).get("votes") or []
+        rows = sub.record.rows("votes") if sub.record else []
         by_code = {r.get("unit_code"): r for r in rows if r.get("unit_code")}
         by_name = {r.get("unit"): r for r in rows if r.get("unit")}
         for u in counts.get(category, []):
@@ -90,10 +95,11 @@ def tally(store: Store, year: int) -> Tally:
                 u.votes[chosen[0]] += 1
             elif chosen:
                 u.invalid += 1
-                sheet.problems.append(f"“{u.unit}”勾选了{len(chosen)}个等次（{'、'.join(chosen)}），该单位票无效")
+                sheet.problems.append(finding("review.vote-invalid", ERROR,
+                                              f"“{u.unit}”勾选了{len(chosen)}个等次（{'、'.join(chosen)}），该单位票无效"))
             else:
                 u.blank += 1
-                sheet.problems.append(f"“{u.unit}”未选择等次")
+                sheet.problems.append(finding("review.vote-blank", WARNING, f"“{u.unit}”未选择等次"))
     return Tally(year, config.grades, counts, sheets)
 
 
@@ -118,6 +124,6 @@ def write_tally_xlsx(result: Tally, path) -> None:
     append_row(states, ["编号", "投票表", "单位类别", "状态", "问题"])
     for s in result.sheets:
         append_row(states, [s.recipient_id, s.name, s.category, "已计票" if s.state == "counted" else "未收回",
-                            "；".join(s.problems)])
+                            s.problems_text])
     del book["Sheet"]
     save(book, path)

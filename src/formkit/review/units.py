@@ -20,9 +20,10 @@ def units_by_category(store: Store, year: int, config: CycleConfig) -> dict[str,
     """Category name → its units (in recipient-id order), categories in the configured order."""
     by_lead = {c.lead: c.name for c in config.categories}
     out: dict[str, list[ReviewedUnit]] = {c.name: [] for c in config.categories}
-    for item in sorted(store.issued(year), key=lambda r: r["recipient_id"]):
-        if item["form"] == "self-assessment":
-            category = by_lead.get(item["lead_department"] or "", item["lead_department"] or "")
-            out.setdefault(category, []).append(
-                ReviewedUnit(item["recipient_id"], item["unit"], category, item["lead_department"] or ""))
+    for item in sorted(store.issued(year), key=lambda r: r.recipient.id):
+        if item.form == "self-assessment":
+            lead = item.lead_department or ""
+            category = by_lead.get(lead, lead)
+            out.setdefault(category, []).append(ReviewedUnit(item.recipient.id, item.recipient.unit or "", category,
+                                                             lead))
     return {name: units for name, units in out.items() if units}

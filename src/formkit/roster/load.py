@@ -4,6 +4,8 @@ A roster is two tables: units (编号, 单位名称, 单位类别) and pairs (�
 是否重点帮扶县, optional attributes). As CSV they are ``units.csv`` and ``pairs.csv`` in one folder; as
 XLSX they are the sheets ``单位`` and ``帮扶关系`` (or ``units`` and ``pairs``). Headers may be Chinese or
 English. Rows are numbered as the spreadsheet shows them (header = row 1).
+An XLSX roster is opened with openpyxl, not the hardened reader: it is the secretariat's own file, never one
+that came back from outside.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ FALSE = {"否", "n", "no", "false", "0", "", "×", "☐"}
 
 
 def load_roster(path: str | Path, year: int | None = None, config: CycleConfig | None = None) -> Roster:
-    """Load and check a roster. Raises the first :class:`RosterError`; ``error.others`` holds the rest."""
+    """Load and check a roster. Raises the first :class:`RosterError`, its ``others`` holding the rest."""
     path = Path(path)
     config = config or load_config(year)
     units_rows, pairs_rows, names = _tables(path)
@@ -56,7 +58,7 @@ def load_roster(path: str | Path, year: int | None = None, config: CycleConfig |
     counties, pairs = _pairs(pairs_rows, names["pairs"], units, problems)
     if problems:
         first = problems[0]
-        first.others = problems[1:]  # type: ignore[attr-defined]
+        first.others = problems[1:]
         raise first
     warnings = [f"单位“{u.name}”在帮扶关系表中没有定点帮扶县" for u in units.values()
                 if not any(p.unit.id == u.id for p in pairs)]

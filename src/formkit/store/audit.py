@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 GENESIS = "0" * 64  # the head of an empty log: never evidence that a log was intact
 ROW_EVENTS = ("ingested", "rejected", "retried", "relinked")  # the events that record a submission's row
 INTAKE_EVENTS = ("ingested", "rejected", "retried")  # the events that say what a submission's outcome is
@@ -46,6 +48,16 @@ def event_hash(prev_hash: str, at: datetime, event: str, submission_id: int | No
                        "detail": detail}, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False)
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def append(conn, table, event_name: str, submission_id: int | None, sha: str | None, detail: Any,
+           at: datetime) -> None:
+    """Append an event to the chain in ``table`` (the audit log as the caller's schema knows it), inside a
+    transaction that serialises writers."""
+    prev = conn.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar() or GENESIS
+    conn.execute(table.insert().values(at=at, event=event_name, submission_id=submission_id, sha256=sha,
+                                       detail=detail, prev_hash=prev,
+                                       hash=event_hash(prev, at, event_name, submission_id, sha, detail)))
 
 
 def row_digest(row: Mapping[str, Any]) -> str:

@@ -34,6 +34,7 @@ from sqlalchemy import (
     text,
 )
 
+from formkit.store import upgrade_v5
 from formkit.store.audit import GENESIS, event_hash
 from formkit.store.safe import clean
 
@@ -199,6 +200,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "audit log is append-only", _v2_append_only_audit),
     (3, "review grades", _v3_review_grades),
     (4, "audit log hash chain; no replace, no truncate", _v4_audit_chain),
+    (5, "unit, county and period as columns; findings across documents", upgrade_v5.upgrade),
 ]
 
 
@@ -211,13 +213,14 @@ def pending(engine: Engine) -> list[int]:
     return [m[0] for m in MIGRATIONS if m[0] not in done]
 
 
-def migrate(engine: Engine) -> list[int]:
-    """Apply the migrations not yet recorded; return the versions applied now."""
+def migrate(engine: Engine, upto: int | None = None) -> list[int]:
+    """Apply the migrations not yet recorded (up to version ``upto``: a store as an older formkit left it,
+    for the upgrade tests); return the versions applied now."""
     if not pending(engine):
         return []
     _frozen.create_all(engine, tables=[_migrations])
     applied = []
-    for version, name, apply in MIGRATIONS:
+    for version, name, apply in MIGRATIONS[:upto]:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # two processes opening a new store at once
                 conn.execute(text("SELECT pg_advisory_xact_lock(7041)"))
@@ -243,6 +246,7 @@ APP_GRANTS = {
     "issued": "SELECT, INSERT, DELETE",
     "review_grades": "SELECT, INSERT, UPDATE",
     "audit_log": "SELECT, INSERT",
+    "later_findings": "SELECT, INSERT",
 }
 
 

@@ -51,6 +51,11 @@ submissions = Table(
     Column("reader", String(80), nullable=False),
     Column("converted_by", String(80)),
     Column("supersedes", Integer, ForeignKey("submissions.id")),
+    # who it is from, as separate items (v5): never parsed back out of the recipient id or name
+    Column("unit_id", String(120)),
+    Column("unit", Text),
+    Column("county", Text),
+    Column("period", String(8)),  # Q1..Q4, H1, H2 for periodic forms
     UniqueConstraint("sha256", name="uq_submissions_sha256"),
 )
 Index("ix_submissions_recipient", submissions.c.form, submissions.c.year, submissions.c.recipient_id)
@@ -80,8 +85,24 @@ issued = Table(
     Column("code", String(120)),
     Column("sha256", String(64)),
     Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("unit_id", String(120)),  # v5
+    Column("period", String(8)),
     UniqueConstraint("form", "year", "recipient_id", name="uq_issued_recipient"),
 )
+
+# Findings made when another document was stored (v5): rule.funds-differ between a county's feedback and its
+# unit's self-assessment, one row for each side, valid while ``against`` is the other side's current version.
+later_findings = Table(
+    "later_findings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("against_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("code", String(80), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("finding", JSON, nullable=False),
+    Column("found_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_later_findings_submission", later_findings.c.submission_id)
 
 # 综合评议: the proposed grade of each unit (from `formkit review rate`) and the grade in force, which the
 # secretariat may override with a reason; every change is also in the append-only audit log.

@@ -38,15 +38,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from formkit.errors import FormkitError
-from formkit.read.worker import TRANSIENT
-from formkit.store import schema
-from formkit.store.audit import GENESIS, HEAD_COLUMN, audit_problems, event_hash, row_digest
+from formkit.outcomes import TRANSIENT
+from formkit.store import later, schema
+from formkit.store.audit import GENESIS, HEAD_COLUMN, append, audit_problems, row_digest
 from formkit.store.migrations import CHAIN_LOCK, MIGRATIONS, grant_app, migrate, pending
 from formkit.store.objects import ObjectStore
+from formkit.store.records import READABLE, IssuedForm, Submission, issued_form, submission
 from formkit.store.safe import clean, dumps, fit
 
 DEFAULT_DB = "sqlite:///formkit.db"
-READABLE = ("accepted", "accepted-with-warnings")
 
 
 class StoreError(FormkitError):
@@ -161,12 +161,17 @@ class Store:
             yield conn
 
     # submissions -------------------------------------------------------------------------------
-    def find(self, sha256: str) -> dict | None:
+    def _find(self, sha256: str) -> dict | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(schema.submissions).where(schema.submissions.c.sha256 == sha256)).first()
         return dict(row._mapping) if row else None
 
-    def add(self, data: bytes, submission: dict[str, Any]) -> Stored:
+    def find(self, sha256: str) -> Submission | None:
+        """The submission of these bytes, if they were stored."""
+        row = self._find(sha256)
+        return submission(row) if row else None
+
+    def add(self, data: bytes, row: dict[str, Any]) -> Stored:
         """Record the submission and its audit event, and keep the original, in one transaction (the
         original is written before the commit, so no row is without its original, and a row the database
         refuses leaves no original behind). The same bytes again return the existing submission; a readable
@@ -176,10 +181,10 @@ class Store:
         if existing:
             return self.note_duplicate(existing, data)
         now = datetime.now(timezone.utc)
-        row, _clipped = fit(schema.submissions, {**submission, "sha256": sha, "size": len(data),
-                                                 "received_at": now})
+        row, _clipped = fit(schema.submissions, {**row, "sha256": sha, "size": len(data), "received_at": now})
         try:
             with self._write() as conn:
+                row.update(self._who(conn, row))
                 previous = self._latest_readable(conn, row, below=None)
                 row["supersedes"] = previous
                 new_id = conn.execute(schema.submissions.insert().values(**row)).inserted_primary_key[0]
@@ -189,6 +194,7 @@ class Store:
                     "digest": self._digest(conn, new_id)}, now)
                 if previous:
                     self._audit(conn, "superseded", previous, None, {"by": new_id}, now)
+                self._recheck(conn, new_id, now)
                 self.objects.put(data)
         except IntegrityError:  # the same bytes stored by a concurrent ingest a moment ago
             existing = self.find(row["sha256"])
@@ -197,7 +203,7 @@ class Store:
             return self.note_duplicate(existing, data)
         return Stored(new_id, row["sha256"], row["outcome"], False, previous)
 
-    def retry(self, submission_id: int, data: bytes, submission: dict[str, Any]) -> Stored:
+    def retry(self, submission_id: int, data: bytes, attempt: dict[str, Any]) -> Stored:
         """A new attempt at bytes whose stored outcome was transient: the row is updated in place with what
         this attempt read, audited as ``retried`` with the previous outcome and code. A readable result takes
         its place among the recipient's versions by its id (what it supersedes, and what supersedes it: that
@@ -205,11 +211,12 @@ class Store:
         ago, this is a duplicate of that."""
         now = datetime.now(timezone.utc)
         t = schema.submissions
-        row, _clipped = fit(t, {k: v for k, v in submission.items()
+        row, _clipped = fit(t, {k: v for k, v in attempt.items()
                                 if k not in ("sha256", "size", "received_at", "supersedes")})
         with self._write() as conn:
             before = conn.execute(select(t).where(t.c.id == submission_id)).first()
             if before is not None and before.outcome in TRANSIENT:
+                row.update(self._who(conn, row))
                 previous = self._latest_readable(conn, row, below=submission_id)
                 later = self._next_readable(conn, row, submission_id)
                 conn.execute(t.update().where(t.c.id == submission_id).values(**row, supersedes=previous))
@@ -221,12 +228,34 @@ class Store:
                     self._audit(conn, "superseded", previous, None, {"by": submission_id}, now)
                 if later:
                     self._relink(conn, later, submission_id, now)
+                self._recheck(conn, submission_id, now)
                 self.objects.put(data)
                 return Stored(submission_id, before.sha256, row["outcome"], False, previous, before.outcome)
         current = self.find(_sha(data))
         if current is None:
             raise StoreError("store.not-found", f"第 {submission_id} 份报送已不在数据库中")
         return self.note_duplicate(current, data)
+
+    @staticmethod
+    def _who(conn: Connection, row: dict) -> dict:
+        """Who a readable row is for, as separate columns: what the reader found, completed from what was
+        issued to that recipient (the issued form knows its unit, county and period), else the values."""
+        if row.get("outcome") not in READABLE or not row.get("form"):
+            return {}
+        t = schema.issued
+        issued = conn.execute(select(t.c.unit_id, t.c.unit, t.c.county, t.c.period).where(
+            t.c.form == row["form"], t.c.year == row.get("year"), t.c.recipient_id == row.get("recipient_id"))).first()
+        values = (row.get("record") or {}).get("values") or {}
+        found = {"unit_id": row.get("unit_id") or (issued.unit_id if issued else None),
+                 "unit": row.get("unit") or (issued.unit if issued else None) or values.get("unit_name"),
+                 "county": row.get("county") or (issued.county if issued else None)
+                 or (values.get("county") if row["form"] == later.COUNTY_FORM else None),
+                 "period": row.get("period") or (issued.period if issued else None)}
+        return fit(schema.submissions, {k: v if isinstance(v, str) and v else None for k, v in found.items()})[0]
+
+    @staticmethod
+    def _recheck(conn: Connection, submission_id: int, at: datetime) -> None:
+        later.recheck(conn, schema.submissions, schema.later_findings, schema.audit, submission_id, at)
 
     def _relink(self, conn: Connection, later: int, earlier: int, at: datetime) -> None:
         """``later`` now supersedes ``earlier``: its row changes, so it gets an event with its new digest."""
@@ -262,24 +291,19 @@ class Store:
             t.c.form == row["form"], t.c.year == row["year"], t.c.recipient_id == row["recipient_id"],
             t.c.outcome.in_(READABLE), t.c.id > after)).scalar()
 
-    def note_duplicate(self, existing: dict, data: bytes | None = None) -> Stored:
+    def note_duplicate(self, existing: Submission, data: bytes | None = None) -> Stored:
         """The same bytes again: an audit event ``duplicate``; a missing original is put back."""
         with self._write() as conn:
-            self._audit(conn, "duplicate", existing["id"], existing["sha256"], {}, datetime.now(timezone.utc))
+            self._audit(conn, "duplicate", existing.id, existing.sha256, {}, datetime.now(timezone.utc))
             if data is not None:
                 self.objects.put(data)
-        return Stored(existing["id"], existing["sha256"], existing["outcome"], True, existing["supersedes"])
+        return Stored(existing.id, existing.sha256, existing.outcome, True, existing.supersedes)
 
     @staticmethod
     def _audit(conn: Connection, event_name: str, submission_id: int | None, sha: str | None, detail: dict,
                at: datetime) -> None:
         """Append an event to the chain (inside a :meth:`_write` transaction, which serialises writers)."""
-        t = schema.audit
-        prev = conn.execute(select(t.c.hash).order_by(t.c.id.desc()).limit(1)).scalar() or GENESIS
-        detail = clean(detail).value
-        conn.execute(t.insert().values(at=at, event=event_name, submission_id=submission_id, sha256=sha,
-                                       detail=detail, prev_hash=prev,
-                                       hash=event_hash(prev, at, event_name, submission_id, sha, detail)))
+        append(conn, schema.audit, event_name, submission_id, sha, clean(detail).value, at)
 
     def audit_head(self) -> str:
         """The hash of the latest audit event (``GENESIS`` for an empty log): written into every manifest,
@@ -293,19 +317,29 @@ class Store:
         """The column an issue manifest carries on every row: the audit head when it was written."""
         return {HEAD_COLUMN: self.audit_head()}
 
-    def submissions(self, year: int | None = None) -> list[dict]:
+    def _rows(self, year: int | None = None) -> list[dict]:
         query = select(schema.submissions).order_by(schema.submissions.c.id)
         if year is not None:
             query = query.where((schema.submissions.c.year == year) | schema.submissions.c.year.is_(None))
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def current(self, year: int) -> dict[tuple[str, str], dict]:
-        """(form, recipient id) → the latest readable submission: the one that counts."""
-        out: dict[tuple[str, str], dict] = {}
-        for row in self.submissions(year):
-            if row["outcome"] in READABLE and row["recipient_id"] and row["year"] == year:
-                out[(row["form"], row["recipient_id"])] = row
+    def submissions(self, year: int | None = None) -> list[Submission]:
+        """Every submission (of ``year``, and those whose year is unknown), in the order they arrived."""
+        return [submission(r) for r in self._rows(year)]
+
+    def current(self, year: int) -> dict[tuple[str, str], Submission]:
+        """(form, recipient id) → the latest readable submission: the one that counts, with the findings
+        made later against the other current documents (``store.later``)."""
+        out: dict[tuple[str, str], Submission] = {}
+        for sub in self.submissions(year):
+            if sub.readable and sub.recipient.id and sub.year == year:
+                out[(sub.form, sub.recipient.id)] = sub
+        by_id = {s.id: s for s in out.values()}
+        t = schema.later_findings
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.submission_id.in_(list(by_id))).order_by(t.c.id)).mappings().all()
+        later.attach(by_id, rows)
         return out
 
     def audit_events(self) -> list[dict]:
@@ -332,9 +366,9 @@ class Store:
             received = conn.execute(select(func.max(schema.submissions.c.year))).scalar()
         return max((y for y in (issued, received) if y), default=None)
 
-    def issued(self, year: int) -> list[dict]:
+    def issued(self, year: int) -> list[IssuedForm]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
+            return [issued_form(r._mapping) for r in conn.execute(
                 select(schema.issued).where(schema.issued.c.year == year).order_by(schema.issued.c.id))]
 
     # review grades -------------------------------------------------------------------------------
@@ -397,7 +431,7 @@ class Store:
         anchor helps: a head written into a manifest proves that the events up to it were not rewritten or
         removed since that manifest was published, nothing about events appended after it. Keep published
         manifests (or their heads) where the database's users cannot change them."""
-        rows = self.submissions()
+        rows = self._rows()
         known = {r["sha256"] for r in rows}
         problems = {"missing": [], "corrupt": [], "orphaned": sorted(self.objects.all() - known), "audit": []}
         for r in rows:

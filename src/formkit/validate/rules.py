@@ -3,6 +3,7 @@ roster and cross-document rules, what else is known) returning findings; ``RULES
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +11,12 @@ from typing import Any
 
 from formkit.config import CycleConfig
 from formkit.findings import ERROR, WARNING, Finding, finding
+from formkit.forms import load_form
+from formkit.forms.model import Form, choice_groups
 from formkit.roster.model import Roster
+from formkit.validate.cross import funds_differ
+from formkit.validate.cross import row_total as _total
+from formkit.validate.paths import location_at, parse_path
 
 
 @dataclass
@@ -22,13 +28,27 @@ class RuleContext:
     config: CycleConfig
     roster: Roster | None = None
     recipient_id: str | None = None
+    definition: Form | None = None  # the form's definition; loaded by its id and the year when not given
 
-    def location(self, key: str, index: int | None = None, column: str | None = None) -> dict:
-        raw = self.raw.get(key)
-        if index is not None and isinstance(raw, list) and index < len(raw):
-            cell = raw[index].get(column) if column else next(iter(raw[index].values()), None)
-            return (cell or {}).get("location", {})
-        return raw.get("location", {}) if isinstance(raw, dict) else {}
+    @property
+    def defined(self) -> Form:
+        return self.definition or load_form(self.form, self.year)
+
+    def label(self, path: str) -> str:
+        """The label the form gives the field, or the table's column, at ``path`` (``visits[2].date``)."""
+        parts = parse_path(path)
+        field = self.defined.field(parts[0])
+        return field.column(parts[2]).label if len(parts) > 2 else field.label
+
+    def location(self, path: str) -> dict[str, Any]:
+        return location_at(self.raw, path)
+
+    def finding(self, code: str, severity: str, reason: str, path: str, labelled: str | None = None,
+                params: dict[str, Any] | None = None, subject: str | None = None) -> Finding:
+        """A finding on the value at ``path``, labelled as the form labels it (or as it labels the field
+        ``labelled``) and placed where the value was read."""
+        return finding(code, severity, reason, self.label(labelled or path), path, self.location(path),
+                       params=params, subject=subject)
 
 
 Rule = Callable[[RuleContext], list[Finding]]
@@ -46,16 +66,13 @@ def _counties(ctx: RuleContext) -> list[str]:
     return [r["county"] for r in ctx.values.get("counties") or [] if r.get("county")]
 
 
-def _total(rows, *keys) -> float:
-    return sum(float(r.get(k) or 0) for r in rows or [] for k in keys)
-
-
 @rule("self-assessment", "rule.county-not-visited")
 def county_not_visited(ctx: RuleContext) -> list[Finding]:
     """指标1.1: a unit leader visits every designated county at least once a year."""
     visited = {r.get("county") for r in ctx.values.get("visits") or [] if r.get("date")}
-    return [finding("rule.county-not-visited", WARNING, f"“{c}”本年度没有单位负责同志调研考察的记录（指标1.1要求每县至少一次）",
-                    "单位负责同志到定点帮扶县调研考察情况", "visits", ctx.location("counties"))
+    return [ctx.finding("rule.county-not-visited", WARNING,
+                        f"“{c}”本年度没有单位负责同志调研考察的记录（指标1.1要求每县至少一次）", "visits",
+                        params={"county": c}, subject=c)
             for c in _counties(ctx) if c not in visited]
 
 
@@ -63,8 +80,8 @@ def county_not_visited(ctx: RuleContext) -> list[Finding]:
 def no_cadre(ctx: RuleContext) -> list[Finding]:
     """指标2.1: at least one seconded cadre in every designated county."""
     staffed = {r.get("county") for r in ctx.values.get("cadres") or [] if r.get("name")}
-    return [finding("rule.no-cadre", WARNING, f"“{c}”没有填写挂职帮扶干部（指标2.1要求每县至少一名）",
-                    "挂职帮扶干部情况", "cadres", ctx.location("cadres"))
+    return [ctx.finding("rule.no-cadre", WARNING, f"“{c}”没有填写挂职帮扶干部（指标2.1要求每县至少一名）", "cadres",
+                        params={"county": c}, subject=c)
             for c in _counties(ctx) if c not in staffed]
 
 
@@ -73,8 +90,8 @@ def no_first_secretary(ctx: RuleContext) -> list[Finding]:
     """指标2.1: every unit sends at least one village first secretary."""
     if any(r.get("name") for r in ctx.values.get("first_secretaries") or []):
         return []
-    return [finding("rule.no-first-secretary", WARNING, "没有填写驻村第一书记（指标2.1要求每个单位至少一名）",
-                    "驻村第一书记情况", "first_secretaries", ctx.location("first_secretaries"))]
+    return [ctx.finding("rule.no-first-secretary", WARNING, "没有填写驻村第一书记（指标2.1要求每个单位至少一名）",
+                        "first_secretaries")]
 
 
 # responsibility-letter indicator → how its achieved value is made up of the form's own figures
@@ -104,10 +121,9 @@ def total_mismatch(ctx: RuleContext) -> list[Finding]:
         expected = part(ctx.values)
         if expected is None or abs(float(achieved) - float(expected)) < 0.01:
             continue
-        out.append(finding("rule.total-mismatch", WARNING,
-                           f"“{row['indicator']}”完成值为 {achieved:g}，但本表其他栏目合计为 {float(expected):g}，请核对",
-                           "责任书指标完成情况", f"responsibility[{i}].achieved",
-                           ctx.location("responsibility", i, "achieved")))
+        out.append(ctx.finding("rule.total-mismatch", WARNING,
+                               f"“{row['indicator']}”完成值为 {achieved:g}，但本表其他栏目合计为 {float(expected):g}，请核对",
+                               f"responsibility[{i}].achieved", labelled="responsibility"))
     return out
 
 
@@ -127,25 +143,26 @@ def visit_dates_in_year(ctx: RuleContext) -> list[Finding]:
     for i, row in enumerate(ctx.values.get("visits") or []):
         when = row.get("date")
         if when and not start <= when <= end:
-            out.append(finding("rule.date-outside-year", WARNING,
-                               f"调研日期 {when:%Y年%-m月%-d日} 不在评价年度 {start.year} 年内",
-                               "调研日期", f"visits[{i}].date", ctx.location("visits", i, "date")))
-    return out + _fill_date(ctx, start, end, "填报日期")
+            out.append(ctx.finding("rule.date-outside-year", WARNING,
+                                   f"调研日期 {when:%Y年%-m月%-d日} 不在评价年度 {start.year} 年内",
+                                   f"visits[{i}].date", params={"date": when, "year": start.year}))
+    return out + _fill_date(ctx, start, end)
 
 
-def _fill_date(ctx: RuleContext, start: date, end: date, label: str) -> list[Finding]:
+def _fill_date(ctx: RuleContext, start: date, end: date) -> list[Finding]:
     when = ctx.values.get("fill_date")
     last = date(end.year + 1, 3, 31)
     if when and not start <= when <= last:
-        return [finding("rule.date-outside-year", WARNING, f"{when:%Y年%-m月%-d日} 不在评价年度 {start.year} 年至次年3月底之间",
-                        label, "fill_date", ctx.location("fill_date"))]
+        return [ctx.finding("rule.date-outside-year", WARNING,
+                            f"{when:%Y年%-m月%-d日} 不在评价年度 {start.year} 年至次年3月底之间", "fill_date",
+                            params={"date": when, "year": start.year})]
     return []
 
 
 @rule("county-feedback", "rule.date-outside-year")
 def county_fill_date(ctx: RuleContext) -> list[Finding]:
     bounds = _year_bounds(ctx)
-    return _fill_date(ctx, *bounds, "填报日期") if bounds else []
+    return _fill_date(ctx, *bounds) if bounds else []
 
 
 @rule("self-assessment", "rule.end-before-start")
@@ -153,13 +170,13 @@ def end_before_start(ctx: RuleContext) -> list[Finding]:
     out = []
     for i, row in enumerate(ctx.values.get("cadres") or []):
         if row.get("start") and row.get("end") and row["end"] < row["start"]:
-            out.append(finding("rule.end-before-start", ERROR, "挂职结束时间早于开始时间", "挂职结束时间",
-                               f"cadres[{i}].end", ctx.location("cadres", i, "end")))
+            out.append(ctx.finding("rule.end-before-start", ERROR, "挂职结束时间早于开始时间", f"cadres[{i}].end",
+                                   params={"start": row["start"], "end": row["end"]}))
     bounds = _year_bounds(ctx)
     for i, row in enumerate(ctx.values.get("first_secretaries") or []):
         if bounds and row.get("start") and row["start"] > bounds[1]:
-            out.append(finding("rule.date-outside-year", WARNING, "任职开始时间晚于评价年度", "任职开始时间",
-                               f"first_secretaries[{i}].start", ctx.location("first_secretaries", i, "start")))
+            out.append(ctx.finding("rule.date-outside-year", WARNING, "任职开始时间晚于评价年度",
+                                   f"first_secretaries[{i}].start", params={"date": row["start"], "year": bounds[1].year}))
     return out
 
 
@@ -168,12 +185,12 @@ def unknown_county(ctx: RuleContext) -> list[Finding]:
     """Rows about a county the form does not list as designated."""
     listed = set(_counties(ctx))
     out = []
-    for key, label in (("visits", "调研考察县"), ("cadres", "挂职县"), ("funds", "资金投向县")):
+    for key in ("visits", "cadres", "funds"):
         for i, row in enumerate(ctx.values.get(key) or []):
             county = row.get("county")
             if listed and county and county not in listed:
-                out.append(finding("rule.unknown-county", WARNING, f"“{county}”不在本单位的定点帮扶县名单中",
-                                   label, f"{key}[{i}].county", ctx.location(key, i, "county")))
+                out.append(ctx.finding("rule.unknown-county", WARNING, f"“{county}”不在本单位的定点帮扶县名单中",
+                                       f"{key}[{i}].county", params={"county": county}, subject=county))
     return out
 
 
@@ -184,17 +201,18 @@ def counties_match_roster(ctx: RuleContext) -> list[Finding]:
         return []
     unit = next((u for u in ctx.roster.units if u.id == ctx.recipient_id or u.name == ctx.values.get("unit_name")), None)
     if unit is None:
-        return [finding("rule.unknown-recipient", WARNING, f"单位“{ctx.values.get('unit_name')}”不在名单中", "单位名称",
-                        "unit_name", ctx.location("unit_name"))]
+        unit_name = ctx.values.get("unit_name")
+        return [ctx.finding("rule.unknown-recipient", WARNING, f"单位“{unit_name}”不在名单中", "unit_name",
+                            params={"unit": unit_name}, subject=unit_name)]
     expected = {c.name for c in ctx.roster.counties_of(unit)}
     on_form = set(_counties(ctx))
     out = []
     for name in sorted(expected - on_form):
-        out.append(finding("rule.counties-mismatch", ERROR, f"名单中的定点帮扶县“{name}”不在表中", "定点帮扶县名单",
-                           "counties", ctx.location("counties")))
+        out.append(ctx.finding("rule.counties-mismatch", ERROR, f"名单中的定点帮扶县“{name}”不在表中", "counties",
+                               params={"county": name}, subject=name))
     for name in sorted(on_form - expected):
-        out.append(finding("rule.counties-mismatch", ERROR, f"“{name}”不是名单中该单位的定点帮扶县", "定点帮扶县名单",
-                           "counties", ctx.location("counties")))
+        out.append(ctx.finding("rule.counties-mismatch", ERROR, f"“{name}”不是名单中该单位的定点帮扶县", "counties",
+                               params={"county": name}, subject=name))
     return out
 
 
@@ -206,49 +224,45 @@ def pair_matches_roster(ctx: RuleContext) -> list[Finding]:
     pair = (ctx.values.get("unit_name"), ctx.values.get("county"))
     if pair in pairs:
         return []
-    return [finding("rule.counties-mismatch", ERROR, f"名单中没有“{pair[0]}”帮扶“{pair[1]}”的关系", "被评价中央单位",
-                    "unit_name", ctx.location("unit_name"))]
+    return [ctx.finding("rule.counties-mismatch", ERROR, f"名单中没有“{pair[0]}”帮扶“{pair[1]}”的关系", "unit_name",
+                        params={"unit": pair[0], "county": pair[1]}, subject=pair[1])]
 
 
 @rule("self-assessment", "rule.violation-without-detail")
 def violation_detail(ctx: RuleContext) -> list[Finding]:
     if ctx.values.get("violations") and not ctx.values.get("violations_detail"):
-        return [finding("rule.violation-without-detail", ERROR, "填写了存在违纪违规问题，但没有说明具体情况",
-                        "违纪违规问题具体情况", "violations_detail", ctx.location("violations_detail"))]
+        return [ctx.finding("rule.violation-without-detail", ERROR, "填写了存在违纪违规问题，但没有说明具体情况",
+                            "violations_detail")]
     return []
 
 
 @rule("county-feedback", "rule.main-leader-without-visit")
 def main_leader_visit(ctx: RuleContext) -> list[Finding]:
     if ctx.values.get("main_leader_visited") and ctx.values.get("visits_received") == 0:
-        return [finding("rule.main-leader-without-visit", ERROR, "填写了主要负责同志到县调研，但调研考察次数为0",
-                        "单位负责同志本年度到县调研考察（次）", "visits_received", ctx.location("visits_received"))]
+        return [ctx.finding("rule.main-leader-without-visit", ERROR, "填写了主要负责同志到县调研，但调研考察次数为0",
+                            "visits_received")]
     return []
 
 
 @rule("review-vote", "rule.vote-several-grades")
 def one_grade_per_unit(ctx: RuleContext) -> list[Finding]:
     """A voting sheet: one grade per unit; a unit with two grades ticked gets no vote from this sheet."""
-    from formkit.forms import load_form
-    from formkit.forms.model import choice_groups
-
-    table = load_form("review-vote", ctx.year).field("votes")
-    ticks = choice_groups(table)["grade"]
+    ticks = choice_groups(ctx.defined.field("votes"))["grade"]
     out = []
     for i, row in enumerate(ctx.values.get("votes") or []):
         chosen = [c.choice_value for c in ticks if row.get(c.key)]
         if len(chosen) > 1:
+            unit = row.get("unit") or row.get("unit_code")  # the label shown is the unit voted on
             out.append(finding("rule.vote-several-grades", ERROR,
                                f"同时勾选了{len(chosen)}个等次（{'、'.join(chosen)}），该单位在本表中的票无效",
-                               row.get("unit") or row.get("unit_code"), f"votes[{i}]", ctx.location("votes", i, ticks[0].key)))
+                               unit, f"votes[{i}]", ctx.location(f"votes[{i}].{ticks[0].key}"),
+                               params={"count": len(chosen), "grades": chosen}, subject=unit))
     return out
 
 
-def differs_from_suggested(form, values: dict, raw: dict, suggested_json: str | None) -> list[Finding]:
+def differs_from_suggested(form: Form, values: dict, raw: dict, suggested_json: str | None) -> list[Finding]:
     """rule.differs-from-ledger: a figure the issued form proposed from the ledger, returned changed (a
     warning: the unit may correct the ledger, but the difference should be explained)."""
-    import json
-
     try:
         suggested = json.loads(suggested_json) if suggested_json else {}
     except ValueError:
@@ -259,18 +273,18 @@ def differs_from_suggested(form, values: dict, raw: dict, suggested_json: str | 
         if values.get(key) is not None and not _same(values.get(key), proposed):  # blank/invalid: its own error
             f = form.field(key)
             out.append(finding("rule.differs-from-ledger", WARNING, _differs(values.get(key), proposed, f.unit, source),
-                               f.label, key, (raw.get(key) or {}).get("location", {})))
+                               f.label, key, location_at(raw, key), params=_figures(values.get(key), proposed, source)))
     for key, by_county in (suggested.get("rows") or {}).items():
         table = form.field(key)
         for i, row in enumerate(values.get(key) or []):
             proposed_row = by_county.get(row.get("county") or "", {})
             for col, proposed in proposed_row.items():
                 if row.get(col) is not None and not _same(row.get(col), proposed):
-                    c = table.column(col)
-                    cell = ((raw.get(key) or [{}] * (i + 1))[i] if i < len(raw.get(key) or []) else {}).get(col) or {}
+                    c, path = table.column(col), f"{key}[{i}].{col}"
                     out.append(finding("rule.differs-from-ledger", WARNING,
                                        f"{row.get('county')}：" + _differs(row.get(col), proposed, c.unit, source),
-                                       c.label, f"{key}[{i}].{col}", cell.get("location", {})))
+                                       c.label, path, location_at(raw, path),
+                                       params=_figures(row.get(col), proposed, source), subject=row.get("county")))
     return out
 
 
@@ -281,6 +295,10 @@ def _same(a, b) -> bool:
         return abs(float(a) - float(b)) < 0.005
     except (TypeError, ValueError):
         return str(a) == str(b)
+
+
+def _figures(value, proposed, source: str) -> dict[str, Any]:
+    return {"value": value, "proposed": proposed, "source": source}
 
 
 def _differs(value, proposed, unit: str | None, source: str) -> str:
@@ -296,26 +314,4 @@ def apply_rules(ctx: RuleContext) -> list[Finding]:
     return out
 
 
-def compare_funds(unit_values: dict, county_values: dict, config: CycleConfig,
-                  county_raw: dict | None = None) -> list[Finding]:
-    """rule.funds-differ: what the county confirms as arrived against what the unit claims for it."""
-    county = county_values.get("county")
-    rows = [r for r in unit_values.get("funds") or [] if r.get("county") == county]  # a county may be listed twice
-    if not rows:
-        return []
-    out = []
-    for key, parts, label in (
-        ("funds_invested_arrived", ("invested_free", "invested_repayable"), "投入帮扶资金实际到位（万元）"),
-        ("funds_brought_arrived", ("brought_free", "brought_repayable"), "引进帮扶资金实际到位（万元）"),
-    ):
-        confirmed = county_values.get(key)
-        claimed = _total(rows, *parts)
-        if confirmed is None:
-            continue
-        diff = abs(float(confirmed) - claimed)
-        if diff > config.funds_tolerance_wan_yuan and diff > config.funds_tolerance_share * max(claimed, float(confirmed)):
-            location = ((county_raw or {}).get(key) or {}).get("location", {})
-            out.append(finding("rule.funds-differ", WARNING,
-                               f"县确认到位 {float(confirmed):g} 万元，单位自评表填报 {claimed:g} 万元，相差 {diff:g} 万元",
-                               label, key, location))
-    return out
+compare_funds = funds_differ  # the name callers used before validate/cross.py; to be removed

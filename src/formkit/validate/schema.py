@@ -12,6 +12,7 @@ from cerberus.errors import ErrorDefinition
 
 from formkit.findings import ERROR, Finding, finding
 from formkit.forms.model import Field, Form
+from formkit.validate.paths import path_text, raw_at
 
 TYPES = {"text": "string", "longtext": "string", "integer": "integer", "amount": "number", "date": "date",
          "choice": "string", "boolean": "boolean"}
@@ -106,20 +107,16 @@ def validate(form: Form, values: dict[str, Any], raw: dict[str, Any], skip: set[
             errors += [((f.key, i, *e.document_path), e) for e in _leaves(row_validator._errors)]
     out: list[Finding] = []
     for path, error in errors:
-        key = _path_text(path)
+        key = path_text(path)
         if key in skip:
             continue
         code, reason = REASONS.get(error.rule, ("value.invalid", "不符合要求"))
         f = form.field(path[0])
-        label, location, text = f.label, {}, None
-        if f.is_table and len(path) == 3:
-            label = f.column(path[2]).label
-            cell = ((raw.get(path[0]) or [])[path[1]] or {}).get(path[2]) if raw.get(path[0]) else None
-            location = (cell or {}).get("location") or {}
-            text = (cell or {}).get("text")
-        elif isinstance(raw.get(path[0]), dict):
-            location, text = raw[path[0]].get("location", {}), raw[path[0]].get("text")
-        out.append(finding(code, ERROR, reason.format(constraint=error.constraint), label, key, location, text))
+        label = f.column(path[2]).label if f.is_table and len(path) == 3 else f.label
+        read = raw_at(raw, path)
+        params = {error.rule: error.constraint} if error.rule in ("min", "max") else None
+        out.append(finding(code, ERROR, reason.format(constraint=error.constraint), label, key,
+                           read.get("location") or {}, read.get("text"), params=params))
     return out
 
 
@@ -136,10 +133,3 @@ def _leaves(errors):
             yield from _leaves(error.child_errors)
         else:
             yield error
-
-
-def _path_text(path: tuple) -> str:
-    out = str(path[0])
-    for part in path[1:]:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out

@@ -1,7 +1,7 @@
-"""Read several documents, each in the isolated reading worker with the limits of ``limits.py``: a file that
-cannot be read, hangs, eats memory or crashes the reader gets its coded error and the others are still read.
-Pairs of a unit's self-assessment and its county's feedback in the same batch are compared
-(rule.funds-differ)."""
+"""``formkit read`` of several files: each read in the isolated reading worker (:mod:`formkit.intake.worker`)
+with the limits of ``limits.py``, so that a file that cannot be read, hangs, eats memory or crashes the reader
+gets its coded error and the others are still read; then the checks across the batch's documents
+(:func:`formkit.pipeline.cross_checked`: a unit's self-assessment and its county's feedback read together)."""
 
 from __future__ import annotations
 
@@ -10,29 +10,28 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from formkit.config import load_config
 from formkit.errors import FormkitError
+from formkit.intake.worker import Outcome, in_order, read_isolated
 from formkit.limits import DEFAULT, Limits
-from formkit.read import ReadError, ReadResult
-from formkit.read.sniff import cannot_open
-from formkit.read.worker import Outcome, in_order, read_isolated
+from formkit.pipeline import cross_checked
+from formkit.read import ReadError, ReadResult, cannot_open
 from formkit.roster.model import Roster
-from formkit.validate.rules import compare_funds
 
 
 def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | None = None,
               limits: Limits = DEFAULT) -> Iterator[tuple[Path, ReadResult | FormkitError]]:
-    def read_one(path: Path) -> tuple[Path, ReadResult | FormkitError]:
+    """(path, result or coded error) for every file, in order."""
+    def read_one(path: Path) -> ReadResult | FormkitError:
         try:
             data = read_regular(path, limits)
         except FormkitError as exc:
-            return path, exc
+            return exc
         outcome = read_isolated(data, str(path), year, limits, roster)
-        return path, outcome.result if outcome.result is not None else _error(path, outcome)
+        return outcome.result if outcome.result is not None else _error(path, outcome)
 
-    results = list(in_order(read_one, map(Path, paths)))  # several workers at once, results in order
-    cross_check(r for _p, r in results if isinstance(r, ReadResult))
-    yield from results
+    paths = list(map(Path, paths))
+    results = in_order(read_one, paths)  # several workers at once, results in order
+    yield from zip(paths, cross_checked(results), strict=True)
 
 
 def read_regular(path: Path, limits: Limits = DEFAULT) -> bytes:
@@ -62,13 +61,3 @@ def _error(path: Path, outcome: Outcome) -> FormkitError:
     if code.startswith("intake."):
         code = "read." + code.removeprefix("intake.")
     return ReadError(code, outcome.message, {**outcome.extra.get("where", {}), "file": str(path)})
-
-
-def cross_check(results: Iterable[ReadResult]) -> None:
-    """Add rule.funds-differ findings to county forms whose unit's self-assessment is in the same batch."""
-    results = list(results)
-    units = {r.values.get("unit_name"): r for r in results if r.form == "self-assessment"}
-    for county in (r for r in results if r.form == "county-feedback"):
-        unit = units.get(county.values.get("unit_name"))
-        if unit is not None:
-            county.findings.extend(compare_funds(unit.values, county.values, load_config(county.year), county.raw))

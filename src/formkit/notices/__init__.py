@@ -1,5 +1,6 @@
-"""Notices from content files a clerk can edit: YAML for the document's parts, a Markdown-like body, both
-Jinja templates filled with the year's figures, laid out by the GB/T 9704 engine."""
+"""The notices (公文) formkit writes, from content files a clerk can edit: YAML for the document's parts,
+a Markdown-like body, both Jinja templates filled with the year's figures (from the store, through
+``evaluation`` and ``forms.measures``), laid out by the GB/T 9704 engine (``gongwen``, which knows no store)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ from jinja2 import Environment, StrictUndefined, TemplateError
 
 from formkit.config import load_config
 from formkit.errors import FormkitError
+from formkit.evaluation.ledgers import latest
+from formkit.forms import measures as m
+from formkit.gongwen.compile import build
 from formkit.gongwen.model import Attachment, OfficialDocument, chinese_date, parse_body
+from formkit.intake.status import status
+from formkit.outputs import save
+from formkit.progress.report import progress
 from formkit.resources import templates_dir
+from formkit.review.results import results_context
+from formkit.store import Store
 
 
 class NoticeError(FormkitError):
@@ -67,42 +76,29 @@ def issue_forms_context(year: int, serial: int = 1) -> dict[str, Any]:
 
 
 def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
-    """Figures for the progress notice, from what the store holds for ``year``."""
-    from formkit.intake.status import status
-    from formkit.progress.figures import latest
-
+    """Figures for the progress notice, from what the store holds for ``year``: through the year the latest
+    quarterly ledger of each unit (定期调度; a unit that has not reported counts with its latest earlier
+    one), else the year-end self-assessments (``forms.measures.OUTPUT_SOURCE``)."""
     report = status(store, year)
     summary = report.summary()
-    totals = {"invested": 0.0, "brought": 0.0, "cadres": 0, "secretaries": 0, "trained": 0, "bought": 0.0, "sold": 0.0}
-    for (form, _rid), row in store.current(year).items():
-        if form != "self-assessment" or not row["record"]:
-            continue
-        v = row["record"]["values"]
-        for f in v.get("funds") or []:
-            totals["invested"] += (f.get("invested_free") or 0) + (f.get("invested_repayable") or 0)
-            totals["brought"] += (f.get("brought_free") or 0) + (f.get("brought_repayable") or 0)
-        totals["cadres"] += sum(1 for c in v.get("cadres") or [] if c.get("name"))
-        totals["secretaries"] += sum(1 for c in v.get("first_secretaries") or [] if c.get("name"))
-        totals["trained"] += sum(v.get(k) or 0 for k in ("trained_officials", "trained_leaders", "trained_technicians"))
-        totals["bought"] += v.get("consumer_bought") or 0
-        totals["sold"] += v.get("consumer_sold") or 0
-    sa = summary.get("self-assessment", {})
-    cf = summary.get("county-feedback", {})
-    missing = [r.recipient for r in report.rows if r.state == "missing" and r.form == "self-assessment"]
-    source = "各单位报送的自评表"
-    from formkit.progress.report import progress
-
-    ledger = progress(store, year)
+    forms = [s.values for (form, _rid), s in store.current(year).items() if form == m.UNIT_FORM and s.record]
+    totals = m.totals(m.figures(m.UNIT_FORM, v) for v in forms)
+    missing = [r.recipient for r in report.rows if r.state == "missing" and r.form == m.UNIT_FORM]
+    source, from_ledgers = "各单位报送的自评表", False
     kept = latest(store, year)  # unit → its latest quarterly ledger
-    if kept:  # through the year: the latest quarterly ledgers (定期调度)
-        totals.update({name: sum(x.measure(name) for x in kept.values()) for name in ("invested", "brought", "cadres",
-                                                                                     "trained")})
-        totals.update(bought=sum(x.total("consumer_bought") for x in kept.values()),
-                      sold=sum(x.total("consumer_sold") for x in kept.values()))
-        source = f"各单位截至第{ledger.quarter}季度末的工作台账"
+    if kept:
+        ledger = progress(store, year)
+        totals.update(m.totals(x.figures for x in kept.values()))
+        source, from_ledgers = f"各单位截至第{ledger.quarter}季度末的工作台账", True
         missing = [u.unit for u in ledger.missing(ledger.quarter)]
-    return {**issue_forms_context(year, serial), "sa": sa, "cf": cf, "totals": {k: _figure(v) for k, v in totals.items()},
-            "missing_units": missing, "source": source}
+    shown = {key: _figure(totals.get(key, 0.0)) for key in NOTICE_FIGURES}
+    return {**issue_forms_context(year, serial), "sa": summary.get(m.UNIT_FORM, {}),
+            "cf": summary.get("county-feedback", {}), "totals": shown, "missing_units": missing, "source": source,
+            "from_ledgers": from_ledgers}
+
+
+# what the progress notice's text may print (its template names them): measure keys of forms.measures
+NOTICE_FIGURES = ("invested", "brought", "cadres", "secretaries", "trained", "bought", "sold")
 
 
 def _figure(value: float) -> int | float:
@@ -112,32 +108,21 @@ def _figure(value: float) -> int | float:
 
 
 def _review_context(store, year: int, serial: int) -> dict[str, Any]:
-    from formkit.review.results import results_context
-
     return {**issue_forms_context(year, serial), **results_context(store, year)}
 
 
 # notices whose figures come from the store
 STORE_KINDS = {"progress": progress_context, "review-proposal": _review_context, "review-results": _review_context,
                "review-copy": _review_context}
-KINDS = ("issue-forms", *STORE_KINDS)
 
 
 def write_notice(kind: str, year: int, out: str | Path, serial: int = 1, content: str | Path | None = None,
                  db_url: str | None = None, pdf: bool = False, when: date | None = None) -> dict[str, Any]:
     """Render the notice ``kind`` for ``year`` to ``out`` (.docx), and to PDF with its format checks."""
-    from formkit.gongwen.compile import build
-    from formkit.outputs import save
-
     when = when or date.today()
     if kind in STORE_KINDS:
-        from formkit.store import Store
-
-        store = Store(db_url)
-        try:
+        with Store(db_url) as store:
             context = STORE_KINDS[kind](store, year, serial)
-        finally:
-            store.close()
     else:
         context = issue_forms_context(year, serial)
     document = render_notice(content or notice_path(kind), context, when)

@@ -1,0 +1,100 @@
+"""One returned document from its bytes to its checked result: extracted (:mod:`formkit.read`), validated
+against the form's schema and the regulation's rules (:mod:`formkit.validate`), as the
+:class:`~formkit.read.result.ReadResult` that ``formkit read`` prints and intake stores. Both call
+:func:`read_document`, in the isolated reading worker.
+
+Checks across documents (``rule.funds-differ``: a county's feedback against its unit's self-assessment)
+are made in :mod:`formkit.validate.cross`; :func:`cross_checked` applies them to the results of one
+``formkit read`` batch, intake when the second document of a pair is stored."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TypeVar
+
+from formkit.config import load_config
+from formkit.findings import Finding
+from formkit.forms import form_ids, load_form
+from formkit.limits import DEFAULT, Limits
+from formkit.read import READER, ReadResult, cannot_open, extract
+from formkit.read import warm_up as warm_up_reading
+from formkit.read.identify import conflicts_with_values
+from formkit.roster.model import Roster
+from formkit.validate.rules import RuleContext, apply_rules, differs_from_suggested
+from formkit.validate.rules import compare_funds as funds_differ
+from formkit.validate.schema import _validator, validate
+
+UNIT_FORM, COUNTY_FORM = "self-assessment", "county-feedback"
+T = TypeVar("T")
+
+
+def read_document(data: bytes, name: str = "", roster: Roster | None = None, year: int | None = None,
+                  limits: Limits = DEFAULT) -> ReadResult:
+    """Read and check one returned document. Raises a FormkitError (exit status 2) when it cannot be read
+    at all; ``roster`` adds the checks against the roster, ``year`` overrides the year the document says."""
+    ext = extract(data, name, year, limits)
+    form, values, raw, identity = ext.form, ext.values, ext.raw, ext.identity
+    findings = ext.findings + validate(form, values, raw, ext.invalid)
+    if not any(f.code == "read.identity-conflict" for f in findings):  # one conflict is said once
+        findings += conflicts_with_values(identity, values)
+    year = ext.year or values.get("year")
+    findings += apply_rules(RuleContext(form.id, year, values, raw, ext.config, roster, identity.recipient_id))
+    findings += differs_from_suggested(form, values, raw, identity.suggested)
+    return ReadResult(form=form.id, version=identity.version or form.version, year=year,
+                      recipient=ext.recipient, values=values, raw=raw, findings=_ordered(findings),
+                      source=ext.source, reader=READER, identified_by=identity.found_by)
+
+
+def read_file(path: str | Path, roster: Roster | None = None, year: int | None = None) -> ReadResult:
+    """:func:`read_document` of a file, in this process (``formkit read`` reads in isolated workers)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise cannot_open(path, exc) from exc
+    return read_document(data, str(path), roster, year)
+
+
+def warm_up(year: int | None = None) -> None:
+    """Load every definition, layout and validator once, so forked workers inherit them ready."""
+    warm_up_reading(year)
+    for form_id in form_ids():
+        form = load_form(form_id, year)
+        _validator(form)
+        for f in form.fields:
+            if f.is_table:
+                _validator(form, f.key)
+
+
+def pair_findings(unit: ReadResult, county: ReadResult) -> list[Finding]:
+    """What a county's feedback and its unit's self-assessment say against each other (for the county's
+    form): ``rule.funds-differ``."""
+    return funds_differ(unit.values, county.values, load_config(county.year), county.raw)
+
+
+def cross_checked(results: Iterable[T]) -> list[T]:
+    """The results of one batch (read results among errors, in order), each county's feedback whose unit's
+    self-assessment is in the batch given the findings across the two (:func:`pair_findings`)."""
+    results = list(results)
+    read = [r for r in results if isinstance(r, ReadResult)]
+    units = {r.values.get("unit_name"): r for r in read if r.form == UNIT_FORM}
+    out = []
+    for r in results:
+        unit = units.get(r.values.get("unit_name")) if isinstance(r, ReadResult) and r.form == COUNTY_FORM else None
+        found = pair_findings(unit, r) if unit is not None else []
+        out.append(dataclasses.replace(r, findings=[*r.findings, *found]) if found else r)
+    return out
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then in document order (page, table, row, column)."""
+    def key(f: Finding):
+        loc = f.location
+        return (f.severity != "error", loc.get("page") or 0, loc.get("table") or 10**6, loc.get("row") or 0,
+                loc.get("column") or 0)
+    return sorted(findings, key=key)
+
+
+__all__ = ["cross_checked", "pair_findings", "read_document", "read_file", "warm_up"]

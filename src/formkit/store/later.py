@@ -1,0 +1,86 @@
+"""Findings across documents, made once, when the second document of a pair is stored: a county's feedback
+against its unit's self-assessment (``rule.funds-differ``: the funds the county confirms as arrived against
+what the unit claims for it). Each finding is kept for both sides, so the unit's correction letter and the
+county's both carry it, and the dossier reads it from the store instead of computing it again.
+
+A row is valid while ``against`` is still the other side's current version: a new version of either side
+is checked again when it is stored, and :func:`attach` keeps only the findings made against what is
+current now."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from sqlalchemy import Connection, Table, func, select
+
+from formkit.config import load_config
+from formkit.findings import Finding
+from formkit.store.audit import append
+from formkit.store.records import READABLE, Record, Submission
+from formkit.validate.cross import funds_differ
+
+UNIT_FORM, COUNTY_FORM = "self-assessment", "county-feedback"
+EVENT = "cross-checked"
+
+def _current(conn: Connection, t: Table, form: str, year: int, unit_id: str) -> list:
+    """The current readable versions of ``form`` for the unit's recipients (one per recipient id)."""
+    latest = select(func.max(t.c.id)).where(t.c.form == form, t.c.year == year, t.c.unit_id == unit_id,
+                                             t.c.outcome.in_(READABLE)).group_by(t.c.recipient_id)
+    return list(conn.execute(select(t).where(t.c.id.in_(latest)).order_by(t.c.id)).mappings())
+
+
+def recheck(conn: Connection, submissions: Table, later: Table, audit: Table, row_id: int, at: datetime) -> int:
+    """Check the submission ``row_id`` (just stored or retried) against the other side of each of its
+    pairs; store what is found for both sides, with one audit event per pair that found something. Returns
+    the number of findings stored."""
+    t = submissions
+    row = conn.execute(select(t).where(t.c.id == row_id)).mappings().one()
+    if row["outcome"] not in READABLE or not row["unit_id"] or not row["year"] \
+            or row["form"] not in (UNIT_FORM, COUNTY_FORM):
+        return 0
+    if row["form"] == UNIT_FORM:
+        pairs = [(row, county) for county in _current(conn, t, COUNTY_FORM, row["year"], row["unit_id"])]
+    else:
+        pairs = [(unit, row) for unit in _current(conn, t, UNIT_FORM, row["year"], row["unit_id"])]
+    stored = 0
+    for unit, county in pairs:
+        found = pair_findings(Record.from_json(unit["record"]), Record.from_json(county["record"]), row["year"])
+        if not found:
+            continue
+        for side, finding in found:
+            sid, aid = (unit["id"], county["id"]) if side == UNIT_FORM else (county["id"], unit["id"])
+            conn.execute(later.insert().values(submission_id=sid, against_id=aid, code=finding.code,
+                                               severity=finding.severity, finding=finding.as_dict(), found_at=at))
+            stored += 1
+        append(conn, audit, EVENT, row_id, None, {"unit": unit["id"], "county": county["id"],
+                                                  "codes": sorted({f.code for _s, f in found})}, at)
+    return stored
+
+
+def pair_findings(unit: Record | None, county: Record | None, year: int) -> list[tuple[str, Finding]]:
+    """(side, finding) for a unit's self-assessment and one county's feedback: each finding as
+    the county's form shows it, and again placed on the unit's funds row for that county."""
+    if unit is None or county is None:
+        return []
+    out = []
+    name = county.values.get("county") or ""
+    index = next((i for i, r in enumerate(unit.rows("funds")) if r.get("county") == name), None)
+    cells = unit.raw.get("funds") if isinstance(unit.raw.get("funds"), list) else []
+    place = ((cells[index].get("county") or {}).get("location") or {}) if index is not None and index < len(cells) \
+        else {}
+    for finding in funds_differ(unit.values, county.values, load_config(year), county.raw):
+        out.append((COUNTY_FORM, finding))
+        out.append((UNIT_FORM, dataclasses.replace(
+            finding, field=f"funds[{index}]" if index is not None else "funds", location=place,
+            label=f"{name}{finding.label or ''}", subject=name)))
+    return out
+
+
+def attach(subs: dict[int, Submission], rows: list) -> None:
+    """Give each submission in ``subs`` (id → current version) the later findings made against another
+    current version."""
+    for row in rows:
+        sub = subs.get(row["submission_id"])
+        if sub is not None and row["against_id"] in subs:
+            sub.later.append(Finding.from_dict(row["finding"]))
