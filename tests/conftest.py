@@ -36,6 +36,22 @@ def pytest_runtest_setup(item):
     RUNNING[:] = [item]
 
 
+SLOW_SECONDS = 2.5  # a fast test that takes longer is listed at the end of the run: mark it slow, or speed it up
+SLOW_FAST: list[tuple[float, str]] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and "fast" in report.keywords and report.duration > SLOW_SECONDS:
+        SLOW_FAST.append((report.duration, report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SLOW_FAST:
+        terminalreporter.section(f"fast tests over {SLOW_SECONDS} s (mark them @pytest.mark.slow or speed them up)")
+        for seconds, nodeid in sorted(SLOW_FAST, reverse=True):
+            terminalreporter.write_line(f"{seconds:6.2f}s {nodeid}")
+
+
 def need_marker(name: str, what: str) -> None:
     """A test that needs ``what`` carries the marker ``name``, so the fast subset never runs it."""
     if RUNNING and RUNNING[0].get_closest_marker(name) is None:
@@ -200,13 +216,35 @@ def returned_forms(roster, folder: Path) -> tuple[list, list[Path]]:
     return results, [p for rid, p in filled.items() if rid not in late]
 
 
-@pytest.fixture
-def stocked(store, sample_roster, once):
-    """A store holding ``returned_forms`` (issued, then ingested; the filled files are made once a session)."""
+def stock(store, results: list, returned: list[Path]):
+    """``store`` with the forms of ``results`` recorded as issued and the ``returned`` files ingested."""
     from formkit.intake.ingest import ingest
     from formkit.issue.batch import issued_rows
 
-    results, returned = once("returned", lambda folder: returned_forms(sample_roster, folder))
     store.record_issued(issued_rows(results, YEAR))
     list(ingest(returned, store, YEAR))
     return store
+
+
+@pytest.fixture
+def stocked(store_url, sample_roster, once, tmp_path):
+    """A store holding ``returned_forms``, issued then ingested: on SQLite a copy (database and originals) of the
+    one made once a session, on PostgreSQL made in the test's own database."""
+    from formkit.store import Store
+
+    results, returned = once("returned", lambda folder: returned_forms(sample_roster, folder))
+    if store_url.startswith("sqlite"):
+        def make(folder: Path) -> Path:
+            with Store(f"sqlite:///{folder}/formkit.db", folder / "originals") as made:
+                stock(made, results, returned)
+            return folder
+
+        made = once("stocked", make)
+        assert store_url == f"sqlite:///{tmp_path}/formkit.db"
+        shutil.copyfile(made / "formkit.db", tmp_path / "formkit.db")
+        shutil.copytree(made / "originals", tmp_path / "originals")
+    store = Store(store_url, tmp_path / "originals")
+    if not store_url.startswith("sqlite"):
+        stock(store, results, returned)
+    yield store
+    store.close()

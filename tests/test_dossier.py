@@ -7,18 +7,23 @@ import zipfile
 import pytest
 from conftest import YEAR
 
+from formkit.config import load_config
 from formkit.dossier import MANIFEST, build_dossier
-from formkit.dossier.collect import collect
 from formkit.dossier.compose import summary_rows
+from formkit.evaluation.units import evaluate
 from formkit.ooxml.grid import tables
 from formkit.ooxml.package import Package
+
+
+def collect(store, year, category=None):
+    return evaluate(store, year, load_config(year), category)
 
 
 def test_dossier_content_matches_the_store(stocked, sample_roster, tmp_path):
     dossier = collect(stocked, YEAR)
     units = [u for _c, _l, us in dossier.categories for u in us]
     assert sorted(u.unit for u in units) == sorted(u.name for u in sample_roster.units)
-    flags = {u.recipient_id: " ".join(u.flags) for u in units}
+    flags = {u.recipient_id: " ".join(f.text for f in u.flags) for u in units}
     assert "违纪违规" in flags["U002"] and "规模性返贫" in flags["U007"]
     assert "云雾县「投入帮扶资金实际到位（万元）」" in flags["U010"]
     assert "自评表未报送" in flags["U014"] and "黄土坡县地方评价表未报送" in flags["U009"]
@@ -74,7 +79,7 @@ def test_one_dossier_per_category_rendered_in_parallel(stocked, sample_roster, t
         name = dossier.categories[0][0]
         units = [u.name for u in sample_roster.units if u.category == name]
         assert [u.unit for u in dossier.categories[0][2]] == units
-        assert [x["id"] for x in dossier.sources] == [x["id"] for x in collect(stocked, YEAR, name).sources]
+        assert [x.id for x in dossier.sources] == [x.id for x in collect(stocked, YEAR, name).sources]
         titles = [t for _level, t in outlines(path.with_suffix(".pdf"))]
         assert titles[0].endswith(f"{name}（牵头部门：{dossier.categories[0][1]}）")
         assert all(any(t.endswith(unit) for t in titles) for unit in units)  # a bookmark per unit of the category

@@ -6,6 +6,7 @@ import random
 import struct
 import time
 import zipfile
+from dataclasses import replace
 
 import pytest
 from fixtures.isolation import pdf_of
@@ -13,7 +14,7 @@ from fixtures.isolation import pdf_of
 from formkit.intake.ingest import ingest
 from formkit.limits import DEFAULT
 
-FAST = DEFAULT.with_(seconds=20, memory_mb=1024)
+FAST = replace(DEFAULT, seconds=20, memory_mb=1024)
 
 
 def _docx_with(base: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
@@ -119,10 +120,10 @@ def hostile(tmp_path, filled_forms):
         "overlap.docx": (overlapping(base), "docx.overlapping-entries"),
         "entries.docx": (many_entries(), "docx.too-many-parts"),
         "deep.docx": (deep_xml(base), "docx.too-deep"),
-        "encrypted.docx": (encrypted_ooxml(), "intake.encrypted"),
+        "encrypted.docx": (encrypted_ooxml(), "read.encrypted"),
         "truncated.docx": (base[: len(base) // 2], "docx.corrupt"),
-        "empty.docx": (b"", "intake.empty"),
-        "random.docx": (random.Random(7).randbytes(5000).replace(b"PK", b"pk"), "intake.unknown-format"),
+        "empty.docx": (b"", "read.empty"),
+        "random.docx": (random.Random(7).randbytes(5000).replace(b"PK", b"pk"), "read.unknown-format"),
         "huge.pdf": (huge_pdf(), "pdf.too-many-pages"),
         "loop.pdf": (looping_pdf(), None),  # rejected or timed out, whichever the parser does first
     }

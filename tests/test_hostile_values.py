@@ -8,7 +8,7 @@ import math
 import os
 import re
 import time
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from formkit.intake.ingest import ingest
 from formkit.limits import DEFAULT, HELP, Limits, over
 from formkit.pipeline import read_document
 
-FAST = DEFAULT.with_(seconds=30, memory_mb=1024)
+FAST = replace(DEFAULT, seconds=30, memory_mb=1024)
 AMOUNT = "投入帮扶资金实际到位（万元）"  # county-feedback: funds_invested_arrived, amount in 万元, 0..1000000
 COUNTY = "U001-130731"
 UNIT = "U001"
@@ -169,7 +169,7 @@ def test_a_grid_span_of_two_billion_columns_is_refused(cf):
 def test_a_grid_larger_than_the_limit_is_refused(cf):
     data = hv.many_rows(cf, 1000)  # a vMerge down 1,000 rows
     assert read(data).form == "county-feedback"  # within the default limits
-    small = DEFAULT.with_(grid_cells=1000)
+    small = replace(DEFAULT, grid_cells=1000)
     assert refused(data, limits=small).code == "docx.grid-too-large"
 
 

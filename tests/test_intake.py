@@ -69,7 +69,7 @@ def test_cli_ingest_json_and_status(tmp_path, filled_forms, sample_roster):
     assert done.returncode == 1
     assert [set(line) >= {"file", "sha256", "outcome", "code", "message", "submission"} for line in lines] == [True] * 3
     assert lines[0]["submission"] == lines[1]["submission"] and lines[1]["duplicate"] is True
-    assert lines[2]["outcome"] == "rejected" and lines[2]["code"] == "intake.unknown-format"
+    assert lines[2]["outcome"] == "rejected" and lines[2]["code"] == "read.unknown-format"
     report = json.loads(run("status", "--json").stdout)
     assert report["summary"]["self-assessment"]["received"] == 1 and report["year"] == YEAR
     assert (tmp_path / "formkit-originals").is_dir()

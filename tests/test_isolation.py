@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def small_memory(**changes):
 
     warm_up(YEAR)
     mapped = int(re.search(r"VmSize:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) // 1024
-    return DEFAULT.with_(memory_mb=mapped + 200, **changes)
+    return replace(DEFAULT, memory_mb=mapped + 200, **changes)
 
 
 def formkit(*args, env=None, **kwargs):
@@ -153,7 +154,7 @@ def test_a_valid_file_right_after_an_out_of_memory_one_is_accepted_at_the_first_
 
 @pytest.mark.slow
 def test_a_transient_outcome_is_retried_once_in_a_fresh_worker(filled_forms):
-    limits = DEFAULT.with_(seconds=1.0)
+    limits = replace(DEFAULT, seconds=1.0)
     slow = slow_pdf(60)  # seconds of parsing even on a fast machine
     starts = worker_for(limits).starts
     before = time.monotonic()
@@ -179,7 +180,7 @@ def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch)
         return real(data, name, *args)
 
     monkeypatch.setattr(worker, "read_document", buggy)  # the workers forked from now on inherit it
-    limits = DEFAULT.with_(seconds=59.0)
+    limits = replace(DEFAULT, seconds=59.0)
     good = filled_forms["U004"].read_bytes()
     first = read_isolated(good, "good.docx", YEAR, limits)
     pid = worker_for(limits).proc.pid

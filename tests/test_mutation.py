@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -306,7 +307,7 @@ def test_a_valid_file_read_right_after_an_out_of_memory_one_is_accepted_at_the_f
 
     valid = next(s for s in sources if s.fmt == "docx")
     data = valid.path.read_bytes()
-    limits = DEFAULT.with_(memory_mb=_virtual_mb() + 200, seconds=60)
+    limits = replace(DEFAULT, memory_mb=_virtual_mb() + 200, seconds=60)
     tried = []
     for hog in memory_hogs(data):
         first = read_isolated(hog, "hog.docx", YEAR, limits)

@@ -73,10 +73,12 @@ def test_long_names_make_file_names_that_fit():
 
 # --- (1) formula injection: every workbook formkit writes -------------------------------------------------
 
-@pytest.fixture
-def hostile(tmp_path):
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
     """A store for a roster named with formula payloads: year-end forms and ledgers issued (the ledger of
-    ``NEVER_ISSUED`` written but not recorded), the ledgers returned, voting sheets returned."""
+    ``NEVER_ISSUED`` written but not recorded), the ledgers returned, voting sheets returned. Made once for
+    the module: its tests only read it."""
+    tmp_path = tmp_path_factory.mktemp("hostile")
     roster = load_roster(write_roster(tmp_path / "roster"), YEAR)
     store = Store(f"sqlite:///{tmp_path}/formkit.db", tmp_path / "originals")
     year_end = issue_forms(roster, YEAR, tmp_path / "issued", forms=["self-assessment", "county-feedback"],

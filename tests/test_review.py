@@ -1,13 +1,13 @@
 """The review: voting sheets read through intake, the tally, the rating rules (vetoes, tie-break, share of
 the first grade), audited overrides, and grade names from configuration reaching the results notice."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from conftest import YEAR
-from formkit.dossier.collect import Dossier, UnitEntry, UnitFigures
 
 from formkit.config import load_config
+from formkit.evaluation.units import CountyFeedback, Evaluation, UnitEntry, UnitFigures
 from formkit.intake.ingest import ingest
 from formkit.issue.batch import issued_rows
 from formkit.review.inputs import Inputs, read_inputs, write_template
@@ -16,6 +16,7 @@ from formkit.review.run import run_rating
 from formkit.review.sheets import issue_sheets
 from formkit.review.tally import Tally, UnitVotes, tally
 from formkit.simulate import fill_review_inputs, fill_votes
+from formkit.store.records import Recipient, Record, Submission
 
 
 def voted(store, roster, tmp_path, spoil=None, late=(), reviewers=3):
@@ -35,8 +36,8 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
     two = next(o for o in outcomes if "R02-02" in str(o.file))
     assert two.errors == 1  # a sheet with two grades ticked has an error
     current = stocked.current(YEAR)[("review-vote", "R02-02")]
-    assert [f["code"] for f in current["record"]["findings"]] == ["rule.vote-several-grades"]
-    assert "国家乡村建设发展署" in current["record"]["findings"][0]["message"]
+    assert [f.code for f in current.findings] == ["rule.vote-several-grades"]
+    assert "国家乡村建设发展署" in current.findings[0].message
 
     result = tally(stocked, YEAR)
     first, second = result.categories["中央和国家机关"][:2]
@@ -51,7 +52,8 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
     assert problem.code == "review.vote-invalid" and "勾选了2个等次（好、较好）" in problem.message
     [blank] = next(s for s in result.sheets if s.recipient_id == "R02-03").problems
     assert blank.code == "review.vote-blank" and blank.severity == "warning" and "未选择等次" in blank.message
-    assert result.as_dict()["sheets"][1]["problems"][0]["code"] == "review.vote-invalid"
+    shown = next(s for s in result.as_dict()["sheets"] if s["recipient_id"] == "R02-02")
+    assert [(p["code"], p["params"]["grades"]) for p in shown["problems"]] == [("review.vote-invalid", ["好", "较好"])]
     assert next(s for s in result.sheets if s.recipient_id == "R03-03").state == "missing"
     from formkit.letters import write_letters
 
@@ -59,12 +61,23 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
     assert not [x for x in letters if "投票表" in x.recipient]
 
 
+def returned(rid: str, values: dict, codes: tuple[str, ...] = ()) -> Submission:
+    """A form as the store gives it back, with these values and findings of these codes."""
+    record = Record.from_json({"values": values, "findings": [{"code": c, "severity": "error", "reason": "…"}
+                                                              for c in codes]})
+    return Submission(1, "0" * 64, f"{rid}.docx", 1, datetime(YEAR, 12, 1), "docx", None, "accepted", None, None,
+                      None, None, YEAR, Recipient(rid), record, "", None, None)
+
+
+def county(name: str, grade: str = "好", **values) -> CountyFeedback:
+    return CountyFeedback(name, f"{name}-id", returned(f"{name}-id", {"grade_overall": grade, **values}))
+
+
 def entry(rid: str, category: str = "中央企业", **kw) -> UnitEntry:
-    values = kw.pop("values", {})
-    findings = kw.pop("findings", [])
-    counties = kw.pop("counties", [{"county": f"{rid}县", "grade": "好", "comment": "", "submission": None}])
-    return UnitEntry(f"单位{rid}", rid, category, "国务院国资委", {"record": {"values": values, "findings": findings}},
-                     UnitFigures(main_leader_visit=kw.pop("main_leader", False)), counties)
+    sub = returned(rid, kw.pop("values", {}), kw.pop("findings", ()))
+    counties = kw.pop("counties", [county(f"{rid}县")])
+    return UnitEntry(f"单位{rid}", rid, category, "国务院国资委", sub,
+                     UnitFigures(main_leader_visit=kw.pop("main_leader", False)), counties=counties)
 
 
 def votes_for(units: list[UnitEntry], grades: dict[str, dict[str, int]]) -> Tally:
@@ -83,14 +96,13 @@ def rated(units, grades, inputs=None, **rules):
 
         config = replace(config, review=replace(config.review, **rules))
     categories = dict.fromkeys(u.category for u in units)
-    dossier = Dossier(YEAR, [(c, "", [u for u in units if u.category == c]) for c in categories], [])
+    dossier = Evaluation(YEAR, [(c, "", [u for u in units if u.category == c]) for c in categories], [])
     return {p.recipient_id: p for p in rate(dossier, votes_for(units, grades), inputs or Inputs(), config)}
 
 
 def test_a_veto_prevents_the_first_grade_whatever_the_votes():
     units = [entry("A"), entry("B", values={"violations": True}),
-             entry("C", counties=[{"county": "C县", "grade": "好", "comment": "",
-                                   "submission": {"record": {"values": {"return_to_poverty": True}}}}])]
+             entry("C", counties=[county("C县", return_to_poverty=True)])]
     all_best = {u.recipient_id: {"好": 9} for u in units}
     out = rated(units, all_best, best_share=None)
     assert out["A"].grade == "好" and not kinds(out["A"], "veto")
@@ -137,8 +149,7 @@ def test_thresholds_and_parts_follow_the_configuration():
 
 
 def test_each_minimum_requirement_not_met_costs_the_configured_points():
-    units = [entry("A", findings=[{"code": "rule.no-cadre"}, {"code": "rule.no-first-secretary"},
-                                  {"code": "rule.date-outside-year"}]), entry("B")]
+    units = [entry("A", findings=("rule.no-cadre", "rule.no-first-secretary", "rule.date-outside-year")), entry("B")]
     out = rated(units, {"A": {"好": 3}, "B": {"好": 3}}, best_share=None)
     assert out["A"].parts["self"] == 60.0 and out["B"].parts["self"] == 100.0  # 20 each, other findings free
     [own] = kinds(out["A"], "self")
@@ -171,12 +182,108 @@ def test_secretariat_inputs_are_read_and_bad_rows_reported(stocked, tmp_path):
     assert err.value.code == "review.inputs-unreadable"
 
 
+def test_inputs_are_read_where_excel_shows_them_through_the_hardened_reader(tmp_path):
+    from openpyxl import Workbook
+
+    from formkit.review.inputs import DAILY, DAILY_HEADERS
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = DAILY
+    sheet.append(DAILY_HEADERS)
+    sheet.append(["U001", "单位一", "", "较好", "是"])
+    sheet["A40"], sheet["D40"] = "U002", "优良"  # far below, after empty rows
+    sheet["A41"], sheet["D41"], sheet["J41"] = "U003", "91", "备注写在J列"  # a column beyond F is not read
+    book.save(tmp_path / "inputs.xlsx")
+    inputs = read_inputs(tmp_path / "inputs.xlsx", load_config(YEAR))
+    assert inputs.daily == {"U001": 80.0, "U003": 91.0} and inputs.violation == {"U001": True, "U003": False}
+    bad, missing = inputs.problems
+    assert bad.code == "value.not-a-choice" and bad.location["row"] == 40 and bad.message.startswith("第40行：")
+    assert missing.code == "review.inputs-missing-sheet" and missing.message == "缺少工作表“乡村振兴实绩”"
+
+
+def saved_ratings(store) -> dict:
+    """Three rated units (B vetoed, C moved down by the share limit) and one row stored by an earlier formkit,
+    whose reasons are plain Chinese strings."""
+    units = [entry("A"), entry("B", values={"violations": True}), entry("C")]
+    out = rated(units, {"A": {"好": 9}, "B": {"好": 9}, "C": {"好": 8, "较好": 1}}, best_share=0.34)
+    legacy = {"recipient_id": "OLD", "unit": "旧单位", "category": "中央企业", "rank": 4, "score": {"total": 90.0},
+              "proposed": "较好", "reasons": ["分类评价投票：好9票", "有违纪违规问题，按规定不得评为“好”，调整为“较好”"]}
+    store.save_grades(YEAR, [p.row() for p in out.values()] + [legacy])
+    return out
+
+
+def test_reasons_are_stored_as_data_and_vetoes_reach_the_proposal_by_kind(store):
+    from formkit.review.results import results_context
+
+    out = saved_ratings(store)
+    stored = {r["recipient_id"]: r for r in store.grades(YEAR)}
+    assert [r["kind"] for r in stored["B"]["reasons"]] == [r.kind for r in out["B"].reasons]
+    assert {"kind": "veto", "params": {"vetoes": [{"rule": "violation", "source": "self"}], "grade": "好",
+                                       "to": "较好"}} in stored["B"]["reasons"]  # data, no text
+    store.override_grade(YEAR, "A", "一般", "核实发现问题")
+    context = results_context(store, YEAR)
+    notes = {r["unit"]: r["note"] for r in context["table"]}
+    assert notes["单位B"] == "自评申报在帮扶工作中存在违纪违规问题，按规定不得评为“好”，调整为“较好”"
+    assert notes["单位C"] == "全部3个单位中“好”不超过34%（1个），本单位按综合得分排第3，调整为“较好”"
+    assert notes["单位A"] == "工作组调整：好→一般（核实发现问题）"
+    assert notes["旧单位"] == ""  # an old row reads back; its plain strings are text, never searched for a veto
+    assert context["leading_group"] == load_config(YEAR).leading_group == "中央农村工作领导小组"
+
+
+def test_the_leading_group_comes_from_the_configuration(store, tmp_path, monkeypatch):
+    import shutil
+
+    from formkit.resources import forms_dir
+    from formkit.review.results import results_context
+
+    saved_ratings(store)
+    folder = tmp_path / "own-forms"
+    shutil.copytree(forms_dir(), folder)
+    cycle = folder / "cycle.yaml"
+    text = cycle.read_text(encoding="utf-8")
+    cycle.write_text(text.replace("leading_group: 中央农村工作领导小组", "leading_group: 乡村振兴领导小组"), encoding="utf-8")
+    monkeypatch.setenv("FORMKIT_FORMS", str(folder))
+    assert results_context(store, YEAR)["leading_group"] == "乡村振兴领导小组"
+    cycle.write_text(text.replace("  leading_group: 中央农村工作领导小组\n", ""), encoding="utf-8")
+    other = tmp_path / "older-forms"
+    shutil.copytree(folder, other)  # a copy of forms/ made before the setting: the regulation's body
+    monkeypatch.setenv("FORMKIT_FORMS", str(other))
+    assert results_context(store, YEAR)["leading_group"] == "中央农村工作领导小组"
+
+
+def test_an_override_is_checked_by_the_library_and_the_command_says_what_it_did(store):
+    from click.testing import CliRunner
+
+    from formkit.cli import main
+    from formkit.errors import FormkitError
+    from formkit.review.override import override
+
+    saved_ratings(store)
+    for grade, reason, code in (("优秀", "理由", "review.unknown-grade"), ("一般", "  ", "review.no-reason")):
+        with pytest.raises(FormkitError) as err:
+            override(store, YEAR, "A", grade, reason)
+        assert err.value.code == code
+    assert not [e for e in store.audit_events() if e["event"] == "grade-overridden"]
+    row = override(store, YEAR, "A", "一般", "  核实发现问题 ")
+    assert (row["grade"], row["proposed"], row["override_reason"]) == ("一般", "好", "核实发现问题")
+    result = CliRunner().invoke(main, ["review", "override", "--year", YEAR, "--unit", "C", "--grade", "一般",
+                                       "--reason", "理由", "--db", store.url])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "单位C：建议“较好”，现为“一般”（理由：理由），已记入审计日志"
+    result = CliRunner().invoke(main, ["review", "override", "--year", YEAR, "--unit", "C", "--grade", "较差",
+                                       "--reason", "理由", "--db", store.url])
+    assert result.exit_code == 2 and "[review.unknown-grade]" in result.output
+
+
 def test_overrides_are_kept_and_audited(stocked, sample_roster, tmp_path):
+    from formkit.review.override import override
+
     voted(stocked, sample_roster, tmp_path)
     proposals, _votes, _inputs = run_rating(stocked, YEAR)
     target = next(p for p in proposals if p.recipient_id == "U001")
     changed = "一般" if target.grade != "一般" else "较好"
-    stocked.override_grade(YEAR, "U001", changed, "平时工作中发现问题")
+    override(stocked, YEAR, "U001", changed, "平时工作中发现问题")
     run_rating(stocked, YEAR)  # rating again keeps the override
     row = next(r for r in stocked.grades(YEAR) if r["recipient_id"] == "U001")
     assert row["grade"] == changed and row["proposed"] == target.grade and row["override_reason"] == "平时工作中发现问题"

@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 
 from formkit.config import load_config
-from formkit.validate.rules import RULES, RuleContext, apply_rules, compare_funds
+from formkit.forms import load_form
+from formkit.forms.loader import load_form_file
+from formkit.resources import forms_dir
+from formkit.validate.cross import funds_differ
+from formkit.validate.paths import location_at, parse_path, path_text, raw_at
+from formkit.validate.rules import RULES, RuleContext, apply_rules
 
 CONFIG = load_config(2026)
 COUNTIES = [{"county": "甲县", "province": "某省", "key_county": True},
@@ -36,8 +41,8 @@ def base(**changes):
     return values
 
 
-def run(values, form="self-assessment", roster=None, recipient=None):
-    return apply_rules(RuleContext(form, 2026, values, {}, CONFIG, roster, recipient))
+def run(values, form="self-assessment", roster=None, recipient=None, raw=None, definition=None):
+    return apply_rules(RuleContext(form, 2026, values, raw or {}, CONFIG, roster, recipient, definition))
 
 
 def codes(findings):
@@ -137,7 +142,59 @@ def test_main_leader_visit_needs_a_visit():
 @pytest.mark.parametrize("confirmed, flagged", [(300, False), (300.5, False), (250, True), (None, False)])
 def test_county_confirmed_funds_against_the_unit_claim(confirmed, flagged):
     county = {"county": "甲县", "funds_invested_arrived": confirmed, "funds_brought_arrived": 150}
-    found = compare_funds(base(), county, CONFIG)
+    found = funds_differ(base(), county, CONFIG)
     assert [f.code for f in found] == (["rule.funds-differ"] if flagged else [])
     if flagged:
         assert "250" in found[0].message and "300" in found[0].message
+
+
+def test_funds_differ_is_the_county_forms_finding_about_the_county_with_its_figures():
+    county = {"county": "甲县", "funds_invested_arrived": 250, "funds_brought_arrived": 150}
+    raw = {"funds_invested_arrived": {"text": "250", "location": {"table": 3, "row": 2}}}
+    [f] = funds_differ(base(), county, CONFIG, raw)
+    assert f.label == load_form("county-feedback").field("funds_invested_arrived").label
+    assert f.subject == "甲县" and f.params == {"confirmed": 250.0, "claimed": 300.0, "diff": 50.0}
+    assert f.message == f"表3 第2行「{f.label}」：县确认到位 250 万元，单位自评表填报 300 万元，相差 50 万元"
+    assert f.field == "funds_invested_arrived" and f.location == {"table": 3, "row": 2}
+
+
+def test_a_finding_keeps_its_label_reason_and_figures_apart():
+    visits = [base()["visits"][0]]
+    [f] = run(base(visits=visits))
+    assert f.label == load_form("self-assessment").field("visits").label
+    assert f.reason == "“乙县”本年度没有单位负责同志调研考察的记录（指标1.1要求每县至少一次）"
+    assert f.params == {"county": "乙县"} and f.subject == "乙县"
+    assert f.message == f"「{f.label}」：{f.reason}"
+
+
+def test_labels_come_from_the_form_definition(tmp_path):
+    """A secretariat that renames a column sees its own label in the findings, not one typed in the rules."""
+    text = (forms_dir() / "self-assessment.yaml").read_text(encoding="utf-8")
+    assert text.count("label: 调研日期") == 1
+    path = tmp_path / "self-assessment.yaml"
+    path.write_text(text.replace("label: 调研日期", "label: 到县调研日期"), encoding="utf-8")
+    visits = [dict(base()["visits"][0], date=date(2025, 12, 31)), base()["visits"][1]]
+    [f] = run(base(visits=visits), definition=load_form_file(path, 2026))
+    assert f.code == "rule.date-outside-year" and f.label == "到县调研日期"
+    assert f.params == {"date": "2025-12-31", "year": 2026}
+
+
+def test_a_finding_is_placed_where_its_value_was_read():
+    visits = [dict(base()["visits"][0], date=date(2025, 12, 31)), base()["visits"][1]]
+    cell = {"text": "2025年12月31日", "location": {"table": 3, "row": 2, "column": 2}}
+    raw = {"visits": [{"county": {"text": "甲县", "location": {"table": 3, "row": 2, "column": 1}}, "date": cell}]}
+    [f] = run(base(visits=visits), raw=raw)
+    assert f.field == "visits[0].date" and f.location == cell["location"]
+    assert f.message.startswith("表3 第2行「调研日期」：调研日期 2025年12月31日 不在评价年度 2026 年内")
+
+
+def test_raw_at_finds_what_was_read_at_a_path():
+    cell = {"text": "300", "location": {"table": 8, "row": 2}}
+    raw = {"unit_name": {"text": "某部", "location": {"table": 1, "row": 1}},
+           "funds": [{"county": {"text": "甲县"}, "invested_free": cell}, None]}
+    assert raw_at(raw, "funds[0].invested_free") is cell and raw_at(raw, ("funds", 0, "invested_free")) is cell
+    assert raw_at(raw, "funds[0]") == {"text": "甲县"}  # a row: its first cell
+    assert raw_at(raw, "unit_name")["text"] == "某部" and location_at(raw, "unit_name") == {"table": 1, "row": 1}
+    for missing in ("funds", "funds[1].county", "funds[9].county", "funds[0].nothing", "nothing", "unit_name[0].x"):
+        assert raw_at(raw, missing) == {} and location_at(raw, missing) == {}
+    assert parse_path("visits[2].date") == ("visits", 2, "date") and path_text(("visits", 2, "date")) == "visits[2].date"

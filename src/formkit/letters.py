@@ -7,21 +7,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt
-
 from formkit.config import load_config
 from formkit.errors import FormkitError
 from formkit.findings import ERROR, Finding, where_text
 from formkit.forms import load_form
-from formkit.ooxml import styling
+from formkit.gongwen.compile import Composer
 from formkit.outputs import clean_text, safe_name, save
 from formkit.store import Store, Submission
 
 RESUBMIT_DAYS = 7
-WIDTHS = (14, 30, 92, 20)  # mm, 156 in all: the GB/T 9704 type area
+WIDTHS = (14, 30, 92, 20)  # of the table's columns, in mm of the 156 mm type area
 NAME_CHARS = 100  # what a letter prints of a name the sender set (the rest is theirs to know)
 MESSAGE_CHARS = 500  # of one finding's message (it may quote what was typed)
 
@@ -65,56 +60,25 @@ def write_letters(store: Store, year: int, out: str | Path, today: date | None =
 
 
 def _letter(path: Path, title: str, sub: Submission, addressee: str, coordinator: str, today: date) -> None:
-    doc = Document()
-    sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(16)
-    styling.set_fonts(normal.element, "仿宋_GB2312")
-    styling.set_document_language(doc.styles.element)
-    head = doc.add_paragraph()
-    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = head.add_run(f"关于《{sub.year}年度{title}》退回修改的意见")
-    run.font.size = Pt(22)
-    styling.set_fonts(run._r, "方正小标宋简体")
-    doc.add_paragraph(f"{addressee}：")
+    """The letter laid out like an official document (GB/T 9704: page, fonts, line grid), without a 版头."""
+    c = Composer.new()
+    c.title(f"关于《{sub.year}年度{title}》退回修改的意见")
+    c.blank()
+    c.line(f"{addressee}：", indent=False)
     received = sub.received_at.strftime("%Y年%-m月%-d日") if sub.received_at else ""
     due = today + timedelta(days=RESUBMIT_DAYS)
     file = clean_text(Path(sub.file_name).name, NAME_CHARS, "…")
-    body = doc.add_paragraph(
+    c.line(
         f"你单位于{received}报送的《{sub.year}年度{title}》（文件“{file}”）经核对，"
         f"有 {sub.errors} 处需要修改" + (f"、{sub.warnings} 处请核实" if sub.warnings else "")
         + f"，具体如下。请在原表格上修改（不要改动表格标签和页脚识别码），于{due.year}年{due.month}月{due.day}日前重新报送。")
-    body.paragraph_format.first_line_indent = Pt(32)
-    table = doc.add_table(rows=1, cols=4)
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for column, width in zip(table.columns, WIDTHS, strict=True):
-        column.width = Mm(width)
-    for cell, text in zip(table.rows[0].cells, ("序号", "位置", "问题", "处理"), strict=True):
-        cell.text = text
     ordered = sorted(sub.findings, key=lambda f: f.severity != ERROR)
-    for n, f in enumerate(ordered, start=1):
-        cells = table.add_row().cells
-        cells[0].text = str(n)
-        cells[1].text = clean_text(where_text(f.location), NAME_CHARS, "…") or "—"
-        cells[2].text = clean_text(_problem(f), MESSAGE_CHARS, "…")
-        cells[3].text = "请修改" if f.severity == ERROR else "请核实"
-    for row_ in table.rows:
-        styling.row_cannot_split(row_._tr)
-        for cell, width in zip(row_.cells, WIDTHS, strict=True):
-            cell.width = Mm(width)
-            for p in cell.paragraphs:
-                for r in p.runs:
-                    r.font.size = Pt(12)
-    doc.add_paragraph()
-    sign = doc.add_paragraph(f"{coordinator}定点帮扶考核评价工作组")
-    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    when = doc.add_paragraph(f"{today.year}年{today.month}月{today.day}日")
-    when.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    save(doc, path)
+    c.table([["序号", "位置", "问题", "处理"]] + [
+        [str(n), clean_text(where_text(f.location), NAME_CHARS, "…") or "—", clean_text(_problem(f), MESSAGE_CHARS, "…"),
+         "请修改" if f.severity == ERROR else "请核实"] for n, f in enumerate(ordered, start=1)],
+        widths=WIDTHS, size=24, align=("center", "left", "left", "center"))  # 小四
+    c.sign([f"{coordinator}定点帮扶考核评价工作组"], today)
+    save(c.doc, path)
 
 
 def _problem(f: Finding) -> str:

@@ -7,7 +7,7 @@ limit's unit and meaning in Chinese; messages that refuse something for a limit 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,6 @@ class Limits:
     ratio_floor_bytes: int = 100 * 1024
     part_bytes: int = 64 * 1024 * 1024
     inflated_bytes: int = 256 * 1024 * 1024
-    xml_depth: int = 256
     text_chars: int = 10_000_000
     pdf_pages: int = 200
     seconds: float = 60.0
@@ -31,9 +30,6 @@ class Limits:
     longtext_chars: int = 20_000
     property_chars: int = 120
 
-    def with_(self, **changes) -> Limits:
-        return Limits(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **changes})
-
 
 HELP = {
     "max_bytes": ("字节", "单个文件的最大体积"),
@@ -42,7 +38,6 @@ HELP = {
     "ratio_floor_bytes": ("字节", "小于此体积的部件不检查压缩比"),
     "part_bytes": ("字节", "单个部件解压后的最大体积"),
     "inflated_bytes": ("字节", "全部部件解压后的总体积上限"),
-    "xml_depth": ("层", "XML 嵌套层数上限（lxml 在 256 层处停止）"),
     "text_chars": ("字符", "一个文档可读出的最多字符数"),
     "pdf_pages": ("页", "PDF 最多页数"),
     "seconds": ("秒", "读取一个文件的时间上限（超时即停止）"),

@@ -17,16 +17,17 @@ from typing import TypeVar
 from formkit.config import load_config
 from formkit.findings import Finding
 from formkit.forms import form_ids, load_form
+from formkit.forms.measures import UNIT_FORM
 from formkit.limits import DEFAULT, Limits
 from formkit.read import READER, ReadResult, cannot_open, extract
 from formkit.read import warm_up as warm_up_reading
 from formkit.read.identify import conflicts_with_values
 from formkit.roster.model import Roster
+from formkit.validate.cross import funds_differ
 from formkit.validate.rules import RuleContext, apply_rules, differs_from_suggested
-from formkit.validate.rules import compare_funds as funds_differ
 from formkit.validate.schema import _validator, validate
 
-UNIT_FORM, COUNTY_FORM = "self-assessment", "county-feedback"
+COUNTY_FORM = "county-feedback"  # checked against its unit's UNIT_FORM
 T = TypeVar("T")
 
 

@@ -56,11 +56,11 @@ def valid_values(contract: dict, prefilled: dict[str, Any], year: int, seed: int
 
 def _consistent_totals(values: dict[str, Any]) -> None:
     """A careful unit reports the responsibility letter's achieved figures as the sums the form gives."""
-    from formkit.validate.rules import PARTS
+    from formkit.forms import measures
 
     for row in values.get("responsibility") or []:
-        part = PARTS.get(row.get("indicator") or "")
-        total = part(values) if part else None
+        key = measures.indicator_measure(row.get("indicator"))
+        total = measures.measure(key, measures.UNIT_FORM, values) if key else None
         if total is not None:
             row["achieved"] = round(float(total), 2) if row.get("measure") == "万元" else int(total)
 

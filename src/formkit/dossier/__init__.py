@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from formkit import compat
 from formkit.config import load_config
 from formkit.dossier.compose import compose
 from formkit.evaluation.units import Evaluation, evaluate
@@ -15,7 +16,6 @@ from formkit.store import Store
 from formkit.store.audit import HEAD_LINE
 
 MANIFEST = "manifest-sha256.txt"
-FIXED_TIME = "2000-01-01T00:00:00Z"
 
 
 def build_dossier(store: Store, year: int, out: str | Path, category: str | None = None,
@@ -62,6 +62,7 @@ def build_per_category(store: Store, year: int, folder: str | Path, pdf: bool = 
 
 
 def _save(doc, out: Path, year: int) -> None:
+    compat.docx_core_properties()
     props = doc.core_properties  # fixed, so the same store gives the same bytes
     props.author = props.last_modified_by = "formkit"
     props.title = f"{year}年度中央单位定点帮扶工作成效考核评价材料汇编"

@@ -3,14 +3,12 @@ its figures, narratives, counties' feedback and flags, and an annex of every sou
 
 from __future__ import annotations
 
-from docx import Document
 from docx.enum.text import WD_BREAK
 
 from formkit.evaluation.units import Evaluation, UnitEntry
 from formkit.forms import load_form
 from formkit.forms.measures import MEASURES, WORKING_GROUP
-from formkit.gongwen.compile import Composer, setup_page
-from formkit.gongwen.profile import load_profile
+from formkit.gongwen.compile import CHAR, Composer
 from formkit.ooxml import official as ox
 from formkit.outputs import clean_text
 
@@ -75,10 +73,8 @@ def compose(dossier: Evaluation, grades: tuple[str, ...], pages: list[int] | Non
     """The dossier. Its table of contents shows each heading's page through a PAGEREF field, which
     LibreOffice fills in as it renders (one rendering, no second pass); ``pages``, when known, is put in as the
     fields' shown value for readers that do not update fields."""
-    profile = load_profile()
-    doc = Document()
-    setup_page(doc, profile)
-    c = Composer(doc, profile)
+    c = Composer.new()
+    doc = c.doc
     c.blank(4)
     c.title(f"{dossier.year}年度中央单位定点帮扶工作成效考核评价材料汇编")
     c.blank(2)
@@ -88,19 +84,18 @@ def compose(dossier: Evaluation, grades: tuple[str, ...], pages: list[int] | Non
     c.title("目　　录")
     c.blank()
     for i, (level, text) in enumerate(headings(dossier)):  # page numbers: PAGEREF fields to the headings
-        para = c.para(jc="left", left=(2 * 315 if level else 0))
-        ox.right_tab(para._p, 8844, leader="dot")
+        para = c.para(jc="left", left=(2 * CHAR if level else 0))
+        ox.right_tab(para, c.type_width, leader="dot")
         run = c.run(para, f"{text}\t", "body")
-        for r in ox.page_ref(run._r, _mark(i), str(pages[i]) if pages else ""):
-            para._p.append(r)
-    ox.update_fields_on_open(doc.settings.element)
+        ox.page_ref(run, _mark(i), str(pages[i]) if pages else "")
+    ox.update_fields_on_open(doc)
     labels = {f.key: f.label for f in load_form("self-assessment", dossier.year).fields}
     count = iter(range(len(headings(dossier))))
 
     def heading(text: str, level: int, **kw) -> None:
         n = next(count)
         para = c.line(text, role=f"heading{level + 1}", outline=level, **kw)
-        ox.bookmark(para._p, n, _mark(n))
+        ox.bookmark(para, n, _mark(n))
 
     for number, (name, lead, units) in enumerate(dossier.categories, start=1):
         _page_break(c)

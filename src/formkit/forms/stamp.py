@@ -151,7 +151,7 @@ def valid_period(form: Form, period: str | None) -> bool:
     return bool(match) and match.group(1) == letter and 1 <= int(match.group(2)) <= count
 
 
-def period_of(form: Form, said: str | None, recipient: str | None) -> str | None:
+def period_of(form: Form, said: str | None, recipient: str | None = None) -> str | None:
     """The period a document is for: its period property (``Q2``, or the bare number ``2`` that earlier
     versions wrote), else the one inside its recipient id; None for a form without periods."""
     if not form.period:

@@ -14,7 +14,6 @@ from formkit.ooxml.inspect import inspect_docx
 PASS = "pass"
 MM = 25.4 / 72  # PDF points → mm
 NUMBER = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")
-BAD_BRACKETS = re.compile(r"[【】\[\]［］]\d{4}[【】\[\]［］]|（\d{4}）")
 DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
 
 

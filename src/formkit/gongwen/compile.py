@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from xml.sax.saxutils import escape
+from datetime import date
 
 from docx import Document
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
-from docx.oxml import parse_xml
-from docx.shared import Pt
+from docx.shared import Pt, Twips
 
 from formkit.gongwen.model import Block, OfficialDocument, chinese_date
-from formkit.gongwen.profile import Profile, load_profile
+from formkit.gongwen.profile import Profile, load_profile, set_page
 from formkit.gongwen.title import title_lines
 from formkit.ooxml import official as ox
 from formkit.ooxml import styling
-from formkit.ooxml.xml import serialize
+from formkit.ooxml.tables import TablePrototype, placeholder
 
 LEVEL_FONT = {"p": "body", "h1": "heading1", "h2": "heading2", "h3": "heading3", "h4": "heading4"}
 CHAR = 315  # twips: one 3号 character at −0.25 pt spacing (15.75 pt), the grid's 字
@@ -31,10 +30,7 @@ def mark_gap(size_pt: float) -> int:
 
 def build(doc_model: OfficialDocument, profile: Profile | None = None):
     """A python-docx Document for ``doc_model``."""
-    p = profile or load_profile()
-    doc = Document()
-    setup_page(doc, p)
-    c = Composer(doc, p)
+    c = Composer.new(profile)
     if doc_model.letter:
         c.letter_head(doc_model)
     else:
@@ -54,50 +50,54 @@ def build(doc_model: OfficialDocument, profile: Profile | None = None):
     for n, attachment in enumerate(doc_model.attachments, start=1):
         c.attachment(n if len(doc_model.attachments) > 1 else None, attachment)
     c.imprint(doc_model)
-    return doc
+    return c.doc
 
 
 def setup_page(doc, p: Profile) -> None:
+    """The page, the line grid, the body font and the page numbers (— N —, outside edge) of GB/T 9704."""
     styling.drop_part(doc, "/thumbnail")
     sec = doc.sections[0]
-    sect = sec._sectPr
-    pg = sect.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pgSz")
-    pg.set(ox.qn("w:w"), str(p.v("page.width")))
-    pg.set(ox.qn("w:h"), str(p.v("page.height")))
-    mar = sect.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pgMar")
-    for name, key in (("top", "margin_top"), ("bottom", "margin_bottom"), ("left", "margin_left"),
-                      ("right", "margin_right"), ("header", "header"), ("footer", "footer")):
-        mar.set(ox.qn(f"w:{name}"), str(p.v(f"page.{key}")))
-    mar.set(ox.qn("w:gutter"), "0")
-    ox.page_grid(sect, p.v("grid.line_pitch"))
-    styles = doc.styles
-    styling.set_document_language(styles.element)
-    normal = styles["Normal"]
+    set_page(sec, p)
+    ox.page_grid(sec, p.v("grid.line_pitch"))
+    styling.set_document_language(doc)
+    normal = doc.styles["Normal"]
     normal.font.size = Pt(p.v("sizes.body") / 2)
-    styling.set_fonts(normal.element, p.v("fonts.body"), p.v("fonts.latin"))
+    styling.set_fonts(normal, p.v("fonts.body"), p.v("fonts.latin"))
     doc.settings.odd_and_even_pages_header_footer = True
     size = p.v("sizes.page_number")
     indent = size * 10  # 1 字 of the page-number size, in twips
     for footer, jc, side in ((sec.footer, "right", "right"), (sec.even_page_footer, "left", "left")):
         para = footer.paragraphs[0]
-        ox.exact_lines(para._p, size * 10 + 80, jc=jc, **{side: indent})
+        ox.exact_lines(para, size * 10 + 80, jc=jc, **{side: indent})
         ox.page_number_runs(para, p.v("fonts.page_number"), size)
 
 
 class Composer:
+    """Writes the parts of an official document into a python-docx Document, every number from the profile."""
+
     def __init__(self, doc, profile: Profile):
         self.doc, self.p = doc, profile
         self.pitch = profile.v("grid.line_pitch")
+        self.type_width = profile.v("page.type_width")
+        self._tables: dict[tuple, TablePrototype] = {}  # one prototype per table shape: see :meth:`table`
+
+    @classmethod
+    def new(cls, profile: Profile | None = None) -> Composer:
+        """A new document set up to the profile (:func:`setup_page`)."""
+        p = profile or load_profile()
+        doc = Document()
+        setup_page(doc, p)
+        return cls(doc, p)
 
     def para(self, line: int | None = None, **layout):
         para = self.doc.add_paragraph()
-        ox.exact_lines(para._p, line or self.pitch, **layout)
+        ox.exact_lines(para, line or self.pitch, **layout)
         return para
 
     def run(self, para, text: str, role: str = "body", size: str = "body", color: str | None = None,
             spacing: int | None = -5):
         r = para.add_run(text)
-        ox.style_run(r._r, self.p.v(f"fonts.{role}"), self.p.v(f"sizes.{size}"), self.p.v("fonts.latin"),
+        ox.style_run(r, self.p.v(f"fonts.{role}"), self.p.v(f"sizes.{size}"), self.p.v("fonts.latin"),
                      spacing, color)
         return r
 
@@ -108,8 +108,8 @@ class Composer:
     def line(self, text: str, indent: bool = True, role: str = "body", jc: str = "both", outline: int | None = None,
              **layout):
         para = self.para(first_line=self.p.v("grid.first_line_indent") if indent else 0, jc=jc, **layout)
-        if outline is not None:  # a heading LibreOffice exports as a PDF bookmark
-            ox.put(para._p.get_or_add_pPr(), "w:outlineLvl", ox.PPR_ORDER, val=str(outline))
+        if outline is not None:
+            ox.outline_level(para, outline)
         self.run(para, text, role)
         return para
 
@@ -135,13 +135,13 @@ class Composer:
             # no paragraph indent (the red rule below is a border of this paragraph and must span the type
             # area): a full-width space before the number, a right tab 1 字 short of the margin
             number = self.para(jc="left")
-            ox.right_tab(number._p, 8844 - CHAR)
+            ox.right_tab(number, self.type_width - CHAR)
             self.run(number, "\u3000" + (d.number or "") + "\t签发人：")
             self.run(number, "　".join(d.signers), "heading2")
         else:
             number = self.para(jc="center")
             self.run(number, d.number or "")
-        ox.bottom_rule(number._p, self.p.v("colours.red"), self.p.v("head.red_rule_size"),
+        ox.bottom_rule(number, self.p.v("colours.red"), self.p.v("head.red_rule_size"),
                        self.p.v("head.red_rule_gap_pt"))
         self.blank(2)
 
@@ -156,10 +156,10 @@ class Composer:
         mark = d.organs[0] if d.mark is None else d.mark
         size = min(self.p.v("sizes.mark"), int(2 * 430 / max(len(mark), 1)))
         head = sec.first_page_header.paragraphs[0]
-        ox.exact_lines(head._p, MARK_LINE, jc="center", left=wide, right=wide)
+        ox.exact_lines(head, MARK_LINE, jc="center", left=wide, right=wide)
         self.run(head, mark, "mark", "mark", color=red, spacing=0).font.size = Pt(size / 2)
-        ox.double_rule(head._p, "bottom", "thickThinSmallGap", red, 18, 1)
-        sec._sectPr.find(ox.qn("w:pgMar")).set(ox.qn("w:header"), str(round(30 * 56.693) - mark_gap(size / 2)))
+        ox.double_rule(head, "bottom", "thickThinSmallGap", red, 18, 1)
+        sec.header_distance = Twips(round(30 * 56.693) - mark_gap(size / 2))
         for text in (d.copy_number, d.classification, d.urgency):
             if text:
                 self.line(text, indent=False, jc="left")
@@ -168,30 +168,27 @@ class Composer:
             self.run(number, d.number)
         # the lower double rule, thin above thick (a top border draws thickThin that way round), 20 mm above the
         # page bottom, anchored to page 1 from its first line
-        number._p.append(ox.page_rule(277, 170, "thickThinSmallGap", red, 18))
+        ox.page_rule(number, 277, 170, "thickThinSmallGap", red, 18)
         self.blank(2)
 
     def joint_mark(self, organs: list[str], size: int) -> None:
         """7.2.4 joint issuance: the organs stacked, lead organ first, 文件 to their right, centred on them."""
-        from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-        from docx.shared import Twips
-
         char = size * 10  # twips per character of the mark
         names_w = max(len(o) for o in organs) * char + char // 2  # slack: a bold substitute is a little wider
         table = self.doc.add_table(rows=1, cols=2)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        ox.no_cell_margins(table._tbl)
+        ox.no_cell_margins(table)
         left, right = table.rows[0].cells
         for column, cell, width in ((table.columns[0], left, names_w), (table.columns[1], right, 2 * char + 40)):
             column.width = Twips(width)  # the grid LibreOffice lays out by
             cell.width = Twips(width)
         for i, organ in enumerate(organs):
             para = left.paragraphs[0] if i == 0 else left.add_paragraph()
-            ox.exact_lines(para._p, MARK_LINE, jc="distribute")
+            ox.exact_lines(para, MARK_LINE, jc="distribute")
             self.run(para, organ, "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
         right.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        ox.exact_lines(right.paragraphs[0]._p, MARK_LINE, jc="left")
+        ox.exact_lines(right.paragraphs[0], MARK_LINE, jc="left")
         self.run(right.paragraphs[0], "文件", "mark", "mark", color=self.p.v("colours.red"), spacing=0).font.size = Pt(size / 2)
         self.para(line=20)  # a table may not touch the next block
 
@@ -200,7 +197,7 @@ class Composer:
         for i, line in enumerate(title_lines(text)):
             run = self.run(para, line, "title", "title", spacing=0)
             if i:
-                run._r.addprevious(_line_break())
+                ox.line_break_before(run)
 
     # 主体 -------------------------------------------------------------------------------------------
     def block(self, block: Block) -> None:
@@ -209,58 +206,40 @@ class Composer:
             return
         self.line(block.text, role=LEVEL_FONT[block.kind])
 
-    def table(self, rows: list[list[str]], widths: tuple[int, ...] | None = None, size: int | None = None) -> None:
-        """A grid table, its header row repeated on every page. One prototype table per column count is built
-        through python-docx; every table is then that prototype's XML with the text put in (building each cell
-        through python-docx cost ~1 ms, most of a national dossier's time)."""
-        if not rows:
-            return
-        cols = max(len(r) for r in rows)
-        shell, header, body = self._table_template(cols, widths, size)
+    def table(self, rows: list[list[str]], widths: tuple[int, ...] | None = None, size: int | None = None,
+              align: tuple[str, ...] | None = None) -> None:
+        """A grid table, its header row repeated on every page. ``widths``: relative column widths over the type
+        area; ``size``: text size in half-points (default the imprint's 4号), lines 1.43 times that; ``align``:
+        each column's alignment below the header (default centred)."""
+        if rows:
+            self._prototype(max(len(r) for r in rows), widths, size, align).append_to(self.doc, rows)
 
-        def fill(pieces: list[str], values: list[str]) -> str:
-            cells = [_w_text(values[c] if c < len(values) else "") for c in range(cols)]
-            return "".join(piece + text for piece, text in zip(pieces, cells, strict=False)) + pieces[-1]
-
-        xml = shell + fill(header, rows[0]) + "".join(fill(body, r) for r in rows[1:]) + "</w:tbl>"
-        self.doc.element.body._insert_tbl(parse_xml(xml))
-
-    def _table_template(self, cols: int, widths: tuple[int, ...] | None, size: int | None) -> tuple[str, list[str], list[str]]:
-        """``widths``: relative column widths over the type area; ``size``: text size in half-points (default
-        the imprint's 4号), lines 1.4 times that."""
-        cache = self.__dict__.setdefault("_tables", {})
-        key = (cols, widths, size)
-        if key not in cache:
-            from docx.shared import Twips
-
+    def _prototype(self, cols: int, widths: tuple[int, ...] | None, size: int | None,
+                   align: tuple[str, ...] | None) -> TablePrototype:
+        """The table of this shape built once through python-docx (:mod:`formkit.ooxml.tables`)."""
+        key = (cols, widths, size, align)
+        if key not in self._tables:
             table = self.doc.add_table(rows=2, cols=cols)
             table.style = self.doc.styles["Table Grid"]
             if widths:
                 table.autofit = False
-                twips = [8844 * w // sum(widths) for w in widths]
+                twips = [self.type_width * w // sum(widths) for w in widths]
                 for column, width in zip(table.columns, twips, strict=True):
                     column.width = Twips(width)
-                ox.cell_margins(table._tbl, 57)  # 1 mm each side: room for the figures
+                ox.cell_margins(table, 57)  # 1 mm each side: room for the figures
             line = round((size or self.p.v("sizes.imprint")) * 10 * 1.43)
             for r, row in enumerate(table.rows):
-                styling.row_cannot_split(row._tr, header=r == 0)
+                styling.row_cannot_split(row, header=r == 0)
                 for c, cell in enumerate(row.cells):
                     if widths:
                         cell.width = Twips(twips[c])
                     para = cell.paragraphs[0]
-                    ox.exact_lines(para._p, line, jc="center")
-                    run = self.run(para, f"\ue000{c}\ue001", "body", "imprint", spacing=0)  # private use: in no value
+                    ox.exact_lines(para, line, jc=align[c] if align and r else "center")
+                    run = self.run(para, placeholder(c), "body", "imprint", spacing=0)
                     if size:
-                        ox.style_run(run._r, self.p.v("fonts.body"), size, self.p.v("fonts.latin"), 0)
-            rows = []
-            for tr in table._tbl.tr_lst:
-                xml = re.sub(r' xmlns:\w+="[^"]*"', "", serialize(tr))
-                rows.append(re.split(r"<w:t>\ue000\d+\ue001</w:t>", xml))  # the row around each cell's text
-                table._tbl.remove(tr)
-            table._tbl.getparent().remove(table._tbl)
-            shell = serialize(table._tbl).replace("</w:tbl>", "")
-            cache[key] = (shell, rows[0], rows[1])
-        return cache[key]
+                        ox.style_run(run, self.p.v("fonts.body"), size, self.p.v("fonts.latin"), 0)
+            self._tables[key] = TablePrototype(table)
+        return self._tables[key]
 
     def attachment_note(self, titles: list[str]) -> None:
         if len(titles) == 1:
@@ -271,20 +250,22 @@ class Composer:
             text = f"附件：{n}.{title}" if n == 1 else f"{n}.{title}"
             para = self.para(left=2 * CHAR + hang, hanging=hang if n == 1 else 0, jc="both")
             if n > 1:
-                ox.exact_lines(para._p, self.pitch, left=2 * CHAR + hang, first_line=0)
+                ox.exact_lines(para, self.pitch, left=2 * CHAR + hang, first_line=0)
             self.run(para, text)
 
     def signature(self, d: OfficialDocument) -> None:
-        names = d.signature or d.organs
-        date_text = chinese_date(d.date)
-        if d.sealed:  # 7.3.5.1: date right-indented 4 字, the organ centred over it
+        self.sign(d.signature or d.organs, d.date, d.sealed)
+
+    def sign(self, names: list[str], when: date, sealed: bool = False) -> None:
+        """署名 and 成文日期 (7.3.5)."""
+        date_text = chinese_date(when)
+        if sealed:  # 7.3.5.1: date right-indented 4 字, the organ centred over it
             self.blank(3)
             date_right = self.p.v("signature.date_right_indent_chars") * CHAR
             date_width = _width(date_text)
             for name in names:
                 offset = max(0, (date_width - _width(name)) // 2)
-                self.para(jc="right", right=date_right + offset).runs  # noqa: B018
-                self.run(self.doc.paragraphs[-1], name)
+                self.run(self.para(jc="right", right=date_right + offset), name)
             self.run(self.para(jc="right", right=date_right), date_text)
             return
         self.blank()  # 7.3.5.2: unsealed
@@ -321,35 +302,15 @@ class Composer:
         if not rows:
             return
         para = self.doc.add_paragraph()
-        ox.exact_lines(para._p, 20)
+        ox.exact_lines(para, 20)
         thick, thin = (0, 0) if d.letter else (self.p.v("imprint.thick_rule"), self.p.v("imprint.thin_rule"))
-        para._p.append(ox.imprint_box(
-            rows, 156 * 36000, self.pitch, thick, thin,
-            self.p.v("sizes.imprint"), self.p.v("imprint.indent"), self.p.v("fonts.body")))
-
-
-def _line_break():
-    from docx.oxml import OxmlElement
-
-    r = OxmlElement("w:r")
-    r.append(OxmlElement("w:br"))
-    return r
+        ox.imprint_box(para, rows, 156 * 36000, self.pitch, thick, thin,
+                       self.p.v("sizes.imprint"), self.p.v("imprint.indent"), self.p.v("fonts.body"))
 
 
 def _width(text: str) -> int:
     """Width in twips of a 3号 line: CJK characters one 字, digits and Latin half of one."""
     return sum(CHAR if ord(ch) > 0x2E80 else CHAR // 2 for ch in text)
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _w_text(text: str) -> str:
-    """``text`` as run content, the way python-docx's ``add_run`` writes it: tabs and line breaks as their
-    own elements."""
-    t = escape(_CONTROL.sub("", text)).replace("\r\n", "\n").replace("\r", "\n")
-    t = t.replace("\t", '</w:t><w:tab/><w:t xml:space="preserve">').replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
-    return f'<w:t xml:space="preserve">{t}</w:t>'
 
 
 def auto_widths(rows: list[list[str]]) -> tuple[int, ...]:

@@ -16,18 +16,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-
 from formkit import __version__
 from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
-from formkit.intake.worker import Outcome, read_isolated
+from formkit.intake.worker import FORK_LOCK, TRANSIENT, Outcome, in_order, read_isolated
 from formkit.limits import DEFAULT, Limits
-from formkit.intake.worker import FORK_LOCK, TRANSIENT, in_order
 from formkit.read.sniff import classify
 from formkit.store import READABLE, Store, Submission, schema
 from formkit.store.safe import clean, display_name, fit
-from formkit.store.store import StoreError
+from formkit.store.store import refused_by_database
 
 READER = f"formkit/{__version__}"
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
@@ -260,7 +257,7 @@ def _fallback(store: Store, data: bytes, name: str, sha: str, row: dict | None, 
     """Something failed for this one file: keep its original with a row saying why (the database refused
     the row: ``store.rejected-row``, final; anything else: ``intake.crashed``, read again next time)."""
     reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]
-    if isinstance(exc, StoreError) or (isinstance(exc, SQLAlchemyError) and not isinstance(exc, OperationalError)):
+    if refused_by_database(exc):
         outcome, code, message = "rejected", "store.rejected-row", f"数据库拒绝保存读取结果，原件已登记为拒收：{reason}"
     elif isinstance(exc, FormkitError):
         outcome, code, message = "rejected", exc.code, exc.message

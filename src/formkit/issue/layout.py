@@ -20,11 +20,15 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.shared import Mm, Pt, RGBColor
 
+from formkit import compat
 from formkit.forms.catalogue import Catalogue
 from formkit.forms.model import Field, Form
+from formkit.forms.stamp import footer_text
+from formkit.gongwen.profile import set_page
 from formkit.ooxml import controls, styling
 
 TYPE_AREA_MM = 156  # GB/T 9704: 156 mm × 225 mm
+FOOTER_TWIPS = 1134  # 20 mm: the identity code's footer sits below where an official document's page number goes
 LABEL_MM = 58
 LABEL_FILL = "F2F2F2"
 LONGTEXT_HEIGHT = 1700  # twips, about 3 cm
@@ -71,17 +75,14 @@ def build_template(form: Form, catalogue: Catalogue):
 
 def _setup(doc) -> None:
     styling.drop_part(doc, "/thumbnail")
-    styling.drop_part(doc, "/stylesWithEffects", doc.part)  # Word 2010 only; 438 KB of python-docx's defaults
+    styling.drop_part(doc, "/stylesWithEffects")  # Word 2010 only; 438 KB of python-docx's defaults
     sec = doc.sections[0]
-    sec.page_width, sec.page_height = Mm(210), Mm(297)
-    sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
-    sec.left_margin, sec.right_margin = Mm(28), Mm(26)
-    sec.header_distance, sec.footer_distance = Mm(15), Mm(20)
+    set_page(sec, footer=FOOTER_TWIPS)
     styles = doc.styles
-    styling.set_document_language(styles.element)
+    styling.set_document_language(doc)
     normal = styles["Normal"]
     normal.font.size = Pt(12)
-    styling.set_fonts(normal.element, "仿宋_GB2312")
+    styling.set_fonts(normal, "仿宋_GB2312")
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     for name, (font, size, bold, align) in STYLES.items():
@@ -90,7 +91,7 @@ def _setup(doc) -> None:
         style.font.size = Pt(size)
         style.font.bold = bold
         style.paragraph_format.alignment = align
-        styling.set_fonts(style.element, font)
+        styling.set_fonts(style, font)
     styles["FK Title"].paragraph_format.space_after = Pt(12)
     styles["FK Heading"].paragraph_format.space_before = Pt(12)
     styles["FK Heading"].paragraph_format.space_after = Pt(6)
@@ -99,18 +100,16 @@ def _setup(doc) -> None:
     styles["FK Caption"].paragraph_format.keep_with_next = True
     styles["FK Help"].font.color.rgb = RGBColor(0x40, 0x40, 0x40)
     styles["FK Help"].paragraph_format.space_after = Pt(3)
-    font_table = doc.part.package.part_related_by(
-        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-    ).part_related_by("http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable")
-    styling.add_font_table_entries(font_table)
+    styling.add_font_table_entries(doc)
     footer = sec.footer.paragraphs[0]
     footer.style = styles["FK Footer"]
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_AREA_MM), WD_TAB_ALIGNMENT.RIGHT)
-    footer.add_run("识别码：{{ doc.code }}（请勿删除）\t第 ")
+    footer.add_run(footer_text("{{ doc.code }}") + "\t第 ")
     styling.page_field(footer, "PAGE")
     footer.add_run(" 页 共 ")
     styling.page_field(footer, "NUMPAGES")
     footer.add_run(" 页")
+    compat.docx_core_properties()
     core = doc.core_properties
     core.author = core.last_modified_by = "formkit"
     core.language = "zh-CN"
@@ -142,14 +141,14 @@ def _single_table(doc, fields: list[Field]) -> None:
     r = 0
     for field in fields:
         row = table.rows[r]
-        styling.row_cannot_split(row._tr)
+        styling.row_cannot_split(row)
         if field.type == "longtext":
             label = row.cells[0].merge(row.cells[1])
             _label(label, field.label)
             label.paragraphs[0].paragraph_format.keep_with_next = True
             value_row = table.rows[r + 1]
-            styling.row_cannot_split(value_row._tr)
-            styling.row_min_height(value_row._tr, LONGTEXT_HEIGHT)
+            styling.row_cannot_split(value_row)
+            styling.row_min_height(value_row, LONGTEXT_HEIGHT)
             value = value_row.cells[0].merge(value_row.cells[1])
             value.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
             _value(value, field, "v")
@@ -170,7 +169,7 @@ def _table_field(doc, field: Field) -> None:
     loop = 3 if field.rows_from else 0
     table = _new_table(doc, 1 + loop + len(field.rows) + blank, widths)
     header = table.rows[0]
-    styling.row_cannot_split(header._tr, header=True)
+    styling.row_cannot_split(header, header=True)
     for cell, col in zip(header.cells, field.columns, strict=True):
         _label(cell, col.label)
     r = 1
@@ -188,7 +187,7 @@ def _table_field(doc, field: Field) -> None:
 
 
 def _row(row, field: Field, var: str | None, fixed: dict | None = None) -> None:
-    styling.row_cannot_split(row._tr)
+    styling.row_cannot_split(row)
     for cell, col in zip(row.cells, field.columns, strict=True):
         cell.paragraphs[0].style = "FK Cell"
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -201,7 +200,7 @@ def _row(row, field: Field, var: str | None, fixed: dict | None = None) -> None:
 
 
 def _new_table(doc, rows: int, widths_mm: list[float]):
-    if doc.element.body[-2].tag.endswith("}tbl"):
+    if styling.ends_with_table(doc):
         doc.add_paragraph(style="FK Help")  # adjacent tables would merge into one in Word
     table = doc.add_table(rows=rows, cols=len(widths_mm))
     table.style = doc.styles["Table Grid"]
@@ -237,8 +236,8 @@ def _control(cell, field: Field, tag: str, table_cell: bool) -> None:
     alias, tag = field.label, "fk:" + tag
     if field.type == "boolean" and table_cell:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph._p.append(controls.checkbox(alias, tag))
+        controls.checkbox(paragraph, alias, tag)
     elif field.type in ("choice", "boolean"):
-        paragraph._p.append(controls.dropdown(alias, tag, field.options, field.placeholder))
+        controls.dropdown(paragraph, alias, tag, field.options, field.placeholder)
     elif field.type == "date":
-        paragraph._p.append(controls.date(alias, tag, field.placeholder))
+        controls.date(paragraph, alias, tag, field.placeholder)

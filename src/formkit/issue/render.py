@@ -11,20 +11,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from docx.oxml import ns as _docx_ns
 from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
 
 from formkit.errors import IssueError
 from formkit.ooxml.props import core_xml, custom_xml, ensure_custom_properties
-from formkit.ooxml.xml import serialize
-
-# docxtpl imports docxcompose, which rebinds python-docx's "cp" prefix to the custom-properties namespace;
-# python-docx then writes core properties (author, revision...) as unknown elements. Bind it back.
-_docx_ns.nsmap["cp"] = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+from formkit.ooxml.styling import story_parts
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same input gives the same bytes
@@ -33,11 +27,6 @@ _SDT_ID = re.compile(r'<w:id w:val="-?\d+"/>')
 
 def jinja_environment() -> Environment:
     return Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
-
-
-@dataclass
-class Rendered:
-    data: bytes
 
 
 class PreparedTemplate:
@@ -51,14 +40,9 @@ class PreparedTemplate:
             tpl.init_docx()
         except Exception as exc:  # docxtpl/python-docx raise many kinds for a bad file
             raise IssueError("issue.bad-template", f"模板文件无法打开：{exc}", {"file": str(self.path)}) from exc
-        main = tpl.docx.part
-        parts = [main] + [rel.target_part for rel in main.rels.values()
-                          if rel.reltype.endswith(("/header", "/footer")) and not rel.is_external]
         self._templates = {}
-        for part in parts:
-            xml = serialize(part.element)
+        for name, xml in story_parts(tpl.docx):
             source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
-            name = part.partname.lstrip("/")
             try:
                 self._templates[name] = env.from_string(source)
             except TemplateError as exc:

@@ -245,7 +245,7 @@ def _own_paragraph(p: etree._Element, stop: etree._Element, inside: tuple[str, .
 
 W_BODY, W_TCPR, W_GRIDSPAN, W_VMERGE = qn("w:body"), qn("w:tcPr"), qn("w:gridSpan"), qn("w:vMerge")
 W_VAL, W_SDTPR, W_SDTCONTENT, W_TAG = qn("w:val"), qn("w:sdtPr"), qn("w:sdtContent"), qn("w:tag")
-W_SHOWING, W_CUSTOMXML, W_TXBX = qn("w:showingPlcHdr"), qn("w:customXml"), qn("w:txbxContent")
+W_SHOWING, W_CUSTOMXML = qn("w:showingPlcHdr"), qn("w:customXml")
 W14_CHECKED, W14_VAL = f"{{{NS['w14']}}}checked", f"{{{NS['w14']}}}val"
 # block-, row- and cell-level wrappers whose content counts as if unwrapped (of alternate content, the branch
 # Word shows)

@@ -27,10 +27,6 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's grid
 LAST_SERIAL = 2_958_465  # 9999-12-31, the last date Excel shows
 
 
-def is_workbook(package: Package) -> bool:
-    return any(t.startswith("xl/") or t.endswith("workbook.xml") for _i, _t, t in package.rels(""))
-
-
 def read_xlsx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
     package = Package(data, limits)
     main = package.main_part()

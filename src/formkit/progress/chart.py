@@ -5,7 +5,8 @@ for the latest quarter.
 Chinese text needs a CJK font. matplotlib keeps its list of installed fonts in a cache made the first time
 it runs, so fonts installed after that (the README's quick start runs the demo before ``scripts/test``
 installs them) would stay unknown: the font files themselves are found (fontconfig, else known places) and
-registered each time a chart is made. Settings apply to this chart only (``rc_context``, no pyplot)."""
+registered each time a chart is made (:func:`formkit.compat.matplotlib_fonts`, the one change to matplotlib's
+process-wide state). Settings apply to this chart only (``rc_context``, no pyplot)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
+from formkit import compat
 from formkit.progress.report import Progress
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "FandolFang", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei")
@@ -55,13 +57,7 @@ def chinese_font() -> str | None:
 
     manager = font_manager.fontManager
     files = cjk_font_files()
-    known = {f.fname for f in manager.ttflist}
-    for path in files:
-        if path not in known:
-            try:
-                manager.addfont(path)
-            except (OSError, RuntimeError, ValueError):  # a broken font file is not used
-                continue
+    compat.matplotlib_fonts(files)
     usable = {f.name for f in manager.ttflist if f.name in CJK_FONTS and Path(f.fname).is_file()}
     preferred = next((name for name in CJK_FONTS if name in usable), None)
     if preferred:

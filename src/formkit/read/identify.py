@@ -82,10 +82,12 @@ def _who(identity: Identity, form: Form, said: stamp.Said | None, limits: Limits
     properties lost) from inside the recipient id."""
     unit_id, period, _county_code = stamp.recipient_parts(form, identity.recipient_id)
     identity.unit_id = identity.unit_id or unit_id
-    identity.period = stamp.period_of(form, said.period if said else None, identity.recipient_id)
-    text = _Checker(form, limits, findings).text(said.period if said else None, "文档属性 formkit.period")
+    what = "文档属性 formkit.period"
+    text = _Checker(form, limits, findings).text(said.period if said else None, what)
+    identity.period = stamp.period_of(form, text)
     if text and identity.period is None:
-        _ignored(findings, "read.property-invalid", "文档属性 formkit.period", f"“{quote(text, 20)}”不是本表的期次")
+        _ignored(findings, "read.property-invalid", what, f"“{quote(text, 20)}”不是本表的期次")
+    identity.period = identity.period or period
 
 
 def _form_property(text: str | None, forms: dict[str, Form], limits: Limits, findings: list[Finding]) -> str | None:

@@ -95,11 +95,13 @@ def tally(store: Store, year: int) -> Tally:
                 u.votes[chosen[0]] += 1
             elif chosen:
                 u.invalid += 1
-                sheet.problems.append(finding("review.vote-invalid", ERROR,
-                                              f"“{u.unit}”勾选了{len(chosen)}个等次（{'、'.join(chosen)}），该单位票无效"))
+                sheet.problems.append(finding(
+                    "review.vote-invalid", ERROR, f"“{u.unit}”勾选了{len(chosen)}个等次（{'、'.join(chosen)}），该单位票无效",
+                    subject=u.recipient_id, params={"unit": u.unit, "count": len(chosen), "grades": chosen}))
             else:
                 u.blank += 1
-                sheet.problems.append(finding("review.vote-blank", WARNING, f"“{u.unit}”未选择等次"))
+                sheet.problems.append(finding("review.vote-blank", WARNING, f"“{u.unit}”未选择等次",
+                                              subject=u.recipient_id, params={"unit": u.unit}))
     return Tally(year, config.grades, counts, sheets)
 
 

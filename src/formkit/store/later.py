@@ -73,7 +73,7 @@ def pair_findings(unit: Record | None, county: Record | None, year: int) -> list
         out.append((COUNTY_FORM, finding))
         out.append((UNIT_FORM, dataclasses.replace(
             finding, field=f"funds[{index}]" if index is not None else "funds", location=place,
-            label=f"{name}{finding.label or ''}", subject=name)))
+            subject=name)))
     return out
 
 

@@ -35,7 +35,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from formkit.errors import FormkitError
 from formkit.outcomes import TRANSIENT
@@ -444,6 +451,12 @@ class Store:
             self._audit(conn, "verified", None, None, {k: len(v) for k, v in problems.items()},
                         datetime.now(timezone.utc))
         return problems
+
+
+def refused_by_database(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database refused what was sent (final: storing it again fails again), as
+    opposed to the database being unavailable for a moment (an OperationalError: worth another attempt)."""
+    return isinstance(exc, StoreError) or (isinstance(exc, SQLAlchemyError) and not isinstance(exc, OperationalError))
 
 
 def _parse(url: str) -> URL:

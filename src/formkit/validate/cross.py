@@ -6,18 +6,11 @@ from __future__ import annotations
 from formkit.config import CycleConfig
 from formkit.findings import WARNING, Finding, finding
 from formkit.forms import load_form
+from formkit.forms.measures import UNIT_FORM, by_county
 from formkit.validate.paths import location_at
 
-# county-feedback field → the self-assessment's funds columns whose sum it confirms
-ARRIVED = {
-    "funds_invested_arrived": ("invested_free", "invested_repayable"),
-    "funds_brought_arrived": ("brought_free", "brought_repayable"),
-}
-
-
-def row_total(rows, *keys) -> float:
-    """The sum of ``keys`` over table rows; a blank cell counts as 0."""
-    return sum(float(r.get(k) or 0) for r in rows or [] for k in keys)
+# county-feedback field → the measure (forms.measures) of the unit's funds for that county that it confirms
+ARRIVED = {"funds_invested_arrived": "invested", "funds_brought_arrived": "brought"}
 
 
 def funds_differ(unit_values: dict, county_values: dict, config: CycleConfig,
@@ -26,16 +19,16 @@ def funds_differ(unit_values: dict, county_values: dict, config: CycleConfig,
     the configured tolerance (an amount and a share). The finding is the county form's (its field, where it
     was read), about the county (``subject``)."""
     county = county_values.get("county")
-    rows = [r for r in unit_values.get("funds") or [] if r.get("county") == county]  # a county may be listed twice
-    if not rows:
+    if not any(r.get("county") == county for r in unit_values.get("funds") or [] if isinstance(r, dict)):
         return []
     form = load_form("county-feedback", county_values.get("year") if isinstance(county_values.get("year"), int) else None)
     out = []
-    for key, parts in ARRIVED.items():
+    for key, measure in ARRIVED.items():
         confirmed = county_values.get(key)
         if confirmed is None:
             continue
-        confirmed, claimed = float(confirmed), row_total(rows, *parts)
+        # a county listed twice in the funds table: both rows
+        confirmed, claimed = float(confirmed), by_county(measure, UNIT_FORM, unit_values).get(county, 0.0)
         diff = abs(confirmed - claimed)
         if diff > config.funds_tolerance_wan_yuan and diff > config.funds_tolerance_share * max(claimed, confirmed):
             out.append(finding("rule.funds-differ", WARNING,

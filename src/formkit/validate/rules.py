@@ -11,11 +11,10 @@ from typing import Any
 
 from formkit.config import CycleConfig
 from formkit.findings import ERROR, WARNING, Finding, finding
-from formkit.forms import load_form
+from formkit.forms import load_form, measures
 from formkit.forms.model import Form, choice_groups
 from formkit.roster.model import Roster
 from formkit.validate.cross import funds_differ
-from formkit.validate.cross import row_total as _total
 from formkit.validate.paths import location_at, parse_path
 
 
@@ -94,32 +93,18 @@ def no_first_secretary(ctx: RuleContext) -> list[Finding]:
                         "first_secretaries")]
 
 
-# responsibility-letter indicator → how its achieved value is made up of the form's own figures
-PARTS = {
-    "投入帮扶资金": lambda v: _total(v.get("funds"), "invested_free", "invested_repayable"),
-    "引进帮扶资金": lambda v: _total(v.get("funds"), "brought_free", "brought_repayable"),
-    "投入和引进帮扶资金": lambda v: _total(v.get("funds"), "invested_free", "invested_repayable", "brought_free",
-                                   "brought_repayable"),
-    "培训基层干部": lambda v: v.get("trained_officials"),
-    "培训专业技术人才": lambda v: v.get("trained_technicians"),
-    "购买脱贫地区农产品": lambda v: v.get("consumer_bought"),
-    "帮助销售脱贫地区农产品": lambda v: v.get("consumer_sold"),
-    "购买和帮助销售脱贫地区农产品": lambda v: (v.get("consumer_bought") or 0) + (v.get("consumer_sold") or 0),
-}
-
-
 @rule("self-assessment", "rule.total-mismatch")
 def total_mismatch(ctx: RuleContext) -> list[Finding]:
     """A total equals the sum of its parts: the responsibility letter's achieved figures against the
     figures the form gives elsewhere (a bundle such as 投入和引进 against both its parts, never counted twice)."""
     out = []
     for i, row in enumerate(ctx.values.get("responsibility") or []):
-        part = PARTS.get((row.get("indicator") or "").replace(" ", ""))
-        achieved = row.get("achieved")
-        if part is None or achieved is None or row.get("measure") not in (None, "万元", "人次"):
+        key = measures.indicator_measure(row.get("indicator"))  # the measure its achieved figure is made of
+        achieved = measures.number(row.get("achieved"))
+        if key is None or achieved is None or row.get("measure") not in (None, "万元", "人次"):
             continue
-        expected = part(ctx.values)
-        if expected is None or abs(float(achieved) - float(expected)) < 0.01:
+        expected = measures.measure(key, ctx.form, ctx.values)
+        if expected is None or abs(achieved - expected) < 0.01:
             continue
         out.append(ctx.finding("rule.total-mismatch", WARNING,
                                f"“{row['indicator']}”完成值为 {achieved:g}，但本表其他栏目合计为 {float(expected):g}，请核对",
