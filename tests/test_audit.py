@@ -23,6 +23,7 @@ from fixtures.store import (
     rechain,
     snapshot,
     sqlite_exec,
+    stored_rows,
 )
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DataError
@@ -62,7 +63,7 @@ def copies(filled_forms, folder, *ids):
 
 
 def every_original_has_a_row(store):
-    assert store.objects.all() == {r["sha256"] for r in store.submissions()}
+    assert store.objects.all() == {r["sha256"] for r in stored_rows(store)}
 
 
 # -- one boundary per file -----------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def test_unstorable_values_cost_only_their_file(store, filled_forms, tmp_path, m
     reader_changing(monkeypatch, change)
     results = list(ingest(files, store))
     assert [r.outcome for r in results] == ["accepted", "accepted-with-warnings", "accepted"], results
-    row = next(r for r in store.submissions() if r["id"] == results[1].submission)
+    row = next(r for r in stored_rows(store) if r["id"] == results[1].submission)
     found = {f["code"]: f for f in row["record"]["findings"]}
     assert {"store.not-finite", "store.too-long"} <= set(found) and row["errors"] >= 2
     assert "「industry_investment」" in found["store.not-finite"]["message"]
@@ -105,7 +106,7 @@ def test_hostile_values_in_real_files_each_get_a_row(store, filled_forms, tmp_pa
     results = {r.file.rsplit("/", 1)[-1]: r for r in ingest([folder], store)}
     assert all(r.submission and (r.outcome == "accepted" or r.code) for r in results.values()), results
     assert results[filled_forms["U002"].name].outcome in READABLE
-    assert all(len(r["recipient_id"] or "") <= 120 for r in store.submissions())
+    assert all(len(r["recipient_id"] or "") <= 120 for r in stored_rows(store))
     every_original_has_a_row(store)
 
 
@@ -137,14 +138,14 @@ def test_a_transient_outcome_is_read_again_audited_and_superseded(store, filled_
         lost = ingest_one(first, store)
     assert (lost.outcome, lost.code) == ("crashed", "intake.crashed") and lost.submission
     v2 = ingest_one(newer, store)
-    assert store.current(YEAR)[("self-assessment", "U002")]["id"] == v2.submission
+    assert store.current(YEAR)[("self-assessment", "U002")].id == v2.submission
     again = ingest_one(first, store)  # the same bytes: read again, not the stored "crashed"
     assert (again.outcome, again.submission, again.duplicate, again.retried) == \
         ("accepted", lost.submission, False, "crashed")
-    rows = {r["id"]: r for r in store.submissions()}
+    rows = {r["id"]: r for r in stored_rows(store)}
     assert len(rows) == 2 and rows[lost.submission]["outcome"] == "accepted"
     assert rows[v2.submission]["supersedes"] == lost.submission and rows[lost.submission]["supersedes"] is None
-    assert store.current(YEAR)[("self-assessment", "U002")]["id"] == v2.submission  # the later version counts
+    assert store.current(YEAR)[("self-assessment", "U002")].id == v2.submission  # the later version counts
     retried = [e for e in store.audit_events() if e["event"] == "retried"]
     assert [(e["submission_id"], e["detail"]["previous"]["outcome"], e["detail"]["outcome"]) for e in retried] == \
         [(lost.submission, "crashed", "accepted")]
@@ -201,7 +202,7 @@ def test_verify_finds_rewritten_deleted_and_recomputed_events(store, filled_form
     assert codes(store.verify()["audit"]) == [("audit.events-missing", 3)]
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_log WHERE id = 3"))
-    u002 = next(r["id"] for r in store.submissions() if r["recipient_id"] == "U002")
+    u002 = next(r["id"] for r in stored_rows(store) if r["recipient_id"] == "U002")
     assert codes(store.verify()["audit"]) == [("audit.events-missing", 4), ("audit.event-missing", u002)]
     with store.engine.begin() as conn:  # a careful forger: the outcome changed, the event too, chain recomputed
         conn.execute(text("UPDATE submissions SET outcome = 'accepted' WHERE id = :i"), {"i": rejected.submission})
@@ -243,7 +244,7 @@ def test_verify_finds_a_submission_row_edited_in_place(store, filled_forms, tmp_
         for sid, change in zip(ids[1:], ("outcome = 'rejected'", "errors = errors + 1", "form = 'county-feedback'",
                                          "recipient_id = 'U099'", f"supersedes = {ids[0]}"), strict=True):
             conn.execute(text(f"UPDATE submissions SET {change} WHERE id = :i"), {"i": sid})
-    assert store.submissions()[0]["record"]["values"]["unit_name"] == "FORGED"
+    assert stored_rows(store)[0]["record"]["values"]["unit_name"] == "FORGED"
     found = store.verify([manifest])["audit"]
     assert codes(found) == [("audit.record-differs", sid) for sid in ids]
     assert "直接修改" in found[0]["message"] and files[0].name in found[0]["message"]
@@ -280,7 +281,7 @@ def test_ingesting_a_hostile_batch_changes_nothing_stored(store, filled_forms, t
         assert after[table][:len(rows)] == rows, table
     assert len(after["submissions"]) == len(before["submissions"]) + len(batch) - 1
     newer = next(r for r in results if r.file.endswith("newer.docx"))
-    assert store.current(YEAR)[("self-assessment", "U002")]["id"] == newer.submission
+    assert store.current(YEAR)[("self-assessment", "U002")].id == newer.submission
     every_original_has_a_row(store)
     assert store.verify() == {"missing": [], "corrupt": [], "orphaned": [], "audit": []}
 
@@ -442,19 +443,25 @@ def test_a_manifest_head_covers_what_it_lists(command, options, tmp_path):
 
 
 def test_migrate_says_what_it_did(store_url, tmp_path):
+    from formkit.store import upgrade_v5
     from formkit.store.migrations import _migrations
 
     created = cli("migrate", "--db", store_url)
     assert created.exit_code == 0 and f"已建立数据库结构（第 {MIGRATIONS[-1][0]} 版）" in created.output, created.output
     again = cli("migrate", "--db", store_url)
     assert again.exit_code == 0 and "无需升级" in again.output
-    engine = create_engine(store_url)  # a store from before the hash chain
+    engine = create_engine(store_url)  # a store from before the hash chain (4) and the recipient columns (5)
     with engine.begin() as conn:
-        conn.execute(_migrations.delete().where(_migrations.c.version == MIGRATIONS[-1][0]))
+        conn.execute(_migrations.delete().where(_migrations.c.version.in_([4, 5])))
+        conn.execute(text("DROP TABLE later_findings"))
+        for table, columns in upgrade_v5.COLUMNS.items():
+            for column in columns:
+                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column.split()[0]}"))
         conn.execute(text("DROP TRIGGER audit_log_insert" if conn.dialect.name == "sqlite" else
                           "DROP TRIGGER audit_log_chain ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log"))
         conn.execute(text("ALTER TABLE audit_log DROP COLUMN hash"))
         conn.execute(text("ALTER TABLE audit_log DROP COLUMN prev_hash"))
     engine.dispose()
     upgraded = cli("migrate", "--db", store_url)
-    assert upgraded.exit_code == 0 and f"升级到第 {MIGRATIONS[-1][0]} 版（本次应用第 {MIGRATIONS[-1][0]} 版）" in upgraded.output
+    assert MIGRATIONS[-1][0] == 5
+    assert upgraded.exit_code == 0 and "升级到第 5 版（本次应用第 4、5 版）" in upgraded.output, upgraded.output

@@ -271,6 +271,7 @@ def summary(mutants: list[Mutant], outcomes: dict[str, dict], failures: dict[str
 
 # ---------------------------------------------------------------------------------------------- tests
 
+@pytest.mark.slow
 def test_the_sources_read_clean_and_as_typed(sources, tmp_path):
     """The oracle holds: every unmutated source reads clean with exactly the values the simulator typed."""
     got, problem = read_batch([s.path for s in sources], tmp_path, 60)

@@ -1,6 +1,7 @@
 """The review: voting sheets read through intake, the tally, the rating rules (vetoes, tie-break, share of
 the first grade), audited overrides, and grade names from configuration reaching the results notice."""
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -180,6 +181,21 @@ def test_secretariat_inputs_are_read_and_bad_rows_reported(stocked, tmp_path):
     with pytest.raises(InputsError) as err:
         read_inputs(broken, config)
     assert err.value.code == "review.inputs-unreadable"
+    from click.testing import CliRunner
+
+    from formkit.cli import main
+
+    args = ["review", "rate", "--year", YEAR, "--inputs", filled, "--db", stocked.url]
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    assert ("录入表 [value.not-a-choice] 工作表“平时工作”第7行：“优良”不是可选项（好、较好、一般），本行未计入"
+            in result.stderr.splitlines())
+    shown = json.loads(CliRunner().invoke(main, [str(a) for a in [*args, "--json"]]).stdout)
+    assert [(p["code"], p["location"]["row"]) for p in shown["problems"]] == [("value.not-a-choice", 7)]
+    u004 = next(u for u in shown["units"] if u["recipient_id"] == "U004")  # violation entered: vetoed
+    veto = next(r for r in u004["reasons"] if r["kind"] == "veto")
+    assert {"rule": "violation", "source": "inputs"} in veto["params"]["vetoes"]
+    assert "平时工作中发现违纪违规问题" in veto["text"] and all(r["text"] for r in u004["reasons"])
 
 
 def test_inputs_are_read_where_excel_shows_them_through_the_hardened_reader(tmp_path):

@@ -34,9 +34,9 @@ def test_a_new_version_supersedes_and_both_stay(store, filled_forms, tmp_path):
         dst.comment = b"second version"
     new = ingest_one(newer, store)
     assert new.submission != old.submission and not new.duplicate
-    rows = {r["id"]: r for r in store.submissions()}
-    assert rows[new.submission]["supersedes"] == old.submission
-    assert store.current(2026)[("self-assessment", "U002")]["id"] == new.submission
+    rows = {r.id: r for r in store.submissions()}
+    assert rows[new.submission].supersedes == old.submission
+    assert store.current(2026)[("self-assessment", "U002")].id == new.submission
     assert len(rows) == 2
     assert [e["submission_id"] for e in events(store, "superseded")] == [old.submission]
 
@@ -47,17 +47,17 @@ def test_rejections_are_kept_with_their_original(store, tmp_path):
     result = ingest_one(bad, store)
     assert result.outcome == "rejected" and result.code == "docx.corrupt" and result.submission
     row = store.submissions()[0]
-    assert row["code"] == "docx.corrupt" and "损坏" in row["message"]
-    assert store.objects.get(row["sha256"]) == bad.read_bytes()
-    assert events(store, "rejected")[0]["submission_id"] == row["id"]
+    assert row.code == "docx.corrupt" and "损坏" in row.message
+    assert store.objects.get(row.sha256) == bad.read_bytes()
+    assert events(store, "rejected")[0]["submission_id"] == row.id
 
 
 def test_every_record_names_its_reader_and_form_version(store, filled_forms):
     ingest_one(filled_forms["U003-621131"], store)
     row = store.submissions()[0]
-    assert row["reader"].startswith("formkit/") and row["form_version"] == 1
-    assert row["record"]["reader"].startswith("formkit-read/")
-    assert row["form"] == "county-feedback" and row["recipient_id"] == "U003-621131"
+    assert row.reader.startswith("formkit/") and row.form_version == 1
+    assert row.record.reader.startswith("formkit-read/")
+    assert row.form == "county-feedback" and row.recipient.id == "U003-621131"
 
 
 def test_audit_log_is_append_only(store, filled_forms):

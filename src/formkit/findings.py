@@ -50,6 +50,8 @@ class Finding:
         out = {"code": self.code, "severity": self.severity, "message": self.message, "field": self.field,
                "location": self.location, "raw": self.raw, "label": self.label, "reason": self.reason,
                "params": self.params, "subject": self.subject}
+        if self.verbatim is not None:  # no parts to keep: stored again as it came
+            del out["label"], out["reason"]
         return {k: v for k, v in out.items() if v not in (None, {})}
 
     @classmethod

@@ -5,9 +5,8 @@ Every function takes python-docx objects (Paragraph, Run, Table, Section, Docume
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from copy import deepcopy
+from xml.sax.saxutils import escape
 
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn

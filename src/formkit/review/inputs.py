@@ -68,15 +68,15 @@ def write_template(store: Store, year: int, path: str | Path) -> Path:
 def read_inputs(path: str | Path, config: CycleConfig) -> Inputs:
     path = Path(path)
     try:
-        if path.stat().st_size > DEFAULT.max_bytes:
-            raise InputsError("review.inputs-unreadable", f"综合评议录入表过大（{over('max_bytes')}）", {"file": str(path)})
-        sheets = {t.caption: t for t in read_xlsx(path.read_bytes()).tables}
+        too_large = path.stat().st_size > DEFAULT.max_bytes
+        book = None if too_large else read_xlsx(path.read_bytes())
     except (OSError, FormkitError) as exc:
-        if isinstance(exc, InputsError):
-            raise
         detail = exc.code if isinstance(exc, FormkitError) else exc.__class__.__name__
         raise InputsError("review.inputs-unreadable", f"综合评议录入表无法打开（{detail}），"
                           "请用 Excel 或 WPS 另存为 .xlsx 后重试", {"file": str(path)}) from exc
+    if book is None:
+        raise InputsError("review.inputs-unreadable", f"综合评议录入表过大（{over('max_bytes')}）", {"file": str(path)})
+    sheets = {t.caption: t for t in book.tables}
     out = Inputs(source=path.name)
     points = dict(zip(config.grades, config.review.points, strict=True))
     for name in (DAILY, RESULTS):

@@ -1,0 +1,64 @@
+"""One pipeline from bytes to a checked result (src/formkit/pipeline.py): `formkit read` and intake give the
+same result for the same file; reading extracts only, the pipeline validates; a unit's self-assessment and its
+county's feedback read in one `formkit read` batch are checked against each other (rule.funds-differ)."""
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+from fixtures import hostile_values as hv
+
+from formkit.cli import main
+from formkit.intake.batch import read_many
+from formkit.intake.ingest import ingest
+from formkit.pipeline import read_document
+from formkit.read import extract
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "formkit"
+UNIT, COUNTY = "U010", "U010-522732"
+
+
+def test_reading_extracts_and_only_the_pipeline_validates(filled_forms):
+    imported = {m.group(1) for path in (SRC / "read").glob("*.py")
+                for m in re.finditer(r"^\s*(?:from|import) (formkit\.\w+)", path.read_text(encoding="utf-8"), re.M)}
+    assert not imported & {"formkit.validate", "formkit.pipeline", "formkit.intake", "formkit.store"}
+    def violation(xml: str) -> str:  # 是 chosen in the dropdown, no detail given
+        at = xml.index('"fk:violations"')
+        return xml[:at] + xml[at:].replace(">否</w:t>", ">是</w:t>", 1)
+
+    data = hv.edit_part(filled_forms[UNIT].read_bytes(), "word/document.xml", violation)
+    extracted = extract(data)
+    assert extracted.values["violations"] is True and not [f for f in extracted.findings if f.code.startswith("rule.")]
+    assert "rule.violation-without-detail" in [f.code for f in read_document(data).findings]
+
+
+def test_read_and_ingest_give_the_same_result_for_the_same_file(store, filled_forms):
+    paths = [filled_forms[UNIT], filled_forms[COUNTY]]
+    read = [result for _path, result in read_many(paths)]
+    list(ingest(paths, store))
+    stored = {s.recipient.id: s for s in store.submissions()}
+    for result in read:
+        sub = stored[result.recipient["id"]]
+        assert (sub.form, sub.year, sub.record.values["unit_name"]) == (result.form, result.year,
+                                                                        result.values["unit_name"])
+        assert [(f.code, f.message) for f in sub.record.findings] == [(f.code, f.message) for f in result.findings]
+        who = sub.recipient
+        assert (who.unit_id, who.unit, who.county, who.period) == tuple(
+            result.recipient[k] for k in ("unit_id", "unit", "county", "period"))
+    assert stored[COUNTY].recipient.unit_id == UNIT and stored[COUNTY].recipient.county == "云雾县"
+
+
+def test_a_unit_and_its_county_read_in_one_batch_are_checked_against_each_other(filled_forms, tmp_path):
+    county = tmp_path / "county.docx"
+    county.write_bytes(hv.set_value(filled_forms[COUNTY].read_bytes(), "投入帮扶资金实际到位（万元）", hv.typed("1")))
+    runner = CliRunner()
+
+    def codes(*paths):
+        done = runner.invoke(main, ["read", "--json", *map(str, paths)])
+        return {json.loads(line)["recipient"]["id"]: [f["code"] for f in json.loads(line)["findings"]]
+                for line in done.stdout.splitlines()}
+
+    together = codes(filled_forms[UNIT], county)
+    assert together[COUNTY].count("rule.funds-differ") == 1 and "rule.funds-differ" not in together[UNIT]
+    assert "rule.funds-differ" not in codes(county)[COUNTY]  # its unit's form is not in the batch
