@@ -12,6 +12,7 @@ import zipfile
 from collections import Counter
 
 import pytest
+from fixtures.store import stored_rows
 
 from formkit.store import Store
 
@@ -41,7 +42,7 @@ def check_consistent(url, originals, files):
     import hashlib
 
     store = Store(url, originals)
-    rows = store.submissions()
+    rows = stored_rows(store)
     shas = [r["sha256"] for r in rows]
     assert len(shas) == len(set(shas)) == len(files)
     assert set(shas) == {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}

@@ -151,10 +151,10 @@ def test_hostile_files_are_refused_and_the_batch_goes_on(store, hostile):
     assert results["loop.pdf"].code.startswith(("pdf.", "intake.", "read."))
     macro = results["macro.docx"]  # read, never run; the finding says so
     assert macro.outcome in ("accepted", "accepted-with-warnings")
-    record = next(r for r in store.submissions() if r["id"] == macro.submission)["record"]
-    assert "read.macros-ignored" in [f["code"] for f in record["findings"]]
+    stored = next(r for r in store.submissions() if r.id == macro.submission)
+    assert "read.macros-ignored" in [f.code for f in stored.findings]
     good = [r for n, r in results.items() if n.startswith("good-")]
     assert len(good) == 3 and all(r.outcome in ("accepted", "accepted-with-warnings") for r in good)
-    assert {r["recipient_id"] for r in store.submissions() if r["form"]} >= {"U002", "U003", "U004-430731"}
+    assert {r.recipient.id for r in store.submissions() if r.form} >= {"U002", "U003", "U004-430731"}
     assert len(store.submissions()) == len(results)  # every file kept, rejections included
     assert elapsed < 20 * len(results)

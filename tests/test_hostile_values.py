@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXED, YEAR
 from fixtures import hostile_values as hv
+from fixtures.store import stored_rows
 
 from formkit.errors import FormkitError
 from formkit.intake.ingest import ingest
@@ -457,7 +458,7 @@ def test_every_hostile_value_gets_its_code_and_the_rest_of_the_batch_is_stored(s
         result = results[name]
         assert result.outcome not in ("crashed", "timeout", "out-of-memory"), (name, result)
         assert result.code == code, (name, result.code, result.message)
-    stored = {Path(r["file_name"]).name: r for r in store.submissions()}
+    stored = {Path(r["file_name"]).name: r for r in stored_rows(store)}
     assert set(stored) == set(results)  # every file kept, rejections included
     for row in stored.values():
         strict_json(row["record"])  # nothing stored that is not standard JSON

@@ -1,10 +1,12 @@
 """Intake end to end: issue, ingest what comes back (Word, re-saved, PDF, legacy .doc, junk), track who has
 returned what, and the missing list."""
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -13,10 +15,12 @@ from conftest import FIXED, YEAR, need_soffice
 from openpyxl import load_workbook
 
 from formkit.convert import convert_many
+from formkit.intake.batch import read_many
 from formkit.intake.ingest import ingest
 from formkit.intake.status import status, write_missing_xlsx
 from formkit.issue import issue_forms
 from formkit.issue.batch import issued_rows
+from formkit.read.sniff import classify
 
 CORPUS = Path(os.environ.get("FORMKIT_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
 
@@ -85,8 +89,8 @@ def test_legacy_doc_is_converted_then_read(store, filled_forms, tmp_path):
     [result] = list(ingest([doc], store))
     assert result.outcome in ("accepted", "accepted-with-warnings"), result
     row = store.submissions()[0]
-    assert row["format"] == "doc" and row["converted_by"] == "LibreOffice" and row["form"] == "self-assessment"
-    assert row["record"]["values"]["unit_name"] == "国家地理信息&遥感中心"
+    assert row.format == "doc" and row.converted_by == "LibreOffice" and row.form == "self-assessment"
+    assert row.values["unit_name"] == "国家地理信息&遥感中心"
 
 
 @pytest.mark.slow
@@ -121,5 +125,61 @@ def test_exports_of_other_systems_are_converted_then_read(store, filled_forms, t
     [result] = list(ingest([renamed], store))
     row = store.submissions()[0]
     assert result.outcome in ("accepted", "accepted-with-warnings"), result
-    assert row["format"] == kind and row["converted_by"] == "LibreOffice"
-    assert row["form"] == "self-assessment" and row["record"]["values"]["unit_name"] == "国家地理信息&遥感中心"
+    assert row.format == kind and row.converted_by == "LibreOffice"
+    assert row.form == "self-assessment" and row.values["unit_name"] == "国家地理信息&遥感中心"
+
+
+# -- one classifier of incoming files (read/sniff.py) for `formkit read` and `formkit ingest` ----------------
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def odf(kind: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("mimetype", f"application/vnd.oasis.opendocument.{kind}")  # first, as ODF requires
+        zf.writestr("content.xml", "<office:document-content/>")
+    return buf.getvalue()
+
+
+REFUSED = {  # file name → (bytes, the one code of its kind)
+    "empty.docx": (b"", "read.empty"),
+    "~$报表.docx": (b"\x06" + "王".encode("utf-16-le") * 80 + b"\0", "read.lock-file"),  # 162 bytes, as Word writes
+    "encrypted.docx": (OLE + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le"), "read.encrypted"),
+    "scan.ofd": (b"PK\x03\x04" + b"\0" * 26 + b"OFD.xml", "read.ofd"),
+    "scan.docx": (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "read.image"),
+    "notes.docx": (b"garbage", "read.unknown-format"),
+    "data.xml": (b"<?xml version='1.0'?><root/>", "read.unknown-format"),
+}
+CONVERTED = {  # file name → (bytes, kind, what `formkit read`, which converts nothing, answers)
+    "old.doc": (OLE + b"\0" * 600, "doc", "read.legacy-format"),
+    "ledger.xls": (OLE + b"\0" * 100 + "Workbook".encode("utf-16-le"), "xls", "read.legacy-format"),
+    "export.doc": (b"{\\rtf1\\ansi hello}", "rtf", "read.unsupported-format"),
+    "page.doc": (b"<html><body>hello</body></html>", "html", "read.unsupported-format"),
+    "word2003.doc": (b"<?xml version='1.0'?><w:wordDocument xmlns:w='http://schemas.microsoft.com/office/word/2003/"
+                     b"wordml'/>", "word-xml", "read.unsupported-format"),
+    "form.odt": (odf("text"), "odt", "read.unsupported-format"),
+    "ledger.ods": (odf("spreadsheet"), "ods", "read.unsupported-format"),
+}
+
+
+def test_read_and_ingest_refuse_a_file_of_each_kind_with_the_same_code(store, tmp_path):
+    paths = []
+    for name, (data, _code) in REFUSED.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(data)
+    read = {path.name: error.code for path, error in read_many(paths)}
+    ingested = {Path(r.file).name: (r.outcome, r.code) for r in ingest(paths, store)}
+    assert read == {name: code for name, (_data, code) in REFUSED.items()}
+    assert ingested == {name: ("rejected", code) for name, (_data, code) in REFUSED.items()}
+
+
+def test_what_ingest_converts_formkit_read_refuses_with_the_kinds_code(tmp_path):
+    paths = []
+    for name, (data, kind, _code) in CONVERTED.items():
+        assert (classify(data, name).name, classify(data, name).action) == (kind, "convert"), name
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(data)
+    read = {path.name: (error.code, error.message) for path, error in read_many(paths)}
+    assert {name: code for name, (code, _message) in read.items()} == {n: c for n, (_d, _k, c) in CONVERTED.items()}
+    assert "另存为 .docx" in read["old.doc"][1] and "另存为 .xlsx" in read["ledger.xls"][1]

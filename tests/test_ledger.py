@@ -58,7 +58,7 @@ def test_a_ledger_after_libreoffice_and_as_old_xls(sample_roster, store, tmp_pat
     [outcome] = list(ingest([old], store, YEAR))
     assert outcome.outcome == "accepted" and outcome.form == "quarterly-ledger"
     stored = store.current(YEAR)[("quarterly-ledger", "U012-Q1")]
-    assert stored["converted_by"] == "LibreOffice" and stored["record"]["values"]["targets"] == values["targets"]
+    assert stored.converted_by == "LibreOffice" and stored.values["targets"] == values["targets"]
 
 
 def half_year_values(roster, tmp_path, rid="U007-H1", suggested=None):

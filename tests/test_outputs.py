@@ -216,7 +216,7 @@ def test_a_300_character_recipient_name_never_stops_the_letters(store, sample_ro
                           replace=[(f">{old}</vt:lpwstr>", f">{long_name}</vt:lpwstr>")])
         returned.append(broken)
     list(ingest(returned, store, YEAR))
-    to_correct = {rid for (_f, rid), row in store.current(YEAR).items() if row["errors"]}
+    to_correct = {rid for (_f, rid), row in store.current(YEAR).items() if row.errors}
     assert {"U010-522732", "U007-522731"} <= to_correct
     run = CliRunner().invoke(main, ["letters", "--out", str(tmp_path / "letters"), "--db", store.url,
                                     "--year", str(YEAR), "--json"])
@@ -261,13 +261,20 @@ def test_a_too_long_roster_name_is_refused_with_its_row(tmp_path):
 # --- (6) a 1 MB answer in the dossier ---------------------------------------------------------------------
 
 def one_mb_dossier():
-    from formkit.dossier.collect import Dossier, UnitEntry, UnitFigures
+    from formkit.evaluation.units import CountyFeedback, Evaluation, UnitEntry, UnitFigures
+    from formkit.store.records import Recipient, Record, Submission
+
+    def returned(rid, values):
+        return Submission(1, "0" * 64, f"{rid}.docx", 1, FIXED, "docx", None, "accepted", None, None, None, None,
+                          YEAR, Recipient(rid), Record.from_json({"values": values}), "", None, None)
 
     answer = "产业帮扶成效显著，" * 120_000  # about a million characters, typed into one answer
+    county = CountyFeedback("甲县", "U001-130731", returned("U001-130731", {
+        "grade_overall": "好", "comment_overall": "很好" * 100_000}))
     unit = UnitEntry("单位甲", "U001", "中央企业", "国务院国资委",
-                     {"record": {"values": {"industry_narrative": answer, "problems": "无\x01"}, "findings": []}},
-                     UnitFigures(), [{"county": "甲县", "grade": "好", "comment": "很好" * 100_000, "submission": None}])
-    return Dossier(YEAR, [("中央企业", "国务院国资委", [unit])], []), answer
+                     returned("U001", {"industry_narrative": answer, "problems": "无\x01"}), UnitFigures(),
+                     counties=[county])
+    return Evaluation(YEAR, [("中央企业", "国务院国资委", [unit])], []), answer
 
 
 def test_a_one_megabyte_answer_is_cut_in_the_dossier_with_a_note(tmp_path, monkeypatch):
@@ -276,7 +283,7 @@ def test_a_one_megabyte_answer_is_cut_in_the_dossier_with_a_note(tmp_path, monke
     from formkit.dossier.compose import ANSWER_CHARS, COMMENT_CHARS
 
     built, answer = one_mb_dossier()
-    monkeypatch.setattr(dossier_module, "collect", lambda *_a, **_k: built)
+    monkeypatch.setattr(dossier_module, "evaluate", lambda *_a, **_k: built)
     with Store(f"sqlite:///{tmp_path}/formkit.db", tmp_path / "originals") as store:
         out, _ = build_dossier(store, YEAR, tmp_path / "d" / "dossier.docx")
     with zipfile.ZipFile(out) as zf:
@@ -293,7 +300,7 @@ def test_a_one_megabyte_answer_does_not_stop_the_dossier_pdf(tmp_path, monkeypat
 
     need_soffice()
     built, _answer = one_mb_dossier()
-    monkeypatch.setattr(dossier_module, "collect", lambda *_a, **_k: built)
+    monkeypatch.setattr(dossier_module, "evaluate", lambda *_a, **_k: built)
     with Store(f"sqlite:///{tmp_path}/formkit.db", tmp_path / "originals") as store:
         out, _ = build_dossier(store, YEAR, tmp_path / "d" / "dossier.docx", pdf=True)
     pdf = out.with_suffix(".pdf")

@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from fixtures.store import GBK_NAME, gbk_named, odd_entries, undecodable_named
+from fixtures.store import GBK_NAME, gbk_named, odd_entries, stored_rows, undecodable_named
 
 from formkit.intake.ingest import expand, ingest
 
@@ -49,7 +49,7 @@ def test_only_regular_files_inside_the_folder_are_read(store, filled_forms, tmp_
     assert results[filled_forms["U002"].name].outcome in READABLE
     stored = store.objects.all()
     assert stored == {hashlib.sha256(good).hexdigest(), hashlib.sha256(filled_forms["U002"].read_bytes()).hexdigest()}
-    assert {r["sha256"] for r in store.submissions()} == stored  # no original without a row, nothing from outside
+    assert {r["sha256"] for r in stored_rows(store)} == stored  # no original without a row, nothing from outside
     assert hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest() not in stored
 
 
@@ -70,7 +70,7 @@ def test_names_that_are_not_utf8_are_stored_and_shown_readable(store, filled_for
     (folder / "普通.docx").write_bytes(filled_forms["U003"].read_bytes())
     results = list(ingest([folder], store))
     assert len(results) == 3 and all(r.outcome in READABLE for r in results), results
-    names = sorted(r["file_name"] for r in store.submissions())
+    names = sorted(r.file_name for r in store.submissions())
     assert [n.rsplit("/", 1)[-1] for n in names] == ["\\xff\\xfe-\\x80.docx", "普通.docx", GBK_NAME]
     shown = {r.file.rsplit("/", 1)[-1] for r in results}
     assert GBK_NAME in shown

@@ -23,14 +23,15 @@ def test_reading_extracts_and_only_the_pipeline_validates(filled_forms):
     imported = {m.group(1) for path in (SRC / "read").glob("*.py")
                 for m in re.finditer(r"^\s*(?:from|import) (formkit\.\w+)", path.read_text(encoding="utf-8"), re.M)}
     assert not imported & {"formkit.validate", "formkit.pipeline", "formkit.intake", "formkit.store"}
-    def violation(xml: str) -> str:  # 是 chosen in the dropdown, no detail given
-        at = xml.index('"fk:violations"')
-        return xml[:at] + xml[at:].replace(">否</w:t>", ">是</w:t>", 1)
 
-    data = hv.edit_part(filled_forms[UNIT].read_bytes(), "word/document.xml", violation)
+    def filled_in_2020(xml: str) -> str:  # a fill date outside the evaluation year: a rule, not a bad value
+        at = xml.index('"fk:fill_date"')
+        return xml[:at] + re.sub(r">2026年", ">2020年", xml[at:], count=1)
+
+    data = hv.edit_part(filled_forms[UNIT].read_bytes(), "word/document.xml", filled_in_2020)
     extracted = extract(data)
-    assert extracted.values["violations"] is True and not [f for f in extracted.findings if f.code.startswith("rule.")]
-    assert "rule.violation-without-detail" in [f.code for f in read_document(data).findings]
+    assert extracted.values["fill_date"].year == 2020 and not [f for f in extracted.findings if f.code.startswith("rule.")]
+    assert "rule.date-outside-year" in [f.code for f in read_document(data).findings]
 
 
 def test_read_and_ingest_give_the_same_result_for_the_same_file(store, filled_forms):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from formkit.codes import lookup
 from formkit.forms.measures import MEASURES
 
 FLAG_RULES = {
@@ -15,18 +16,8 @@ FLAG_RULES = {
 }
 
 
-# Every flag a reviewer sees: code → its text, rendered only when shown (``Flag.text``).
-FLAG_TEXT = {
-    **FLAG_RULES,
-    "flag.self-missing": "自评表未报送",
-    "flag.self-errors": "自评表有 {errors} 处错误待修改",
-    "flag.violation": "自评申报存在违纪违规问题（不得评为“{best}”）",
-    "flag.county-missing": "{county}地方评价表未报送",
-    "flag.return-to-poverty": "{county}出现规模性返贫（不得评为“{best}”）",
-    "rule.funds-differ": "{county}「{label}」：{reason}",
-    "flag.sources-differ": "年底自评表与第{quarter}季度台账的“{label}”不一致（自评表 {year_end:g}，台账 {ledger:g}），"
-                           "两者均列出，请核实",
-}
+# The flag for a cross-document finding: which county, then the finding as the county's form shows it.
+FUNDS_FLAG = "{county}「{label}」：{reason}"
 
 
 @dataclass(frozen=True)
@@ -40,7 +31,10 @@ class Flag:
 
     @property
     def text(self) -> str:
-        return FLAG_TEXT[self.code].format(**dict(self.params))
+        """The flag in Chinese: a minimum requirement's own flag text, else the codes table's message."""
+        template = FLAG_RULES.get(self.code) or (FUNDS_FLAG if self.code == "rule.funds-differ"
+                                                 else lookup(self.code).message)
+        return template.format(**dict(self.params))
 
     def as_dict(self) -> dict:
         return {"code": self.code, "text": self.text, **dict(self.params)}
@@ -62,7 +56,7 @@ def finding_flags(sub, differences, config, county: str | None = None) -> list[F
         out += [Flag.of("rule.funds-differ", county=f.subject or "", label=f.label or "", reason=f.reason)
                 for f in sub.findings if f.code == "rule.funds-differ"]
         out += [Flag.of("flag.sources-differ", quarter=d.quarter, label=MEASURES[d.measure].title,
-                        year_end=d.year_end, ledger=d.ledger) for d in differences]
+                        year_end=f"{d.year_end:g}", ledger=f"{d.ledger:g}") for d in differences]
     elif sub.values.get("return_to_poverty"):
         out.append(Flag.of("flag.return-to-poverty", county=county, best=best))
     return out

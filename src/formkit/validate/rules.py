@@ -14,7 +14,6 @@ from formkit.findings import ERROR, WARNING, Finding, finding
 from formkit.forms import load_form, measures
 from formkit.forms.model import Form, choice_groups
 from formkit.roster.model import Roster
-from formkit.validate.cross import funds_differ
 from formkit.validate.paths import location_at, parse_path
 
 
@@ -297,6 +296,3 @@ def apply_rules(ctx: RuleContext) -> list[Finding]:
     for _name, func in RULES.get(ctx.form, []):
         out.extend(func(ctx))
     return out
-
-
-compare_funds = funds_differ  # the name callers used before validate/cross.py; to be removed
