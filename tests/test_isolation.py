@@ -18,10 +18,10 @@ from fixtures.isolation import big_table_docx, descendants, running, slow_pdf
 
 from formkit import isolate
 from formkit.errors import FormkitError
-from formkit.limits import DEFAULT
-from formkit.read import ReadResult
 from formkit.intake.batch import read_many
 from formkit.intake.worker import read_isolated, worker_for
+from formkit.limits import DEFAULT
+from formkit.read import ReadResult
 
 READ_OK = ("accepted", "accepted-with-warnings")
 

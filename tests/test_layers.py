@@ -49,7 +49,8 @@ PEERS = {("cli_common", "cli_params"), ("cli_store", "cli_common"), ("cli_store"
          ("cli_review", "cli_common"), ("cli_review", "cli_params"), ("cli", "cli_common"), ("cli", "cli_params"),
          ("cli", "cli_store"), ("cli", "cli_review"), ("findings", "codes")}
 LEVEL = {unit: n for n, (_name, units) in enumerate(LAYERS) for unit in units}
-INTERNALS = re.compile(r"\._(p|tr|tc|tbl|sectPr|element|r|body)\b|\bdocx\.oxml\b|\bOxmlElement\b|\bparse_xml\b")
+INTERNALS = re.compile(r"\._(p|tr|tc|tbl|sectPr|element|r|body|parent)\b|\.element\b|\bdocx\.oxml\b|\bOxmlElement\b"
+                       r"|\bparse_xml\b|\bqn\(|\bnsmap\b")
 
 
 def unit_of(path: Path) -> str:

@@ -18,8 +18,8 @@ from formkit.intake.ingest import ingest
 from formkit.issue import issue_forms
 from formkit.issue.batch import issued_rows
 from formkit.issue.context import prefilled_values, recipients
-from formkit.progress.report import progress, write_progress_xlsx
 from formkit.pipeline import read_file
+from formkit.progress.report import progress, write_progress_xlsx
 from formkit.simulate import as_typed, fill_ledgers, valid_values
 
 

@@ -21,8 +21,8 @@ from formkit.intake.status import status, write_missing_xlsx
 from formkit.issue import issue_forms
 from formkit.issue.batch import MANIFEST, issued_rows
 from formkit.ooxml.workbook import read_xlsx
-from formkit.progress.report import progress, write_progress_xlsx
 from formkit.pipeline import read_file
+from formkit.progress.report import progress, write_progress_xlsx
 from formkit.review.inputs import write_template
 from formkit.review.sheets import issue_sheets
 from formkit.review.tally import tally, write_tally_xlsx

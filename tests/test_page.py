@@ -5,6 +5,7 @@ import re
 import zipfile
 from datetime import date
 
+import pytest
 from conftest import FIXED, YEAR
 
 from formkit.forms import load_catalogue, load_form
@@ -47,6 +48,7 @@ def test_forms_and_notices_are_on_the_profiles_page(tmp_path):
         assert page_of(path) == expected_page(), path.name
 
 
+@pytest.mark.slow
 def test_correction_letters_are_on_the_profiles_page(store, sample_roster, filled_forms, tmp_path):
     from test_read import edit
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formkit.errors import FormkitError
+from formkit.intake.batch import read_many
 from formkit.intake.issued import record_issued
 from formkit.issue import issue_forms
 from formkit.issue.batch import MANIFEST
-from formkit.intake.batch import read_many
 from formkit.read.result import ReadResult
 from formkit.resources import samples_dir
 from formkit.roster import load_roster
@@ -287,6 +287,7 @@ def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     from formkit.config import load_config
     from formkit.intake.ingest import ingest
     from formkit.review.inputs import write_template
+    from formkit.review.override import override
     from formkit.review.run import run_rating
     from formkit.review.sheets import issue_sheets
     from formkit.review.tally import write_tally_xlsx
@@ -307,7 +308,7 @@ def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     proposals, votes, entered = run_rating(store, year, inputs)
     write_tally_xlsx(votes, out / "计票结果.xlsx")
     unit, grade, reason = OVERRIDE
-    store.override_grade(year, unit, config.grades[grade], reason)
+    override(store, year, unit, config.grades[grade], reason)
     held = {r["recipient_id"]: r["grade"] for r in store.grades(year)}
     store.close()
     returned = sum(1 for s in votes.sheets if s.state == "counted")

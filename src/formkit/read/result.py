@@ -11,6 +11,10 @@ from formkit.findings import ERROR, Finding
 
 @dataclass
 class ReadResult:
+    """``recipient``: ``id`` and ``name`` as issued, ``unit_id`` (the unit's roster id), ``unit`` (its name),
+    ``county`` (a county's form) and ``period`` (``Q1``…``Q4``, ``H1``, ``H2``: a periodic form), each None
+    when not known."""
+
     form: str
     version: int | None
     year: int | None
