@@ -217,12 +217,37 @@ def call(fn: Callable[..., Any], *args: Any, seconds: float, memory_mb: int | No
 _GUARD = r"""
 import ctypes, os, signal, sys
 group = 0
-def stop(*_):
-    if group:
+def living(group):
+    # the group's processes that are not dead yet (a zombie waiting for its reaper is dead)
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return False
+    for name in names:
+        try:
+            with open(f"/proc/{name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError, ValueError):
+            continue
+        if fields[0] not in "ZX" and fields[2] == str(group):
+            return True
+    return False
+def gone(group):
+    # SIGKILL to the group, then wait (at most 5 s) until none of it is alive: a killed process lives on
+    # for a moment, and what the program left running must not outlive this call
+    import time
+    deadline = time.monotonic() + 5
+    while True:
         try:
             os.killpg(group, signal.SIGKILL)
         except OSError:
-            pass
+            return
+        if not living(group) or time.monotonic() > deadline:
+            return
+        time.sleep(0.005)
+def stop(*_):
+    if group:
+        gone(group)
     os._exit(128 + signal.SIGTERM)
 signal.signal(signal.SIGTERM, stop)
 try:
@@ -251,10 +276,7 @@ except OSError:
     pass
 group = pid
 _pid, status = os.waitpid(pid, 0)
-try:
-    os.killpg(group, signal.SIGKILL)
-except OSError:
-    pass
+gone(group)
 code = os.waitstatus_to_exitcode(status)
 os._exit(code if code >= 0 else 128 - code)
 """
