@@ -454,6 +454,7 @@ def test_migrate_says_what_it_did(store_url, tmp_path):
     with engine.begin() as conn:
         conn.execute(_migrations.delete().where(_migrations.c.version.in_([4, 5])))
         conn.execute(text("DROP TABLE later_findings"))
+        conn.execute(text("DROP INDEX ix_submissions_unit"))
         for table, columns in upgrade_v5.COLUMNS.items():
             for column in columns:
                 conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column.split()[0]}"))

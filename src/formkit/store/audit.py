@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,16 @@ def append(conn, table, event_name: str, submission_id: int | None, sha: str | N
            at: datetime) -> None:
     """Append an event to the chain in ``table`` (the audit log as the caller's schema knows it), inside a
     transaction that serialises writers."""
-    prev = conn.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar() or GENESIS
+    prev = conn.execute(_head(table)).scalar() or GENESIS
     conn.execute(table.insert().values(at=at, event=event_name, submission_id=submission_id, sha256=sha,
                                        detail=detail, prev_hash=prev,
                                        hash=event_hash(prev, at, event_name, submission_id, sha, detail)))
+
+
+@lru_cache(maxsize=8)
+def _head(table):
+    """The statement that reads the chain's head (built once per table)."""
+    return select(table.c.hash).order_by(table.c.id.desc()).limit(1)
 
 
 def row_digest(row: Mapping[str, Any]) -> str:

@@ -10,9 +10,12 @@ current now."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, bindparam, select
 
 from formkit.config import load_config
 from formkit.findings import Finding
@@ -23,22 +26,33 @@ from formkit.validate.cross import funds_differ
 UNIT_FORM, COUNTY_FORM = "self-assessment", "county-feedback"
 EVENT = "cross-checked"
 
+@lru_cache(maxsize=8)
+def _side(t: Table):
+    """The readable versions of one form for one unit's recipients (built once per table)."""
+    return select(t.c.id, t.c.recipient_id, t.c.record).where(
+        t.c.form == bindparam("form"), t.c.year == bindparam("year"), t.c.unit_id == bindparam("unit_id"),
+        t.c.outcome.in_(READABLE)).order_by(t.c.id)
+
+
 def _current(conn: Connection, t: Table, form: str, year: int, unit_id: str) -> list:
     """The current readable versions of ``form`` for the unit's recipients (one per recipient id)."""
-    latest = select(func.max(t.c.id)).where(t.c.form == form, t.c.year == year, t.c.unit_id == unit_id,
-                                             t.c.outcome.in_(READABLE)).group_by(t.c.recipient_id)
-    return list(conn.execute(select(t).where(t.c.id.in_(latest)).order_by(t.c.id)).mappings())
+    rows = conn.execute(_side(t), {"form": form, "year": year, "unit_id": unit_id}).mappings().all()
+    latest = {row["recipient_id"]: row for row in rows}  # in id order: the last version of each recipient wins
+    return sorted(latest.values(), key=lambda row: row["id"])
 
 
-def recheck(conn: Connection, submissions: Table, later: Table, audit: Table, row_id: int, at: datetime) -> int:
-    """Check the submission ``row_id`` (just stored or retried) against the other side of each of its
-    pairs; store what is found for both sides, with one audit event per pair that found something. Returns
-    the number of findings stored."""
+def recheck(conn: Connection, submissions: Table, later: Table, audit: Table, row_id: int, at: datetime,
+            row: Mapping[str, Any] | None = None) -> int:
+    """Check the submission ``row_id`` (just stored or retried; ``row``: its columns, when the caller has
+    them) against the other side of each of its pairs; store what is found for both sides, with one audit
+    event per pair that found something. Returns the number of findings stored."""
     t = submissions
-    row = conn.execute(select(t).where(t.c.id == row_id)).mappings().one()
-    if row["outcome"] not in READABLE or not row["unit_id"] or not row["year"] \
-            or row["form"] not in (UNIT_FORM, COUNTY_FORM):
+    if row is None:
+        row = conn.execute(select(t).where(t.c.id == row_id)).mappings().one()
+    if row.get("form") not in (UNIT_FORM, COUNTY_FORM) or row["outcome"] not in READABLE or not row.get("unit_id") \
+            or not row.get("year"):
         return 0
+    row = {**row, "id": row_id}
     if row["form"] == UNIT_FORM:
         pairs = [(row, county) for county in _current(conn, t, COUNTY_FORM, row["year"], row["unit_id"])]
     else:

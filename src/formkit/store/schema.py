@@ -59,6 +59,7 @@ submissions = Table(
     UniqueConstraint("sha256", name="uq_submissions_sha256"),
 )
 Index("ix_submissions_recipient", submissions.c.form, submissions.c.year, submissions.c.recipient_id)
+Index("ix_submissions_unit", submissions.c.form, submissions.c.year, submissions.c.unit_id)  # v5: pairs
 
 audit = Table(
     "audit_log", metadata,

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -48,6 +48,7 @@ from formkit.errors import FormkitError
 from formkit.outcomes import TRANSIENT
 from formkit.store import later, schema
 from formkit.store.audit import GENESIS, HEAD_COLUMN, append, audit_problems, row_digest
+from formkit.store.grades import GradeStore
 from formkit.store.migrations import CHAIN_LOCK, MIGRATIONS, grant_app, migrate, pending
 from formkit.store.objects import ObjectStore
 from formkit.store.records import READABLE, IssuedForm, Submission, issued_form, submission
@@ -91,7 +92,7 @@ class Stored:
     retried: str | None = None  # the transient outcome this attempt replaced
 
 
-class Store:
+class Store(GradeStore):
     def __init__(self, url: str | None = None, originals: str | Path | None = None, *, create: bool = True,
                  owner: str | None = None):
         """Open the store at ``url`` (default ``FORMKIT_DB``, else ``formkit.db``), migrating it as
@@ -114,6 +115,8 @@ class Store:
                     from exc
         self.engine = _engine(parsed)
         self.migrated: list[int] = []  # the migration versions applied on opening (all of them: just created)
+        self._issued: dict[tuple, dict] = {}  # (form, year, recipient id) → who it was issued to (_issued_to)
+        self._issued_years: set[int | None] = set()
         self.objects = ObjectStore(originals or _originals_for(self.url))
         try:
             self._open(parsed, owner, create)
@@ -170,7 +173,7 @@ class Store:
     # submissions -------------------------------------------------------------------------------
     def _find(self, sha256: str) -> dict | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(schema.submissions).where(schema.submissions.c.sha256 == sha256)).first()
+            row = conn.execute(_BY_SHA, {"sha256": sha256}).first()
         return dict(row._mapping) if row else None
 
     def find(self, sha256: str) -> Submission | None:
@@ -183,10 +186,7 @@ class Store:
         original is written before the commit, so no row is without its original, and a row the database
         refuses leaves no original behind). The same bytes again return the existing submission; a readable
         form from a recipient who had one before supersedes it (both stay)."""
-        sha = _sha(data)
-        existing = self.find(sha)
-        if existing:
-            return self.note_duplicate(existing, data)
+        sha = _sha(data)  # stored already: the unique sha256 refuses the row (below)
         now = datetime.now(timezone.utc)
         row, _clipped = fit(schema.submissions, {**row, "sha256": sha, "size": len(data), "received_at": now})
         try:
@@ -201,9 +201,9 @@ class Store:
                     "digest": self._digest(conn, new_id)}, now)
                 if previous:
                     self._audit(conn, "superseded", previous, None, {"by": new_id}, now)
-                self._recheck(conn, new_id, now)
+                self._recheck(conn, new_id, now, row)
                 self.objects.put(data)
-        except IntegrityError:  # the same bytes stored by a concurrent ingest a moment ago
+        except IntegrityError:  # the same bytes stored before, or by a concurrent ingest a moment ago
             existing = self.find(row["sha256"])
             if existing is None:
                 raise
@@ -235,7 +235,7 @@ class Store:
                     self._audit(conn, "superseded", previous, None, {"by": submission_id}, now)
                 if later:
                     self._relink(conn, later, submission_id, now)
-                self._recheck(conn, submission_id, now)
+                self._recheck(conn, submission_id, now, row)
                 self.objects.put(data)
                 return Stored(submission_id, before.sha256, row["outcome"], False, previous, before.outcome)
         current = self.find(_sha(data))
@@ -243,26 +243,35 @@ class Store:
             raise StoreError("store.not-found", f"第 {submission_id} 份报送已不在数据库中")
         return self.note_duplicate(current, data)
 
-    @staticmethod
-    def _who(conn: Connection, row: dict) -> dict:
-        """Who a readable row is for, as separate columns: what the reader found, completed from what was
-        issued to that recipient (the issued form knows its unit, county and period), else the values."""
+    def _who(self, conn: Connection, row: dict) -> dict:
+        """Who a readable row is for, as separate columns: what was issued to that recipient (formkit's own
+        record of its unit, county and period), else what the reader found in the document."""
         if row.get("outcome") not in READABLE or not row.get("form"):
             return {}
-        t = schema.issued
-        issued = conn.execute(select(t.c.unit_id, t.c.unit, t.c.county, t.c.period).where(
-            t.c.form == row["form"], t.c.year == row.get("year"), t.c.recipient_id == row.get("recipient_id"))).first()
+        issued = self._issued_to(conn, row["form"], row.get("year"), row.get("recipient_id"))
+        if issued is not None:  # what formkit issued to this recipient wins over what the document says
+            return issued
         values = (row.get("record") or {}).get("values") or {}
-        found = {"unit_id": row.get("unit_id") or (issued.unit_id if issued else None),
-                 "unit": row.get("unit") or (issued.unit if issued else None) or values.get("unit_name"),
-                 "county": row.get("county") or (issued.county if issued else None)
-                 or (values.get("county") if row["form"] == later.COUNTY_FORM else None),
-                 "period": row.get("period") or (issued.period if issued else None)}
+        found = {"unit_id": row.get("unit_id"), "unit": row.get("unit") or values.get("unit_name"),
+                 "county": row.get("county") or (values.get("county") if row["form"] == later.COUNTY_FORM else None),
+                 "period": row.get("period")}
         return fit(schema.submissions, {k: v if isinstance(v, str) and v else None for k, v in found.items()})[0]
 
+    def _issued_to(self, conn: Connection, form: str, year: int | None, recipient_id: str | None) -> dict | None:
+        """Who formkit issued ``form`` of ``year`` to under ``recipient_id`` (unit id, unit, county, period):
+        a year's issued forms are read once per store (a batch asks for each of its files; recording new
+        ones through this store reads them again)."""
+        if year not in self._issued_years:
+            t = schema.issued
+            self._issued.update({(r.form, r.year, r.recipient_id): _who_of(r) for r in conn.execute(
+                select(t.c.form, t.c.year, t.c.recipient_id, t.c.unit_id, t.c.unit, t.c.county, t.c.period)
+                .where(t.c.year == year))})
+            self._issued_years.add(year)
+        return self._issued.get((form, year, recipient_id))
+
     @staticmethod
-    def _recheck(conn: Connection, submission_id: int, at: datetime) -> None:
-        later.recheck(conn, schema.submissions, schema.later_findings, schema.audit, submission_id, at)
+    def _recheck(conn: Connection, submission_id: int, at: datetime, row: dict) -> None:
+        later.recheck(conn, schema.submissions, schema.later_findings, schema.audit, submission_id, at, row)
 
     def _relink(self, conn: Connection, later: int, earlier: int, at: datetime) -> None:
         """``later`` now supersedes ``earlier``: its row changes, so it gets an event with its new digest."""
@@ -276,18 +285,15 @@ class Store:
     @staticmethod
     def _digest(conn: Connection, submission_id: int) -> str:
         """The digest of a submission's row as the database now holds it (read back, not as sent)."""
-        t = schema.submissions
-        return row_digest(conn.execute(select(t).where(t.c.id == submission_id)).one()._mapping)
+        return row_digest(conn.execute(_BY_ID, {"id": submission_id}).one()._mapping)
 
     @staticmethod
     def _latest_readable(conn: Connection, row: dict, below: int | None) -> int | None:
         """The recipient's latest readable submission (before ``below``): the one a new version supersedes."""
         if row["outcome"] not in READABLE or not row.get("recipient_id"):
             return None
-        t = schema.submissions
-        query = select(func.max(t.c.id)).where(t.c.form == row["form"], t.c.year == row["year"],
-                                               t.c.recipient_id == row["recipient_id"], t.c.outcome.in_(READABLE))
-        return conn.execute(query if below is None else query.where(t.c.id < below)).scalar()
+        return conn.execute(_LATEST if below is None else _LATEST_BELOW, {
+            "form": row["form"], "year": row["year"], "recipient_id": row["recipient_id"], "below": below}).scalar()
 
     @staticmethod
     def _next_readable(conn: Connection, row: dict, after: int) -> int | None:
@@ -365,6 +371,8 @@ class Store:
                     schema.issued.c.recipient_id == row["recipient_id"]))
                 conn.execute(schema.issued.insert().values(**row, issued_at=now))
             self._audit(conn, "issued", None, None, {"documents": len(rows)}, now)
+        self._issued.clear()
+        self._issued_years.clear()
         return len(rows)
 
     def latest_year(self) -> int | None:
@@ -377,47 +385,6 @@ class Store:
         with self.engine.connect() as conn:
             return [issued_form(r._mapping) for r in conn.execute(
                 select(schema.issued).where(schema.issued.c.year == year).order_by(schema.issued.c.id))]
-
-    # review grades -------------------------------------------------------------------------------
-    def save_grades(self, year: int, rows: list[dict], inputs: dict | None = None) -> None:
-        """Store the proposed grades of ``year``; a grade the secretariat overrode stays in force (its
-        proposal is updated beside it). One audit event records the rating and what it was computed from."""
-        now = datetime.now(timezone.utc)
-        t = schema.grades
-        with self._write() as conn:
-            old = {r.recipient_id: r for r in conn.execute(select(t).where(t.c.year == year))}
-            for row in rows:
-                before = old.get(row["recipient_id"])
-                kept = before is not None and before.override_reason is not None
-                values, _clipped = fit(t, {**row, "year": year, "updated_at": now,
-                                           "grade": before.grade if kept else row["proposed"],
-                                           "override_reason": before.override_reason if kept else None})
-                if before is None:
-                    conn.execute(t.insert().values(**values))
-                else:
-                    conn.execute(t.update().where(t.c.id == before.id).values(**values))
-            self._audit(conn, "rated", None, None, {"year": year, "units": len(rows), **(inputs or {}),
-                                                    "proposed": {r["recipient_id"]: r["proposed"] for r in rows}}, now)
-
-    def override_grade(self, year: int, recipient_id: str, grade: str, reason: str) -> dict:
-        """Set the grade in force, with the reason; the audit log keeps the proposal and both grades."""
-        t = schema.grades
-        now = datetime.now(timezone.utc)
-        with self._write() as conn:
-            row = conn.execute(select(t).where(t.c.year == year, t.c.recipient_id == recipient_id)).first()
-            if row is None:
-                raise StoreError("review.not-rated", f"{year}年度没有单位“{recipient_id}”的评定结果，请先运行 review rate")
-            conn.execute(t.update().where(t.c.id == row.id).values(grade=grade, override_reason=reason,
-                                                                    updated_at=now))
-            self._audit(conn, "grade-overridden", None, None,
-                        {"year": year, "recipient_id": recipient_id, "unit": row.unit, "proposed": row.proposed,
-                         "before": row.grade, "after": grade, "reason": reason}, now)
-            return {**dict(row._mapping), "grade": grade, "override_reason": reason}
-
-    def grades(self, year: int) -> list[dict]:
-        t = schema.grades
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(t).where(t.c.year == year).order_by(t.c.id))]
 
     # verification -------------------------------------------------------------------------------
     def verify(self, manifests: Iterable[str | Path] = ()) -> dict[str, list]:
@@ -451,6 +418,20 @@ class Store:
             self._audit(conn, "verified", None, None, {k: len(v) for k, v in problems.items()},
                         datetime.now(timezone.utc))
         return problems
+
+
+# statements run for every stored file, built once (SQLAlchemy then reuses their compiled form)
+_S = schema.submissions
+_BY_SHA = select(_S).where(_S.c.sha256 == bindparam("sha256"))
+_BY_ID = select(_S).where(_S.c.id == bindparam("id"))
+_LATEST = select(func.max(_S.c.id)).where(_S.c.form == bindparam("form"), _S.c.year == bindparam("year"),
+                                          _S.c.recipient_id == bindparam("recipient_id"), _S.c.outcome.in_(READABLE))
+_LATEST_BELOW = _LATEST.where(_S.c.id < bindparam("below"))
+
+
+def _who_of(issued) -> dict:
+    return fit(schema.submissions, {"unit_id": issued.unit_id or None, "unit": issued.unit or None,
+                                    "county": issued.county or None, "period": issued.period or None})[0]
 
 
 def refused_by_database(exc: BaseException) -> bool:

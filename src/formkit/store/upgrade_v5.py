@@ -81,6 +81,7 @@ def upgrade(conn: Connection) -> None:
         for column in columns:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
     _frozen.create_all(conn, tables=[_v5_later])
+    conn.execute(text("CREATE INDEX ix_submissions_unit ON submissions (form, year, unit_id)"))
     t = _tables(conn)
     issued, subs = t["issued"], t["submissions"]
     who: dict[tuple, tuple] = {}
