@@ -24,6 +24,7 @@ from read_forms import make_filled  # noqa: E402
 def child(variant: str, url: str, folder: str) -> None:
     import json
 
+    from formkit.forms.cycle import cycle
     from formkit.store import Store
 
     work = Path(folder)
@@ -32,13 +33,13 @@ def child(variant: str, url: str, folder: str) -> None:
         from formkit.dossier import build_dossier
 
         store = Store(url, work / "originals")
-        out, dossier = build_dossier(store, 2026, work / variant / "dossier.docx", pdf=variant == "pdf")
+        out, dossier = build_dossier(store, cycle(2026), work / variant / "dossier.docx", pdf=variant == "pdf")
         extra = {"units": sum(len(u) for _c, _l, u in dossier.categories)}
     elif variant == "per-category":
         from formkit.dossier import build_per_category
 
         store = Store(url, work / "originals")
-        built = build_per_category(store, 2026, work / "per-category", pdf=True)
+        built = build_per_category(store, cycle(2026), work / "per-category", pdf=True)
         extra = {"units": sum(len(u) for _p, d in built for _c, _l, u in d.categories)}
     elif variant == "soffice":
         from formkit.convert import convert
@@ -48,16 +49,16 @@ def child(variant: str, url: str, folder: str) -> None:
     else:  # docxcompose over one generated document per unit
         from docxcompose.composer import Composer
 
-        from formkit.config import load_config
-        from formkit.dossier.collect import Dossier, collect
         from formkit.dossier.compose import compose
+        from formkit.evaluation.units import Evaluation, evaluate
 
         store = Store(url, work / "originals")
-        full = collect(store, 2026)
+        this = cycle(2026)
+        full = evaluate(store, this)
         parts = []
         for name, lead, units in full.categories:
             for unit in units:
-                parts.append(compose(Dossier(2026, [(name, lead, [unit])], []), load_config(2026).grades))
+                parts.append(compose(Evaluation(2026, [(name, lead, [unit])], []), this))
         built = time.perf_counter() - start
         start = time.perf_counter()
         master = Composer(parts[0])

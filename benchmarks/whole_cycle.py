@@ -25,10 +25,12 @@ STAGES = ["ledgers Q4", "ledger fill (users)", "ingest ledgers", "progress", "is
 
 
 def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bool) -> dict:
+    from formkit.forms.cycle import cycle
     from formkit.roster import load_roster
     from formkit.store import Store
 
     store = Store(f"sqlite:///{work / 'store.db'}", work / "originals")
+    this = cycle(YEAR)
     roster_dir = work / "roster"
     extra: dict = {}
     start = time.perf_counter()
@@ -56,7 +58,7 @@ def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bo
         from formkit.progress.chart import write_chart
         from formkit.progress.report import progress, write_progress_xlsx
 
-        report = progress(store, YEAR)
+        report = progress(store, this)
         write_progress_xlsx(report, work / "progress.xlsx")
         write_chart(report, work / "progress.png")
         extra["units"] = len(report.units)
@@ -87,12 +89,12 @@ def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bo
         from formkit.intake.status import status, write_missing_xlsx
         from formkit.letters import write_letters
 
-        write_missing_xlsx(status(store, YEAR), work / "missing.xlsx")
-        extra["letters"] = len(write_letters(store, YEAR, work / "letters"))
+        write_missing_xlsx(status(store, this), work / "missing.xlsx")
+        extra["letters"] = len(write_letters(store, this, work / "letters"))
     elif name == "dossier":
         from formkit.dossier import build_dossier
 
-        build_dossier(store, YEAR, work / "dossier" / "dossier.docx", pdf=pdf)
+        build_dossier(store, this, work / "dossier" / "dossier.docx", pdf=pdf)
     elif name == "sheets":
         from formkit.issue.batch import issued_rows
         from formkit.review.sheets import issue_sheets
@@ -117,21 +119,20 @@ def stage(name: str, work: Path, units: int, pairs: int, reviewers: int, pdf: bo
     elif name == "tally":
         from formkit.review.tally import tally, write_tally_xlsx
 
-        write_tally_xlsx(tally(store, YEAR), work / "tally.xlsx")
+        write_tally_xlsx(tally(store, this), work / "tally.xlsx")
     elif name == "rate":
-        from formkit.config import load_config
         from formkit.review.inputs import write_template
         from formkit.review.run import run_rating
         from formkit.simulate import fill_review_inputs
 
-        inputs = fill_review_inputs(write_template(store, YEAR, work / "blank.xlsx"), work / "inputs.xlsx",
-                                    load_config(YEAR).grades)
-        extra["units"] = len(run_rating(store, YEAR, inputs)[0])
+        inputs = fill_review_inputs(write_template(store, this, work / "blank.xlsx"), work / "inputs.xlsx",
+                                    this.grades)
+        extra["units"] = len(run_rating(store, this, inputs)[0])
     elif name == "notices":
         from formkit.notices import write_notice
 
         for kind in ("review-proposal", "review-results", "review-copy"):
-            write_notice(kind, YEAR, work / "notices" / f"{kind}.docx", db_url=store.url, pdf=pdf)
+            write_notice(kind, this, work / "notices" / f"{kind}.docx", store=store, pdf=pdf)
     store.close()
     return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), **extra}
 

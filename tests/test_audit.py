@@ -396,6 +396,7 @@ def test_a_store_that_is_not_there_is_not_created_when_told(tmp_path):
 # -- heads written into the manifests ---------------------------------------------------------------------------------
 def test_issue_and_dossier_manifests_carry_the_audit_head(stocked, sample_roster, tmp_path):
     from formkit.dossier import MANIFEST, build_dossier
+    from formkit.forms.cycle import cycle
     from formkit.intake.issued import record_issued
     from formkit.issue import issue_forms
 
@@ -403,7 +404,7 @@ def test_issue_and_dossier_manifests_carry_the_audit_head(stocked, sample_roster
     record_issued(stocked, results, YEAR, tmp_path / "issued" / "manifest.csv")
     last = stocked.audit_events()[-1]
     assert last["event"] == "issued"  # the head published covers the issue it lists
-    out, _ = build_dossier(stocked, YEAR, tmp_path / "dossier" / "dossier.docx")
+    out, _ = build_dossier(stocked, cycle(YEAR), tmp_path / "dossier" / "dossier.docx")
     manifests = [tmp_path / "issued" / "manifest.csv", out.parent / MANIFEST]
     assert [heads_in(m) for m in manifests] == [[last["hash"]], [last["hash"]]]
     assert stocked.verify(manifests)["audit"] == []

@@ -5,6 +5,7 @@ import pytest
 from conftest import YEAR
 from docx import Document
 
+from formkit.forms.cycle import cycle
 from formkit.intake.ingest import ingest
 from formkit.issue.batch import issued_rows
 from formkit.letters import write_letters
@@ -31,7 +32,7 @@ def test_two_counties_that_disagree_reach_the_units_letter(store, issued, sample
     for rid, county in (("U001-130731", "太行县"), ("U001-130732", "燕山县")):
         assert [(f.code, f.subject, f.field) for f in current[("county-feedback", rid)].later] == \
             [("rule.funds-differ", county, "funds_invested_arrived")]
-    letters = write_letters(store, YEAR, tmp_path / "letters")
+    letters = write_letters(store, cycle(YEAR), tmp_path / "letters")
     assert [letter.recipient for letter in letters] == ["民主建国协进会中央委员会"]  # the counties' forms have no error
     doc = Document(str(letters[0].path))
     rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]

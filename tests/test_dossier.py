@@ -7,16 +7,16 @@ import zipfile
 import pytest
 from conftest import YEAR
 
-from formkit.config import load_config
 from formkit.dossier import MANIFEST, build_dossier
 from formkit.dossier.compose import summary_rows
 from formkit.evaluation.units import evaluate
+from formkit.forms.cycle import cycle
 from formkit.ooxml.grid import tables
 from formkit.ooxml.package import Package
 
 
 def collect(store, year, category=None):
-    return evaluate(store, year, load_config(year), category)
+    return evaluate(store, cycle(year), category)
 
 
 def test_dossier_content_matches_the_store(stocked, sample_roster, tmp_path):
@@ -34,7 +34,7 @@ def test_dossier_content_matches_the_store(stocked, sample_roster, tmp_path):
         assert int(total[1]) == sum(u.figures.visits for u in us)
         assert float(total[4].replace(",", "")) == pytest.approx(sum(u.figures.invested for u in us), abs=0.01)
         assert int(total[7]) == sum(u.figures.trained for u in us)
-    out, _ = build_dossier(stocked, YEAR, tmp_path / "a" / "dossier.docx")
+    out, _ = build_dossier(stocked, cycle(YEAR), tmp_path / "a" / "dossier.docx")
     package = Package(out.read_bytes())
     body = package.xml(package.main_part())
     texts = [c.text for t in tables(body) for row in t.rows for c in row]
@@ -50,15 +50,15 @@ def test_dossier_content_matches_the_store(stocked, sample_roster, tmp_path):
 
 
 def test_the_same_store_gives_the_same_bytes(stocked, tmp_path):
-    a, _ = build_dossier(stocked, YEAR, tmp_path / "a" / "dossier.docx")
-    b, _ = build_dossier(stocked, YEAR, tmp_path / "b" / "dossier.docx")
+    a, _ = build_dossier(stocked, cycle(YEAR), tmp_path / "a" / "dossier.docx")
+    b, _ = build_dossier(stocked, cycle(YEAR), tmp_path / "b" / "dossier.docx")
     assert a.read_bytes() == b.read_bytes()
     assert zipfile.ZipFile(a).testzip() is None
     assert (tmp_path / "a" / MANIFEST).read_text() == (tmp_path / "b" / MANIFEST).read_text()
 
 
 def test_one_category(stocked, tmp_path):
-    _path, dossier = build_dossier(stocked, YEAR, tmp_path / "c" / "高校.docx", category="高等院校")
+    _path, dossier = build_dossier(stocked, cycle(YEAR), tmp_path / "c" / "高校.docx", category="高等院校")
     assert [c for c, _l, _u in dossier.categories] == ["高等院校"]
     assert len(dossier.categories[0][2]) == 3
 
@@ -72,7 +72,7 @@ def test_one_dossier_per_category_rendered_in_parallel(stocked, sample_roster, t
     from formkit.pdf.measure import outlines
 
     need_soffice()
-    built = build_per_category(stocked, YEAR, tmp_path / "per", pdf=True)
+    built = build_per_category(stocked, cycle(YEAR), tmp_path / "per", pdf=True)
     categories = [dossier.categories[0][0] for _path, dossier in built]
     assert categories == ["民主党派中央和全国工商联", "中央和国家机关", "高等院校", "金融机构", "中央企业"]
     for path, dossier in built:
@@ -97,7 +97,7 @@ def test_dossier_pdf_has_bookmarks_a_paged_contents_and_the_official_layout(stoc
     from formkit.pdf.measure import heading_pages, outlines
 
     need_soffice()
-    out, dossier = build_dossier(stocked, YEAR, tmp_path / "d" / "dossier.docx", pdf=True)
+    out, dossier = build_dossier(stocked, cycle(YEAR), tmp_path / "d" / "dossier.docx", pdf=True)
     pdf = out.with_suffix(".pdf")
     expected = headings(dossier)
     assert [(level + 1, title) for level, title in expected] == outlines(pdf)  # a bookmark per category and unit

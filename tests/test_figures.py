@@ -11,9 +11,9 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from formkit.config import load_config
 from formkit.dossier import build_dossier
 from formkit.evaluation.units import evaluate
+from formkit.forms.cycle import cycle
 from formkit.notices import write_notice
 from formkit.progress.report import progress, write_progress_xlsx
 from formkit.store import Store
@@ -56,7 +56,7 @@ def money(x: float) -> str:
 
 
 def test_the_dossier_prints_the_hand_computed_figures_and_both_sources(legacy, tmp_path):
-    out, _ = build_dossier(legacy, YEAR, tmp_path / "dossier.docx")
+    out, _ = build_dossier(legacy, cycle(YEAR), tmp_path / "dossier.docx")
     doc = Document(str(out))
     row = next([c.text for c in r.cells] for t in doc.tables for r in t.rows if r.cells[0].text == "民主建国协进会中央委员会")
     assert row[4:6] == [money(U001_INVESTED), money(U001_BROUGHT)]
@@ -76,7 +76,7 @@ def test_the_dossier_prints_the_hand_computed_figures_and_both_sources(legacy, t
 
 
 def test_the_progress_workbook_and_notice_agree_with_the_ledgers(legacy, tmp_path):
-    report = progress(legacy, YEAR)
+    report = progress(legacy, cycle(YEAR))
     book = load_workbook(write_progress_xlsx(report, tmp_path / "progress.xlsx"), read_only=True)
     rows = list(book["单位进度"].iter_rows(min_row=2, values_only=True))
     head = rows[0]
@@ -91,12 +91,12 @@ def test_the_progress_workbook_and_notice_agree_with_the_ledgers(legacy, tmp_pat
     assert totals[("中央和国家机关", 2)][cat_col] == pytest.approx(U003_CARRIED_INVESTED)
     assert totals[("民主党派中央和全国工商联", 2)][cat_col] == pytest.approx(U001_LEDGER_INVESTED + U002_LEDGER_INVESTED)
     book.close()
-    notice = write_notice("progress", YEAR, tmp_path / "notice.docx", db_url=str(legacy.url))["docx"]
+    notice = write_notice("progress", cycle(YEAR), tmp_path / "notice.docx", store=legacy)["docx"]
     assert f"投入帮扶资金{LEDGER_TOTAL_INVESTED:g}万元" in docx_text(notice)
 
 
 def test_the_review_rates_the_same_figures(legacy):
-    entries = {u.recipient_id: u for _c, _l, us in evaluate(legacy, YEAR, load_config(YEAR)).categories for u in us}
+    entries = {u.recipient_id: u for _c, _l, us in evaluate(legacy, cycle(YEAR)).categories for u in us}
     figures = entries["U001"].figures
     assert (figures.invested, figures.brought, figures.trained, figures.consumer) == \
         (pytest.approx(U001_INVESTED), pytest.approx(U001_BROUGHT), U001_TRAINED, pytest.approx(U001_CONSUMER))

@@ -15,6 +15,7 @@ from conftest import FIXED, YEAR, need_soffice
 from openpyxl import load_workbook
 
 from formkit.convert import convert_many
+from formkit.forms.cycle import cycle
 from formkit.intake.batch import read_many
 from formkit.intake.ingest import ingest
 from formkit.intake.status import status, write_missing_xlsx
@@ -42,7 +43,7 @@ def test_status_tracks_who_has_returned_what(tracked, filled_forms, tmp_path):
     junk.write_text("这不是表格")
     results = list(ingest([*returned, junk], tracked, YEAR))
     assert [r.outcome for r in results][-1] == "rejected"
-    report = status(tracked, YEAR, today=date(YEAR + 1, 1, 5))
+    report = status(tracked, cycle(YEAR), today=date(YEAR + 1, 1, 5))
     summary = report.summary()
     assert summary["self-assessment"] == {"issued": 14, "received": 2, "valid": 2, "with-errors": 0,
                                           "missing": 12, "overdue": 12}
@@ -50,7 +51,7 @@ def test_status_tracks_who_has_returned_what(tracked, filled_forms, tmp_path):
     state = {r.recipient_id: r.state for r in report.rows}
     assert state["U010-522732"] == "with-errors" and state["U001"] == "valid" and state["U014"] == "missing"
     assert report.rejected == 1
-    early = status(tracked, YEAR, today=date(YEAR, 11, 30))
+    early = status(tracked, cycle(YEAR), today=date(YEAR, 11, 30))
     assert early.summary()["self-assessment"]["overdue"] == 0
     sheet = load_workbook(write_missing_xlsx(report, tmp_path / "催报名单.xlsx"))
     missing = [row for row in sheet["未报送"].iter_rows(min_row=3, values_only=True)]

@@ -16,6 +16,7 @@ from fixtures.outputs import HOSTILE, NEVER_ISSUED, formula_cells, keep_prefille
 from formkit import outputs
 from formkit.cli import main
 from formkit.errors import FormkitError
+from formkit.forms.cycle import cycle
 from formkit.intake.ingest import ingest
 from formkit.intake.status import status, write_missing_xlsx
 from formkit.issue import issue_forms
@@ -103,12 +104,12 @@ def hostile(tmp_path_factory):
 def test_no_workbook_formkit_writes_holds_a_formula_from_a_users_text(hostile):
     store, roster, ledgers, tmp_path = hostile
     written = {
-        "催报名单": write_missing_xlsx(status(store, YEAR), tmp_path / "out" / "催报名单.xlsx"),
-        "progress": write_progress_xlsx(progress(store, YEAR), tmp_path / "out" / "进度.xlsx"),
+        "催报名单": write_missing_xlsx(status(store, cycle(YEAR)), tmp_path / "out" / "催报名单.xlsx"),
+        "progress": write_progress_xlsx(progress(store, cycle(YEAR)), tmp_path / "out" / "进度.xlsx"),
         "tally": tmp_path / "out" / "计票结果.xlsx",
-        "inputs": write_template(store, YEAR, tmp_path / "out" / "综合评议录入表.xlsx"),
+        "inputs": write_template(store, cycle(YEAR), tmp_path / "out" / "综合评议录入表.xlsx"),
     }
-    write_tally_xlsx(tally(store, YEAR), written["tally"])
+    write_tally_xlsx(tally(store, cycle(YEAR)), written["tally"])
     written.update({r.recipient_id: tmp_path / "ledgers" / r.file for r in ledgers})
     for what, path in written.items():
         assert formula_cells(path) == [], what
@@ -285,7 +286,7 @@ def test_a_one_megabyte_answer_is_cut_in_the_dossier_with_a_note(tmp_path, monke
     built, answer = one_mb_dossier()
     monkeypatch.setattr(dossier_module, "evaluate", lambda *_a, **_k: built)
     with Store(f"sqlite:///{tmp_path}/formkit.db", tmp_path / "originals") as store:
-        out, _ = build_dossier(store, YEAR, tmp_path / "d" / "dossier.docx")
+        out, _ = build_dossier(store, cycle(YEAR), tmp_path / "d" / "dossier.docx")
     with zipfile.ZipFile(out) as zf:
         xml = zf.read("word/document.xml").decode()
     assert xml.count(outputs.OMITTED) == 2 and answer[:ANSWER_CHARS // 2] in xml and answer not in xml
@@ -302,6 +303,6 @@ def test_a_one_megabyte_answer_does_not_stop_the_dossier_pdf(tmp_path, monkeypat
     built, _answer = one_mb_dossier()
     monkeypatch.setattr(dossier_module, "evaluate", lambda *_a, **_k: built)
     with Store(f"sqlite:///{tmp_path}/formkit.db", tmp_path / "originals") as store:
-        out, _ = build_dossier(store, YEAR, tmp_path / "d" / "dossier.docx", pdf=True)
+        out, _ = build_dossier(store, cycle(YEAR), tmp_path / "d" / "dossier.docx", pdf=True)
     pdf = out.with_suffix(".pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"

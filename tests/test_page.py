@@ -9,6 +9,7 @@ import pytest
 from conftest import FIXED, YEAR
 
 from formkit.forms import load_catalogue, load_form
+from formkit.forms.cycle import cycle
 from formkit.gongwen.compile import build
 from formkit.gongwen.model import Block, OfficialDocument
 from formkit.gongwen.profile import load_profile
@@ -56,7 +57,7 @@ def test_correction_letters_are_on_the_profiles_page(store, sample_roster, fille
     store.record_issued(issued_rows(results, YEAR))
     broken = edit(filled_forms["U010-522732"], tmp_path / "U010-522732.docx", replace=[(">否</w:t>", ">也许</w:t>")])
     list(ingest([broken], store, YEAR))
-    letters = [x.path for x in write_letters(store, YEAR, tmp_path / "letters")]
+    letters = [x.path for x in write_letters(store, cycle(YEAR), tmp_path / "letters")]
     assert len(letters) == 1 and page_of(letters[0]) == expected_page()
 
 

@@ -9,6 +9,7 @@ from conftest import YEAR
 
 from formkit.config import load_config
 from formkit.evaluation.units import CountyFeedback, Evaluation, UnitEntry, UnitFigures
+from formkit.forms.cycle import cycle
 from formkit.intake.ingest import ingest
 from formkit.issue.batch import issued_rows
 from formkit.review.inputs import Inputs, read_inputs, write_template
@@ -40,7 +41,7 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
     assert [f.code for f in current.findings] == ["rule.vote-several-grades"]
     assert "国家乡村建设发展署" in current.findings[0].message
 
-    result = tally(stocked, YEAR)
+    result = tally(stocked, cycle(YEAR))
     first, second = result.categories["中央和国家机关"][:2]
     assert first.unit == "国家乡村建设发展署" and first.invalid == 1 and first.valid == 2  # the invalid vote not counted
     assert second.blank == 1 and second.valid == 2
@@ -58,7 +59,7 @@ def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp
     assert next(s for s in result.sheets if s.recipient_id == "R03-03").state == "missing"
     from formkit.letters import write_letters
 
-    letters = write_letters(stocked, YEAR, tmp_path / "letters")  # the units' forms with errors, not the sheets
+    letters = write_letters(stocked, cycle(YEAR), tmp_path / "letters")  # the units' forms with errors, not the sheets
     assert not [x for x in letters if "投票表" in x.recipient]
 
 
@@ -162,7 +163,7 @@ def test_each_minimum_requirement_not_met_costs_the_configured_points():
 
 def test_secretariat_inputs_are_read_and_bad_rows_reported(stocked, tmp_path):
     config = load_config(YEAR)
-    template = write_template(stocked, YEAR, tmp_path / "blank.xlsx")
+    template = write_template(stocked, cycle(YEAR), tmp_path / "blank.xlsx")
     filled = fill_review_inputs(template, tmp_path / "inputs.xlsx", config.grades,
                                 {("平时工作", "U004"): {4: "是"}, ("平时工作", "U006"): {3: "优良"},
                                  ("乡村振兴实绩", "U007"): {4: "是"}})
@@ -238,7 +239,7 @@ def test_reasons_are_stored_as_data_and_vetoes_reach_the_proposal_by_kind(store)
     assert {"kind": "veto", "params": {"vetoes": [{"rule": "violation", "source": "self"}], "grade": "好",
                                        "to": "较好"}} in stored["B"]["reasons"]  # data, no text
     store.override_grade(YEAR, "A", "一般", "核实发现问题")
-    context = results_context(store, YEAR)
+    context = results_context(store, cycle(YEAR))
     notes = {r["unit"]: r["note"] for r in context["table"]}
     assert notes["单位B"] == "自评申报在帮扶工作中存在违纪违规问题，按规定不得评为“好”，调整为“较好”"
     assert notes["单位C"] == "全部3个单位中“好”不超过34%（1个），本单位按综合得分排第3，调整为“较好”"
@@ -256,16 +257,16 @@ def test_the_leading_group_comes_from_the_configuration(store, tmp_path, monkeyp
     saved_ratings(store)
     folder = tmp_path / "own-forms"
     shutil.copytree(forms_dir(), folder)
-    cycle = folder / "cycle.yaml"
-    text = cycle.read_text(encoding="utf-8")
-    cycle.write_text(text.replace("leading_group: 中央农村工作领导小组", "leading_group: 乡村振兴领导小组"), encoding="utf-8")
+    settings = folder / "cycle.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("leading_group: 中央农村工作领导小组", "leading_group: 乡村振兴领导小组"), encoding="utf-8")
     monkeypatch.setenv("FORMKIT_FORMS", str(folder))
-    assert results_context(store, YEAR)["leading_group"] == "乡村振兴领导小组"
-    cycle.write_text(text.replace("  leading_group: 中央农村工作领导小组\n", ""), encoding="utf-8")
+    assert results_context(store, cycle(YEAR))["leading_group"] == "乡村振兴领导小组"
+    settings.write_text(text.replace("  leading_group: 中央农村工作领导小组\n", ""), encoding="utf-8")
     other = tmp_path / "older-forms"
     shutil.copytree(folder, other)  # a copy of forms/ made before the setting: the regulation's body
     monkeypatch.setenv("FORMKIT_FORMS", str(other))
-    assert results_context(store, YEAR)["leading_group"] == "中央农村工作领导小组"
+    assert results_context(store, cycle(YEAR))["leading_group"] == "中央农村工作领导小组"
 
 
 def test_an_override_is_checked_by_the_library_and_the_command_says_what_it_did(store):
@@ -278,10 +279,10 @@ def test_an_override_is_checked_by_the_library_and_the_command_says_what_it_did(
     saved_ratings(store)
     for grade, reason, code in (("优秀", "理由", "review.unknown-grade"), ("一般", "  ", "review.no-reason")):
         with pytest.raises(FormkitError) as err:
-            override(store, YEAR, "A", grade, reason)
+            override(store, cycle(YEAR), "A", grade, reason)
         assert err.value.code == code
     assert not [e for e in store.audit_events() if e["event"] == "grade-overridden"]
-    row = override(store, YEAR, "A", "一般", "  核实发现问题 ")
+    row = override(store, cycle(YEAR), "A", "一般", "  核实发现问题 ")
     assert (row["grade"], row["proposed"], row["override_reason"]) == ("一般", "好", "核实发现问题")
     result = CliRunner().invoke(main, ["review", "override", "--year", YEAR, "--unit", "C", "--grade", "一般",
                                        "--reason", "理由", "--db", store.url])
@@ -296,11 +297,11 @@ def test_overrides_are_kept_and_audited(stocked, sample_roster, tmp_path):
     from formkit.review.override import override
 
     voted(stocked, sample_roster, tmp_path)
-    proposals, _votes, _inputs = run_rating(stocked, YEAR)
+    proposals, _votes, _inputs = run_rating(stocked, cycle(YEAR))
     target = next(p for p in proposals if p.recipient_id == "U001")
     changed = "一般" if target.grade != "一般" else "较好"
-    override(stocked, YEAR, "U001", changed, "平时工作中发现问题")
-    run_rating(stocked, YEAR)  # rating again keeps the override
+    override(stocked, cycle(YEAR), "U001", changed, "平时工作中发现问题")
+    run_rating(stocked, cycle(YEAR))  # rating again keeps the override
     row = next(r for r in stocked.grades(YEAR) if r["recipient_id"] == "U001")
     assert row["grade"] == changed and row["proposed"] == target.grade and row["override_reason"] == "平时工作中发现问题"
     [event] = [e for e in stocked.audit_events() if e["event"] == "grade-overridden"]
@@ -320,11 +321,11 @@ def test_grade_names_from_configuration_reach_the_results_notice(own_grades, sto
     from formkit.ooxml.inspect import inspect_docx
 
     voted(stocked, sample_roster, tmp_path)
-    proposals, votes, _inputs = run_rating(stocked, YEAR)
+    proposals, votes, _inputs = run_rating(stocked, cycle(YEAR))
     assert set(votes.grades) == {"优秀", "良好", "合格", "较差"}
     assert {p.grade for p in proposals} <= {"优秀", "良好", "合格", "较差"}
     for kind in ("review-results", "review-proposal", "review-copy"):
-        out = write_notice(kind, YEAR, tmp_path / f"{kind}.docx", db_url=stocked.url, when=date(2027, 3, 1))
+        out = write_notice(kind, cycle(YEAR), tmp_path / f"{kind}.docx", store=stocked, when=date(2027, 3, 1))
         text = "".join(p.text for p in inspect_docx(out["docx"].read_bytes()).paragraphs)
         if kind == "review-results":
             for grade in ("优秀", "良好", "合格", "较差"):
@@ -343,7 +344,8 @@ def test_the_results_notices_pass_the_format_checks(stocked, sample_roster, tmp_
 
     need_soffice()
     voted(stocked, sample_roster, tmp_path)
-    run_rating(stocked, YEAR)
+    run_rating(stocked, cycle(YEAR))
     for kind in ("review-proposal", "review-results", "review-copy"):
-        result = write_notice(kind, YEAR, tmp_path / f"{kind}.docx", db_url=stocked.url, pdf=True, when=date(2027, 3, 1))
+        result = write_notice(kind, cycle(YEAR), tmp_path / f"{kind}.docx", store=stocked, pdf=True,
+                              when=date(2027, 3, 1))
         assert [c.id for c in result["checks"] if c.result == "fail"] == [], kind

@@ -16,10 +16,12 @@ from formkit.cli_common import (
     json_line,
     open_store,
     require_records,
+    settle_year,
     stored_records,
 )
 from formkit.cli_params import OUT_FILE, OUT_FOLDER, YEAR, FormkitGroup, file_problem, folder_problem
 from formkit.errors import FormkitError
+from formkit.forms.cycle import cycle
 from formkit.outcomes import READABLE
 from formkit.outcomes import label as outcome_label
 
@@ -280,9 +282,9 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
     from formkit.intake.status import STATES, status, write_missing_xlsx
 
     store = open_store(db_url)
-    year = year or store.latest_year()
-    empty = None if stored_records(store, year) else empty_store_message(store, year)
-    report = status(store, year)
+    settled = settle_year(store, year)
+    empty = None if stored_records(store, settled.year) else empty_store_message(store, year)
+    report = status(store, settled)
     store.close()
     if missing_xlsx and not empty:
         write_missing_xlsx(report, missing_xlsx)
@@ -318,8 +320,8 @@ def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) 
     from formkit.letters import write_letters
 
     store = open_store(db_url)
-    year = year or store.latest_year()
-    if not stored_records(store, year):
+    settled = settle_year(store, year)
+    if not stored_records(store, settled.year):
         message = empty_store_message(store, year)
         store.close()
         if as_json:
@@ -327,7 +329,7 @@ def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) 
         else:
             click.echo(message)
         return
-    letters = write_letters(store, year, out)
+    letters = write_letters(store, settled, out)
     store.close()
     failed = [x for x in letters if x.error_code]
     if as_json:
@@ -382,10 +384,11 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
     from formkit.notices import STORE_KINDS, write_notice
 
     if kind in STORE_KINDS:  # figures from the store: it must exist and hold the year
-        store = open_store(db_url)
-        require_records(store, year)
-        store.close()
-    result = write_notice(kind, year, out, serial=serial, content=content, db_url=db_url, pdf=make_pdf)
+        with open_store(db_url) as store:
+            require_records(store, year)
+            result = write_notice(kind, cycle(year), out, store=store, serial=serial, content=content, pdf=make_pdf)
+    else:
+        result = write_notice(kind, cycle(year), out, serial=serial, content=content, pdf=make_pdf)
     click.echo(f"已生成：{result['docx']}")
     if result.get("pdf"):
         click.echo(f"PDF：{result['pdf']}（字体替代：{result['fonts']}）")
@@ -411,7 +414,7 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
 
     store = open_store(db_url)
     require_records(store, year, "季度台账", ("quarterly-ledger",))
-    report = progress(store, year, quarter)
+    report = progress(store, cycle(year), quarter)
     store.close()
     xlsx = write_progress_xlsx(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.xlsx")
     png, font = write_chart(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.png")
@@ -454,9 +457,9 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
     store = open_store(db_url)
     require_records(store, year, "自评表和评价表", ("self-assessment", "county-feedback"))
     if per_category:
-        built = build_per_category(store, year, out, pdf=make_pdf)
+        built = build_per_category(store, cycle(year), out, pdf=make_pdf)
     else:
-        built = [build_dossier(store, year, out, category, pdf=make_pdf)]
+        built = [build_dossier(store, cycle(year), out, category, pdf=make_pdf)]
     store.close()
     for path, dossier in built:
         units = sum(len(u) for _c, _l, u in dossier.categories)

@@ -4,12 +4,14 @@ store (only the commands that record what was issued or received may create one)
 from __future__ import annotations
 
 import sys
+from datetime import date
 from functools import wraps
 
 import click
 
 from formkit.cli_params import emit_error, to_json
 from formkit.errors import FormkitError, os_reason
+from formkit.forms.cycle import Cycle, cycle
 
 NOT_FINITE = "结果中有不是有限数的数值（NaN 或无穷大），无法输出为标准 JSON"
 
@@ -58,6 +60,12 @@ def open_store(db_url: str | None, create: bool = False):
     from formkit.store import Store
 
     return Store(db_url, create=create)
+
+
+def settle_year(store, year: int | None) -> Cycle:
+    """The cycle a command works on, settled in this one place: ``--year``, else the latest year the store
+    has issued or received forms for, else this year (an empty store)."""
+    return cycle(year or store.latest_year() or date.today().year)
 
 
 def stored_records(store, year: int | None, forms: tuple[str, ...] | None = None) -> int:

@@ -11,6 +11,7 @@ import click
 from formkit.cli_common import emit_json, handle_errors, open_store, require_records
 from formkit.cli_params import OUT_FILE, OUT_FOLDER, FormkitGroup
 from formkit.cli_params import YEAR as YEAR_TYPE
+from formkit.forms.cycle import cycle
 
 DB = click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
 YEAR = click.option("--year", required=True, type=YEAR_TYPE, help="评价年度")
@@ -59,7 +60,7 @@ def tally_cmd(year: int, xlsx_path: Path | None, as_json: bool, db_url: str | No
 
     store = open_store(db_url)
     require_records(store, year, "投票表", ("review-vote",))
-    result = tally(store, year)
+    result = tally(store, cycle(year))
     store.close()
     if xlsx_path:
         write_tally_xlsx(result, xlsx_path)
@@ -90,7 +91,7 @@ def inputs_cmd(year: int, out: Path, db_url: str | None) -> None:
 
     store = open_store(db_url)
     require_records(store, year)
-    write_template(store, year, out)
+    write_template(store, cycle(year), out)
     store.close()
     click.echo(f"综合评议录入表：{out}（填写“平时工作”和“乡村振兴实绩”两个工作表后，用 review rate --inputs 读入）")
 
@@ -108,7 +109,7 @@ def rate_cmd(year: int, inputs_path: Path | None, as_json: bool, db_url: str | N
 
     store = open_store(db_url)
     require_records(store, year)
-    proposals, _votes, inputs = run_rating(store, year, inputs_path)
+    proposals, _votes, inputs = run_rating(store, cycle(year), inputs_path)
     grades = {r["recipient_id"]: r for r in store.grades(year)}
     store.close()
     if as_json:
@@ -141,7 +142,7 @@ def override_cmd(year: int, recipient_id: str, grade: str, reason: str, db_url: 
 
     store = open_store(db_url)
     try:
-        row = override(store, year, recipient_id, grade, reason)
+        row = override(store, cycle(year), recipient_id, grade, reason)
     finally:
         store.close()
     click.echo(f"{row['unit']}：建议“{row['proposed']}”，现为“{row['grade']}”（理由：{row['override_reason']}），已记入审计日志")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formkit.errors import FormkitError
+from formkit.forms.cycle import cycle
 from formkit.intake.batch import read_many
 from formkit.intake.issued import record_issued
 from formkit.issue import issue_forms
@@ -177,7 +178,7 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
         done = fill_ledgers(roster, year, quarter, {r.recipient_id: folder / r.file for r in sheets if not r.error_code},
                             out / "收回的台账" / f"第{quarter}季度")
         received += len(list(ingest([p for rid, (p, _v) in done.items() if rid != LEDGER_LATE], store, year)))
-    state = progress(store, year)
+    state = progress(store, cycle(year))
     xlsx = write_progress_xlsx(state, out / f"{year}年第{state.quarter}季度定点帮扶工作进度.xlsx")
     png, font = write_chart(state, out / f"{year}年第{state.quarter}季度定点帮扶工作进度.png")
     proposals = suggestions(store, year, load_form("self-assessment", year))
@@ -195,13 +196,13 @@ def _write_notices(report: DemoReport, year: int, out: Path, kinds) -> list[str]
     from formkit.convert import soffice
     from formkit.notices import write_notice
 
-    db = _db(report.out)
     made = []
-    for kind, name in kinds:
-        result = write_notice(kind, year, out / f"{name}.docx", db_url=db, pdf=soffice() is not None)
-        failed = [c for c in result.get("checks", []) if c.result == "fail"]
-        made.append(f"{name}（{'PDF 版式检查不合格 ' + str(len(failed)) + ' 项' if failed else 'PDF 版式检查通过'}）"
-                    if "pdf" in result else f"{name}（未安装 LibreOffice，未生成 PDF）")
+    with _store(report.out) as store:
+        for kind, name in kinds:
+            result = write_notice(kind, cycle(year), out / f"{name}.docx", store=store, pdf=soffice() is not None)
+            failed = [c for c in result.get("checks", []) if c.result == "fail"]
+            made.append(f"{name}（{'PDF 版式检查不合格 ' + str(len(failed)) + ' 项' if failed else 'PDF 版式检查通过'}）"
+                        if "pdf" in result else f"{name}（未安装 LibreOffice，未生成 PDF）")
     return made
 
 
@@ -242,13 +243,13 @@ def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], 
     accepted = sum(r.outcome in ("accepted", "accepted-with-warnings") for r in results)
     say(f"4. 收取入库：{accepted} 份接收，{len(results) - accepted} 份拒收，重复报送 {sum(r.duplicate for r in again)} 份"
         f" → {out / 'formkit.db'}（原件按 SHA-256 保存在 formkit-originals/）")
-    tracked = status(store, year)
+    tracked = status(store, cycle(year))
     xlsx = write_missing_xlsx(tracked, out / "催报名单.xlsx")
     counts = tracked.summary()
     missing = sum(c["missing"] for c in counts.values())
     with_errors = sum(c["with-errors"] for c in counts.values())
     say(f"5. 报送情况：未报送 {missing} 份，有错误待修改 {with_errors} 份 → {xlsx}")
-    letters = write_letters(store, year, out / "退回修改意见")
+    letters = write_letters(store, cycle(year), out / "退回修改意见")
     say(f"6. 退回修改意见：{len(letters)} 份 → {out / '退回修改意见'}")
     report.outputs.update({"store": out / "formkit.db", "missing": xlsx, "letters": out / "退回修改意见"})
     store.close()
@@ -264,7 +265,7 @@ def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     from formkit.dossier import build_dossier
 
     store = _store(report.out)
-    path, dossier = build_dossier(store, year, report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx",
+    path, dossier = build_dossier(store, cycle(year), report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx",
                                   pdf=soffice() is not None)
     store.close()
     flagged = sum(1 for _c, _l, units in dossier.categories for u in units if u.flags)
@@ -284,7 +285,6 @@ OVERRIDE = ("U013", 1, "工作组综合评议：定点帮扶县反映帮扶产�
 
 
 def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
-    from formkit.config import load_config
     from formkit.intake.ingest import ingest
     from formkit.review.inputs import write_template
     from formkit.review.override import override
@@ -302,13 +302,13 @@ def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     filled = fill_votes([s for s in sheets if s.recipient_id != SHEET_LATE], roster, year, out / "投票表",
                         out / "收回的投票表", SPOILED)
     list(ingest(filled, store, year))
-    config = load_config(year)
-    inputs = fill_review_inputs(write_template(store, year, out / "综合评议录入表（空白）.xlsx"),
+    config = cycle(year).config
+    inputs = fill_review_inputs(write_template(store, cycle(year), out / "综合评议录入表（空白）.xlsx"),
                                 out / "综合评议录入表.xlsx", config.grades, INPUT_EDITS)
-    proposals, votes, entered = run_rating(store, year, inputs)
+    proposals, votes, entered = run_rating(store, cycle(year), inputs)
     write_tally_xlsx(votes, out / "计票结果.xlsx")
     unit, grade, reason = OVERRIDE
-    override(store, year, unit, config.grades[grade], reason)
+    override(store, cycle(year), unit, config.grades[grade], reason)
     held = {r["recipient_id"]: r["grade"] for r in store.grades(year)}
     store.close()
     returned = sum(1 for s in votes.sheets if s.state == "counted")

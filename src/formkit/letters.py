@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from formkit.config import load_config
 from formkit.errors import FormkitError
 from formkit.findings import ERROR, Finding, where_text
-from formkit.forms import load_form
+from formkit.forms.cycle import Cycle
 from formkit.gongwen.compile import Composer
 from formkit.outputs import clean_text, safe_name, save
 from formkit.store import Store, Submission
@@ -36,9 +35,9 @@ class Letter:
 NOT_RETURNED = {"review-vote"}
 
 
-def write_letters(store: Store, year: int, out: str | Path, today: date | None = None) -> list[Letter]:
+def write_letters(store: Store, cycle: Cycle, out: str | Path, today: date | None = None) -> list[Letter]:
     today = today or date.today()
-    config = load_config(year)
+    year, config = cycle.year, cycle.config
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     letters = []
@@ -49,7 +48,7 @@ def write_letters(store: Store, year: int, out: str | Path, today: date | None =
         letter = Letter(sub.id, name or sub.recipient.id, out / safe_name(
             [sub.recipient.id, name, "退回修改意见"], ".docx"), sub.errors, sub.warnings)
         try:  # one recipient's letter never stops the others'
-            _letter(letter.path, load_form(form_id, year).title, sub, _addressee(sub, name), config.coordinator,
+            _letter(letter.path, cycle.form(form_id).title, sub, _addressee(sub, name), config.coordinator,
                     today)
         except (FormkitError, ValueError) as exc:
             letter.path = None

@@ -7,9 +7,9 @@ import hashlib
 from pathlib import Path
 
 from formkit import compat
-from formkit.config import load_config
 from formkit.dossier.compose import compose
 from formkit.evaluation.units import Evaluation, evaluate
+from formkit.forms.cycle import Cycle
 from formkit.issue.templates import normalise_zip
 from formkit.outputs import save, write_text
 from formkit.store import Store
@@ -18,14 +18,13 @@ from formkit.store.audit import HEAD_LINE
 MANIFEST = "manifest-sha256.txt"
 
 
-def build_dossier(store: Store, year: int, out: str | Path, category: str | None = None,
+def build_dossier(store: Store, cycle: Cycle, out: str | Path, category: str | None = None,
                   pdf: bool = False) -> tuple[Path, Evaluation]:
     """The dossier as .docx (and, with ``pdf``, as PDF with bookmarks and a table of contents whose page
     numbers LibreOffice fills in as it renders: one conversion)."""
-    config = load_config(year)
-    dossier = evaluate(store, year, config, category)
+    dossier = evaluate(store, cycle, category)
     out = Path(out)
-    _save(compose(dossier, config.grades), out, year)
+    _save(compose(dossier, cycle), out, cycle.year)
     if pdf:
         from formkit.convert import convert
 
@@ -34,7 +33,7 @@ def build_dossier(store: Store, year: int, out: str | Path, category: str | None
     return out, dossier
 
 
-def build_per_category(store: Store, year: int, folder: str | Path, pdf: bool = False,
+def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool = False,
                        workers: int | None = None) -> list[tuple[Path, Evaluation]]:
     """One dossier per category (what each lead department's review group reads) in ``folder``; with
     ``pdf``, the categories are rendered in parallel, one LibreOffice process (and profile) each."""
@@ -42,15 +41,14 @@ def build_per_category(store: Store, year: int, folder: str | Path, pdf: bool = 
     from concurrent.futures import ThreadPoolExecutor
 
     folder = Path(folder)
-    config = load_config(year)
-    whole = evaluate(store, year, config)  # once; each category's part of it
-    grades = config.grades
+    year = cycle.year
+    whole = evaluate(store, cycle)  # once; each category's part of it
     built = []
     for name, lead, units in whole.categories:
         ids = {s.id for u in units for s in [u.submission, *(c.submission for c in u.counties)] if s}
         part = Evaluation(year, [(name, lead, units)], [s for s in whole.sources if s.id in ids])
         path = folder / f"{year}年度考核评价材料汇编（{name}）.docx"
-        _save(compose(part, grades), path, year)
+        _save(compose(part, cycle), path, year)
         built.append((path, part))
     if pdf:
         from formkit.convert import convert

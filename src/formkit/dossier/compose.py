@@ -6,14 +6,19 @@ from __future__ import annotations
 from docx.enum.text import WD_BREAK
 
 from formkit.evaluation.units import Evaluation, UnitEntry
-from formkit.forms import load_form
+from formkit.forms.cycle import Cycle
 from formkit.forms.measures import MEASURES, WORKING_GROUP
 from formkit.gongwen.compile import CHAR, Composer
 from formkit.ooxml import official as ox
 from formkit.outputs import clean_text
 
 SUMMARY = ["单位", "调研考察（次）", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）",
-           "重点县资金占比", "培训（人次）", "消费帮扶（万元）", "责任书完成率", "县评价（好/较好/一般）"]
+           "重点县资金占比", "培训（人次）", "消费帮扶（万元）", "责任书完成率"]
+
+
+def summary_head(grades: tuple[str, ...]) -> list[str]:
+    """The summary table's header: the last column counts the counties' grades, in the year's grades."""
+    return [*SUMMARY, f"县评价（{'/'.join(grades)}）"]
 
 SUMMARY_WIDTHS = (19, 7, 7, 7, 15, 15, 10, 8, 15, 10, 10)
 # What one answer may print in the dossier (the working group's choice: about five pages of narrative, a
@@ -69,7 +74,7 @@ def headings(dossier: Evaluation) -> list[tuple[int, str]]:
 SOURCES = "附：材料来源（原件 SHA-256）"
 
 
-def compose(dossier: Evaluation, grades: tuple[str, ...], pages: list[int] | None = None):
+def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None):
     """The dossier. Its table of contents shows each heading's page through a PAGEREF field, which
     LibreOffice fills in as it renders (one rendering, no second pass); ``pages``, when known, is put in as the
     fields' shown value for readers that do not update fields."""
@@ -89,7 +94,8 @@ def compose(dossier: Evaluation, grades: tuple[str, ...], pages: list[int] | Non
         run = c.run(para, f"{text}\t", "body")
         ox.page_ref(run, _mark(i), str(pages[i]) if pages else "")
     ox.update_fields_on_open(doc)
-    labels = {f.key: f.label for f in load_form("self-assessment", dossier.year).fields}
+    grades = cycle.grades
+    labels = {f.key: f.label for f in cycle.form("self-assessment").fields}
     count = iter(range(len(headings(dossier))))
 
     def heading(text: str, level: int, **kw) -> None:
@@ -101,7 +107,7 @@ def compose(dossier: Evaluation, grades: tuple[str, ...], pages: list[int] | Non
         _page_break(c)
         heading(f"{_cn(number)}、{name}（牵头部门：{lead}）", 0, indent=True)
         heading("（一）主要指标汇总", 1)
-        c.table([SUMMARY, *summary_rows(units, grades)], widths=SUMMARY_WIDTHS, size=21)  # 五号
+        c.table([summary_head(grades), *summary_rows(units, grades)], widths=SUMMARY_WIDTHS, size=21)  # 五号
         for i, unit in enumerate(units, start=1):
             c.blank()
             heading(f"（{_cn(i + 1)}）{unit.unit}", 1)

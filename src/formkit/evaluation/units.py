@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from formkit.config import CycleConfig
 from formkit.evaluation.flags import Flag, finding_flags
 from formkit.evaluation.ledgers import Ledger, latest
 from formkit.forms import measures as m
+from formkit.forms.cycle import Cycle
 from formkit.store import Store, Submission
 
 UNIT_FORM, COUNTY_FORM = m.UNIT_FORM, "county-feedback"
@@ -115,7 +115,8 @@ def differences(figures: UnitFigures, ledger: Ledger | None) -> list[Difference]
     return out
 
 
-def evaluate(store: Store, year: int, config: CycleConfig, category: str | None = None) -> Evaluation:
+def evaluate(store: Store, cycle: Cycle, category: str | None = None) -> Evaluation:
+    year, config = cycle.year, cycle.config
     current = store.current(year)
     issued = store.issued(year)
     ledgers = latest(store, year)

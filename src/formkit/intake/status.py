@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from formkit.config import load_config
+from formkit.forms.cycle import Cycle
 from formkit.outputs import append_row, save
 from formkit.store import Store
 
@@ -54,10 +54,9 @@ class StatusReport:
                 "unexpected": self.unexpected, "rejected": self.rejected}
 
 
-def status(store: Store, year: int | None = None, today: date | None = None) -> StatusReport:
-    year = year or store.latest_year() or date.today().year
+def status(store: Store, cycle: Cycle, today: date | None = None) -> StatusReport:
+    year, config = cycle.year, cycle.config
     issued = store.issued(year)
-    config = load_config(year)
     today = today or date.today()
     current = store.current(year)
     versions: dict[tuple[str, str], int] = {}

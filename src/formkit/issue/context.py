@@ -57,7 +57,7 @@ def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | Non
         return [Recipient(u.id, u, None, tuple(roster.counties_of(u))) for u in roster.units]
     if form.recipient == "reviewer":
         out = []
-        for number, category in enumerate(_categories(roster), start=1):
+        for number, category in enumerate(_categories(roster, form.year), start=1):
             units = tuple(u for u in roster.units if u.category == category)
             for n in range(1, reviewers + 1):
                 reviewer = Reviewer(category, units[0].lead, f"{n:02d}")
@@ -67,12 +67,12 @@ def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | Non
             for p in roster.pairs]
 
 
-def _categories(roster: Roster) -> list[str]:
-    """The categories of the roster's units in the configured order (then any others by name)."""
+def _categories(roster: Roster, year: int | None) -> list[str]:
+    """The categories of the roster's units in the year's configured order (then any others by name)."""
     from formkit.config import load_config
 
     names = {u.category for u in roster.units}
-    order = [c for c in load_config().category_names if c in names]
+    order = [c for c in load_config(year).category_names if c in names]
     return order + sorted(names - set(order))
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateError
 
-from formkit.config import load_config
 from formkit.errors import FormkitError
 from formkit.evaluation.ledgers import latest
 from formkit.forms import measures as m
+from formkit.forms.cycle import Cycle
 from formkit.gongwen.compile import build
 from formkit.gongwen.model import Attachment, OfficialDocument, chinese_date, parse_body
 from formkit.intake.status import status
@@ -62,8 +62,8 @@ def render_notice(source: str | Path, context: dict[str, Any], when: date) -> Of
         raise NoticeError("notice.format", f"公文内容文件缺少“{exc.args[0]}”", {"file": str(source)}) from exc
 
 
-def issue_forms_context(year: int, serial: int = 1) -> dict[str, Any]:
-    config = load_config(year)
+def issue_forms_context(cycle: Cycle, serial: int = 1) -> dict[str, Any]:
+    year, config = cycle.year, cycle.config
     deadlines = {form: config.deadline(form, year) for form in ("self-assessment", "county-feedback")}
     return {
         "year": year, "serial": serial, "coordinator": config.coordinator, "grades": list(config.grades),
@@ -75,11 +75,12 @@ def issue_forms_context(year: int, serial: int = 1) -> dict[str, Any]:
     }
 
 
-def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
+def progress_context(store: Store, cycle: Cycle, serial: int = 1) -> dict[str, Any]:
     """Figures for the progress notice, from what the store holds for ``year``: through the year the latest
     quarterly ledger of each unit (定期调度; a unit that has not reported counts with its latest earlier
     one), else the year-end self-assessments (``forms.measures.OUTPUT_SOURCE``)."""
-    report = status(store, year)
+    year = cycle.year
+    report = status(store, cycle)
     summary = report.summary()
     forms = [s.values for (form, _rid), s in store.current(year).items() if form == m.UNIT_FORM and s.record]
     totals = m.totals(m.figures(m.UNIT_FORM, v) for v in forms)
@@ -87,12 +88,12 @@ def progress_context(store, year: int, serial: int = 1) -> dict[str, Any]:
     source, from_ledgers = "各单位报送的自评表", False
     kept = latest(store, year)  # unit → its latest quarterly ledger
     if kept:
-        ledger = progress(store, year)
+        ledger = progress(store, cycle)
         totals.update(m.totals(x.figures for x in kept.values()))
         source, from_ledgers = f"各单位截至第{ledger.quarter}季度末的工作台账", True
         missing = [u.unit for u in ledger.missing(ledger.quarter)]
     shown = {key: _figure(totals.get(key, 0.0)) for key in NOTICE_FIGURES}
-    return {**issue_forms_context(year, serial), "sa": summary.get(m.UNIT_FORM, {}),
+    return {**issue_forms_context(cycle, serial), "sa": summary.get(m.UNIT_FORM, {}),
             "cf": summary.get("county-feedback", {}), "totals": shown, "missing_units": missing, "source": source,
             "from_ledgers": from_ledgers}
 
@@ -107,8 +108,8 @@ def _figure(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _review_context(store, year: int, serial: int) -> dict[str, Any]:
-    return {**issue_forms_context(year, serial), **results_context(store, year)}
+def _review_context(store: Store, cycle: Cycle, serial: int) -> dict[str, Any]:
+    return {**issue_forms_context(cycle, serial), **results_context(store, cycle)}
 
 
 # notices whose figures come from the store
@@ -116,15 +117,17 @@ STORE_KINDS = {"progress": progress_context, "review-proposal": _review_context,
                "review-copy": _review_context}
 
 
-def write_notice(kind: str, year: int, out: str | Path, serial: int = 1, content: str | Path | None = None,
-                 db_url: str | None = None, pdf: bool = False, when: date | None = None) -> dict[str, Any]:
-    """Render the notice ``kind`` for ``year`` to ``out`` (.docx), and to PDF with its format checks."""
+def write_notice(kind: str, cycle: Cycle, out: str | Path, *, store: Store | None = None, serial: int = 1,
+                 content: str | Path | None = None, pdf: bool = False, when: date | None = None) -> dict[str, Any]:
+    """Render the notice ``kind`` of ``cycle`` to ``out`` (.docx), and to PDF with its format checks; a
+    notice whose figures come from the store (:data:`STORE_KINDS`) reads them from ``store``."""
     when = when or date.today()
     if kind in STORE_KINDS:
-        with Store(db_url) as store:
-            context = STORE_KINDS[kind](store, year, serial)
+        if store is None:
+            raise NoticeError("notice.needs-store", f"“{kind}”通知的数字来自数据库，需要指定数据库")
+        context = STORE_KINDS[kind](store, cycle, serial)
     else:
-        context = issue_forms_context(year, serial)
+        context = issue_forms_context(cycle, serial)
     document = render_notice(content or notice_path(kind), context, when)
     out = Path(out)
     save(build(document), out)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formkit.config import load_config
 from formkit.evaluation.ledgers import FORM, PROGRESS, Ledger, ledgers
+from formkit.forms.cycle import Cycle
 from formkit.forms.measures import MEASURES, carried
 from formkit.outputs import append_row, save
 from formkit.store import Store
@@ -63,8 +63,8 @@ class Progress:
         return [u for u in self.units if u.reported.get(quarter) is False]
 
 
-def progress(store: Store, year: int, quarter: int | None = None) -> Progress:
-    config = load_config(year)
+def progress(store: Store, cycle: Cycle, quarter: int | None = None) -> Progress:
+    year, config = cycle.year, cycle.config
     by_lead = {c.lead: c.name for c in config.categories}
     found = ledgers(store, year)
     units: dict[str, UnitProgress] = {}

@@ -15,6 +15,7 @@ from formkit.config import CycleConfig
 from formkit.document import Table
 from formkit.errors import FormkitError
 from formkit.findings import ERROR, Finding, finding
+from formkit.forms.cycle import Cycle
 from formkit.forms.values import BadValue, normalise_bool, normalise_choice
 from formkit.limits import DEFAULT, over
 from formkit.ooxml.workbook import read_xlsx
@@ -40,10 +41,11 @@ class Inputs:
     source: str = ""
 
 
-def write_template(store: Store, year: int, path: str | Path) -> Path:
+def write_template(store: Store, cycle: Cycle, path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    year = cycle.year
     issued = sorted(store.issued(year), key=lambda r: r.recipient.id)
     book = Workbook()
     daily = book.active

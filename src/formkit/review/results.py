@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from formkit.config import load_config
+from formkit.forms.cycle import Cycle
 from formkit.review.reasons import NOTED, reason_of
 from formkit.store import Store
 from formkit.store.store import StoreError
 
 
-def results_context(store: Store, year: int) -> dict[str, Any]:
-    config = load_config(year)
+def results_context(store: Store, cycle: Cycle) -> dict[str, Any]:
+    year, config = cycle.year, cycle.config
     rows = store.grades(year)
     if not rows:
         raise StoreError("review.not-rated", f"{year}年度还没有综合评定结果，请先运行 formkit review rate")

@@ -5,22 +5,22 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from formkit.config import load_config
 from formkit.errors import DefinitionError
 from formkit.evaluation.units import evaluate
+from formkit.forms.cycle import Cycle
 from formkit.review.inputs import Inputs, read_inputs
 from formkit.review.rate import Proposal, rate
 from formkit.review.tally import Tally, tally
 from formkit.store import Store
 
 
-def run_rating(store: Store, year: int, inputs_path: str | Path | None = None) -> tuple[list[Proposal], Tally, Inputs]:
-    config = load_config(year)
+def run_rating(store: Store, cycle: Cycle, inputs_path: str | Path | None = None) -> tuple[list[Proposal], Tally, Inputs]:
+    year, config = cycle.year, cycle.config
     if config.review is None:
         raise DefinitionError("config.invalid", "cycle.yaml 中没有 review（综合评议规则）设置")
-    votes = tally(store, year)
+    votes = tally(store, cycle)
     inputs = read_inputs(inputs_path, config) if inputs_path else Inputs()
-    proposals = rate(evaluate(store, year, config), votes, inputs, config)
+    proposals = rate(evaluate(store, cycle), votes, inputs, config)
     detail = {"rules": {"points": list(config.review.points), "weights": config.review.weights,
                         "thresholds": list(config.review.thresholds), "best_share": config.review.best_share,
                         "vetoes": list(config.review.vetoes), "tie_break": config.review.tie_break}}

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from formkit.config import load_config
 from formkit.findings import ERROR, WARNING, Finding, finding
-from formkit.forms import load_form
+from formkit.forms.cycle import Cycle
 from formkit.forms.model import choice_groups
 from formkit.outputs import append_row, save
 from formkit.review.units import units_by_category
@@ -66,10 +65,10 @@ class Tally:
                 "sheets": [{**asdict(s), "problems": [f.as_dict() for f in s.problems]} for s in self.sheets]}
 
 
-def tally(store: Store, year: int) -> Tally:
-    config = load_config(year)
-    ticks = choice_groups(load_form(FORM, year).field("votes"))["grade"]
-    units = units_by_category(store, year, config)
+def tally(store: Store, cycle: Cycle) -> Tally:
+    year, config = cycle.year, cycle.config
+    ticks = choice_groups(cycle.form(FORM).field("votes"))["grade"]
+    units = units_by_category(store, cycle)
     counts = {name: [UnitVotes(u.recipient_id, u.name, name, dict.fromkeys(config.grades, 0)) for u in us]
               for name, us in units.items()}
     current = store.current(year)

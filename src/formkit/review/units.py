@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from formkit.config import CycleConfig
+from formkit.forms.cycle import Cycle
 from formkit.store import Store
 
 
@@ -16,11 +16,11 @@ class ReviewedUnit:
     lead: str
 
 
-def units_by_category(store: Store, year: int, config: CycleConfig) -> dict[str, list[ReviewedUnit]]:
+def units_by_category(store: Store, cycle: Cycle) -> dict[str, list[ReviewedUnit]]:
     """Category name → its units (in recipient-id order), categories in the configured order."""
-    by_lead = {c.lead: c.name for c in config.categories}
-    out: dict[str, list[ReviewedUnit]] = {c.name: [] for c in config.categories}
-    for item in sorted(store.issued(year), key=lambda r: r.recipient.id):
+    by_lead = {c.lead: c.name for c in cycle.config.categories}
+    out: dict[str, list[ReviewedUnit]] = {c.name: [] for c in cycle.config.categories}
+    for item in sorted(store.issued(cycle.year), key=lambda r: r.recipient.id):
         if item.form == "self-assessment":
             lead = item.lead_department or ""
             category = by_lead.get(lead, lead)
