@@ -88,7 +88,9 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
     assert (demo / "定期调度" / "2026年第4季度定点帮扶工作进度.png").is_file()
     assert "未报送 3 份，有错误待修改 3 份" in result.output and "退回修改意见：3 份" in result.output  # + 1 ledger
     assert (demo / "催报名单.xlsx").is_file() and (demo / "formkit.db").is_file()
-    assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位，5 个有提请关注事项" in result.output
+    # 6 units flagged: U005 typed 1.2亿元 of consumer assistance on its year-end form where its Q4 ledger says
+    # 871.52 万元 (the dossier shows both), besides the five flagged for missing forms, errors and vetoes
+    assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位，6 个有提请关注事项" in result.output
     assert "9. 分类评价：投票表 15 份，收回 14 份，2 份有无效或未选的票" in result.output
     assert "10. 综合评议：14 个单位" in result.output and "录入表问题 1 处，调整等次 1 个" in result.output
     assert "11. 评价结果公文" in result.output and "不合格" not in result.output and "未生成 PDF" not in result.output

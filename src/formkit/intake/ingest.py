@@ -21,6 +21,7 @@ from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.worker import FORK_LOCK, TRANSIENT, Outcome, in_order, read_isolated
 from formkit.limits import DEFAULT, Limits
+from formkit.read.result import ReadResult
 from formkit.read.sniff import classify
 from formkit.store import READABLE, Store, Submission, schema
 from formkit.store.safe import clean, display_name, fit
@@ -216,15 +217,17 @@ def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits) 
         outcome, _converted, converted_by = _convert_then_read(data, path, kind.name, year, limits)
     else:
         outcome = read_isolated(data, base, year, limits)
-    record = outcome.record or {}
-    who = record.get("recipient") or {}
+    result = outcome.result  # the typed result the worker returned; its JSON form is what is stored
+    who = result.recipient if result else {}
     row = {
-        "file_name": name, "format": kind.name, "producer": (record.get("source") or {}).get("producer"),
-        "outcome": outcome.outcome, "code": outcome.code or None, "message": outcome.message or None,
-        "form": record.get("form"), "form_version": record.get("version"), "year": record.get("year"),
-        "recipient_id": who.get("id") or _fallback_recipient(record), "recipient_name": who.get("name"),
-        "unit_id": who.get("unit_id"), "unit": who.get("unit"), "county": who.get("county"), "period": who.get("period"),
-        "record": record or None, "reader": READER, "converted_by": converted_by,
+        "file_name": name, "format": kind.name, "outcome": outcome.outcome, "code": outcome.code or None,
+        "message": outcome.message or None, "reader": READER, "converted_by": converted_by,
+        "record": outcome.record or None, "producer": result.source.get("producer") if result else None,
+        "form": result.form if result else None, "form_version": result.version if result else None,
+        "year": result.year if result else None,
+        "recipient_id": who.get("id") or (_fallback_recipient(result) if result else None),
+        "recipient_name": who.get("name"), "unit_id": who.get("unit_id"), "unit": who.get("unit"),
+        "county": who.get("county"), "period": who.get("period"),
     }
     return _storable(row)
 
@@ -274,14 +277,12 @@ def _fallback(store: Store, data: bytes, name: str, sha: str, row: dict | None, 
     return _result(name, {**minimal, "sha256": sha}, stored)
 
 
-def _fallback_recipient(record: dict) -> str | None:
+def _fallback_recipient(result: ReadResult) -> str | None:
     """A form identified by its content has no recipient id: use its unit (and county) name."""
-    values = record.get("values") or {}
-    if not record.get("form"):
-        return None
-    if record["form"] == "county-feedback" and values.get("county"):
-        return f"name:{values.get('unit_name')}/{values['county']}"
-    return f"name:{values['unit_name']}" if values.get("unit_name") else None
+    unit, county = result.values.get("unit_name"), result.values.get("county")
+    if result.form == "county-feedback" and county:
+        return f"name:{unit}/{county}"
+    return f"name:{unit}" if unit else None
 
 
 class _TooLarge(Exception):
