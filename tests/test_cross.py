@@ -1,5 +1,7 @@
 """rule.funds-differ is found once, when the second document of a pair is stored (whichever it is), kept in
-the store for both sides, and reaches the unit's correction letter with the county it is about."""
+the store for both sides, and reaches both correction letters, the unit's naming the county it is about."""
+
+import shutil
 
 import pytest
 from conftest import YEAR
@@ -11,8 +13,7 @@ from formkit.issue.batch import issued_rows
 from formkit.letters import write_letters
 from formkit.simulate import fill_recipients
 
-EDITS = {"U001": {"fill_date": "去年年底"},  # an error: the unit gets a correction letter
-         "U001-130731": {"funds_invested_arrived": "1"},  # 太行县 confirms far less than the unit claims
+EDITS = {"U001-130731": {"funds_invested_arrived": "1"},  # 太行县 confirms far less than the unit claims
          "U001-130732": {"funds_invested_arrived": "2"}}  # so does 燕山县
 
 
@@ -32,11 +33,50 @@ def test_two_counties_that_disagree_reach_the_units_letter(store, issued, sample
     for rid, county in (("U001-130731", "太行县"), ("U001-130732", "燕山县")):
         assert [(f.code, f.subject, f.field) for f in current[("county-feedback", rid)].later] == \
             [("rule.funds-differ", county, "funds_invested_arrived")]
-    letters = write_letters(store, cycle(YEAR), tmp_path / "letters")
-    assert [letter.recipient for letter in letters] == ["民主建国协进会中央委员会"]  # the counties' forms have no error
-    doc = Document(str(letters[0].path))
+    # no form has an error, but each form of a pair that disagrees is sent back to be checked
+    letters = {letter.recipient: letter for letter in write_letters(store, cycle(YEAR), tmp_path / "letters")}
+    assert sorted(letters) == sorted(["民主建国协进会中央委员会", "河北省太行县（民主建国协进会中央委员会）",
+                                      "河北省燕山县（民主建国协进会中央委员会）"])
+    doc = Document(str(letters["民主建国协进会中央委员会"].path))
     rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
     differ = [r for r in rows if "实际到位" in r[2]]
     assert [r[2].split("「")[0] for r in differ] == ["太行县", "燕山县"]
     assert all("县确认到位" in r[2] and r[3] == "请核实" and r[1] != "—" for r in differ)
-    assert f"{unit.errors} 处需要修改、{unit.warnings} 处请核实" in "\n".join(p.text for p in doc.paragraphs)
+    assert unit.errors == 0 and f"有 {unit.warnings} 处请核实，具体如下" in "\n".join(p.text for p in doc.paragraphs)
+    county = Document(str(letters["河北省太行县（民主建国协进会中央委员会）"].path))
+    assert "河北省太行县乡村振兴部门：" in [p.text for p in county.paragraphs]
+    assert any("县确认到位 1 万元" in c.text for r in county.tables[0].rows for c in r.cells)
+
+
+def test_a_pair_formkit_did_not_issue_is_not_checked(store, filled_forms):
+    """Who a document is for comes from what formkit issued: a form nobody recorded as issued names no unit
+    of formkit's (its own claim is shown, never trusted), so it is filed under no unit and paired with none."""
+    list(ingest([filled_forms["U001"], filled_forms["U001-130731"]], store, YEAR))
+    current = store.current(YEAR)
+    unit, county = current[("self-assessment", "U001")], current[("county-feedback", "U001-130731")]
+    assert (unit.recipient.unit_id, county.recipient.unit_id, county.recipient.period) == (None, None, None)
+    assert unit.recipient.unit == "民主建国协进会中央委员会" and county.recipient.county == "太行县"  # shown
+    assert unit.later == [] and county.later == []
+
+
+def test_verify_sees_edits_to_who_a_form_is_for_and_to_the_cross_findings(tmp_path):
+    """The legacy store, upgraded: the columns migration 5 filled and the findings it made are covered by
+    the audit log like the rest, so an edit behind formkit's back is reported."""
+    from fixtures.store import sqlite_exec
+    from test_migration import LEGACY
+
+    from formkit.store import Store
+
+    shutil.copytree(LEGACY, tmp_path / "s", ignore=shutil.ignore_patterns("*.py"))
+    url = f"sqlite:///{tmp_path / 's' / 'formkit.db'}"
+    with Store(url, tmp_path / "s" / "formkit-originals") as store:
+        assert store.verify()["audit"] == []
+        ledger = store.current(YEAR)[("quarterly-ledger", "U003-Q1")].id
+    sqlite_exec(url, f"UPDATE submissions SET unit_id = 'U001' WHERE id = {ledger}",  # U003's Q1 filed under U001
+                "DELETE FROM later_findings WHERE id = 1",
+                "INSERT INTO later_findings (submission_id, against_id, code, severity, finding, found_at) "
+                "VALUES (11, 12, 'rule.funds-differ', 'warning', '{}', '2026-12-01')")
+    with Store(url, tmp_path / "s" / "formkit-originals") as store:
+        found = {(p["code"], p.get("submission")) for p in store.verify()["audit"]}
+    assert ("audit.record-differs", ledger) in found
+    assert {"audit.later-differs", "audit.later-unrecorded"} <= {code for code, _s in found}

@@ -244,7 +244,8 @@ def test_reasons_are_stored_as_data_and_vetoes_reach_the_proposal_by_kind(store)
     assert notes["单位B"] == "自评申报在帮扶工作中存在违纪违规问题，按规定不得评为“好”，调整为“较好”"
     assert notes["单位C"] == "全部3个单位中“好”不超过34%（1个），本单位按综合得分排第3，调整为“较好”"
     assert notes["单位A"] == "工作组调整：好→一般（核实发现问题）"
-    assert notes["旧单位"] == ""  # an old row reads back; its plain strings are text, never searched for a veto
+    # an old row reads back: its veto reason, marked the way earlier versions marked it, is still noted
+    assert notes["旧单位"] == "有违纪违规问题，按规定不得评为“好”，调整为“较好”"
     assert context["leading_group"] == load_config(YEAR).leading_group == "中央农村工作领导小组"
 
 

@@ -198,3 +198,23 @@ def test_raw_at_finds_what_was_read_at_a_path():
     for missing in ("funds", "funds[1].county", "funds[9].county", "funds[0].nothing", "nothing", "unit_name[0].x"):
         assert raw_at(raw, missing) == {} and location_at(raw, missing) == {}
     assert parse_path("visits[2].date") == ("visits", 2, "date") and path_text(("visits", 2, "date")) == "visits[2].date"
+
+
+@pytest.mark.parametrize("suggested", ['"[1]"', "[1]", '{"values": [1]}', '{"values": {"trained_officials": "很多"}}',
+                                       '{"values": {"no_such_field": 3}}', '{"rows": {"funds": {"太行县": "x"}}}',
+                                       '{"rows": {"funds": {"太行县": {"invested_free": "约三百万"}}}}',
+                                       '{"rows": {"no_table": {}}, "source": 7}', "{" * 5000])
+def test_what_the_issued_form_proposed_is_checked_before_it_is_used(suggested):
+    """The proposal travels in the returned document's properties, where anyone can change it: nonsense in
+    it is ignored, never a crash (a crash stores the file as crashed, to be read again at every ingest)."""
+    from formkit.validate.rules import differs_from_suggested
+
+    form = load_form("self-assessment", 2026)
+    values = {"trained_officials": 12, "funds": [{"county": "太行县", "invested_free": 100.0}]}
+    assert differs_from_suggested(form, values, {}, suggested) == []
+
+
+def test_a_year_beyond_the_calendar_is_no_crash_for_the_date_rules():
+    ctx = RuleContext("self-assessment", None, {"year": 99999, "visits": [{"county": "太行县", "date": date(2026, 5, 1)}],
+                                                 "fill_date": date(2026, 12, 1)}, {}, CONFIG)
+    assert all(f.code != "rule.date-outside-year" for f in apply_rules(ctx))

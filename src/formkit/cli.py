@@ -429,7 +429,7 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
         return
     for c in report.categories:
         returned, issued = report.reporting(c, report.quarter)
-        funds = report.category_total(c, report.quarter, "invested") + report.category_total(c, report.quarter, "brought")
+        funds = report.category_total(c, report.quarter, "funds")
         click.echo(f"{c}：第{report.quarter}季度台账 {returned}/{issued} 份，投入和引进资金累计 {funds:,.2f} 万元")
     if missing:
         click.echo("未报送：" + "、".join(u.unit for u in missing))

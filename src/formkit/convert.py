@@ -104,16 +104,17 @@ def convert_many(sources: list[str | Path], out_dir: str | Path, fmt: str = "pdf
         env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(folder)), "HOME": str(folder)}
         cmd = [exe, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless", "--norestore",
                "--convert-to", fmt, "--outdir", str(out), *map(str, paths)]
+        timed_out = False
         try:
             proc = isolate.run(cmd, timeout, env=env, capture_output=True)
             detail = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()[-300:]
         except subprocess.TimeoutExpired:
-            detail = f"LibreOffice 转换超过 {timeout:.0f} 秒未完成"
+            timed_out, detail = True, f"LibreOffice 转换超过 {timeout:.0f} 秒未完成"
     results: list[Path | ConversionError] = []
     for source, target in zip(paths, targets, strict=True):
         if target.is_file() and target.stat().st_size > 0:
             results.append(target)
         else:
-            code = "convert.timeout" if "秒未完成" in detail else "convert.failed"
+            code = "convert.timeout" if timed_out else "convert.failed"
             results.append(ConversionError(code, f"LibreOffice 未能转换该文件：{detail or '没有输出'}", {"file": source.name}))
     return results

@@ -16,6 +16,7 @@ from formkit.intake.batch import read_many
 from formkit.intake.issued import record_issued
 from formkit.issue import issue_forms
 from formkit.issue.batch import MANIFEST
+from formkit.outcomes import READABLE
 from formkit.read.result import ReadResult
 from formkit.resources import samples_dir
 from formkit.roster import load_roster
@@ -240,7 +241,7 @@ def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], 
     junk.write_bytes(b"\x05formkit" + b" " * 156)  # a Word lock file mailed along with the forms
     results = list(ingest([*incoming, junk], store, year))
     again = list(ingest(incoming[:3], store, year))  # someone sends the same files twice
-    accepted = sum(r.outcome in ("accepted", "accepted-with-warnings") for r in results)
+    accepted = sum(r.outcome in READABLE for r in results)
     say(f"4. 收取入库：{accepted} 份接收，{len(results) - accepted} 份拒收，重复报送 {sum(r.duplicate for r in again)} 份"
         f" → {out / 'formkit.db'}（原件按 SHA-256 保存在 formkit-originals/）")
     tracked = status(store, cycle(year))

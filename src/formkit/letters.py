@@ -1,5 +1,6 @@
-"""退回修改意见: for each current submission with errors, a short Word letter to its recipient listing
-every finding with where it is in their document, ready to send back."""
+"""退回修改意见: for each current submission with errors, or that another document contradicts (a county's
+feedback against its unit's self-assessment: ``rule.funds-differ``), a short Word letter to its recipient
+listing every finding with where it is in their document, ready to send back."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def write_letters(store: Store, cycle: Cycle, out: str | Path, today: date | Non
     out.mkdir(parents=True, exist_ok=True)
     letters = []
     for (form_id, _rid), sub in sorted(store.current(year).items(), key=lambda kv: kv[1].id):
-        if not sub.errors or form_id in NOT_RETURNED:
+        if not (sub.errors or sub.later) or form_id in NOT_RETURNED:
             continue
         name = clean_text(sub.recipient.name or "", NAME_CHARS, "…")
         letter = Letter(sub.id, name or sub.recipient.id, out / safe_name(
@@ -69,8 +70,11 @@ def _letter(path: Path, title: str, sub: Submission, addressee: str, coordinator
     file = clean_text(Path(sub.file_name).name, NAME_CHARS, "…")
     c.line(
         f"你单位于{received}报送的《{sub.year}年度{title}》（文件“{file}”）经核对，"
-        f"有 {sub.errors} 处需要修改" + (f"、{sub.warnings} 处请核实" if sub.warnings else "")
-        + f"，具体如下。请在原表格上修改（不要改动表格标签和页脚识别码），于{due.year}年{due.month}月{due.day}日前重新报送。")
+        + "、".join(part for part in (f"有 {sub.errors} 处需要修改" if sub.errors else "",
+                                      f"{'有 ' if not sub.errors else ''}{sub.warnings} 处请核实" if sub.warnings else "")
+                    if part)
+        + f"，具体如下。请在原表格上修改或核实（不要改动表格标签和页脚识别码），于{due.year}年{due.month}月{due.day}日前"
+          "重新报送。")
     ordered = sorted(sub.findings, key=lambda f: f.severity != ERROR)
     c.table([["序号", "位置", "问题", "处理"]] + [
         [str(n), clean_text(where_text(f.location), NAME_CHARS, "…") or "—", clean_text(_problem(f), MESSAGE_CHARS, "…"),

@@ -48,8 +48,7 @@ def ledgers(store: Store, year: int) -> dict[tuple[str, int], Ledger]:
     """(unit id, quarter) → the current ledger of that quarter."""
     out = {}
     for (form, _rid), sub in store.current(year).items():
-        quarter = sub.recipient.quarter or (sub.values.get("quarter") if isinstance(sub.values.get("quarter"), int)
-                                            else None)
+        quarter = sub.recipient.quarter  # the quarter formkit issued it for (never the document's own claim)
         if form != FORM or sub.record is None or not quarter or not sub.recipient.unit_id:
             continue
         name = sub.values.get("unit_name") or sub.recipient.unit or sub.recipient.unit_id

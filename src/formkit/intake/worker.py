@@ -119,13 +119,11 @@ class Worker:
 
 def _outcome(status: str, payload: Any, limits: Limits) -> Outcome:
     if status == "ok":
-        record = payload.as_dict()
-        findings = record["findings"]
-        errors = [f for f in findings if f["severity"] == "error"]
-        if not findings:
+        record = payload.as_dict()  # what the store keeps; the typed result travels beside it
+        if not payload.findings:
             return Outcome("accepted", record=record, result=payload)
-        first = (errors or findings)[0]
-        return Outcome("accepted-with-warnings", first["code"], first["message"], record=record, result=payload)
+        first = next((f for f in payload.findings if f.severity == "error"), payload.findings[0])
+        return Outcome("accepted-with-warnings", first.code, first.message, record=record, result=payload)
     if status == "error":
         code, text, where = payload
         return Outcome(_transient(code) or "rejected", code, text, extra={"where": where} if where else {})

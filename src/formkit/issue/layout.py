@@ -24,10 +24,10 @@ from formkit import compat
 from formkit.forms.catalogue import Catalogue
 from formkit.forms.model import Field, Form
 from formkit.forms.stamp import footer_text
-from formkit.gongwen.profile import set_page
+from formkit.gongwen.profile import load_profile, set_page
 from formkit.ooxml import controls, styling
 
-TYPE_AREA_MM = 156  # GB/T 9704: 156 mm × 225 mm
+TYPE_AREA_MM = round(load_profile().v("page.type_width") * 25.4 / 1440)  # GB/T 9704 type area: 156 mm
 FOOTER_TWIPS = 1134  # 20 mm: the identity code's footer sits below where an official document's page number goes
 LABEL_MM = 58
 LABEL_FILL = "F2F2F2"

@@ -102,7 +102,7 @@ def _draw(fig, report: Progress) -> None:
     colours = ["#9ecae1", "#6baed6", "#3182bd", "#08519c"]
     for i, q in enumerate(quarters):
         xs = [c + (i - (len(quarters) - 1) / 2) * width for c in range(len(cats))]
-        totals = [report.category_total(c, q, "invested") + report.category_total(c, q, "brought") for c in cats]
+        totals = [report.category_total(c, q, "funds") for c in cats]
         bars = funds.bar(xs, totals, width * 0.95, label=f"第{q}季度末", color=colours[i % 4])
         funds.bar_label(bars, labels=[f"{t:,.0f}" for t in totals], fontsize=7, padding=1)
     funds.set_xticks(range(len(cats)), [_wrap(c) for c in cats], fontsize=8)

@@ -89,7 +89,7 @@ def progress(store: Store, cycle: Cycle, quarter: int | None = None) -> Progress
 
 
 def _figures(ledger: Ledger) -> dict[str, float]:
-    return {name: ledger.measure(name) for name in PROGRESS}
+    return {name: ledger.measure(name) for name in (*PROGRESS, "funds")}  # funds: 投入和引进, for the chart
 
 
 def write_progress_xlsx(report: Progress, path: str | Path) -> Path:

@@ -7,7 +7,7 @@ and the reason in Chinese. Empty text is ``None`` (whether that is allowed is va
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import cn2an
@@ -164,9 +164,3 @@ def normalise_text(text: str | None) -> str | None:
     if is_blank(text):
         return None
     return visible(text).strip()
-
-
-def to_json(value):
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value

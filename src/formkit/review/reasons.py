@@ -3,7 +3,9 @@ veto that ruled out the first grade, the share limit that moved it down…), sto
 Chinese only where a person reads it (the rating's output, the 请示's table). Whoever needs the vetoes
 selects them by kind, never by searching the text.
 
-Rows stored before reasons were data hold plain Chinese strings: they read back as kind ``text``."""
+Rows stored before reasons were data hold plain Chinese strings: they read back as kind ``text``, or
+``earlier-note`` for the veto and share-limit reasons of those versions (which wrote 不得评为 and 不超过 into
+them, the marks they themselves selected them by), so a store rated before the upgrade keeps its notes."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from typing import Any
 PART_NAMES = {"vote": "分类评价投票", "self": "自评总结", "county": "地方评价", "daily": "平时工作",
               "revitalisation": "县乡村振兴实绩"}
 # what the leading group is told about a proposal (the 请示's 说明 column): what moved it off the scores
-NOTED = ("veto", "share-cap")
+NOTED = ("veto", "share-cap", "earlier-note")
+EARLIER_MARKS = ("不得评为", "不超过")  # frozen: how versions before reasons were data marked these two kinds
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ def reason_of(item: Any) -> Reason:
     """A stored reason back: ``{"kind", "params"}``, or a plain string written by earlier versions."""
     if isinstance(item, dict) and item.get("kind") in RENDER:
         return Reason(item["kind"], dict(item.get("params") or {}))
-    return Reason("text", {"text": item if isinstance(item, str) else str(item)})
+    text = item if isinstance(item, str) else str(item)
+    return Reason("earlier-note" if any(m in text for m in EARLIER_MARKS) else "text", {"text": text})
 
 
 def veto_text(veto: dict[str, Any]) -> str:
@@ -106,4 +110,5 @@ RENDER: dict[str, Callable[[dict], str]] = {
     "revitalisation": lambda p: f"县乡村振兴实绩：{p['score']:.1f}分",
     "total": _total, "threshold": _threshold, "veto": _veto, "share-cap": _share_cap, "tie": _tie,
     "text": lambda p: str(p.get("text", "")),
+    "earlier-note": lambda p: str(p.get("text", "")),
 }

@@ -30,6 +30,8 @@ INTAKE_EVENTS = ("ingested", "rejected", "retried")  # the events that say what 
 ROW_COLUMNS = ("sha256", "file_name", "size", "received_at", "format", "producer", "outcome", "code", "message",
                "form", "form_version", "year", "recipient_id", "recipient_name", "errors", "warnings", "record",
                "reader", "converted_by", "supersedes")
+# Who a submission is for (migration 5): digested apart (``who``), so the digests of ROW_COLUMNS stay as they were.
+WHO_COLUMNS = ("unit_id", "unit", "county", "period")
 HEAD_COLUMN = "审计日志链头"  # the issue manifest's column
 HEAD_LINE = "# formkit-audit-head: "  # the dossier manifest's comment line (sha256sum -c skips it)
 _HEAD_RE = re.compile(r"^# formkit-audit-head: ([0-9a-f]{64})\s*$", re.M)
@@ -75,6 +77,22 @@ def row_digest(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def who_digest(row: Mapping[str, Any]) -> str:
+    """sha256 of a submission row's :data:`WHO_COLUMNS` (its unit, county and period as stored)."""
+    return _digest({c: row.get(c) for c in WHO_COLUMNS})
+
+
+def later_digest(rows: Iterable[Mapping[str, Any]]) -> str:
+    """sha256 of findings made across documents (``later_findings`` rows, their time left out)."""
+    return _digest(sorted(([r["id"], r["submission_id"], r["against_id"], r["code"], r["severity"], r["finding"]]
+                           for r in rows), key=lambda r: r[0]))
+
+
+def _digest(value: Any) -> str:
+    body = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 def check_chain(events: list[dict]) -> tuple[list[dict], str]:
     """Problems of the chain (events in id order) and its head. An event whose hash is not that of its own
     content was rewritten (``audit.chain-broken``); an intact event that does not follow the one before it
@@ -106,10 +124,16 @@ def heads_in(path: str | Path) -> list[str]:
     return sorted(found)
 
 
-def audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str | Path]) -> list[dict]:
+def audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str | Path],
+                   later: list[dict] = ()) -> list[dict]:
     """What ``verify`` reports of the log: breaks in the hash chain, submissions without their intake event or
-    differing from what their latest row event recorded, and manifests whose head is not on the chain."""
+    differing from what their latest row event recorded (or, for who a row is for, what migration 5 recorded),
+    findings across documents not as their ``cross-checked`` event recorded them, and manifests whose head is
+    not on the chain."""
     found, _head = check_chain(events)
+    migrated = next((e["detail"].get("who") or {} for e in events if e["event"] == "migrated"
+                     and isinstance(e["detail"], dict) and e["detail"].get("version") == 5), {})
+    found += later_problems(later, events)
     hashes = {e["hash"] for e in events}
     arrived: set[int] = set()
     last: dict[int, dict] = {}  # submission id → its latest row event
@@ -123,7 +147,7 @@ def audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str
         if e is None or r["id"] not in arrived:
             found.append(problem("audit.event-missing", f"第 {r['id']} 份报送（{r['file_name']}）在审计日志中没有收取记录",
                                  submission=r["id"]))
-        elif row_differs(r, e):
+        elif row_differs(r, e) or who_differs(r, e, migrated):
             found.append(problem("audit.record-differs", f"第 {r['id']} 份报送（{r['file_name']}）在数据库中的内容与审计日志"
                                  f"第 {e['id']} 条事件（{e['event']}）记录的不一致：记录后被直接修改过",
                                  submission=r["id"], event=e["id"]))
@@ -139,6 +163,35 @@ def audit_problems(rows: list[dict], events: list[dict], manifests: Iterable[str
                 found.append(problem("audit.head-mismatch", f"清单“{path}”中的审计日志链头 {head[:12]}… 不在数据库的审计日志中："
                                      "日志在清单发布后被改写", manifest=str(path), head=head))
     return found
+
+
+def who_differs(row: dict, event: dict, migrated: dict) -> bool:
+    """Whether who a row is for is not what was recorded: by its latest row event since migration 5, else by
+    the ``migrated`` event that filled it in (rows that event did not fill have nothing recorded)."""
+    detail = event["detail"] or {}
+    recorded = detail.get("who") or migrated.get(str(row["id"]))
+    return recorded is not None and recorded != who_digest(row)
+
+
+def later_problems(later: list[dict], events: list[dict]) -> list[dict]:
+    """Findings across documents against their ``cross-checked`` events: each event lists the rows it added
+    and their digest; a row no event lists was added behind formkit's back (``audit.later-unrecorded``), a row
+    changed or removed no longer matches its event (``audit.later-differs``)."""
+    by_id = {r["id"]: r for r in later}
+    listed: set[int] = set()
+    out = []
+    for e in events:
+        detail = e["detail"] if isinstance(e["detail"], dict) else {}
+        if e["event"] != "cross-checked" or "findings" not in detail:
+            continue
+        ids = [i for i in detail["findings"] if isinstance(i, int)]
+        listed.update(ids)
+        if any(i not in by_id for i in ids) or later_digest(by_id[i] for i in ids) != detail.get("digest"):
+            out.append(problem("audit.later-differs", f"审计日志第 {e['id']} 条事件记录的跨表核对结果在数据库中已被修改或删除",
+                               event=e["id"]))
+    out += [problem("audit.later-unrecorded", f"跨表核对结果第 {i} 条在审计日志中没有记录（不是 formkit 写入的）", later=i)
+            for i in sorted(set(by_id) - listed)]
+    return out
 
 
 def row_differs(row: dict, event: dict) -> bool:

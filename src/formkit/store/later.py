@@ -19,9 +19,10 @@ from sqlalchemy import Connection, Table, bindparam, select
 
 from formkit.config import load_config
 from formkit.findings import Finding
-from formkit.store.audit import append
+from formkit.store.audit import append, later_digest
 from formkit.store.records import READABLE, Record, Submission
 from formkit.validate.cross import funds_differ
+from formkit.validate.paths import location_at
 
 UNIT_FORM, COUNTY_FORM = "self-assessment", "county-feedback"
 EVENT = "cross-checked"
@@ -29,7 +30,7 @@ EVENT = "cross-checked"
 @lru_cache(maxsize=8)
 def _side(t: Table):
     """The readable versions of one form for one unit's recipients (built once per table)."""
-    return select(t.c.id, t.c.recipient_id, t.c.record).where(
+    return select(t.c.id, t.c.recipient_id, t.c.county, t.c.record).where(
         t.c.form == bindparam("form"), t.c.year == bindparam("year"), t.c.unit_id == bindparam("unit_id"),
         t.c.outcome.in_(READABLE)).order_by(t.c.id)
 
@@ -59,31 +60,35 @@ def recheck(conn: Connection, submissions: Table, later: Table, audit: Table, ro
         pairs = [(unit, row) for unit in _current(conn, t, UNIT_FORM, row["year"], row["unit_id"])]
     stored = 0
     for unit, county in pairs:
-        found = pair_findings(Record.from_json(unit["record"]), Record.from_json(county["record"]), row["year"])
+        found = pair_findings(Record.from_json(unit["record"]), Record.from_json(county["record"]), row["year"],
+                              county["county"])
         if not found:
             continue
+        written = []
         for side, finding in found:
             sid, aid = (unit["id"], county["id"]) if side == UNIT_FORM else (county["id"], unit["id"])
-            conn.execute(later.insert().values(submission_id=sid, against_id=aid, code=finding.code,
-                                               severity=finding.severity, finding=finding.as_dict(), found_at=at))
-            stored += 1
-        append(conn, audit, EVENT, row_id, None, {"unit": unit["id"], "county": county["id"],
-                                                  "codes": sorted({f.code for _s, f in found})}, at)
+            values = {"submission_id": sid, "against_id": aid, "code": finding.code, "severity": finding.severity,
+                      "finding": finding.as_dict()}
+            new_id = conn.execute(later.insert().values(**values, found_at=at)).inserted_primary_key[0]
+            written.append({"id": new_id, **values})
+        stored += len(written)
+        append(conn, audit, EVENT, row_id, None, {
+            "unit": unit["id"], "county": county["id"], "codes": sorted({f.code for _s, f in found}),
+            "findings": [w["id"] for w in written], "digest": later_digest(written)}, at)
     return stored
 
 
-def pair_findings(unit: Record | None, county: Record | None, year: int) -> list[tuple[str, Finding]]:
-    """(side, finding) for a unit's self-assessment and one county's feedback: each finding as
-    the county's form shows it, and again placed on the unit's funds row for that county."""
-    if unit is None or county is None:
+def pair_findings(unit: Record | None, county: Record | None, year: int, name: str | None) -> list[tuple[str, Finding]]:
+    """(side, finding) for a unit's self-assessment and the feedback of its county ``name`` (the county
+    formkit issued that form for, not what the form says): each finding as the county's form shows it, and
+    again placed on the unit's funds row for that county."""
+    if unit is None or county is None or not name:
         return []
     out = []
-    name = county.values.get("county") or ""
     index = next((i for i, r in enumerate(unit.rows("funds")) if r.get("county") == name), None)
-    cells = unit.raw.get("funds") if isinstance(unit.raw.get("funds"), list) else []
-    place = ((cells[index].get("county") or {}).get("location") or {}) if index is not None and index < len(cells) \
-        else {}
-    for finding in funds_differ(unit.values, county.values, load_config(year), county.raw):
+    place = location_at(unit.raw, ("funds", index, "county")) if index is not None else {}
+    confirmed = {**county.values, "county": name}
+    for finding in funds_differ(unit.values, confirmed, load_config(year), county.raw):
         out.append((COUNTY_FORM, finding))
         out.append((UNIT_FORM, dataclasses.replace(
             finding, field=f"funds[{index}]" if index is not None else "funds", location=place,

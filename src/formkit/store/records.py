@@ -31,11 +31,11 @@ class Recipient:
 
     @property
     def quarter(self) -> int | None:
-        return int(self.period[1]) if self.period and self.period[0] == "Q" and self.period[1:].isdigit() else None
+        return int(self.period[1:]) if self.period and self.period[0] == "Q" and self.period[1:].isdigit() else None
 
     @property
     def half(self) -> int | None:
-        return int(self.period[1]) if self.period and self.period[0] == "H" and self.period[1:].isdigit() else None
+        return int(self.period[1:]) if self.period and self.period[0] == "H" and self.period[1:].isdigit() else None
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from sqlalchemy.exc import (
 from formkit.errors import FormkitError
 from formkit.outcomes import TRANSIENT
 from formkit.store import later, schema
-from formkit.store.audit import GENESIS, HEAD_COLUMN, append, audit_problems, row_digest
+from formkit.store.audit import GENESIS, HEAD_COLUMN, append, audit_problems, row_digest, who_digest
 from formkit.store.grades import GradeStore
 from formkit.store.migrations import CHAIN_LOCK, MIGRATIONS, grant_app, migrate, pending
 from formkit.store.objects import ObjectStore
@@ -198,7 +198,7 @@ class Store(GradeStore):
                 event_name = "ingested" if row["outcome"] in READABLE else "rejected"
                 self._audit(conn, event_name, new_id, row["sha256"], {
                     "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code"),
-                    "digest": self._digest(conn, new_id)}, now)
+                    **self._digests(conn, new_id)}, now)
                 if previous:
                     self._audit(conn, "superseded", previous, None, {"by": new_id}, now)
                 self._recheck(conn, new_id, now, row)
@@ -230,7 +230,7 @@ class Store(GradeStore):
                 self._audit(conn, "retried", submission_id, before.sha256, {
                     "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code"),
                     "previous": {"outcome": before.outcome, "code": before.code},
-                    "digest": self._digest(conn, submission_id)}, now)
+                    **self._digests(conn, submission_id)}, now)
                 if previous:
                     self._audit(conn, "superseded", previous, None, {"by": submission_id}, now)
                 if later:
@@ -245,16 +245,18 @@ class Store(GradeStore):
 
     def _who(self, conn: Connection, row: dict) -> dict:
         """Who a readable row is for, as separate columns: what was issued to that recipient (formkit's own
-        record of its unit, county and period), else what the reader found in the document."""
+        record of its unit, county and period); for a recipient formkit did not issue to, only the names the
+        document gives."""
         if row.get("outcome") not in READABLE or not row.get("form"):
             return {}
         issued = self._issued_to(conn, row["form"], row.get("year"), row.get("recipient_id"))
         if issued is not None:  # what formkit issued to this recipient wins over what the document says
             return issued
+        # not issued by formkit: the names it gives are shown, but it names no unit or period of formkit's
+        # (a document's own claim never files it under another unit, nor pairs it with that unit's forms)
         values = (row.get("record") or {}).get("values") or {}
-        found = {"unit_id": row.get("unit_id"), "unit": row.get("unit") or values.get("unit_name"),
-                 "county": row.get("county") or (values.get("county") if row["form"] == later.COUNTY_FORM else None),
-                 "period": row.get("period")}
+        found = {"unit_id": None, "unit": row.get("unit") or values.get("unit_name"), "period": None,
+                 "county": row.get("county") or (values.get("county") if row["form"] == later.COUNTY_FORM else None)}
         return fit(schema.submissions, {k: v if isinstance(v, str) and v else None for k, v in found.items()})[0]
 
     def _issued_to(self, conn: Connection, form: str, year: int | None, recipient_id: str | None) -> dict | None:
@@ -280,12 +282,14 @@ class Store(GradeStore):
         conn.execute(t.update().where(t.c.id == later).values(supersedes=earlier))
         self._audit(conn, "superseded", earlier, None, {"by": later}, at)
         self._audit(conn, "relinked", later, was.sha256, {"supersedes": earlier, "was": was.supersedes,
-                                                          "digest": self._digest(conn, later)}, at)
+                                                          **self._digests(conn, later)}, at)
 
     @staticmethod
-    def _digest(conn: Connection, submission_id: int) -> str:
-        """The digest of a submission's row as the database now holds it (read back, not as sent)."""
-        return row_digest(conn.execute(_BY_ID, {"id": submission_id}).one()._mapping)
+    def _digests(conn: Connection, submission_id: int) -> dict[str, str]:
+        """The digests of a submission's row as the database now holds it (read back, not as sent): of its
+        frozen columns (``digest``) and of who it is for (``who``)."""
+        row = conn.execute(_BY_ID, {"id": submission_id}).one()._mapping
+        return {"digest": row_digest(row), "who": who_digest(row)}
 
     @staticmethod
     def _latest_readable(conn: Connection, row: dict, below: int | None) -> int | None:
@@ -413,7 +417,9 @@ class Store(GradeStore):
             if state:
                 problems[state].append({"id": r["id"], "sha256": r["sha256"], "file": r["file_name"]})
         events = self.audit_events()
-        problems["audit"] = audit_problems(rows, events, manifests)
+        with self.engine.connect() as conn:
+            later_rows = [dict(r._mapping) for r in conn.execute(select(schema.later_findings))]
+        problems["audit"] = audit_problems(rows, events, manifests, later_rows)
         with self._write() as conn:
             self._audit(conn, "verified", None, None, {k: len(v) for k, v in problems.items()},
                         datetime.now(timezone.utc))

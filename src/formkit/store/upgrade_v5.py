@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from formkit.store import later
-from formkit.store.audit import append
+from formkit.store.audit import append, who_digest
 from formkit.store.records import READABLE
 
 _frozen = MetaData()
@@ -89,24 +89,26 @@ def upgrade(conn: Connection) -> None:
         unit_id, period = legacy_recipient(row["form"], row["recipient_id"])
         conn.execute(issued.update().where(issued.c.id == row["id"]).values(unit_id=unit_id, period=period))
         who[(row["form"], row["year"], row["recipient_id"])] = (row["unit"], row["county"])
-    filled = 0
+    filled: dict[str, str] = {}  # submission id → digest of who it is for, as filled here
     for row in conn.execute(select(subs.c.id, subs.c.form, subs.c.year, subs.c.recipient_id, subs.c.record)
                             ).mappings().all():
-        unit_id, period = legacy_recipient(row["form"], row["recipient_id"])
+        key = (row["form"], row["year"], row["recipient_id"])
+        # unit and period only for what formkit issued: a document's own id is not trusted to name a unit
+        unit_id, period = legacy_recipient(row["form"], row["recipient_id"]) if key in who else (None, None)
         values = (row["record"] or {}).get("values") or {}
-        unit, county = who.get((row["form"], row["year"], row["recipient_id"]), (None, None))
+        unit, county = who.get(key, (None, None))
         unit = unit or values.get("unit_name")
         county = county or (values.get("county") if row["form"] == "county-feedback" else None)
-        if unit_id or unit or county or period:
-            conn.execute(subs.update().where(subs.c.id == row["id"]).values(
-                unit_id=unit_id, unit=unit if isinstance(unit, str) else None,
-                county=county if isinstance(county, str) else None, period=period))
-            filled += 1
+        new = {"unit_id": unit_id, "unit": unit if isinstance(unit, str) else None,
+               "county": county if isinstance(county, str) else None, "period": period}
+        if any(new.values()):
+            conn.execute(subs.update().where(subs.c.id == row["id"]).values(**new))
+            filled[str(row["id"])] = who_digest(new)
     now = datetime.now(timezone.utc)
     latest = select(func.max(subs.c.id)).where(subs.c.form == later.UNIT_FORM, subs.c.outcome.in_(READABLE)) \
         .group_by(subs.c.year, subs.c.recipient_id)
     checked = sum(later.recheck(conn, subs, t["later_findings"], t["audit_log"], unit_id, now)
                   for unit_id in conn.execute(latest).scalars().all())
-    if filled or checked:
-        append(conn, t["audit_log"], "migrated", None, None, {"version": 5, "recipients": filled,
-                                                              "later_findings": checked}, now)
+    if filled or checked:  # what was filled in, so that verify can tell a later edit
+        append(conn, t["audit_log"], "migrated", None, None, {"version": 5, "recipients": len(filled),
+                                                              "later_findings": checked, "who": filled}, now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from formkit.config import CycleConfig
 from formkit.findings import WARNING, Finding, finding
 from formkit.forms import load_form
-from formkit.forms.measures import UNIT_FORM, by_county
+from formkit.forms.measures import UNIT_FORM, by_county, number
 from formkit.validate.paths import location_at
 
 # county-feedback field → the measure (forms.measures) of the unit's funds for that county that it confirms
@@ -24,11 +24,11 @@ def funds_differ(unit_values: dict, county_values: dict, config: CycleConfig,
     form = load_form("county-feedback", county_values.get("year") if isinstance(county_values.get("year"), int) else None)
     out = []
     for key, measure in ARRIVED.items():
-        confirmed = county_values.get(key)
-        if confirmed is None:
+        confirmed = number(county_values.get(key))
+        if confirmed is None:  # blank, or not a figure (its own finding says so)
             continue
         # a county listed twice in the funds table: both rows
-        confirmed, claimed = float(confirmed), by_county(measure, UNIT_FORM, unit_values).get(county, 0.0)
+        claimed = by_county(measure, UNIT_FORM, unit_values).get(county, 0.0)
         diff = abs(confirmed - claimed)
         if diff > config.funds_tolerance_wan_yuan and diff > config.funds_tolerance_share * max(claimed, confirmed):
             out.append(finding("rule.funds-differ", WARNING,

@@ -113,7 +113,8 @@ def total_mismatch(ctx: RuleContext) -> list[Finding]:
 
 def _year_bounds(ctx: RuleContext) -> tuple[date, date] | None:
     year = ctx.year or ctx.values.get("year")
-    return (date(year, 1, 1), date(year, 12, 31)) if isinstance(year, int) else None
+    ok = isinstance(year, int) and not isinstance(year, bool) and date.min.year < year < date.max.year
+    return (date(year, 1, 1), date(year, 12, 31)) if ok else None  # a year out of range has its own finding
 
 
 @rule("self-assessment", "rule.date-outside-year")
@@ -247,20 +248,16 @@ def one_grade_per_unit(ctx: RuleContext) -> list[Finding]:
 def differs_from_suggested(form: Form, values: dict, raw: dict, suggested_json: str | None) -> list[Finding]:
     """rule.differs-from-ledger: a figure the issued form proposed from the ledger, returned changed (a
     warning: the unit may correct the ledger, but the difference should be explained)."""
-    try:
-        suggested = json.loads(suggested_json) if suggested_json else {}
-    except ValueError:
-        return []
-    source = suggested.get("source", "台账")
+    proposed_values, proposed_rows, source = _proposals(form, suggested_json)
     out = []
-    for key, proposed in (suggested.get("values") or {}).items():
+    for key, proposed in proposed_values.items():
         if values.get(key) is not None and not _same(values.get(key), proposed):  # blank/invalid: its own error
             f = form.field(key)
             out.append(finding("rule.differs-from-ledger", WARNING, _differs(values.get(key), proposed, f.unit, source),
                                f.label, key, location_at(raw, key), params=_figures(values.get(key), proposed, source)))
-    for key, by_county in (suggested.get("rows") or {}).items():
+    for key, by_county in proposed_rows.items():
         table = form.field(key)
-        for i, row in enumerate(values.get(key) or []):
+        for i, row in enumerate(r for r in values.get(key) or [] if isinstance(r, dict)):
             proposed_row = by_county.get(row.get("county") or "", {})
             for col, proposed in proposed_row.items():
                 if row.get(col) is not None and not _same(row.get(col), proposed):
@@ -270,6 +267,31 @@ def differs_from_suggested(form: Form, values: dict, raw: dict, suggested_json: 
                                        c.label, path, location_at(raw, path),
                                        params=_figures(row.get(col), proposed, source), subject=row.get("county")))
     return out
+
+
+def _proposals(form: Form, suggested_json: str | None) -> tuple[dict, dict, str]:
+    """What the issued form proposed, as the document's property holds it, kept only where it makes sense:
+    figures of the form's own fields and table columns (the property travels with the document, so anything
+    else in it is ignored)."""
+    try:
+        suggested = json.loads(suggested_json) if suggested_json else {}
+    except (ValueError, RecursionError):
+        return {}, {}, ""
+    if not isinstance(suggested, dict):
+        return {}, {}, ""
+    fields = {f.key: f for f in form.fields}
+    given = suggested.get("values") if isinstance(suggested.get("values"), dict) else {}
+    values = {k: v for k, v in given.items() if k in fields and not fields[k].is_table and measures.number(v) is not None}
+    rows: dict[str, dict[str, dict]] = {}
+    tables = suggested.get("rows") if isinstance(suggested.get("rows"), dict) else {}
+    for key, by_county in tables.items():
+        if key not in fields or not fields[key].is_table or not isinstance(by_county, dict):
+            continue
+        columns = {c.key for c in fields[key].columns}
+        rows[key] = {str(county): {c: v for c, v in row.items() if c in columns and measures.number(v) is not None}
+                     for county, row in by_county.items() if isinstance(row, dict)}
+    source = suggested.get("source")
+    return values, rows, source[:40] if isinstance(source, str) and source else "台账"
 
 
 def _same(a, b) -> bool:

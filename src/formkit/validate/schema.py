@@ -57,10 +57,6 @@ def field_schema(f: Field) -> dict[str, Any]:
     return rule
 
 
-def form_schema(form: Form) -> dict[str, Any]:
-    return {f.key: field_schema(f) for f in form.fields}
-
-
 _VALIDATORS: dict[tuple, Validator] = {}
 
 
