@@ -66,9 +66,22 @@ def same(row: dict) -> dict:
 
 
 def shape(engine) -> dict:
+    """Every table's columns (name, type, length, nullable), indexes, unique constraints and foreign keys."""
     found = inspect(engine)
-    return {t: sorted((c["name"], str(c["type"]).split("(")[0], c["nullable"]) for c in found.get_columns(t))
+    return {t: {"columns": sorted((c["name"], type(c["type"]).__name__.upper(), getattr(c["type"], "length", None),
+                                   c["nullable"]) for c in found.get_columns(t)),
+                "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in found.get_indexes(t)),
+                "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(t)),
+                "foreign": sorted((tuple(f["constrained_columns"]), f["referred_table"]) for f in found.get_foreign_keys(t))}
             for t in sorted(found.get_table_names())}
+
+
+def declared() -> dict:
+    """What schema.py declares today, in the terms of :func:`shape` (names of columns and indexes)."""
+    from formkit.store import schema
+
+    return {t.name: {"columns": sorted(c.name for c in t.columns), "indexes": sorted(i.name for i in t.indexes)}
+            for t in schema.metadata.sorted_tables}
 
 
 def test_a_store_made_by_formkit_v4_upgrades_without_loss(store_url, tmp_path):
@@ -108,6 +121,9 @@ def test_a_store_made_by_formkit_v4_upgrades_without_loss(store_url, tmp_path):
     if fresh_url:
         with Store(fresh_url, tmp_path / "fresh-originals") as fresh, Store(store_url, originals) as upgraded:
             assert shape(upgraded.engine) == shape(fresh.engine)
+            got = shape(upgraded.engine)
+            assert {t: {"columns": sorted(c[0] for c in v["columns"]), "indexes": sorted(i[0] for i in v["indexes"])}
+                    for t, v in got.items() if t in declared()} == declared()
 
 
 @pytest.mark.postgres
