@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from formkit.cli import main
+from formkit.errors import FormkitError
 from formkit.resources import samples_dir
 
 ROSTER = samples_dir() / "roster"
@@ -171,12 +172,33 @@ def empty_store(tmp_path):
     return url
 
 
-def test_status_and_letters_on_an_empty_store_say_so(empty_store, tmp_path):
+@pytest.fixture
+def open_stores(monkeypatch):
+    """The stores opened and not (yet) closed: empty after a command, whichever way it ended."""
+    from formkit.store import Store
+
+    held, init, close = [], Store.__init__, Store.close
+
+    def opened(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        held.append(self)
+
+    def closed(self):
+        held[:] = [s for s in held if s is not self]
+        close(self)
+
+    monkeypatch.setattr(Store, "__init__", opened)
+    monkeypatch.setattr(Store, "close", closed)
+    return held
+
+
+def test_status_and_letters_on_an_empty_store_say_so(empty_store, tmp_path, open_stores):
     for args in (("status", "--missing-xlsx", tmp_path / "催报名单.xlsx"), ("letters", "--out", tmp_path / "letters")):
         result = run(*args, "--db", empty_store)
         assert result.exit_code == 0, result.output
         assert "没有下发或报送记录" in result.output and "formkit issue" in result.output
     assert not (tmp_path / "letters").exists() and not (tmp_path / "催报名单.xlsx").exists()
+    assert open_stores == []
 
 
 @pytest.mark.parametrize("command", [
@@ -187,12 +209,23 @@ def test_status_and_letters_on_an_empty_store_say_so(empty_store, tmp_path):
     ("review", "rate", "--year", 2026),
     ("review", "inputs", "--year", 2026, "--out", "{tmp}/out/i.xlsx"),
 ], ids=lambda c: " ".join(map(str, c[:2])))
-def test_documents_from_an_empty_store_are_refused_plainly(empty_store, tmp_path, command):
+@pytest.mark.parametrize("via", ["--db", "FORMKIT_DB"])
+def test_documents_from_an_empty_store_are_refused_plainly(empty_store, tmp_path, command, via, open_stores):
     args = [str(a).replace("{tmp}", str(tmp_path)) for a in command]
-    result = run(*args, "--db", empty_store)
+    if via == "--db":
+        result = run(*args, "--db", empty_store)
+    else:
+        result = CliRunner().invoke(main, args, env={"FORMKIT_DB": empty_store})
     refused(result, "cli.empty-store")
     assert "2026年度" in result.output
     assert not (tmp_path / "out").exists()
+    assert open_stores == []  # the refusal closed the store it opened
+
+
+def test_a_refused_override_closes_the_store(empty_store, open_stores):
+    refused(run("review", "override", "--year", 2026, "--unit", "U001", "--grade", "最好", "--reason", "理由",
+                "--db", empty_store), "review.unknown-grade")
+    assert open_stores == []
 
 
 # -- periods --------------------------------------------------------------------------------------
@@ -203,12 +236,24 @@ def test_documents_from_an_empty_store_are_refused_plainly(empty_store, tmp_path
     ("quarterly-ledger", ("--half", 1), "issue.period-needed"),
     ("half-year-report", ("--quarter", 3), "issue.period-needed"),
     ("quarterly-ledger", (), "issue.period-needed"),
+    ("quarterly-ledger", ("--quarter", 1, "--half", 1), "issue.two-periods"),
 ])
 def test_a_period_option_must_fit_the_form(tmp_path, form, option, code):
     result = run("issue", "--roster", ROSTER, "--year", 2026, "--out", tmp_path / "out", "--form", form, *option,
                  "--db", f"sqlite:///{tmp_path}/s.db")
     refused(result, code)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_library_refuses_a_period_out_of_range_as_the_command_line_does():
+    from formkit.issue.periods import settle_batch
+
+    with pytest.raises(FormkitError) as err:
+        settle_batch(2026, ["quarterly-ledger"], quarter=5)
+    assert err.value.code == "issue.period-needed" and "--quarter（1-4）" in err.value.message
+    assert settle_batch(2026, (), half=1).forms == ["half-year-report"]
+    assert settle_batch(2026, (), half=1).ledger_quarter == 2  # the first half-year: the second quarter's ledger
+    assert settle_batch(2026, ["self-assessment"]).ledger_quarter == 4
 
 
 def test_a_quarter_alone_issues_only_the_quarterly_ledgers(tmp_path):

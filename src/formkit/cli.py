@@ -10,18 +10,21 @@ import click
 from formkit import __version__
 from formkit.cli_common import (
     NOT_FINITE,
+    db_option,
     emit_json,
-    empty_store_message,
     handle_errors,
     json_line,
+    json_option,
+    nothing_stored,
     open_store,
     require_records,
     settle_year,
-    stored_records,
+    year_option,
 )
-from formkit.cli_params import OUT_FILE, OUT_FOLDER, YEAR, FormkitGroup, file_problem, folder_problem
+from formkit.cli_params import OUT_FILE, OUT_FOLDER, FormkitGroup, file_problem, folder_problem
 from formkit.errors import FormkitError
 from formkit.forms.cycle import cycle
+from formkit.forms.model import PERIODS
 from formkit.outcomes import READABLE
 from formkit.outcomes import label as outcome_label
 
@@ -33,7 +36,7 @@ def main() -> None:
 
 
 @main.command("forms")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@json_option
 @handle_errors
 def forms_cmd(as_json: bool) -> None:
     """列出所有表单。"""
@@ -52,8 +55,8 @@ def forms_cmd(as_json: bool) -> None:
 
 @main.command("fields")
 @click.argument("form")
-@click.option("--year", type=YEAR, default=None, help="按该年度配置解析选项（默认：当前配置）")
-@click.option("--json", "as_json", is_flag=True, help="输出表单的公开契约（JSON）")
+@year_option(required=False, help="按该年度配置解析选项（默认：当前配置）")
+@json_option(help="输出表单的公开契约（JSON）")
 @handle_errors
 def fields_cmd(form: str, year: int | None, as_json: bool) -> None:
     """列出表单 FORM 的字段。"""
@@ -86,8 +89,8 @@ def _print_field(f: dict, indent: str) -> None:
 
 @main.command("roster")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--year", type=YEAR, default=None, help="按该年度配置检查单位类别")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@year_option(required=False, help="按该年度配置检查单位类别")
+@json_option
 @handle_errors
 def roster_cmd(path: Path, year: int | None, as_json: bool) -> None:
     """检查名单 PATH（含 units.csv 和 pairs.csv 的文件夹，或 .xlsx 工作簿）。"""
@@ -119,59 +122,39 @@ def templates_cmd(out: Path | None) -> None:
 @main.command("issue")
 @click.option("--roster", "roster_path", required=True, type=click.Path(path_type=Path),
               help="名单（文件夹或 .xlsx）")
-@click.option("--year", required=True, type=YEAR, help="评价年度")
+@year_option()
 @click.option("--out", required=True, type=OUT_FOLDER, help="输出文件夹")
 @click.option("--form", "forms", multiple=True, help="只下发指定表单（可重复）")
-@click.option("--quarter", type=click.IntRange(1, 4), default=None, help="季度台账：下发第几季度")
-@click.option("--half", type=click.IntRange(1, 2), default=None, help="半年工作情况报告：1 上半年，2 下半年")
+@click.option("--quarter", type=click.IntRange(1, PERIODS["quarter"][1]), default=None, help="季度台账：下发第几季度")
+@click.option("--half", type=click.IntRange(1, PERIODS["half"][1]), default=None,
+              help="半年工作情况报告：1 上半年，2 下半年")
 @click.option("--from-ledger", is_flag=True,
               help="按数据库中最近一期季度台账预填（半年报告、年底自评表），单位核对或更正")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None,
-              help="记录下发情况的数据库（SQLAlchemy URL；默认当前文件夹的 formkit.db）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@db_option
+@json_option
 @handle_errors
 def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], quarter: int | None,
               half: int | None, from_ledger: bool, db_url: str | None, as_json: bool) -> None:
     """为名单中的每个单位和每个帮扶关系生成个性化表单，写出下发清单 manifest.csv，并记入数据库以便跟踪回收。
     季度台账（--quarter）和半年工作情况报告（--half）按期下发。"""
-    if quarter and half:
-        raise FormkitError("issue.two-periods", "--quarter 和 --half 只能选一个")
-    from formkit.forms import form_ids, load_form
-
-    given = "quarter" if quarter else "half" if half else None
-    if given and not forms:  # --quarter alone: the forms issued by quarter
-        forms = tuple(f for f in form_ids() if load_form(f, year).period == given)
-    options = {"quarter": "--quarter（1-4）", "half": "--half（1 上半年，2 下半年）"}
-    for form_id in forms:
-        form = load_form(form_id, year)
-        if form.period and form.period != given:
-            raise FormkitError("issue.period-needed", f"“{form.title}”按期下发，请用 {options[form.period]} 指定期次")
-        if given and not form.period:
-            raise FormkitError("issue.no-period", f"“{form.title}”每年下发一次，不分期次，不能用 --{given}")
-    _issue(roster_path, year, out, list(forms) or None, as_json, db_url, quarter or half, from_ledger, half)
-
-
-def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_json: bool,
-           db_url: str | None = None, period: int | None = None, from_ledger: bool = False,
-           half: int | None = None) -> list:
     from formkit.intake.issued import record_issued
     from formkit.issue.batch import MANIFEST, issue_forms, plan
+    from formkit.issue.periods import settle_batch
     from formkit.roster import load_roster
 
+    batch = settle_batch(year, forms, quarter, half)
     roster = load_roster(roster_path, year)
-    store = open_store(db_url, create=not from_ledger)  # proposing from the ledgers needs a store that has them
-    suggest = None
-    if from_ledger:
-        from formkit.evaluation.ledgers import suggestions
+    with open_store(db_url, create=not from_ledger) as store:  # proposing from the ledgers needs a store with them
+        suggest = None
+        if from_ledger:
+            from formkit.evaluation.ledgers import suggestions
 
-        up_to = 2 * half if half else 4  # the first half-year report: the second quarter's ledger
-        suggest = lambda form: suggestions(store, year, form, up_to)  # noqa: E731
-    total = len(plan(roster, year, forms, period=period))
-    with click.progressbar(length=total, label="生成表单", file=sys.stderr) as bar:
-        results = issue_forms(roster, year, out, forms, progress=lambda _row: bar.update(1), period=period,
-                              suggest=suggest)
-    record_issued(store, results, year, out / MANIFEST)
-    store.close()
+            suggest = lambda form: suggestions(store, year, form, batch.ledger_quarter)  # noqa: E731
+        total = len(plan(roster, year, batch.forms, period=batch.period))
+        with click.progressbar(length=total, label="生成表单", file=sys.stderr) as bar:
+            results = issue_forms(roster, year, out, batch.forms, on_progress=lambda _row: bar.update(1),
+                                  period=batch.period, suggest=suggest)
+        record_issued(store, results, year, out / MANIFEST)
     failed = [r for r in results if r.error_code]
     if as_json:
         emit_json({"out": str(out), "manifest": str(out / MANIFEST), "issued": len(results) - len(failed),
@@ -186,17 +169,15 @@ def _issue(roster_path: Path, year: int, out: Path, forms: list[str] | None, as_
         click.echo(f"下发清单：{out / MANIFEST}")
         for r in failed:
             click.echo(f"未生成 [{r.error_code}] {r.recipient}：{r.error}", err=True)
-    if failed:
-        sys.exit(1)
-    return results
+    sys.exit(1 if failed else 0)
 
 
 @main.command("read")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--roster", "roster_path", type=click.Path(path_type=Path), default=None,
               help="名单：核对表中的定点帮扶县与名单是否一致")
-@click.option("--year", type=YEAR, default=None, help="评价年度（默认：按文档识别）")
-@click.option("--json", "as_json", is_flag=True, help="每个文件输出一个 JSON 对象")
+@year_option(required=False, fallback="按文档识别")
+@json_option(help="每个文件输出一个 JSON 对象")
 @handle_errors
 def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None, as_json: bool) -> None:
     """读取回收的表格 FILES（.docx 或 PDF），输出数据和问题清单。
@@ -240,25 +221,23 @@ def _print_result(path: Path, result) -> None:
 
 @main.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--year", type=YEAR, default=None, help="评价年度（默认：按文档识别）")
-@click.option("--json", "as_json", is_flag=True, help="每个文件输出一个 JSON 对象")
+@db_option
+@year_option(required=False, fallback="按文档识别")
+@json_option(help="每个文件输出一个 JSON 对象")
 @handle_errors
 def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as_json: bool) -> None:
     """收取回收的文件（文件或文件夹）：识别格式、安全读取、保存原件、记录结果。"""
     from formkit.intake.ingest import expand, ingest
 
-    store = open_store(db_url, create=True)
     files = expand(paths)
     results = []
-    with click.progressbar(length=len(files), label="收取文件", file=sys.stderr) as bar:
-        for result in ingest(files, store, year):
-            bar.update(1)
+    with open_store(db_url, create=True) as store, click.progressbar(length=len(files), label="收取文件",
+                                                                     file=sys.stderr) as bar:
+        for result in ingest(files, store, year, on_progress=lambda _result: bar.update(1)):
             results.append(result)
             if as_json:
                 click.echo(json_line(result.as_dict()) or json_line(
                     {"file": str(result.file), "error": FormkitError("cli.not-finite", NOT_FINITE).as_dict()}))
-    store.close()
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
@@ -272,20 +251,19 @@ def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as
 
 
 @main.command("status")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--year", type=YEAR, default=None, help="评价年度（默认：最近一年）")
+@db_option
+@year_option(required=False, fallback="最近一年")
 @click.option("--missing-xlsx", type=OUT_FILE, default=None, help="写出催报名单（.xlsx）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@json_option
 @handle_errors
 def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, as_json: bool) -> None:
     """各表单、各接收方的报送情况：已下发、已报送、无错误、有错误、未报送。"""
     from formkit.intake.status import STATES, status, write_missing_xlsx
 
-    store = open_store(db_url)
-    settled = settle_year(store, year)
-    empty = None if stored_records(store, settled.year) else empty_store_message(store, year)
-    report = status(store, settled)
-    store.close()
+    with open_store(db_url) as store:
+        settled = settle_year(store, year)
+        empty = nothing_stored(store, year, settled.year)
+        report = status(store, settled)
     if missing_xlsx and not empty:
         write_missing_xlsx(report, missing_xlsx)
     if as_json:
@@ -310,27 +288,22 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
 
 
 @main.command("letters")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
-@click.option("--year", type=YEAR, default=None, help="评价年度（默认：最近一年）")
+@db_option
+@year_option(required=False, fallback="最近一年")
 @click.option("--out", required=True, type=OUT_FOLDER, help="输出文件夹")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@json_option
 @handle_errors
 def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) -> None:
     """为每份有错误的表格生成退回修改意见（Word），逐条列出问题及其在文档中的位置。"""
     from formkit.letters import write_letters
 
-    store = open_store(db_url)
-    settled = settle_year(store, year)
-    if not stored_records(store, settled.year):
-        message = empty_store_message(store, year)
-        store.close()
-        if as_json:
-            emit_json([])
-        else:
-            click.echo(message)
+    with open_store(db_url) as store:
+        settled = settle_year(store, year)
+        empty = nothing_stored(store, year, settled.year)
+        letters = [] if empty else write_letters(store, settled, out)
+    if empty and not as_json:  # with --json: an empty list
+        click.echo(empty)
         return
-    letters = write_letters(store, settled, out)
-    store.close()
     failed = [x for x in letters if x.error_code]
     if as_json:
         emit_json([{"submission": x.submission, "recipient": x.recipient, "file": str(x.path) if x.path else None,
@@ -348,7 +321,7 @@ def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) 
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--pdf", "pdf_path", type=click.Path(exists=True, path_type=Path), default=None,
               help="已渲染的 PDF（默认：用 LibreOffice 渲染后测量）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@json_option
 @handle_errors
 def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
     """按 GB/T 9704-2012 检查公文格式（.docx 结构检查 + PDF 版面测量）。无 fail 级问题时退出状态为 0。"""
@@ -369,13 +342,13 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
 
 @main.command("notice")
 @click.argument("kind", type=click.Choice(["issue-forms", "progress", "review-proposal", "review-results", "review-copy"]))
-@click.option("--year", required=True, type=YEAR, help="评价年度")
+@year_option()
 @click.option("--out", required=True, type=OUT_FILE, help="输出的 .docx 文件")
 @click.option("--pdf", "make_pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF 并检查版式")
 @click.option("--serial", type=int, default=1, show_default=True, help="发文字号中的序号")
 @click.option("--content", type=click.Path(exists=True, path_type=Path), default=None,
               help="公文内容文件（默认 templates/notices/KIND.md）")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（进展通报用；默认 formkit.db）")
+@db_option
 @handle_errors
 def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, content: Path | None,
                db_url: str | None) -> None:
@@ -400,11 +373,11 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
 
 
 @main.command("progress")
-@click.option("--year", required=True, type=YEAR, help="年度")
+@year_option()
 @click.option("--quarter", type=click.IntRange(1, 4), default=None, help="截至第几季度（默认：最近一期）")
 @click.option("--out", required=True, type=OUT_FOLDER, help="输出文件夹（进度表 .xlsx 和图表 .png）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@json_option
+@db_option
 @handle_errors
 def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_url: str | None) -> None:
     """定期调度：按季度台账统计各单位和各类单位的进度（分季度数字、较上季度变化、责任书完成率、未报送单位），
@@ -412,10 +385,9 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
     from formkit.progress.chart import NO_CJK_FONT, write_chart
     from formkit.progress.report import progress, write_progress_xlsx
 
-    store = open_store(db_url)
-    require_records(store, year, "季度台账", ("quarterly-ledger",))
-    report = progress(store, cycle(year), quarter)
-    store.close()
+    with open_store(db_url) as store:
+        require_records(store, year, "季度台账", ("quarterly-ledger",))
+        report = progress(store, cycle(year), quarter)
     xlsx = write_progress_xlsx(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.xlsx")
     png, font = write_chart(report, out / f"{year}年第{report.quarter}季度定点帮扶工作进度.png")
     missing = report.missing(report.quarter)
@@ -438,13 +410,13 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
 
 
 @main.command("dossier")
-@click.option("--year", required=True, type=YEAR, help="评价年度")
+@year_option()
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="输出的 .docx 文件（--per-category 时为输出文件夹）")
 @click.option("--category", default=None, help="只汇编某一类单位（如“高等院校”）")
 @click.option("--per-category", is_flag=True, help="每类单位一份汇编（PDF 并行生成）")
 @click.option("--pdf", "make_pdf", is_flag=True, help="同时生成带书签和目录页码的 PDF（需要 LibreOffice）")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@db_option
 @handle_errors
 def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, make_pdf: bool,
                 db_url: str | None) -> None:
@@ -454,13 +426,12 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
     problem = (folder_problem if per_category else file_problem)(out)
     if problem:
         raise FormkitError(*problem, {"option": "--out"})
-    store = open_store(db_url)
-    require_records(store, year, "自评表和评价表", ("self-assessment", "county-feedback"))
-    if per_category:
-        built = build_per_category(store, cycle(year), out, pdf=make_pdf)
-    else:
-        built = [build_dossier(store, cycle(year), out, category, pdf=make_pdf)]
-    store.close()
+    with open_store(db_url) as store:
+        require_records(store, year, "自评表和评价表", ("self-assessment", "county-feedback"))
+        if per_category:
+            built = build_per_category(store, cycle(year), out, pdf=make_pdf)
+        else:
+            built = [build_dossier(store, cycle(year), out, category, pdf=make_pdf)]
     for path, dossier in built:
         units = sum(len(u) for _c, _l, u in dossier.categories)
         flagged = sum(1 for _c, _l, us in dossier.categories for u in us if u.flags)
@@ -471,7 +442,7 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
 
 @main.command("demo")
 @click.option("--out", type=OUT_FOLDER, default=Path("formkit-demo"), show_default=True, help="输出文件夹（须为空）")
-@click.option("--year", type=YEAR, default=2026, show_default=True, help="评价年度")
+@year_option(required=False, default=2026, show_default=True)
 @click.option("--fresh", is_flag=True, help="重新开始：先删除示例以前在 --out 写出的全部内容（只删除有示例标记的文件夹）")
 @handle_errors
 def demo_cmd(out: Path, year: int, fresh: bool) -> None:

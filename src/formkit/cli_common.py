@@ -1,5 +1,6 @@
-"""What every formkit command shares: JSON output, errors shown as one coded line (or JSON), and opening the
-store (only the commands that record what was issued or received may create one)."""
+"""What every formkit command shares: the common options (``--db``, ``--json``, ``--year``, declared once here,
+the sqlite-utils way), JSON output, errors shown as one coded line (or JSON), and opening the store (only the
+commands that record what was issued or received may create one; a command holds it in a ``with`` block)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,36 @@ from functools import wraps
 
 import click
 
-from formkit.cli_params import emit_error, to_json
+from formkit.cli_params import YEAR, emit_error, to_json
 from formkit.errors import FormkitError, os_reason
 from formkit.forms.cycle import Cycle, cycle
 
 NOT_FINITE = "结果中有不是有限数的数值（NaN 或无穷大），无法输出为标准 JSON"
+DB_HELP = "数据库（SQLAlchemy URL；默认 formkit.db）"
+YEAR_HELP = "评价年度"
+
+
+def _option(option, func):
+    """``option`` as a bare decorator (``@json_option``) or, given texts, a decorator factory."""
+    return option(func) if func else option
+
+
+def db_option(func=None, *, help: str = DB_HELP):
+    """``--db`` (or FORMKIT_DB): the store's SQLAlchemy URL, passed as ``db_url``."""
+    return _option(click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help=help), func)
+
+
+def json_option(func=None, *, help: str = "输出 JSON"):
+    """``--json``, passed as ``as_json`` (:func:`handle_errors` shows errors as JSON too)."""
+    return _option(click.option("--json", "as_json", is_flag=True, help=help), func)
+
+
+def year_option(required: bool = True, fallback: str | None = None, help: str | None = None, **extra):
+    """``--year`` (an evaluation year, :data:`YEAR`): required, or optional with ``fallback`` naming what the
+    command uses without it (评价年度（默认：…）); ``help`` where the year means something else."""
+    text = help or (f"{YEAR_HELP}（默认：{fallback}）" if fallback else YEAR_HELP)
+    # no ``default=None`` here: since click 8.3 an explicit default satisfies ``required``
+    return click.option("--year", type=YEAR, required=required, help=text, **extra)
 
 
 def emit_json(data) -> None:
@@ -54,12 +80,13 @@ def handle_errors(func):
     return wrapper
 
 
-def open_store(db_url: str | None, create: bool = False):
-    """The store at ``db_url``; only the commands that record what was issued or received may create it
-    (a mistyped ``--db`` for any other command is an error, not a new empty store)."""
+def open_store(db_url: str | None, create: bool = False, owner: str | None = None):
+    """The store at ``db_url`` (migrated as ``owner``), for a ``with`` block that closes it on every path; only
+    the commands that record what was issued or received may create it (a mistyped ``--db`` for any other
+    command is an error, not a new empty store)."""
     from formkit.store import Store
 
-    return Store(db_url, create=create)
+    return Store(db_url, owner=owner, create=create)
 
 
 def settle_year(store, year: int | None) -> Cycle:
@@ -81,9 +108,12 @@ def empty_store_message(store, year: int | None, what: str = "下发或报送记
             "收回后用 formkit ingest 收取（或用 --db 指定另一个数据库）")
 
 
+def nothing_stored(store, year: int | None, settled: int) -> str | None:
+    """Why the store holds nothing for the ``settled`` year (``year`` as given), or None: it holds some."""
+    return None if stored_records(store, settled) else empty_store_message(store, year)
+
+
 def require_records(store, year: int | None, what: str = "下发或报送记录", forms: tuple[str, ...] | None = None) -> None:
     """Refuse to make a document from a store that holds nothing for it (``cli.empty-store``)."""
     if not stored_records(store, year, forms):
-        message = empty_store_message(store, year, what)
-        store.close()
-        raise FormkitError("cli.empty-store", message)
+        raise FormkitError("cli.empty-store", empty_store_message(store, year, what))

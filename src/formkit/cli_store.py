@@ -8,21 +8,20 @@ from pathlib import Path
 
 import click
 
-from formkit.cli_common import emit_json, handle_errors, open_store
+from formkit.cli_common import DB_HELP, db_option, emit_json, handle_errors, json_option, open_store
 
 
 @click.command("verify")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="数据库（SQLAlchemy URL；默认 formkit.db）")
+@db_option
 @click.option("--manifest", "manifests", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="已发布的清单（manifest.csv、manifest-sha256.txt）：核对其中的审计日志链头仍在日志中；可多次给出")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@json_option
 @handle_errors
 def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], as_json: bool) -> None:
     """重新计算每份原件的 SHA-256，报告缺失、损坏和无记录的文件；核对审计日志的哈希链（及清单中的链头）。"""
-    store = open_store(db_url)
-    problems = store.verify(manifests)
-    count = len(store.submissions())
-    store.close()
+    with open_store(db_url) as store:
+        problems = store.verify(manifests)
+        count = len(store.submissions())
     if as_json:
         emit_json({"submissions": count, **problems})
     else:
@@ -39,16 +38,15 @@ def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], as_json: bool) -
 
 
 @click.command("migrate")
-@click.option("--db", "db_url", envvar="FORMKIT_DB", default=None, help="应用连接的数据库（SQLAlchemy URL；默认 formkit.db）")
+@db_option(help=f"应用连接的{DB_HELP}")
 @click.option("--db-owner", "owner_url", envvar="FORMKIT_DB_OWNER", default=None,
               help="所有者角色的连接（PostgreSQL）：建立或升级表结构，并只授予应用角色对审计日志的查询和追加权限")
 @handle_errors
 def migrate_cmd(db_url: str | None, owner_url: str | None) -> None:
     """建立或升级数据库结构（以所有者角色运行一次；日常命令以应用角色运行，不能改写审计日志）。"""
-    from formkit.store import Store
     from formkit.store.migrations import current_version
 
-    with Store(db_url, owner=owner_url, create=True) as store:
+    with open_store(db_url, create=True, owner=owner_url) as store:
         now, applied = current_version(store.engine), store.migrated
         if 1 in applied:
             click.echo(f"已建立数据库结构（第 {now} 版）：{store.shown}")

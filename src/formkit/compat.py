@@ -18,7 +18,7 @@ def docx_core_properties() -> None:
 def matplotlib_fonts(files: Iterable[str]) -> None:
     """Register font files with matplotlib's font manager, which keeps the list it cached the first time it
     ran: fonts installed since would stay unknown. A broken font file is left out."""
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # matplotlib is heavy: loaded only when a chart is drawn
 
     manager = font_manager.fontManager
     known = {f.fname for f in manager.ttflist}

@@ -4,6 +4,7 @@ departments, the coordinating body. Nothing here is hard-coded elsewhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,8 +56,6 @@ class CycleConfig:
 
     def deadline(self, form: str, year: int):
         """The date a form is due in ``year`` (None when the configuration sets none)."""
-        from datetime import date
-
         text = self.deadlines.get(form)
         if not text:
             return None

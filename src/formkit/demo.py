@@ -10,17 +10,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from formkit.convert import convert, soffice
+from formkit.dossier import build_dossier
 from formkit.errors import FormkitError
+from formkit.evaluation.ledgers import suggestions
+from formkit.forms import load_form
 from formkit.forms.cycle import cycle
 from formkit.intake.batch import read_many
+from formkit.intake.ingest import ingest
 from formkit.intake.issued import record_issued
+from formkit.intake.status import status, write_missing_xlsx
 from formkit.issue import issue_forms
 from formkit.issue.batch import MANIFEST
+from formkit.letters import write_letters
+from formkit.notices import write_notice
 from formkit.outcomes import READABLE
+from formkit.progress.chart import NO_CJK_FONT, write_chart
+from formkit.progress.report import progress, write_progress_xlsx
 from formkit.read.result import ReadResult
 from formkit.resources import samples_dir
+from formkit.review.inputs import write_template
+from formkit.review.override import override
+from formkit.review.run import run_rating
+from formkit.review.sheets import issue_sheets
+from formkit.review.tally import write_tally_xlsx
 from formkit.roster import load_roster
-from formkit.simulate import fill_recipients
+from formkit.simulate import fill_ledgers, fill_recipients, fill_review_inputs, fill_votes
+from formkit.store import Store
 
 
 @dataclass
@@ -104,8 +120,6 @@ def _db(out: Path) -> str:
 
 
 def _store(out: Path):
-    from formkit.store import Store
-
     return Store(_db(out), out / "formkit-originals")
 
 
@@ -162,13 +176,6 @@ LEDGER_LATE = "U006-Q4"
 def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) -> dict[str, dict]:
     """定期调度: four quarterly ledgers per unit issued, kept and returned, the progress table and chart; what
     the year-end self-assessments propose from them."""
-    from formkit.evaluation.ledgers import suggestions
-    from formkit.forms import load_form
-    from formkit.intake.ingest import ingest
-    from formkit.progress.chart import NO_CJK_FONT, write_chart
-    from formkit.progress.report import progress, write_progress_xlsx
-    from formkit.simulate import fill_ledgers
-
     out = report.out / "定期调度"
     store = _store(report.out)
     received = 0
@@ -194,9 +201,6 @@ def _ledgers(report: DemoReport, roster, year: int, say: Callable[[str], None]) 
 def _write_notices(report: DemoReport, year: int, out: Path, kinds) -> list[str]:
     """Each (kind, file name) notice from the demo's store, as PDF with its format checks when LibreOffice is
     installed; what became of each, for the demo's output."""
-    from formkit.convert import soffice
-    from formkit.notices import write_notice
-
     made = []
     with _store(report.out) as store:
         for kind, name in kinds:
@@ -209,8 +213,6 @@ def _write_notices(report: DemoReport, year: int, out: Path, kinds) -> list[str]
 
 def _editor_paths(filled: dict[str, Path]) -> list[str]:
     """Pass some filled forms through LibreOffice as other editors would; ``filled`` is updated in place."""
-    from formkit.convert import convert, soffice
-
     if soffice() is None:
         return []
     done = []
@@ -229,10 +231,6 @@ def _editor_paths(filled: dict[str, Path]) -> list[str]:
 
 
 def _intake(report: DemoReport, roster, issued, year: int, say: Callable[[str], None]) -> None:
-    from formkit.intake.ingest import ingest
-    from formkit.intake.status import status, write_missing_xlsx
-    from formkit.letters import write_letters
-
     out = report.out
     store = _store(out)
     late = {r.recipient_id for r in issued if r.recipient_id in LATE}
@@ -262,8 +260,6 @@ def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     made = _write_notices(report, year, out, (("issue-forms", "下发考核评价表格的通知"), ("progress", "工作进展通报")))
     report.outputs["notices"] = out
     say(f"7. 公文（GB/T 9704-2012）：{'；'.join(made)} → {out}")
-    from formkit.convert import soffice
-    from formkit.dossier import build_dossier
 
     store = _store(report.out)
     path, dossier = build_dossier(store, cycle(year), report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx",
@@ -286,14 +282,6 @@ OVERRIDE = ("U013", 1, "工作组综合评议：定点帮扶县反映帮扶产�
 
 
 def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
-    from formkit.intake.ingest import ingest
-    from formkit.review.inputs import write_template
-    from formkit.review.override import override
-    from formkit.review.run import run_rating
-    from formkit.review.sheets import issue_sheets
-    from formkit.review.tally import write_tally_xlsx
-    from formkit.simulate import fill_review_inputs, fill_votes
-
     out = report.out / "分类评价"
     roster = load_roster(samples_dir() / "roster", year)
     store = _store(report.out)

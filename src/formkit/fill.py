@@ -7,9 +7,12 @@ table rows. It knows nothing about field keys beyond the labels the form definit
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
 from docx import Document
+from openpyxl import load_workbook
 
 from formkit.forms.model import Form
 from formkit.ooxml.controls import controls_in, set_control_text
@@ -89,8 +92,6 @@ def fill_workbook(source: str | Path, target: str | Path, form: Form, values: di
     """Type ``values`` into an issued spreadsheet form as a person does in Excel or WPS: beside each label on
     the first sheet, under the column labels of each table's sheet (adding rows at the end). Figures are
     entered as numbers and dates as dates, as Excel turns them into when typed."""
-    from openpyxl import load_workbook
-
     book = load_workbook(str(source))
     first = book.worksheets[0]
     labels = {str(row[0].value).strip(): row[0].row for row in first.iter_rows(min_col=1, max_col=1) if row[0].value}
@@ -115,9 +116,6 @@ def fill_workbook(source: str | Path, target: str | Path, form: Form, values: di
 
 def _as_entered(text):
     """What a spreadsheet keeps when a person types ``text``: a number, a date, or the text."""
-    import re
-    from datetime import datetime
-
     if not isinstance(text, str) or not text:
         return text or None
     if re.fullmatch(r"-?\d+", text):

@@ -122,7 +122,7 @@ def text_cell(ws, row: int, column: int, value: Any):
 
 def append_row(ws, values: Iterable[Any]) -> None:
     """``ws.append(values)`` with every string a typed string cell (see :func:`text_cell`)."""
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell.cell import Cell  # openpyxl is heavy: loaded by the writers of a workbook only
 
     row = []
     for value in values:

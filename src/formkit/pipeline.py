@@ -77,13 +77,26 @@ def pair_findings(unit: ReadResult, county: ReadResult) -> list[Finding]:
 
 def cross_checked(results: Iterable[T]) -> list[T]:
     """The results of one batch (read results among errors, in order), each county's feedback whose unit's
-    self-assessment is in the batch given the findings across the two (:func:`pair_findings`)."""
+    self-assessment is in the batch given the findings across the two (:func:`pair_findings`).
+
+    The two are paired by the unit's roster id when both documents have one (``recipient["unit_id"]``, from
+    the identity stamp formkit issued them with; the store pairs by ``unit_id`` too): a unit name typed
+    differently still pairs, and two units' forms never do. Otherwise by the unit name typed in both forms.
+    When several self-assessments match, the last one in the batch is used."""
     results = list(results)
-    read = [r for r in results if isinstance(r, ReadResult)]
-    units = {r.values.get("unit_name"): r for r in read if r.form == UNIT_FORM}
+    units = [r for r in results if isinstance(r, ReadResult) and r.form == UNIT_FORM]
+    by_id = {u.recipient.get("unit_id"): u for u in units if u.recipient.get("unit_id")}
+    by_name = {u.values.get("unit_name"): u for u in units if u.values.get("unit_name")}
+    by_name_without_id = {u.values.get("unit_name"): u for u in units
+                          if u.values.get("unit_name") and not u.recipient.get("unit_id")}
     out = []
     for r in results:
-        unit = units.get(r.values.get("unit_name")) if isinstance(r, ReadResult) and r.form == COUNTY_FORM else None
+        unit = None
+        if isinstance(r, ReadResult) and r.form == COUNTY_FORM:
+            unit_id = r.recipient.get("unit_id")
+            unit = by_id.get(unit_id) if unit_id else None
+            if unit is None:  # by name when one of the two has no unit id; two ids pair only when equal
+                unit = (by_name_without_id if unit_id else by_name).get(r.values.get("unit_name"))
         found = pair_findings(unit, r) if unit is not None else []
         out.append(dataclasses.replace(r, findings=[*r.findings, *found]) if found else r)
     return out

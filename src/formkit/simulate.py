@@ -12,6 +12,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+
+from formkit.fill import fill_form, fill_workbook
+from formkit.forms import load_form, measures
+from formkit.forms.contract import form_contract
+from formkit.issue.context import prefilled_values, recipients
+
 SENTENCES = [
     "围绕巩固拓展脱贫攻坚成果，制定年度帮扶计划并逐项落实。",
     "组织专题调研，帮助县里梳理政策执行中的新情况新问题，提出针对性建议。",
@@ -56,8 +63,6 @@ def valid_values(contract: dict, prefilled: dict[str, Any], year: int, seed: int
 
 def _consistent_totals(values: dict[str, Any]) -> None:
     """A careful unit reports the responsibility letter's achieved figures as the sums the form gives."""
-    from formkit.forms import measures
-
     for row in values.get("responsibility") or []:
         key = measures.indicator_measure(row.get("indicator"))
         total = measures.measure(key, measures.UNIT_FORM, values) if key else None
@@ -126,11 +131,6 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
     types them; ``edits`` replaces what some recipients type (recipient id → field → text, or for a table
     row index → column → text); ``proposed`` (unit id → what the form proposed from the ledger) is confirmed
     as it stands. Returns recipient id → filled file."""
-    from formkit.fill import fill_form, fill_workbook
-    from formkit.forms import load_form
-    from formkit.forms.contract import form_contract
-    from formkit.issue.context import prefilled_values, recipients
-
     out.mkdir(parents=True, exist_ok=True)
     filled: dict[str, Path] = {}
     claims: dict[tuple[str, str], tuple[float, float]] = {}  # (unit, county) → funds the unit reports
@@ -178,9 +178,6 @@ def fill_votes(sheets: list, roster, year: int, issued_dir: Path, out: Path,
     """Every voting sheet (``Issued`` rows) ticked as a reviewer would: each unit's grade follows from its
     place in the roster, one grade lower on some sheets; ``spoil`` gives, per sheet, unit row → the grade
     columns ticked instead (two, or none). Returns the filled files."""
-    from formkit.fill import fill_form
-    from formkit.forms import load_form
-
     form = load_form("review-vote", year)
     grades = len(form.field("votes").columns) - 3  # unit code, unit name, remark
     index = {u.id: i for i, u in enumerate(roster.units)}
@@ -203,8 +200,6 @@ def fill_review_inputs(template: Path, target: Path, grades: tuple[str, ...],
                        edits: dict[tuple[str, str], dict[int, str]] | None = None) -> Path:
     """The secretariat's spreadsheet filled in: everyday work and county results graded by place in the list;
     ``edits`` ((sheet, unit code) → column number → text) puts in what a clerk typed differently."""
-    from openpyxl import load_workbook
-
     book = load_workbook(template)
     for sheet in book.worksheets:
         for n, row in enumerate(sheet.iter_rows(min_row=2), start=0):
@@ -220,11 +215,6 @@ def fill_ledgers(roster, year: int, quarter: int, issued: dict[str, Path], out: 
     """Every unit's ledger of ``quarter`` (recipient id → issued file) filled as a clerk keeps it: cumulative
     figures that grow each quarter (a unit's quarter-q figure is q times its quarterly pace), targets with
     what has been achieved so far. Returns recipient id → (filled file, the values typed, as numbers)."""
-    from formkit.fill import fill_workbook
-    from formkit.forms import load_form
-    from formkit.forms.contract import form_contract
-    from formkit.issue.context import prefilled_values, recipients
-
     form = load_form("quarterly-ledger", year)
     contract = form_contract(form)
     out.mkdir(parents=True, exist_ok=True)

@@ -4,9 +4,13 @@ the same .docx byte for byte, with a sha256 manifest beside it."""
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 from formkit import compat
+from formkit.convert import convert
 from formkit.dossier.compose import compose
 from formkit.evaluation.units import Evaluation, evaluate
 from formkit.forms.cycle import Cycle
@@ -26,8 +30,6 @@ def build_dossier(store: Store, cycle: Cycle, out: str | Path, category: str | N
     out = Path(out)
     _save(compose(dossier, cycle), out, cycle.year)
     if pdf:
-        from formkit.convert import convert
-
         convert(out, out.parent)
     write_manifest(out.parent, store.audit_head())
     return out, dossier
@@ -37,9 +39,6 @@ def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool
                        workers: int | None = None) -> list[tuple[Path, Evaluation]]:
     """One dossier per category (what each lead department's review group reads) in ``folder``; with
     ``pdf``, the categories are rendered in parallel, one LibreOffice process (and profile) each."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
     folder = Path(folder)
     year = cycle.year
     whole = evaluate(store, cycle)  # once; each category's part of it
@@ -51,8 +50,6 @@ def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool
         _save(compose(part, cycle), path, year)
         built.append((path, part))
     if pdf:
-        from formkit.convert import convert
-
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
             list(pool.map(lambda item: convert(item[0], folder), built))
     write_manifest(folder, store.audit_head())
@@ -64,8 +61,6 @@ def _save(doc, out: Path, year: int) -> None:
     props = doc.core_properties  # fixed, so the same store gives the same bytes
     props.author = props.last_modified_by = "formkit"
     props.title = f"{year}年度中央单位定点帮扶工作成效考核评价材料汇编"
-    from datetime import datetime, timezone
-
     props.created = props.modified = datetime(2000, 1, 1, tzinfo=timezone.utc)
     props.revision = 1
     save(doc, out, normalise_zip)

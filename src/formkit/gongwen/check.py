@@ -5,11 +5,13 @@ or fail (a mandatory one), with the measured value."""
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from formkit.convert import convert, soffice
 from formkit.gongwen.profile import FAIL, WARN, Profile, load_profile
-from formkit.ooxml.inspect import inspect_docx
+from formkit.ooxml.inspect import first_body_text, inspect_docx
 
 PASS = "pass"
 MM = 25.4 / 72  # PDF points → mm
@@ -91,7 +93,7 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
 def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "", letter: bool = False,
               imprint: bool = True) -> list[Check]:
     """Measure the rendered pages (pdfplumber, in the PDF layer); ``letter`` for the 信函格式 (10.1)."""
-    from formkit.pdf.measure import measure
+    from formkit.pdf.measure import measure  # the PDF stack loads only when a PDF is measured
 
     p = profile or load_profile()
     m = measure(path)
@@ -170,11 +172,6 @@ def summarise(checks: list[Check]) -> int:
 
 def check_file(path: str | Path, pdf: str | Path | None = None) -> tuple[list[Check], str]:
     """Structural checks, and the PDF measurements when a PDF is given or LibreOffice can render one."""
-    import tempfile
-
-    from formkit.convert import convert, soffice
-    from formkit.ooxml.inspect import first_body_text, inspect_docx
-
     data = Path(path).read_bytes()
     checks = check_docx(data)
     first = first_body_text(data)

@@ -20,7 +20,7 @@ def width(text: str) -> float:
 def title_lines(title: str, max_chars: float = MAX_CHARS) -> tuple[str, ...]:
     if width(title) <= max_chars:
         return (title,)
-    import jieba
+    import jieba  # jieba is heavy: loaded only for a title that needs more than one line
 
     jieba.setLogLevel(logging.WARNING)
     for term in TERMS:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formkit import __version__
+from formkit.convert import convert, soffice
 from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.worker import FORK_LOCK, TRANSIENT, Outcome, in_order, read_isolated
@@ -118,7 +119,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None = None, limits: Limits = DEFAULT,
-           progress: Callable[[Ingested], None] | None = None, workers: int | None = None) -> Iterator[Ingested]:
+           on_progress: Callable[[Ingested], None] | None = None, workers: int | None = None) -> Iterator[Ingested]:
     """Every file in ``paths`` into the store, in order. Files are read by up to ``workers`` isolated workers
     at once (``intake.worker.readers()``) while this thread prepares the next ones and stores those already
     read, one by one, in order: only the reading leaves this thread, never the store."""
@@ -137,8 +138,8 @@ def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None 
                 result = prepared.store(store)
         else:
             result = prepared
-        if progress:
-            progress(result)
+        if on_progress:
+            on_progress(result)
         yield result
 
 
@@ -316,8 +317,6 @@ def _read_safely(source: Source, limits: Limits) -> bytes:
 
 def _convert_then_read(data: bytes, path: Path, kind: str, year: int | None,
                        limits: Limits) -> tuple[Outcome, bytes | None, str | None]:
-    from formkit.convert import convert, soffice
-
     if soffice() is None:
         return Outcome("rejected", "intake.needs-conversion",
                        "这是旧版或导出格式的文件，需要 LibreOffice 转换，本机未安装；请另存为 .docx 后报送"), None, None

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+from formkit.forms import form_ids, load_form
 from formkit.forms.cycle import Cycle
 from formkit.outputs import append_row, save
 from formkit.store import Store
@@ -87,13 +88,12 @@ def status(store: Store, cycle: Cycle, today: date | None = None) -> StatusRepor
 
 def write_missing_xlsx(report: StatusReport, path: str | Path) -> Path:
     """催报名单: recipients who have not returned their form, and those whose form must be corrected."""
+    # openpyxl is heavy: loaded only when the missing list is written (`formkit status` alone needs none)
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     headers = ["序号", "表单", "接收方", "中央单位", "定点帮扶县", "牵头部门", "状态", "截止日期", "是否逾期", "错误数"]
-    from formkit.forms import form_ids, load_form
-
     titles = {f: load_form(f).title for f in form_ids()}
     for sheet_name, states in (("未报送", ("missing",)), ("待修改", ("with-errors",))):
         sheet = book.create_sheet(sheet_name)

@@ -14,6 +14,7 @@ from formkit.forms.loader import form_ids
 from formkit.forms.model import PERIODS
 from formkit.issue import context as ctx
 from formkit.issue.render import PreparedTemplate
+from formkit.issue.templates import normalise_zip
 from formkit.outputs import write_bytes, write_csv
 from formkit.resources import templates_dir
 from formkit.roster.model import Roster
@@ -56,7 +57,7 @@ def plan(roster: Roster, year: int, forms: list[str] | None = None, reviewers: i
 
 
 def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str] | None = None,
-                templates: Path | None = None, progress: Callable[[Issued], None] | None = None,
+                templates: Path | None = None, on_progress: Callable[[Issued], None] | None = None,
                 created: datetime | None = None, reviewers: int = 0, period: int | None = None,
                 suggest: Callable | None = None) -> list[Issued]:
     """Write one document per recipient and ``manifest.csv``. A recipient that fails is recorded in the
@@ -89,7 +90,7 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
             props = ctx.properties(form, year, recipient, context)
             title = f"{year}年度{form.title}（{recipient.name}）"
             if form.format == "xlsx":
-                from formkit.issue.templates import normalise_zip
+                # openpyxl is heavy: loaded only when a spreadsheet form is issued (reading loads this module too)
                 from formkit.issue.workbook import render_workbook
 
                 data = normalise_zip(render_workbook(form, context, props, title, created_at))
@@ -100,8 +101,8 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
         except FormkitError as exc:
             row.file, row.error_code, row.error = "", exc.code, exc.message
         results.append(row)
-        if progress:
-            progress(row)
+        if on_progress:
+            on_progress(row)
     write_manifest(out / MANIFEST, results)
     return results
 

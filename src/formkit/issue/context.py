@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from formkit.config import load_config
 from formkit.forms.model import NO, YES, Field, Form
 from formkit.forms.stamp import Stamp, period_id, recipient_id
 from formkit.forms.stamp import write as write_stamp
@@ -69,8 +70,6 @@ def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | Non
 
 def _categories(roster: Roster, year: int | None) -> list[str]:
     """The categories of the roster's units in the year's configured order (then any others by name)."""
-    from formkit.config import load_config
-
     names = {u.category for u in roster.units}
     order = [c for c in load_config(year).category_names if c in names]
     return order + sorted(names - set(order))

@@ -13,6 +13,12 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from formkit.forms.model import Field, Form
 from formkit.outputs import append_row
 
@@ -23,11 +29,6 @@ WIDTHS = {"text": 24, "longtext": 40, "date": 16, "amount": 16, "integer": 14, "
 
 def render_workbook(form: Form, context: dict, properties: dict[str, str], title: str, created: str) -> bytes:
     """The workbook's bytes. ``context`` is what :func:`formkit.issue.context.render_context` gives."""
-    from openpyxl import Workbook
-    from openpyxl.packaging.custom import StringProperty
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     book = Workbook()
     first = book.active
     first.title = form.sections[0].title[:31]
@@ -49,10 +50,10 @@ def render_workbook(form: Form, context: dict, properties: dict[str, str], title
             first.cell(row, 1).font = bold
             first.cell(row, 1).fill = label_fill
             if f.options:
-                _dropdown(first, f, f"B{row}", DataValidation)
+                _dropdown(first, f, f"B{row}")
         for f in (f for f in section.fields if f.is_table):
             sheet = book.create_sheet(section.title[:31])
-            _table_sheet(sheet, f, context, bold, label_fill, DataValidation)
+            _table_sheet(sheet, f, context, bold, label_fill)
     first.column_dimensions["A"].width = 22
     first.column_dimensions["B"].width = 40
     for sheet in book.worksheets:
@@ -69,9 +70,7 @@ def render_workbook(form: Form, context: dict, properties: dict[str, str], title
     return buf.getvalue()
 
 
-def _table_sheet(sheet, f: Field, context: dict, bold, fill, DataValidation) -> None:  # noqa: N803
-    from openpyxl.utils import get_column_letter
-
+def _table_sheet(sheet, f: Field, context: dict, bold, fill) -> None:
     append_row(sheet, [c.label for c in f.columns])
     for cell in sheet[1]:
         cell.font = bold
@@ -85,12 +84,12 @@ def _table_sheet(sheet, f: Field, context: dict, bold, fill, DataValidation) -> 
         letter = get_column_letter(i)
         sheet.column_dimensions[letter].width = max(WIDTHS.get(col.type, 14), min(40, 2 * len(col.label) + 2))
         if col.options:
-            _dropdown(sheet, col, f"{letter}2:{letter}{max(last, 200)}", DataValidation)
+            _dropdown(sheet, col, f"{letter}2:{letter}{max(last, 200)}")
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
 
 
-def _dropdown(sheet, f: Field, ref: str, DataValidation) -> None:  # noqa: N803
+def _dropdown(sheet, f: Field, ref: str) -> None:
     options = ",".join(f.options)
     check = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True, showErrorMessage=False)
     check.add(ref)

@@ -12,13 +12,16 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateError
 
+from formkit.convert import convert, font_report
 from formkit.errors import FormkitError
 from formkit.evaluation.ledgers import latest
 from formkit.forms import measures as m
 from formkit.forms.cycle import Cycle
+from formkit.gongwen.check import check_docx, check_pdf
 from formkit.gongwen.compile import build
 from formkit.gongwen.model import Attachment, OfficialDocument, chinese_date, parse_body
 from formkit.intake.status import status
+from formkit.ooxml.inspect import first_body_text
 from formkit.outputs import save
 from formkit.progress.report import progress
 from formkit.resources import templates_dir
@@ -133,10 +136,6 @@ def write_notice(kind: str, cycle: Cycle, out: str | Path, *, store: Store | Non
     save(build(document), out)
     result: dict[str, Any] = {"docx": out}
     if pdf:
-        from formkit.convert import convert, font_report
-        from formkit.gongwen.check import check_docx, check_pdf
-        from formkit.ooxml.inspect import first_body_text
-
         rendered = convert(out, out.parent)
         fonts = font_report()
         result.update(pdf=rendered, fonts="，".join(f"{k}→{v}" for k, v in fonts.items() if k in (

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from formkit.ooxml.ns import FMTID_USER, NS
+from lxml import etree
+
+from formkit.ooxml.ns import CT_CUSTOM_PROPERTIES, FMTID_USER, NS, REL_CUSTOM_PROPERTIES
+from formkit.ooxml.xml import parse
 
 
 def custom_xml(props: dict[str, str]) -> bytes:
@@ -35,11 +38,6 @@ def core_xml(title: str, creator: str, created: str) -> bytes:
 
 def ensure_custom_properties(content_types: bytes, package_rels: bytes) -> tuple[bytes, bytes]:
     """Declare ``/docProps/custom.xml`` in ``[Content_Types].xml`` and ``_rels/.rels`` if missing."""
-    from lxml import etree
-
-    from formkit.ooxml.ns import CT_CUSTOM_PROPERTIES, REL_CUSTOM_PROPERTIES
-    from formkit.ooxml.xml import parse
-
     types = parse(content_types, "[Content_Types].xml")
     ct = f"{{{NS['ct']}}}"
     if not any(o.get("PartName") == "/docProps/custom.xml" for o in types.iter(ct + "Override")):

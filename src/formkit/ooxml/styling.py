@@ -7,6 +7,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml import ns as docx_ns
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Twips
+from lxml import etree
 
 from formkit.ooxml.proxy import element
 from formkit.ooxml.xml import serialize
@@ -61,8 +62,6 @@ def set_document_language(document) -> None:
 
 def add_font_table_entries(document) -> None:
     """Declare the official names with ``w:altName`` (ISO 29500 §17.8.3.1) in the font table part."""
-    from lxml import etree
-
     font_table_part = document.part.package.part_related_by(OFFICE_DOCUMENT).part_related_by(FONT_TABLE)
     font_table_element = parse_xml(font_table_part.blob)
     existing = {f.get(qn("w:name")) for f in font_table_element.findall(qn("w:font"))}

@@ -7,6 +7,7 @@ time limit and with its parent); the parent gets plain data.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -23,8 +24,7 @@ class PdfError(FormkitError):
 
 
 def _parse(data: bytes, max_pages: int) -> dict[str, Any]:
-    import io
-
+    # the PDF stack loads only in the child that parses a PDF: never in formkit's own process
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 

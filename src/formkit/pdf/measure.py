@@ -8,6 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import pdfplumber
+from pdfminer.pdfdocument import PDFDocument, PDFNoOutlines
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import resolve1
 
 MM = 25.4 / 72
 PAGE_NO = re.compile(r"^—\s?\d+\s?—$")
@@ -89,11 +93,6 @@ def heading_pages(path: str | Path, headings: list[str]) -> list[int]:
 
 def outlines(path: str | Path, with_pages: bool = False) -> list[tuple]:
     """The PDF's bookmarks as (level, title), or (level, title, page) with the 1-based page they point to."""
-    from pdfminer.pdfdocument import PDFDocument, PDFNoOutlines
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-    from pdfminer.pdftypes import resolve1
-
     with open(path, "rb") as fh:
         doc = PDFDocument(PDFParser(fh))
         try:

@@ -18,7 +18,8 @@ import subprocess
 import warnings
 from pathlib import Path
 
-from formkit import compat
+from formkit import compat, isolate
+from formkit.outputs import write_bytes
 from formkit.progress.report import Progress
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "FandolFang", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei")
@@ -38,10 +39,8 @@ def cjk_font_files() -> list[str]:
     found: list[str] = []
     fc_list = shutil.which("fc-list")
     if fc_list:
-        from formkit.isolate import run
-
         try:
-            listed = run([fc_list, ":lang=zh", "file"], timeout=30, capture_output=True, text=True).stdout
+            listed = isolate.run([fc_list, ":lang=zh", "file"], timeout=30, capture_output=True, text=True).stdout
         except (OSError, subprocess.SubprocessError):
             listed = ""
         found += sorted(line.split(":")[0].strip() for line in listed.splitlines() if line.strip())
@@ -53,7 +52,7 @@ def cjk_font_files() -> list[str]:
 def chinese_font() -> str | None:
     """The family name of an installed font with Chinese glyphs, the preferred ones first, after registering
     every CJK font file with matplotlib (None: there is none, the chart's Chinese would show boxes)."""
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # matplotlib is heavy: loaded only when a chart is drawn
 
     manager = font_manager.fontManager
     files = cjk_font_files()
@@ -69,11 +68,10 @@ def chinese_font() -> str | None:
 def write_chart(report: Progress, path: str | Path) -> tuple[Path, str | None]:
     """Draw the chart into ``path`` (PNG, written atomically); the CJK font used, or None when some Chinese
     text had no glyph (then it shows as boxes: :data:`NO_CJK_FONT` says so)."""
+    # matplotlib (numpy with it) is heavy: loaded only when a chart is drawn, not when the report is computed
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-
-    from formkit.outputs import write_bytes
 
     font = chinese_font()
     settings = {"axes.unicode_minus": False, **({"font.family": [font]} if font else {})}

@@ -93,6 +93,7 @@ def _figures(ledger: Ledger) -> dict[str, float]:
 
 
 def write_progress_xlsx(report: Progress, path: str | Path) -> Path:
+    # openpyxl is heavy: loaded only when the workbook is written (the progress notice needs the figures only)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -18,7 +18,11 @@ from formkit.errors import FormkitError
 from formkit.findings import WARNING, Finding, finding
 from formkit.forms import form_ids, load_form
 from formkit.forms.model import Form
+from formkit.issue.batch import template_path
 from formkit.limits import DEFAULT, Limits
+from formkit.ooxml.document import read_docx
+from formkit.ooxml.workbook import read_xlsx
+from formkit.pdf.extract import read_pdf
 from formkit.read.identify import Identity, identify
 from formkit.read.locate import Layout, Locator
 from formkit.read.record import extract as extract_values
@@ -58,15 +62,9 @@ def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT) -> Source
     """The document's cells and text, or a ReadError / coded FormkitError when it cannot be read."""
     kind = sniff(data, name)
     if kind == "pdf":
-        from formkit.pdf.extract import read_pdf
-
         return read_pdf(data, limits)
     if kind == "xlsx":
-        from formkit.ooxml.workbook import read_xlsx
-
         return read_xlsx(data, limits)
-    from formkit.ooxml.document import read_docx
-
     return read_docx(data, limits)
 
 
@@ -117,9 +115,6 @@ def layout_of(form: Form) -> Layout:
     empty layout when there is no Word template: a spreadsheet form)."""
     key = (form.id, form.version)
     if key not in _LAYOUTS:
-        from formkit.issue.batch import template_path
-        from formkit.ooxml.document import read_docx
-
         try:
             template = read_docx(template_path(form.id).read_bytes())
         except (OSError, FormkitError):

@@ -42,6 +42,7 @@ class Inputs:
 
 
 def write_template(store: Store, cycle: Cycle, path: str | Path) -> Path:
+    # openpyxl is heavy: loaded only when the blank template is written (reading uses the hardened reader)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -106,6 +106,7 @@ def tally(store: Store, cycle: Cycle) -> Tally:
 
 def write_tally_xlsx(result: Tally, path) -> None:
     """计票结果: a sheet per category (units × grades, blank, invalid, valid, turnout), and the sheets' states."""
+    # openpyxl is heavy: loaded only when the workbook is written (the rating needs the tally only)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

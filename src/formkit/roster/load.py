@@ -11,6 +11,7 @@ that came back from outside.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def _csv(file: Path) -> list[Row]:
 
 
 def _xlsx(path: Path) -> tuple[list[Row], list[Row], dict[str, str]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # openpyxl is heavy: loaded only for a roster given as XLSX (CSV needs none)
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -248,6 +249,4 @@ def _too_long(values: dict[str, str], columns: dict, where: dict, problems: list
 
 def _derived_code(province: str, county: str) -> str:
     """A stable code for a county given without 行政区划代码: its province and name."""
-    import hashlib
-
     return "X" + hashlib.sha256(f"{province}/{county}".encode()).hexdigest()[:6].upper()
