@@ -59,8 +59,9 @@ def run_docxtpl(roster: Path, out: Path) -> dict:
     from docxtpl import DocxTemplate
 
     from formkit.issue import context as ctx
-    from formkit.issue.batch import plan, template_path
+    from formkit.issue.batch import plan
     from formkit.issue.render import jinja_environment
+    from formkit.resources import template_path
     from formkit.roster import load_roster
 
     start = time.perf_counter()

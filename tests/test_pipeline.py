@@ -2,6 +2,7 @@
 same result for the same file; reading extracts only, the pipeline validates; a unit's self-assessment and its
 county's feedback read in one `formkit read` batch are checked against each other (rule.funds-differ)."""
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from formkit.cli import main
 from formkit.intake.batch import read_many
 from formkit.intake.ingest import ingest
 from formkit.issue.batch import issued_rows
-from formkit.pipeline import read_document
+from formkit.pipeline import cross_checked, read_document, read_file
 from formkit.read import extract
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "formkit"
@@ -66,3 +67,25 @@ def test_a_unit_and_its_county_read_in_one_batch_are_checked_against_each_other(
     together = codes(filled_forms[UNIT], county)
     assert together[COUNTY].count("rule.funds-differ") == 1 and "rule.funds-differ" not in together[UNIT]
     assert "rule.funds-differ" not in codes(county)[COUNTY]  # its unit's form is not in the batch
+
+
+def test_a_batch_pairs_a_unit_and_its_county_by_the_unit_id_when_both_have_one(filled_forms, tmp_path):
+    county_path = tmp_path / "county.docx"
+    county_path.write_bytes(hv.set_value(filled_forms[COUNTY].read_bytes(), "投入帮扶资金实际到位（万元）", hv.typed("1")))
+    unit, county = read_file(filled_forms[UNIT]), read_file(county_path)
+    assert unit.recipient["unit_id"] == county.recipient["unit_id"] == UNIT
+
+    def flagged(*batch):
+        return [r.recipient["id"] for r in cross_checked(batch) if "rule.funds-differ" in [f.code for f in r.findings]]
+
+    def typed_name(result, name):
+        return dataclasses.replace(result, values={**result.values, "unit_name": name})
+
+    def unit_id(result, value):
+        return dataclasses.replace(result, recipient={**result.recipient, "unit_id": value})
+
+    assert flagged(unit, county) == [COUNTY]
+    assert flagged(typed_name(unit, "中央某部"), county) == [COUNTY]  # the unit's name typed differently: same unit
+    assert flagged(unit_id(unit, "U099"), county) == []  # another unit's form, though it names this unit
+    assert flagged(unit_id(unit, None), county) == [COUNTY]  # a form without a unit id: by the typed name
+    assert flagged(unit_id(typed_name(unit, "中央某部"), None), county) == []

@@ -31,5 +31,10 @@ def templates_dir() -> Path:
     return data_dir("templates")
 
 
+def template_path(form_id: str, folder: Path | None = None) -> Path:
+    """The issued template of a form (``templates/FORM.docx``; ``folder`` for another set)."""
+    return (folder or templates_dir()) / f"{form_id}.docx"
+
+
 def samples_dir() -> Path:
     return data_dir("samples")

@@ -16,7 +16,7 @@ from formkit.issue import context as ctx
 from formkit.issue.render import PreparedTemplate
 from formkit.issue.templates import normalise_zip
 from formkit.outputs import write_bytes, write_csv
-from formkit.resources import templates_dir
+from formkit.resources import template_path
 from formkit.roster.model import Roster
 
 MANIFEST = "manifest.csv"
@@ -39,10 +39,6 @@ class Issued:
     error: str = ""
     unit_id: str = ""  # the unit's roster id (none for a voting sheet)
     period: str = ""  # Q1..Q4, H1, H2 for a periodic form
-
-
-def template_path(form_id: str, folder: Path | None = None) -> Path:
-    return (folder or templates_dir()) / f"{form_id}.docx"
 
 
 def plan(roster: Roster, year: int, forms: list[str] | None = None, reviewers: int = 0,

@@ -18,7 +18,6 @@ from formkit.errors import FormkitError
 from formkit.findings import WARNING, Finding, finding
 from formkit.forms import form_ids, load_form
 from formkit.forms.model import Form
-from formkit.issue.batch import template_path
 from formkit.limits import DEFAULT, Limits
 from formkit.ooxml.document import read_docx
 from formkit.ooxml.workbook import read_xlsx
@@ -28,6 +27,7 @@ from formkit.read.locate import Layout, Locator
 from formkit.read.record import extract as extract_values
 from formkit.read.result import ReadResult
 from formkit.read.sniff import ReadError, cannot_open, classify, sniff
+from formkit.resources import template_path
 
 READER = f"formkit-read/{__version__}"
 _LAYOUTS: dict[tuple, Layout] = {}
