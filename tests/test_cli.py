@@ -86,7 +86,8 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
     assert "36 份接收，1 份拒收，重复报送 3 份" in result.output  # the .doc converted and accepted
     assert "0. 定期调度：季度台账（Excel）4 期共收回 55 份，第4季度未报送：国家标准与计量总局" in result.output
     assert (demo / "定期调度" / "2026年第4季度定点帮扶工作进度.png").is_file()
-    assert "未报送 3 份，有错误待修改 3 份" in result.output and "退回修改意见：3 份" in result.output  # + 1 ledger
+    # letters: the 3 forms with errors, and 丹霞县's feedback, whose confirmed funds differ from its unit's claim
+    assert "未报送 3 份，有错误待修改 3 份" in result.output and "退回修改意见：4 份" in result.output  # + 1 ledger
     assert (demo / "催报名单.xlsx").is_file() and (demo / "formkit.db").is_file()
     # 6 units flagged: U005 typed 1.2亿元 of consumer assistance on its year-end form where its Q4 ledger says
     # 871.52 万元 (the dossier shows both), besides the five flagged for missing forms, errors and vetoes
