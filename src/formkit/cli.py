@@ -294,7 +294,7 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
 @json_option
 @handle_errors
 def letters_cmd(db_url: str | None, year: int | None, out: Path, as_json: bool) -> None:
-    """为每份有错误的表格生成退回修改意见（Word），逐条列出问题及其在文档中的位置。"""
+    """为每份有错误或与其他表格不一致（需核实）的表格生成退回修改意见（Word），逐条列出问题及其在文档中的位置。"""
     from formkit.letters import write_letters
 
     with open_store(db_url) as store:
