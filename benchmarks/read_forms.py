@@ -3,8 +3,9 @@
 Prints forms per second and peak memory for `formkit read` (the library call) next to the floor measured
 in the same run: unzip each file and lxml-parse its main part, nothing else. Each variant runs in its own
 process. The filled forms are made first (issued, then typed into as a person would); that is not timed.
+``--profile N`` also prints the N functions of formkit's run that take the most time of their own.
 
-    python benchmarks/read_forms.py [--units 300] [--pairs 600]
+    python benchmarks/read_forms.py [--units 300] [--pairs 600] [--profile 30]
 """
 
 from __future__ import annotations
@@ -54,12 +55,22 @@ def run_floor(paths: list[Path]) -> dict:
 
 def main() -> None:
     parser = national_parser(__doc__)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--child", choices=["formkit", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--list", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--stats", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         paths = [Path(p) for p in args.list.read_text().splitlines()]
-        result = {"formkit": run_formkit, "floor": run_floor}[args.child](paths)
+        run = {"formkit": run_formkit, "floor": run_floor}[args.child]
+        if args.stats:
+            import cProfile
+
+            with cProfile.Profile() as profile:
+                result = run(paths)
+            profile.dump_stats(args.stats)
+        else:
+            result = run(paths)
         result["peak_mb"] = peak_mb()
         print(json.dumps(result))
         return
@@ -72,6 +83,12 @@ def main() -> None:
                   f"{r['documents'] / r['seconds']:.0f} forms/s, {1000 * r['seconds'] / r['documents']:.2f} ms/form, "
                   f"peak {r['peak_mb']:.0f} MB" + (f", {r['with_errors']} with errors" if variant == "formkit" else ""))
         print(f"formkit read takes {figures['formkit']['seconds'] / figures['floor']['seconds']:.1f}× the floor")
+        if args.profile:  # a run of its own: the profiler's cost is not in the figures above
+            import pstats
+
+            stats = Path(tmp) / "formkit.prof"
+            run_child(__file__, "formkit", "--list", str(listing), "--stats", str(stats))
+            pstats.Stats(str(stats)).sort_stats("tottime").print_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from formkit.read.identify import conflicts_with_values
 from formkit.roster.model import Roster
 from formkit.validate.cross import funds_differ
 from formkit.validate.rules import RuleContext, apply_rules, differs_from_suggested
-from formkit.validate.schema import _validator, validate
+from formkit.validate.schema import prepare, validate
 
 COUNTY_FORM = "county-feedback"  # checked against its unit's UNIT_FORM
 T = TypeVar("T")
@@ -62,11 +62,7 @@ def warm_up(year: int | None = None) -> None:
     """Load every definition, layout and validator once, so forked workers inherit them ready."""
     warm_up_reading(year)
     for form_id in form_ids():
-        form = load_form(form_id, year)
-        _validator(form)
-        for f in form.fields:
-            if f.is_table:
-                _validator(form, f.key)
+        prepare(load_form(form_id, year))
 
 
 def pair_findings(unit: ReadResult, county: ReadResult) -> list[Finding]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent
 
 
+@cache  # looked up for every form definition read: the folders stay where they are
 def data_dir(name: str) -> Path:
     """Return the folder ``forms``, ``templates`` or ``samples``.
 

@@ -46,12 +46,18 @@ def visible(text: str) -> str:
     return text if text.isprintable() else INVISIBLE.sub("", text)  # most text has none: checked in C
 
 
+def shown(text: str | None) -> str | None:
+    """What a reader sees of ``text``, stripped; None when that is nothing (empty, only spaces or invisible
+    characters) or a placeholder."""
+    if text is None:
+        return None
+    seen = visible(text).strip()
+    return seen if seen and seen not in PLACEHOLDER_TEXTS else None
+
+
 def is_blank(text: str | None) -> bool:
     """Nothing a reader would see: empty, only spaces or invisible characters, or a placeholder."""
-    if text is None:
-        return True
-    shown = visible(text).strip()
-    return not shown or shown in PLACEHOLDER_TEXTS
+    return shown(text) is None
 
 
 def halfwidth(text: str) -> str:

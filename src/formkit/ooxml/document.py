@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from formkit.document import SourceDocument
 from formkit.limits import DEFAULT, Limits
-from formkit.ooxml.grid import NOTHING_HIDDEN, Hiding, element_text, hiding, tables
+from formkit.ooxml.grid import element_text, tables
+from formkit.ooxml.hidden import NOTHING_HIDDEN, Hiding, hiding
 from formkit.ooxml.ns import NS, qn
 from formkit.ooxml.package import Package, PackageError
 from formkit.ooxml.xml import mentions
@@ -35,23 +36,19 @@ def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
     return document
 
 
-_HIDING: dict[bytes, Hiding] = {}  # by the styles part as stored: most forms share theirs
-
-
 def _hiding(package: Package, main: str) -> Hiding:
     """What the styles part says about hidden text; it is parsed only when it mentions ``vanish`` at all (in
     UTF-8 or UTF-16), and refused with a DTD in any case. Remembered per stored part, so a batch of forms with
     the same styles reads them once."""
     for target in package.parts_of(main, "styles"):
-        key = package.stored_digest(target)
-        if key not in _HIDING:
-            data = package.read(target)
-            package.refuse_dtd(target, data)
-            if len(_HIDING) >= 256:
-                _HIDING.clear()
-            _HIDING[key] = hiding(package.xml(target)) if mentions(data, "vanish") else NOTHING_HIDDEN
-        return _HIDING[key]
+        return package.remembered(target, "hiding", lambda t=target: _styles_hiding(package, t))
     return NOTHING_HIDDEN
+
+
+def _styles_hiding(package: Package, target: str) -> Hiding:
+    data = package.read(target)
+    package.refuse_dtd(target, data)
+    return hiding(package.xml(target)) if mentions(data, "vanish") else NOTHING_HIDDEN
 
 
 def _producer(package: Package, properties: dict[str, str]) -> str:
@@ -59,15 +56,16 @@ def _producer(package: Package, properties: dict[str, str]) -> str:
     app = ""
     for _id, rtype, target in package.rels(""):
         if rtype.endswith("/extended-properties") and package.has(target):
-            root = package.xml(target)
-            ns = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
-            name = root.findtext(ns + "Application") or ""
-            version = root.findtext(ns + "AppVersion") or ""
-            app = f"{name} {version}".strip()
+            app = package.remembered(target, "application", lambda t=target: _application(package.xml(t)))
     wps = properties.get("KSOProductBuildVer")
     if wps:
         return f"WPS Office {wps}" + (f"（{app}）" if app and "WPS" not in app else "")
     return app
+
+
+def _application(root) -> str:
+    ns = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+    return f"{root.findtext(ns + 'Application') or ''} {root.findtext(ns + 'AppVersion') or ''}".strip()
 
 
 __all__ = ["NS", "read_docx"]

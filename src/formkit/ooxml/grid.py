@@ -2,27 +2,27 @@
 
 - text from every run, inside content controls, fields and tracked insertions; deleted and moved-away text
   (``w:delText``, ``w:moveFrom``) left out, so tracked changes read as their final text;
-- hidden text left out, as Word does not show it: ``w:vanish`` resolved as Word resolves this toggle property
-  (ISO 29500 §17.7.3): direct run formatting decides when present; otherwise the document defaults, the
-  paragraph style and the character style (each with its ``w:basedOn`` chain) combine; a hidden paragraph mark
-  only joins paragraphs and hides no text;
+- hidden text left out, as Word does not show it (``w:vanish``, resolved with the styles in ``hidden.py``); a
+  hidden paragraph mark only joins paragraphs and hides no text;
 - of an ``mc:AlternateContent`` the branch Word shows: the first ``mc:Choice`` whose ``Requires`` names only
   namespaces Word understands (``ns.UNDERSTOOD``), else ``mc:Fallback``;
 - check boxes (``w14:checkbox`` controls and legacy ``FORMCHECKBOX`` fields) as ☒/☐ with their state;
 - merged cells resolved: a ``gridSpan`` cell fills the columns it spans, a ``vMerge`` continuation is the
   cell above it; the grid's size is checked against the limits before it is allocated.
+
+Most returned forms have nothing of the first three kinds: such a *plain* document's tables are read in one
+pass each over the elements that matter (``tbl.iter`` filters them in C), the others by the careful walk,
+row by row and cell by cell; both give the same grid (tests/test_read_paths.py).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from lxml import etree
 
 from formkit.document import Cell, Table
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits, over
+from formkit.ooxml.hidden import NOTHING_HIDDEN, W_VAL, Hiding
 from formkit.ooxml.ns import NS, UNDERSTOOD, qn
 
 W_T, W_TAB, W_BR, W_CR, W_P = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:p")
@@ -30,123 +30,44 @@ W_TBL, W_TR, W_TC, W_SDT = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
 W_CHECKBOX, W_DEL, W_MOVEFROM = qn("w:checkBox"), qn("w:del"), qn("w:moveFrom")
 W14_CHECKBOX = f"{{{NS['w14']}}}checkbox"
 MC_ALTERNATE, MC_CHOICE, MC_FALLBACK = (f"{{{NS['mc']}}}{t}" for t in ("AlternateContent", "Choice", "Fallback"))
-W_R, W_RPR, W_PPR, W_VANISH = qn("w:r"), qn("w:rPr"), qn("w:pPr"), qn("w:vanish")
-W_RSTYLE, W_PSTYLE, W_TABS = qn("w:rStyle"), qn("w:pStyle"), qn("w:tabs")
+W_R, W_RPR, W_VANISH, W_TABS = qn("w:r"), qn("w:rPr"), qn("w:vanish"), qn("w:tabs")
+W_TXBX = qn("w:txbxContent")
 SKIP = {W_DEL, W_MOVEFROM}
+EXOTIC = (MC_ALTERNATE, W_DEL, W_MOVEFROM, W_VANISH, W_TXBX)  # what makes a document careful (``_Doc``)
 BRANCHES = {MC_CHOICE, MC_FALLBACK}
 CHECKED, UNCHECKED = "☒", "☐"
-OFF = ("0", "false", "off")
 
 
 class GridError(FormkitError):
     """A table too large to lay out as a grid within the limits."""
 
 
-@dataclass(frozen=True)
-class Hiding:
-    """What the styles part says about hidden text (``w:vanish``, a toggle property, ISO 29500 §17.7.3).
-
-    ``paragraph`` and ``character`` give, per style id, the first ``w:vanish`` value met going up the style's
-    ``w:basedOn`` chain (styles whose chain never says are absent); a paragraph or run naming no style, or an
-    unknown one, has the default style of its type. A run's text is hidden when its own ``w:rPr`` says so,
-    or, when it says nothing, when the document defaults say so or exactly one of its paragraph style and
-    character style does (a style saying ``vanish`` toggles what the level before it gave)."""
-
-    defaults: bool = False
-    paragraph: Mapping[str, bool] = field(default_factory=dict)
-    character: Mapping[str, bool] = field(default_factory=dict)
-    default_paragraph: bool = False
-    default_character: bool = False
-
-    @property
-    def active(self) -> bool:
-        """Whether any text can be hidden other than by a run's own ``w:vanish``."""
-        return (self.defaults or self.default_paragraph or self.default_character
-                or any(self.paragraph.values()) or any(self.character.values()))
-
-    def paragraph_level(self, p: etree._Element) -> bool:
-        style = p.find(f"{W_PPR}/{W_PSTYLE}")
-        return self.paragraph.get(style.get(W_VAL), self.default_paragraph) if style is not None \
-            else self.default_paragraph
-
-    def run_hidden(self, rpr: etree._Element | None, paragraph_level: bool) -> bool:
-        """Hidden state of a run with run properties ``rpr`` in a paragraph whose style level is given."""
-        character = self.default_character
-        if rpr is not None:
-            vanish = rpr.find(W_VANISH)
-            if vanish is not None:  # direct formatting: absolute
-                return _on(vanish)
-            style = rpr.find(W_RSTYLE)
-            if style is not None:
-                character = self.character.get(style.get(W_VAL), self.default_character)
-        return self.defaults or (paragraph_level != character)
-
-
-NOTHING_HIDDEN = Hiding()
-
-
 class _Doc:
-    """Per-document facts that let the walk skip work (most forms have no alternate content, revisions,
-    nested tables, text boxes or hidden text), and the grid positions laid out so far."""
+    """Per-document facts that let the walk skip work, and the grid positions laid out so far.
 
-    def __init__(self, root: etree._Element, hiding: Hiding = NOTHING_HIDDEN, limits: Limits = DEFAULT):
-        tags = {el.tag for el in root.iter(MC_ALTERNATE, W_DEL, W_MOVEFROM, W_SDT, W_CHECKBOX, W_VANISH,
-                                           "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}txbxContent")}
+    Most forms have no alternate content, revisions, text boxes or hidden text: such a document is ``plain``
+    and its tables are read in one pass each (:func:`_plain_grid`; a nested table found on the way makes it
+    careful after all). The careful walk's own facts (controls, legacy check boxes, nested tables) are
+    gathered only for a careful document."""
+
+    def __init__(self, root: etree._Element, hiding: Hiding = NOTHING_HIDDEN, limits: Limits = DEFAULT,
+                 plain: bool = True):
+        # cheap: lxml looks the names up in its (per-thread) name dictionary first and does not walk the
+        # tree when none was ever parsed
+        tags = {el.tag for el in root.iter(*EXOTIC)}
         self.alternates = MC_ALTERNATE in tags
         self.skippable = bool(tags & SKIP) or self.alternates
-        self.controls = W_SDT in tags
-        self.legacy_boxes = W_CHECKBOX in tags
-        self.textboxes = any(t.endswith("}txbxContent") for t in tags)
-        self.nested = any(True for t in root.iter(W_TBL) if _in_table(t, root))
+        self.textboxes = W_TXBX in tags
         self.hiding = hiding
         self.hides = W_VANISH in tags or hiding.active
+        self.plain = plain and not (self.skippable or self.hides or self.textboxes)
         self.limits = limits
         self.positions = 0
-
-
-def hiding(styles: etree._Element | None) -> Hiding:
-    """The hidden-text facts of a styles part (:class:`Hiding`)."""
-    if styles is None:
-        return NOTHING_HIDDEN
-    own: dict[tuple[str, str], bool | None] = {}
-    based: dict[tuple[str, str], tuple[str, str]] = {}
-    defaults: dict[str, str] = {}
-    for style in styles.iter(qn("w:style")):
-        kind, sid = style.get(qn("w:type"), "paragraph"), style.get(qn("w:styleId"))
-        if not sid or kind not in ("paragraph", "character"):
-            continue
-        vanish = style.find(f"{W_RPR}/{W_VANISH}")
-        own[kind, sid] = None if vanish is None else _on(vanish)
-        parent = style.find(qn("w:basedOn"))
-        if parent is not None and parent.get(W_VAL):
-            based[kind, sid] = (kind, parent.get(W_VAL))
-        if _on_attr(style.get(qn("w:default"))):
-            defaults.setdefault(kind, sid)
-
-    def first(key: tuple[str, str]) -> bool | None:
-        seen = set()
-        while key in own and key not in seen:  # a basedOn loop ends the walk
-            seen.add(key)
-            if own[key] is not None:
-                return own[key]
-            key = based.get(key, ("", ""))
-        return None
-
-    levels = {key: value for key in own if (value := first(key)) is not None}
-    by_kind = {kind: {sid: v for (k, sid), v in levels.items() if k == kind} for kind in ("paragraph", "character")}
-    vanish = styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{W_RPR}/{W_VANISH}")
-    return Hiding(defaults=vanish is not None and _on(vanish),
-                  paragraph=by_kind["paragraph"], character=by_kind["character"],
-                  default_paragraph=by_kind["paragraph"].get(defaults.get("paragraph", ""), False),
-                  default_character=by_kind["character"].get(defaults.get("character", ""), False))
-
-
-def _on(flag: etree._Element) -> bool:
-    return _on_attr(flag.get(W_VAL, "1"))
-
-
-def _on_attr(value: str | None) -> bool:
-    return value is not None and value.strip().lower() not in OFF
+        self.controls = self.legacy_boxes = self.nested = False
+        if not self.plain:
+            tags = {el.tag for el in root.iter(W_SDT, W_CHECKBOX)}
+            self.controls, self.legacy_boxes = W_SDT in tags, W_CHECKBOX in tags
+            self.nested = any(True for t in root.iter(W_TBL) if _in_table(t, root))
 
 
 def _hidden_run(node: etree._Element, doc: _Doc, paragraph_level: bool) -> bool:
@@ -244,7 +165,7 @@ def _own_paragraph(p: etree._Element, stop: etree._Element, inside: tuple[str, .
 
 
 W_BODY, W_TCPR, W_GRIDSPAN, W_VMERGE = qn("w:body"), qn("w:tcPr"), qn("w:gridSpan"), qn("w:vMerge")
-W_VAL, W_SDTPR, W_SDTCONTENT, W_TAG = qn("w:val"), qn("w:sdtPr"), qn("w:sdtContent"), qn("w:tag")
+W_SDTPR, W_SDTCONTENT, W_TAG = qn("w:sdtPr"), qn("w:sdtContent"), qn("w:tag")
 W_SHOWING, W_CUSTOMXML = qn("w:showingPlcHdr"), qn("w:customXml")
 W14_CHECKED, W14_VAL = f"{{{NS['w14']}}}checked", f"{{{NS['w14']}}}val"
 # block-, row- and cell-level wrappers whose content counts as if unwrapped (of alternate content, the branch
@@ -279,15 +200,28 @@ def tables(body: etree._Element, hidden: Hiding = NOTHING_HIDDEN, limits: Limits
     if body.tag != W_BODY and body.find(W_BODY) is not None:
         body = body.find(W_BODY)
     doc = _Doc(body, hidden, limits)
+    if doc.plain:
+        try:
+            return _tables(body, doc)
+        except _NotPlain:  # a nested table, or a row or cell where only the careful walk reads it right
+            doc = _Doc(body, hidden, limits, plain=False)
+    return _tables(body, doc)
+
+
+def _tables(body: etree._Element, doc: _Doc) -> list[Table]:
     out: list[Table] = []
-    caption = ""
+    caption, before = "", []
     for el in _blocks(body):
         if el.tag == W_P:
-            text = paragraph_text(el, doc).strip()
+            before.append(el)
+            continue
+        for p in reversed(before):  # the caption: the nearest paragraph with text (only it is read)
+            text = paragraph_text(p, doc).strip()
             if text:
                 caption = text
-        else:
-            _collect(el, doc, caption, out)
+                break
+        before = []
+        _collect(el, doc, caption, out)
     return out
 
 
@@ -302,7 +236,7 @@ def _blocks(el: etree._Element):
 
 
 def _collect(tbl: etree._Element, doc: _Doc, caption: str, out: list[Table]) -> None:
-    table = _grid(len(out) + 1, tbl, doc, caption)
+    table = (_plain_grid if doc.plain else _grid)(len(out) + 1, tbl, doc, caption)
     out.append(table)
     if doc.nested:
         for tr in _children(tbl, W_TR):
@@ -314,33 +248,173 @@ def _collect(tbl: etree._Element, doc: _Doc, caption: str, out: list[Table]) -> 
 
 def _grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
     rows: list[list[Cell]] = []
-    limits = doc.limits
-    for r, tr in enumerate(_children(tbl, W_TR)):
+    for tr in _children(tbl, W_TR):
         row: list[Cell] = []
-        above_row = rows[r - 1] if r else None
         for tc in _children(tr, W_TC):
-            col = len(row)
             span, continues = 1, False
             pr = tc[0] if len(tc) else None  # tcPr, when present, is the first child (ISO 29500 §17.4.66)
             if pr is not None and pr.tag == W_TCPR:
                 for prop in pr:
-                    if prop.tag == W_GRIDSPAN:
-                        try:
-                            span = max(int(prop.get(W_VAL, "1")), 1)
-                        except ValueError:
-                            span = 1
-                    elif prop.tag == W_VMERGE:
-                        continues = prop.get(W_VAL, "continue") == "continue"
-            doc.positions += span
-            if col + span > limits.grid_columns or doc.positions > limits.grid_cells:
-                raise GridError("docx.grid-too-large",
-                                f"表{number}过大（第{r + 1}行达到 {col + span} 列，全部表格合计 {doc.positions} 个单元格位置），"
-                                f"超过上限（{over('grid_columns', limits)}；{over('grid_cells', limits)}），可能是恶意文件",
-                                {"table": number})
-            above = above_row[col] if continues and above_row is not None and col < len(above_row) else None
-            row.extend([above or _cell(tc, r, col, span, doc)] * span)
+                    span, continues = _merge(prop, span, continues)
+            _place(rows, row, span, continues, _Careful(tc, span, doc), None, doc, number)
         rows.append(row)
     return Table(number, rows, caption)
+
+
+class _Careful:
+    """A cell the careful walk reads (:func:`_cell`) only when it is laid out (not the cell above)."""
+
+    __slots__ = ("tc", "span", "doc")
+
+    def __init__(self, tc: etree._Element, span: int, doc: _Doc):
+        self.tc, self.span, self.doc = tc, span, doc
+
+    def cell(self, _text: None, r: int, col: int) -> Cell:
+        return _cell(self.tc, r, col, self.span, self.doc)
+
+
+def _merge(prop: etree._Element, span: int, continues: bool) -> tuple[int, bool]:
+    """A cell property's say on how the cell is merged: the columns it spans, whether it continues the cell
+    above."""
+    if prop.tag == W_GRIDSPAN:
+        try:
+            return max(int(prop.get(W_VAL, "1")), 1), continues
+        except ValueError:
+            return 1, continues
+    if prop.tag == W_VMERGE:
+        return span, prop.get(W_VAL, "continue") == "continue"
+    return span, continues
+
+
+def _place(rows: list[list[Cell]], row: list[Cell], span: int, continues: bool, maker, text, doc: _Doc,
+           number: int) -> None:
+    """Lay the next cell of ``row`` (below ``rows``) over the columns it spans: the cell above when it
+    continues it, else ``maker.cell(text, row, column)``; the grid's size is checked before anything is
+    allocated."""
+    r, col, limits = len(rows), len(row), doc.limits
+    doc.positions += span
+    if col + span > limits.grid_columns or doc.positions > limits.grid_cells:
+        raise GridError("docx.grid-too-large",
+                        f"表{number}过大（第{r + 1}行达到 {col + span} 列，全部表格合计 {doc.positions} 个单元格位置），"
+                        f"超过上限（{over('grid_columns', limits)}；{over('grid_cells', limits)}），可能是恶意文件",
+                        {"table": number})
+    above_row = rows[-1] if rows else None
+    above = above_row[col] if continues and above_row is not None and col < len(above_row) else None
+    if span == 1 and above is None:
+        row.append(maker.cell(text, r, col))
+    else:
+        row.extend([above or maker.cell(text, r, col)] * span)
+
+
+GRID = (W_T, W_P, W_TC, W_TR, W_SDTPR, W_GRIDSPAN, W_VMERGE, W_TAB, W_BR, W_CR, W_CHECKBOX, W_TBL)
+LINE = {W_BR: "\n", W_CR: "\n"}
+
+
+class _NotPlain(Exception):
+    """A table the one-pass walk does not read as the careful walk would: left to the careful walk."""
+
+
+class _Extra:
+    """What the one pass has gathered of a cell beyond its text: merges, controls, legacy check boxes."""
+
+    __slots__ = ("span", "continues", "placeholder", "checked", "tags", "legacy")
+
+    def __init__(self):
+        self.span, self.continues, self.placeholder, self.checked, self.tags, self.legacy = 1, False, False, None, [], False
+
+    def add(self, node: etree._Element, tc: etree._Element, parts: list[str]) -> None:
+        """A control's properties, a merge, a tab, a line break or a legacy check box in the cell ``tc``."""
+        tag = node.tag
+        if tag == W_SDTPR:
+            if node.getparent().tag == W_SDT and _inside(node, tc):
+                showing, self.checked = _control(node, self.tags, self.checked)
+                self.placeholder = self.placeholder or showing
+        elif tag == W_GRIDSPAN or tag == W_VMERGE:
+            pr = node.getparent()
+            if pr.tag == W_TCPR and pr.getparent() is tc and tc[0] is pr:
+                self.span, self.continues = _merge(node, self.span, self.continues)
+        elif tag == W_TAB:
+            if node.getparent().tag != W_TABS:  # a tab stop of the paragraph's properties is not text
+                parts.append("\t")
+        elif tag == W_CHECKBOX:
+            self.legacy = True
+            parts.append(CHECKED if _legacy_checked(node) else UNCHECKED)
+        else:
+            parts.append("\n")
+
+    def cell(self, text: str, r: int, col: int) -> Cell:
+        checked = CHECKED in text if self.checked is None and self.legacy else self.checked
+        return Cell(text, r, col, self.span, self.placeholder, checked, tuple(self.tags))
+
+
+PLAIN_CELL = _Extra()  # a cell with nothing but text
+
+
+def _plain_grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
+    """A table of a plain document in one pass over its elements (``tbl.iter`` filters them in C): the
+    same grid, text, controls and merges as :func:`_grid`, which walks it row by row and cell by cell."""
+    rows: list[list[Cell]] = []
+    row: list[Cell] | None = None
+    tr = tc = None
+    extra, parts, paragraphs = PLAIN_CELL, [], 0  # of the cell being read: text counts from its first paragraph
+    for node in tbl.iter(GRID):
+        tag = node.tag
+        if tag == W_T:
+            if paragraphs:
+                parts.append(node.text or "")
+        elif tag == W_P:
+            if tc is not None:
+                if paragraphs:
+                    parts.append("\n")
+                paragraphs += 1
+        elif tag == W_TC or tag == W_TR:
+            if tc is not None:
+                text = "".join(parts).strip()
+                _place(rows, row, extra.span, extra.continues, extra, text, doc, number)
+                tc, extra, parts, paragraphs = None, PLAIN_CELL, [], 0
+            if tag == W_TR:
+                _wrapped(node, tbl)
+                if row is not None:
+                    rows.append(row)
+                tr, row = node, []
+            else:
+                _wrapped(node, tr)
+                tc = node
+        elif tag == W_TBL:
+            if node is not tbl:
+                raise _NotPlain("nested table")
+        elif tc is not None and (paragraphs or tag in (W_SDTPR, W_GRIDSPAN, W_VMERGE)):
+            if extra is PLAIN_CELL:
+                extra = _Extra()
+            extra.add(node, tc, parts)
+    if tc is not None:
+        _place(rows, row, extra.span, extra.continues, extra, "".join(parts).strip(), doc, number)
+    if row is not None:
+        rows.append(row)
+    return Table(number, rows, caption)
+
+
+def _wrapped(el: etree._Element, container: etree._Element | None) -> None:
+    """``el`` (a row, a cell) is a child of ``container`` (its table, its row) or inside content controls and
+    custom XML there, as :func:`_children` finds it; else the careful walk reads the table."""
+    parent = el.getparent()
+    while parent is not container:
+        tag = parent.tag if parent is not None else None
+        if tag == W_SDTCONTENT:
+            if parent.getparent().find(W_SDTCONTENT) is not parent:
+                raise _NotPlain("second content of a control")
+        elif tag not in (W_SDT, W_CUSTOMXML):
+            raise _NotPlain("row or cell outside its table")
+        parent = parent.getparent()
+
+
+def _inside(el: etree._Element, tc: etree._Element) -> bool:
+    parent = el.getparent()
+    while parent is not None and parent is not tc:
+        if parent.tag in (W_TR, W_TBL):
+            return False
+        parent = parent.getparent()
+    return parent is tc
 
 
 def _cell(tc: etree._Element, r: int, col: int, span: int, doc: _Doc) -> Cell:
@@ -350,20 +424,32 @@ def _cell(tc: etree._Element, r: int, col: int, span: int, doc: _Doc) -> Cell:
     if doc.controls:
         for sdt in tc.iter(W_SDT):
             pr = sdt.find(W_SDTPR)
-            if pr is None:
-                continue
-            if pr.find(W_SHOWING) is not None:
-                placeholder = True
-            tag = pr.find(W_TAG)
-            if tag is not None and tag.get(W_VAL):
-                tags.append(tag.get(W_VAL))
-            box = pr.find(W14_CHECKBOX)
-            if box is not None:
-                state = box.find(W14_CHECKED)
-                checked = state is not None and state.get(W14_VAL, "0") in ("1", "true")
+            if pr is not None:
+                showing, checked = _control(pr, tags, checked)
+                placeholder = placeholder or showing
     if checked is None and doc.legacy_boxes and any(True for _ in tc.iter(W_CHECKBOX)):
         checked = CHECKED in text
     return Cell(text, r, col, span, placeholder, checked, tuple(tags))
+
+
+def _control(pr: etree._Element, tags: list[str], checked: bool | None) -> tuple[bool, bool | None]:
+    """A content control's properties: whether it shows its placeholder, and the cell's check box state
+    (a check box control's, else ``checked`` as it was); its tag is added to ``tags``."""
+    showing, tag, box = False, None, None
+    for prop in pr:  # the first of each, as find() would
+        name = prop.tag
+        if name == W_SHOWING:
+            showing = True
+        elif name == W_TAG and tag is None:
+            tag = prop
+        elif name == W14_CHECKBOX and box is None:
+            box = prop
+    if tag is not None and tag.get(W_VAL):
+        tags.append(tag.get(W_VAL))
+    if box is not None:
+        state = box.find(W14_CHECKED)
+        checked = state is not None and state.get(W14_VAL, "0") in ("1", "true")
+    return showing, checked
 
 
 def _cell_paragraphs(tc: etree._Element, doc: _Doc) -> list[etree._Element]:

@@ -23,7 +23,7 @@ from formkit.ooxml.document import read_docx
 from formkit.ooxml.workbook import read_xlsx
 from formkit.pdf.extract import read_pdf
 from formkit.read.identify import Identity, identify
-from formkit.read.locate import Layout, Locator
+from formkit.read.locate import Layout, Locator, prepared
 from formkit.read.record import extract as extract_values
 from formkit.read.result import ReadResult
 from formkit.read.sniff import ReadError, cannot_open, classify, sniff
@@ -106,7 +106,9 @@ def _text(value: Any) -> str | None:
 def warm_up(year: int | None = None) -> None:
     """Load every definition and layout once, so forked workers inherit them ready."""
     for form_id in form_ids():
-        layout_of(load_form(form_id, year))
+        form = load_form(form_id, year)
+        layout_of(form)
+        prepared(form)
     load_config(year)
 
 

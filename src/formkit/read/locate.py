@@ -44,44 +44,103 @@ class Layout:
     labels: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
+_SPACES = re.compile(r"[\s*＊]+")
+
+
 @lru_cache(maxsize=4096)
 def label_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"[\s*＊]+", "", text)
+    if not text.isprintable() or " " in text or "*" in text or "＊" in text:  # else no white space: checked in C
+        text = _SPACES.sub("", text)
     return text.rstrip(":：")
 
 
-def _unique_cells(table: Table):
-    seen: set[int] = set()
-    for row in table.rows:
-        for cell in row:
-            if id(cell) not in seen:
-                seen.add(id(cell))
-                yield cell
+@dataclass(frozen=True)
+class Prepared:
+    """What the locator needs of a form, worked out once per form version: its single fields with their
+    label keys, and every label it has."""
+
+    singles: tuple[tuple[Field, str], ...]
+    all_labels: frozenset[str]  # every field's label key (tables' captions included)
+
+
+_PREPARED: dict[tuple, Prepared] = {}
+
+
+def prepared(form: Form) -> Prepared:
+    key = (form.id, form.version, form.year)
+    if key not in _PREPARED:
+        _PREPARED[key] = Prepared(tuple((f, label_key(f.label)) for f in form.fields if not f.is_table),
+                                  frozenset(label_key(f.label) for f in form.fields))
+    return _PREPARED[key]
 
 
 class Locator:
     def __init__(self, form: Form, doc: SourceDocument, layout: Layout | None = None):
         self.form, self.doc, self.layout = form, doc, layout or Layout()
         self.findings: list[Finding] = []
-        self._labels: dict[str, list[tuple[Table, Cell]]] = {}
-        self._tags: dict[str, tuple[Table, Cell]] = {}
-        for table in doc.tables:
-            for cell in _unique_cells(table):
-                self._labels.setdefault(label_key(cell.text), []).append((table, cell))
-                for tag in cell.tags:
-                    self._tags.setdefault(tag, (table, cell))
-        self._all_labels = {label_key(f.label) for f in form.fields}
-        self._headers: dict[tuple[int, int], list[str]] = {}
+        ready = prepared(form)
+        self._all_labels = ready.all_labels
+        self._heads: tuple[list[tuple[Table, int, list[str]]], dict[str, list[int]]] | None = None
+        self._indexed: tuple[dict[str, list[tuple[Table, Cell]]], dict[str, tuple[Table, Cell]]] | None = None
         # each single field's label cell: where its text stands once, else the one nearest the issued label
-        # (the same text typed as another field's value is a value, not that field's label)
-        self._label_cells: dict[str, tuple[Table, Cell]] = {}
-        for f in form.fields:
-            hits = None if f.is_table else self._labels.get(label_key(f.label))
-            if hits:
-                self._label_cells[f.key] = _nearest(hits, self.layout.labels.get(f.key))
+        # (the same text typed as another field's value is a value, not that field's label); where every
+        # label stands where the issued form put it, that cell is the nearest one, and no index is needed
+        self._label_cells = self._issued_labels(ready)
+        if self._label_cells is None:
+            self._label_cells = {}
+            labels = self._labels
+            for f, key in ready.singles:
+                hits = labels.get(key)
+                if hits:
+                    self._label_cells[f.key] = _nearest(hits, self.layout.labels.get(f.key))
         self._label_ids = {id(cell) for _table, cell in self._label_cells.values()}
         self._claimed: set[int] | None = None
+
+    def _issued_labels(self, ready: Prepared) -> dict[str, tuple[Table, Cell]] | None:
+        """Every single field's label cell when each stands exactly where the issued form put it, else None."""
+        tables = {t.number: t for t in self.doc.tables}
+        found = {}
+        for f, key in ready.singles:
+            issued = self.layout.labels.get(f.key)
+            if issued is None:
+                return None
+            number, r, c = issued
+            table = tables.get(number)
+            if table is None or r >= len(table.rows) or c >= len(table.rows[r]):
+                return None
+            cell = table.rows[r][c]
+            if cell.row != r or cell.col != c or label_key(cell.text) != key:
+                return None
+            found[f.key] = (table, cell)
+        return found
+
+    @property
+    def _labels(self) -> dict[str, list[tuple[Table, Cell]]]:
+        """Every cell by its text as a label (:func:`label_key`), built when first needed."""
+        return self._index()[0]
+
+    @property
+    def _tags(self) -> dict[str, tuple[Table, Cell]]:
+        """The first cell holding each content-control tag."""
+        return self._index()[1]
+
+    def _index(self) -> tuple[dict[str, list[tuple[Table, Cell]]], dict[str, tuple[Table, Cell]]]:
+        if self._indexed is None:
+            labels: dict[str, list[tuple[Table, Cell]]] = {}
+            tags: dict[str, tuple[Table, Cell]] = {}
+            for table in self.doc.tables:
+                seen: set[int] = set()  # a merged cell fills several positions: indexed once
+                for row in table.rows:
+                    for cell in row:
+                        if id(cell) in seen:
+                            continue
+                        seen.add(id(cell))
+                        labels.setdefault(label_key(cell.text), []).append((table, cell))
+                        for tag in cell.tags:
+                            tags.setdefault(tag, (table, cell))
+            self._indexed = labels, tags
+        return self._indexed
 
     def location(self, table: Table, cell: Cell) -> dict:
         row = table.row_numbers[cell.row] if table.row_numbers else cell.row + 1
@@ -231,27 +290,40 @@ class Locator:
 
     def _best_table(self, wanted: list[tuple[str, str]], fuzzy: bool) -> tuple[Table, int, dict[str, int]] | None:
         best = None
-        labels = {label for _key, label in wanted}
         need = max(2, (len(wanted) + 1) // 2)
-        for table in self.doc.tables:
-            for r in range(min(3, len(table.rows))):
-                texts = self._header_texts(table, r)
-                if not fuzzy and len(labels.intersection(texts)) < need:
-                    continue  # cheap test first: most tables share no header label at all
-                columns: dict[str, int] = {}
-                for key, label in wanted:
-                    col = _match(label, texts, set(columns.values()), fuzzy)
-                    if col is not None:
-                        columns[key] = col
-                if len(columns) >= need and (best is None or len(columns) > len(best[2])):
-                    best = (table, r, columns)
+        heads, index = self._header_rows()
+        if fuzzy:
+            candidates: list[int] | range = range(len(heads))
+        else:  # only rows holding enough of the labels exactly: most hold none
+            counts: dict[int, int] = {}
+            for label in {label for _key, label in wanted}:
+                for i in index.get(label, ()):
+                    counts[i] = counts.get(i, 0) + 1
+            candidates = sorted(i for i, n in counts.items() if n >= need)
+        for i in candidates:
+            table, r, texts = heads[i]
+            columns: dict[str, int] = {}
+            for key, label in wanted:
+                col = _match(label, texts, set(columns.values()), fuzzy)
+                if col is not None:
+                    columns[key] = col
+            if len(columns) >= need and (best is None or len(columns) > len(best[2])):
+                best = (table, r, columns)
         return best
 
-    def _header_texts(self, table: Table, r: int) -> list[str]:
-        key = (table.number, r)
-        if key not in self._headers:
-            self._headers[key] = [label_key(c.text) for c in table.rows[r]]
-        return self._headers[key]
+    def _header_rows(self) -> tuple[list[tuple[Table, int, list[str]]], dict[str, list[int]]]:
+        """The first three rows of every table as label keys (where a header row may be), in document
+        order, and by each label the rows holding it."""
+        if self._heads is None:
+            heads, index = [], {}
+            for table in self.doc.tables:
+                for r in range(min(3, len(table.rows))):
+                    texts = [label_key(c.text) for c in table.rows[r]]
+                    for label in set(texts):
+                        index.setdefault(label, []).append(len(heads))
+                    heads.append((table, r, texts))
+            self._heads = heads, index
+        return self._heads
 
 
 def _nearest(hits: list[tuple[Table, Cell]], issued: tuple[int, int, int] | None) -> tuple[Table, Cell]:

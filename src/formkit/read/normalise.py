@@ -15,7 +15,7 @@ import cn2an
 # the yes/no and choice normalisers live below read/ (the review inputs use them too); re-exported here
 from formkit.forms.values import CHECKED_MARKS as CHECKED_MARKS
 from formkit.forms.values import UNCHECKED_MARKS as UNCHECKED_MARKS
-from formkit.forms.values import BadValue, halfwidth, is_blank, quote, visible
+from formkit.forms.values import BadValue, halfwidth, is_blank, quote, shown, visible
 from formkit.forms.values import normalise_bool as normalise_bool
 from formkit.forms.values import normalise_choice as normalise_choice
 
@@ -27,10 +27,22 @@ UNIT_FAMILIES = [{"人", "名", "位"}, {"人次"}, {"个", "项"}, {"次"}, {"�
 MAX_DIGITS = 15  # significant digits a float keeps exactly; what Excel shows
 
 
+_SEPARATOR = re.compile(r"(?<=\d)[,，'’](?=\d{3})")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # what Decimal reads as it is, and nothing here refuses
+_MONEY = re.compile(r"(.*?)(亿元|万元|千元|元)?", re.S)
+_COUNT = re.compile(r"(.*?)(人次|人|名|位|个|项|次|对)?", re.S)
+_TIME = re.compile(r"[T\s]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?$")
+_DATE = re.compile(r"(\d{4})[年./\-](\d{1,2})[月./\-](\d{1,2})[日号]?")
+_DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DATE_CN = re.compile(r"([〇零一二三四五六七八九○0-9]{4})年([一二三四五六七八九十0-9]{1,3})月"
+                      r"([一二三四五六七八九十0-9]{1,3})[日号]")
+_WHITE = re.compile(r"\s+")
+
+
 def strip_separators(text: str) -> str:
     """Thousands separators out of a number: ``1,234,567.8`` → ``1234567.8``. Spaces are not separators:
     ``120 80`` is two numbers (see :func:`squeeze`)."""
-    return re.sub(r"(?<=\d)[,，'’](?=\d{3})", "", text)
+    return _SEPARATOR.sub("", text) if "," in text or "，" in text or "'" in text or "’" in text else text
 
 
 def squeeze(text: str) -> str:
@@ -52,6 +64,8 @@ def parse_number(text: str) -> Decimal:
     core = strip_separators(squeeze(halfwidth(visible(text).strip())))
     if not core:
         raise BadValue("value.not-a-number", "没有数字")
+    if _DECIMAL.fullmatch(core):  # plain digits: no approximation, no second number
+        return checked_number(Decimal(core), text)
     if any(word in core for word in APPROXIMATE):
         raise BadValue("value.approximate", f"“{quote(text)}”是约数，请填写确切数字")
     if SEVERAL.search(core):
@@ -96,7 +110,7 @@ def normalise_amount(text: str | None, unit: str = "万元") -> int | float | No
     if is_blank(text):
         return None
     raw = squeeze(halfwidth(visible(text).strip())).replace("人民币", "")
-    match = re.fullmatch(r"(.*?)(亿元|万元|千元|元)?", raw, re.S)
+    match = _MONEY.fullmatch(raw)
     number_text, money_unit = match.group(1), match.group(2)
     try:
         value = parse_number(number_text)
@@ -119,7 +133,7 @@ def normalise_count(text: str | None, unit: str | None = None) -> int | None:
     if is_blank(text):
         return None
     raw = squeeze(halfwidth(visible(text).strip()))
-    match = re.fullmatch(r"(.*?)(人次|人|名|位|个|项|次|对)?", raw, re.S)
+    match = _COUNT.fullmatch(raw)
     number_text, given = match.group(1), match.group(2)
     if given and unit and not _same_unit(given, unit):
         raise BadValue("value.unit-mismatch", f"填写的单位是“{given}”，本栏的单位是“{unit}”，两者不能换算")
@@ -138,13 +152,11 @@ def normalise_date(text: str | None) -> date | None:
     20240630, 二〇二四年六月三十日, 2024年6月30号; a time after it is ignored."""
     if is_blank(text):
         return None
-    raw = re.sub(r"\s+", "", halfwidth(visible(text).strip()))
-    raw = re.sub(r"[T\s]?\d{1,2}:\d{2}(:\d{2})?(\.\d+)?Z?$", "", raw)
-    match = (re.fullmatch(r"(\d{4})[年./\-](\d{1,2})[月./\-](\d{1,2})[日号]?", raw)
-             or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", raw))
+    raw = _WHITE.sub("", halfwidth(visible(text).strip()))
+    raw = _TIME.sub("", raw)
+    match = _DATE.fullmatch(raw) or _DATE_DIGITS.fullmatch(raw)
     if match is None:
-        cn = re.fullmatch(r"([〇零一二三四五六七八九○0-9]{4})年([一二三四五六七八九十0-9]{1,3})月"
-                          r"([一二三四五六七八九十0-9]{1,3})[日号]", raw)
+        cn = _DATE_CN.fullmatch(raw)
         if cn is None:
             raise BadValue("value.invalid-date", f"“{quote(text)}”不是完整的日期（请写成 2024年6月30日）")
         try:
@@ -161,6 +173,4 @@ def normalise_date(text: str | None) -> date | None:
 
 def normalise_text(text: str | None) -> str | None:
     """The text as shown: invisible characters left out, surrounding spaces stripped."""
-    if is_blank(text):
-        return None
-    return visible(text).strip()
+    return shown(text)

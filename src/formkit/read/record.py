@@ -31,10 +31,10 @@ def normalise(f: Field, located: Located, config: CycleConfig, row: dict[str, Lo
               limits: Limits = DEFAULT) -> Any:
     """The typed value of ``located`` for ``f``; BadValue when the text is not one (not a number, too long,
     outside the field's declared range...)."""
-    text = visible(located.text)
     kind = f.type
     if kind in ("text", "longtext"):
-        return _bounded_text(f, normalise_text(text), limits)
+        return _bounded_text(f, normalise_text(located.text), limits)
+    text = visible(located.text)
     value = _typed(f, located, text, config, row)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         _in_range(f, value, text)
@@ -116,12 +116,11 @@ def extract(form: Form, locator: Locator, config: CycleConfig,
                 out, raw_row = {}, {}
                 for col in f.columns:
                     cell = row.cells.get(col.key)
-                    path = f"{f.key}[{i}].{col.key}"
                     if cell is None:
                         out[col.key] = None
                         continue
                     raw_row[col.key] = {"text": _raw(col, cell.text, limits), "location": cell.location}
-                    out[col.key] = _value(col, cell, config, path, findings, invalid, limits, row.cells)
+                    out[col.key] = _value(col, cell, config, (f.key, i), findings, invalid, limits, row.cells)
                 values[f.key].append(out)
                 raw[f.key].append(raw_row)
             continue
@@ -143,11 +142,14 @@ def _raw(f: Field, text: str, limits: Limits) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _value(f: Field, located: Located, config: CycleConfig, path: str, findings: list[Finding], invalid: set[str],
-           limits: Limits, row: dict[str, Located] | None = None):
+def _value(f: Field, located: Located, config: CycleConfig, at: str | tuple[str, int], findings: list[Finding],
+           invalid: set[str], limits: Limits, row: dict[str, Located] | None = None):
+    """The value of ``located`` for field (or column) ``f`` at ``at``: a field's key, or a table's key and a
+    row number (the path, ``visits[2].date``, is only made for a finding)."""
     try:
         return normalise(f, located, config, row, limits)
     except BadValue as bad:
+        path = at if isinstance(at, str) else f"{at[0]}[{at[1]}].{f.key}"
         invalid.add(path)
         findings.append(finding(bad.code, ERROR, bad.reason, f.label, path, located.location,
                                 _raw(f, located.text, limits)))

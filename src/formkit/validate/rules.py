@@ -273,8 +273,10 @@ def _proposals(form: Form, suggested_json: str | None) -> tuple[dict, dict, str]
     """What the issued form proposed, as the document's property holds it, kept only where it makes sense:
     figures of the form's own fields and table columns (the property travels with the document, so anything
     else in it is ignored)."""
+    if not suggested_json:
+        return {}, {}, ""
     try:
-        suggested = json.loads(suggested_json) if suggested_json else {}
+        suggested = json.loads(suggested_json)
     except (ValueError, RecursionError):
         return {}, {}, ""
     if not isinstance(suggested, dict):

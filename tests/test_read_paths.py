@@ -1,0 +1,241 @@
+"""The reading path's shortcuts read exactly what the careful path reads: the one-pass walk of a plain
+document's tables against the careful walk, the compiled schema checks against cerberus, the locator's
+issued-layout shortcut against its full index, the package's own inflating against zipfile's, and what is
+remembered of a part by its stored digest against the part itself."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from datetime import date
+
+import pytest
+from conftest import YEAR
+from fixtures import hostile_values as hv
+
+from formkit.errors import FormkitError
+from formkit.forms import form_ids, load_form
+from formkit.ooxml import grid
+from formkit.ooxml.document import read_docx
+from formkit.ooxml.ns import qn
+from formkit.ooxml.package import Package
+from formkit.pipeline import read_document
+from formkit.read import layout_of, load_source
+from formkit.read.locate import Locator, _nearest, prepared
+from formkit.validate.schema import _leaves, _refused, _validator
+
+COUNTY, UNIT = "U001-130731", "U001"
+OTHER_NS = 'xmlns:x="urn:example:not-word"'
+
+
+@pytest.fixture(scope="session")
+def cf(filled_forms) -> bytes:
+    return filled_forms[COUNTY].read_bytes()
+
+
+@pytest.fixture(scope="session")
+def sa(filled_forms) -> bytes:
+    return filled_forms[UNIT].read_bytes()
+
+
+# the one-pass walk ------------------------------------------------------------------------------------------
+
+def _spans(xml: str, tag: str) -> list[tuple[int, int]]:
+    """Start and end of every ``<w:tag>…</w:tag>`` (the forms nest neither rows nor cells)."""
+    return [(m.start(), xml.index(f"</w:{tag}>", m.start()) + len(f"</w:{tag}>"))
+            for m in re.finditer(f"<w:{tag}>", xml)]
+
+
+def _wrap(xml: str, tag: str, n: int, before: str, after: str) -> str:
+    start, end = _spans(xml, tag)[n]
+    return xml[:start] + before + xml[start:end] + after + xml[end:]
+
+
+def _in_cell(xml: str, n: int, runs: str) -> str:
+    """``runs`` added to the first paragraph of cell ``n``."""
+    start, end = _spans(xml, "tc")[n]
+    at = xml.index("</w:p>", start)
+    return xml[:at] + runs + xml[at:]
+
+
+def _tc_pr(xml: str, n: int, props: str) -> str:
+    start, _end = _spans(xml, "tc")[n]
+    at = xml.index("</w:tcPr>", start)
+    return xml[:at] + props + xml[at:]
+
+
+def _odd_but_plain(xml: str) -> str:
+    """Everything a plain document may hold that the one pass must read as the careful walk does: rows and
+    cells inside content controls and custom XML (the wrapper's own properties are not the cell's), a merge
+    recorded only as a tracked property change, tab stops, tabs, line breaks, a legacy check box, a run-level
+    control with its tag, a second paragraph, a cell continuing the one above."""
+    xml = _wrap(xml, "tr", 1, '<w:sdt><w:sdtPr><w:tag w:val="row"/><w:showingPlcHdr/></w:sdtPr><w:sdtContent>',
+                "</w:sdtContent></w:sdt>")
+    xml = _wrap(xml, "tr", 2, '<w:customXml w:element="row">', "</w:customXml>")
+    xml = _wrap(xml, "tc", 7, '<w:sdt><w:sdtPr><w:tag w:val="wrapper"/><w:showingPlcHdr/></w:sdtPr><w:sdtContent>',
+                "</w:sdtContent></w:sdt>")
+    xml = _tc_pr(xml, 9, '<w:tcPrChange w:id="1" w:author="x" w:date="2026-01-01T00:00:00Z"><w:tcPr>'
+                         '<w:gridSpan w:val="3"/></w:tcPr></w:tcPrChange>')
+    xml = _in_cell(xml, 11, '<w:r><w:t>a</w:t><w:tab/><w:t>b</w:t><w:br/><w:t>c</w:t><w:cr/></w:r>')
+    xml = xml.replace('<w:pStyle w:val="FKCell"/></w:pPr>',
+                      '<w:pStyle w:val="FKCell"/><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>', 3)
+    xml = _in_cell(xml, 13, '<w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:checked/>'
+                            '</w:checkBox></w:ffData></w:fldChar></w:r>')
+    xml = _in_cell(xml, 15, '<w:sdt><w:sdtPr><w:tag w:val="fk:inline"/></w:sdtPr><w:sdtContent><w:r><w:t>x</w:t>'
+                            '</w:r></w:sdtContent></w:sdt>')
+    start, end = _spans(xml, "tc")[17]
+    xml = xml[:end - len("</w:tc>")] + "<w:p><w:r><w:t>second</w:t></w:r></w:p>" + xml[end - len("</w:tc>"):]
+    xml = _tc_pr(xml, 0, '<w:vMerge w:val="restart"/>')
+    return _tc_pr(xml, 2, "<w:vMerge/>")
+
+
+def _body(data: bytes):
+    package = Package(data)
+    return package.xml(package.main_part()).find(qn("w:body"))
+
+
+def _careful(body) -> list:
+    return grid._tables(body, grid._Doc(body, plain=False))
+
+
+def _shape(tables) -> list:
+    """Every table's number, caption and cells, and which grid positions hold the same (merged) cell."""
+    return [(t.number, t.caption, t.rows, [[row.index(c) for c in row] for row in t.rows]) for t in tables]
+
+
+@pytest.mark.parametrize("which", ["cf", "sa"])
+def test_the_one_pass_walk_reads_every_table_as_the_careful_walk(which, request):
+    data = request.getfixturevalue(which)
+    for variant in (data, hv.edit_part(data, hv.DOCUMENT, _odd_but_plain)):
+        body = _body(variant)
+        doc = grid._Doc(body)
+        assert doc.plain
+        assert _shape(grid._tables(body, doc)) == _shape(_careful(body))  # the one pass, not a fallback
+    shown = _shape(grid.tables(_body(hv.edit_part(data, hv.DOCUMENT, _odd_but_plain))))
+    cells = [c for _n, _caption, rows, _same in shown for row in rows for c in row]
+    assert any(c.span == 1 and c.text.endswith("a\tb\nc") for c in cells)
+    assert any(c.checked is True and c.text.endswith("☒") for c in cells)
+    assert any("fk:inline" in c.tags for c in cells) and not any({"row", "wrapper"} & set(c.tags) for c in cells)
+    assert any(c.text.endswith("\nsecond") for c in cells)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda xml: _in_cell(xml, 3, "</w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>inner</w:t></w:r></w:p></w:tc></w:tr>"
+                                 "</w:tbl><w:p>"),
+    lambda xml: _wrap(xml, "tr", 2, f"<x:row {OTHER_NS}>", "</x:row>"),
+    lambda xml: _wrap(xml, "tc", 5, f"<x:cell {OTHER_NS}>", "</x:cell>"),
+], ids=["nested-table", "row-in-unknown-element", "cell-in-unknown-element"])
+def test_what_the_one_pass_cannot_read_is_left_to_the_careful_walk(cf, edit):
+    body = _body(hv.edit_part(cf, hv.DOCUMENT, edit))
+    with pytest.raises(grid._NotPlain):
+        grid._tables(body, grid._Doc(body))
+    assert _shape(grid.tables(body)) == _shape(_careful(body))
+
+
+def test_a_grid_too_large_is_refused_on_the_one_pass_too(cf):
+    with pytest.raises(FormkitError) as err:
+        read_document(hv.huge_grid_span(cf))
+    assert err.value.code == "docx.grid-too-large"
+
+
+# compiled schema checks -------------------------------------------------------------------------------------
+
+PROBES = (None, "", " ", "\u200b\u3000", "张三", "好", "较好", "中央企业", 0, 1, -1, 2021, 2026, 2101, 10**7, 10**8,
+          0.5, -0.5, 1e300, float("nan"), float("inf"), True, False, date(2026, 6, 30), ["x"], {"x": 1})
+
+
+def _cerberus(form, table, document) -> list:
+    validator = _validator(form, table)
+    validator.validate(document, normalize=False)
+    return [(e.document_path, e.rule, e.constraint) for e in _leaves(validator._errors)]
+
+
+@pytest.mark.parametrize("form_id", form_ids())
+def test_compiled_checks_say_what_cerberus_says(form_id):
+    form = load_form(form_id, YEAR)
+    tables = [None] + [f.key for f in form.fields if f.is_table]
+    accepted = 0
+    for table in tables:
+        for key in _validator(form, table).schema:
+            for value in PROBES:
+                refused = [(path, e.rule, e.constraint) for path, e in _refused(form, table, {key: value}, ())]
+                assert refused == _cerberus(form, table, {key: value}), (table, key, value)
+                accepted += not refused
+    whole = {f.key: None for f in form.fields if not f.is_table}
+    assert [(p, e.rule) for p, e in _refused(form, None, {**whole, "unknown": 1}, ())] == \
+        [(p, r) for p, r, _c in _cerberus(form, None, {**whole, "unknown": 1})]
+    assert accepted  # values the compiled checks let through without cerberus
+
+
+# the locator's shortcut -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("edit", [
+    lambda data: data,
+    lambda data: hv.set_label(data, "填表人", "填 表 人："),
+    lambda data: hv.set_value(data, "填表人", hv.typed("联系电话")),
+], ids=["as-issued", "label-respaced", "label-typed-as-a-value"])
+def test_the_locator_finds_the_label_cells_its_full_index_finds(cf, edit):
+    doc = load_source(edit(cf), "x.docx")
+    form = load_form("county-feedback", YEAR)
+    locator = Locator(form, doc, layout_of(form))
+    expected = {}
+    for f, key in prepared(form).singles:
+        hits = locator._labels.get(key)
+        if hits:
+            expected[f.key] = _nearest(hits, locator.layout.labels.get(f.key))
+    assert locator._label_cells == expected
+
+
+# the package ------------------------------------------------------------------------------------------------
+
+def _central_entry(data: bytes, name: str) -> int:
+    """Offset of ``name``'s central directory entry."""
+    at = data.index(b"PK\x01\x02")
+    while True:
+        name_length = struct.unpack("<H", data[at + 28:at + 30])[0]
+        if data[at + 46:at + 46 + name_length] == name.encode():
+            return at
+        extra, comment = struct.unpack("<HH", data[at + 30:at + 34])
+        at += 46 + name_length + extra + comment
+
+
+def _code(data: bytes) -> str:
+    with pytest.raises(FormkitError) as err:
+        read_document(data, "x.docx")
+    return err.value.code
+
+
+def test_a_part_whose_crc_or_local_name_disagrees_is_a_corrupt_file(cf):
+    at = _central_entry(cf, hv.DOCUMENT) + 16
+    crc = struct.unpack("<I", cf[at:at + 4])[0]
+    assert _code(cf[:at] + struct.pack("<I", crc ^ 1) + cf[at + 4:]) == "docx.corrupt"
+    with zipfile.ZipFile(io.BytesIO(cf)) as zf:
+        local = zf.getinfo(hv.DOCUMENT).header_offset + 30
+    renamed = cf[:local] + b"word/documenX.xml" + cf[local + len(hv.DOCUMENT):]
+    assert _code(renamed) == "docx.corrupt"
+
+
+def test_a_package_of_stored_parts_reads_as_a_deflated_one(cf):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        for name, body in hv.entries(cf).items():
+            zf.writestr(name, body)
+    stored, deflated = read_document(out.getvalue(), "x.docx"), read_document(cf, "x.docx")
+    assert stored.values == deflated.values and stored.findings == deflated.findings
+
+
+def test_what_is_remembered_of_a_part_follows_its_bytes(cf):
+    assert "FK-" in read_docx(cf).footer_text
+    no_footer = hv.edit_part(cf, "word/_rels/document.xml.rels",
+                             lambda xml: re.sub(r'<Relationship [^>]*Target="footer1.xml"/>', "", xml))
+    assert read_docx(no_footer).footer_text == ""
+    assert "FK-" in read_docx(cf).footer_text
+
+
+@pytest.mark.parametrize("part", ["word/settings.xml", "word/fontTable.xml", "[Content_Types].xml"])
+def test_a_dtd_in_a_part_not_read_is_refused_after_forms_like_it_were_read(cf, part):
+    read_document(cf, "x.docx")
+    assert _code(hv.late_dtd(cf, part, offset=10)) == "docx.dtd-forbidden"
+    read_document(cf, "x.docx")
