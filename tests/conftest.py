@@ -248,3 +248,15 @@ def stocked(store_url, sample_roster, once, tmp_path):
         stock(store, results, returned)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def cf(filled_forms) -> bytes:
+    """The bytes of 太行县's filled county feedback (U001-130731)."""
+    return filled_forms["U001-130731"].read_bytes()
+
+
+@pytest.fixture(scope="session")
+def sa(filled_forms) -> bytes:
+    """The bytes of U001's filled self-assessment."""
+    return filled_forms["U001"].read_bytes()

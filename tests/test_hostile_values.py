@@ -29,16 +29,6 @@ UNIT = "U001"
 
 
 @pytest.fixture(scope="session")
-def cf(filled_forms) -> bytes:
-    return filled_forms[COUNTY].read_bytes()
-
-
-@pytest.fixture(scope="session")
-def sa(filled_forms) -> bytes:
-    return filled_forms[UNIT].read_bytes()
-
-
-@pytest.fixture(scope="session")
 def ledger(sample_roster, tmp_path_factory) -> tuple[bytes, dict]:
     """A genuine second-quarter ledger, filled as a clerk keeps it, and the values typed into it."""
     from formkit.issue import issue_forms

@@ -30,16 +30,6 @@ COUNTY, UNIT = "U001-130731", "U001"
 OTHER_NS = 'xmlns:x="urn:example:not-word"'
 
 
-@pytest.fixture(scope="session")
-def cf(filled_forms) -> bytes:
-    return filled_forms[COUNTY].read_bytes()
-
-
-@pytest.fixture(scope="session")
-def sa(filled_forms) -> bytes:
-    return filled_forms[UNIT].read_bytes()
-
-
 # the one-pass walk ------------------------------------------------------------------------------------------
 
 def _spans(xml: str, tag: str) -> list[tuple[int, int]]:
