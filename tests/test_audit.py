@@ -35,6 +35,7 @@ from formkit.store import Store, schema
 from formkit.store.audit import GENESIS, HEAD_COLUMN, HEAD_LINE, heads_in
 from formkit.store.migrations import MIGRATIONS, current_version
 from formkit.store.store import StoreError
+from formkit.store.writing import Writing
 
 READABLE = ("accepted", "accepted-with-warnings")
 
@@ -111,15 +112,17 @@ def test_hostile_values_in_real_files_each_get_a_row(store, filled_forms, tmp_pa
 
 
 def test_a_row_the_database_refuses_is_kept_as_a_coded_rejection(store, filled_forms, tmp_path, monkeypatch):
+    """The refused row is the second of a group: the group is rolled back and stored file by file, so the
+    files before and after it are stored as read, and it is kept as a coded rejection."""
     files = copies(filled_forms, tmp_path / "in", "U001", "U002", "U003")
-    real_add = Store.add
+    real_add = Writing.add
 
-    def refusing(self, data, row):
+    def refusing(self, data, row, *args, **kwargs):
         if row["file_name"] == str(files[1]) and row["outcome"] != "rejected":
             raise DataError("INSERT INTO submissions ...", {}, Exception("value too long for type character varying(120)"))
-        return real_add(self, data, row)
+        return real_add(self, data, row, *args, **kwargs)
 
-    monkeypatch.setattr(Store, "add", refusing)
+    monkeypatch.setattr(Writing, "add", refusing)
     results = list(ingest(files, store))
     assert [r.outcome for r in results] == ["accepted", "rejected", "accepted"]
     assert results[1].code == "store.rejected-row" and "数据库拒绝" in results[1].message and results[1].submission

@@ -9,24 +9,36 @@ from pathlib import Path
 import click
 
 from formkit.cli_common import DB_HELP, db_option, emit_json, handle_errors, json_option, open_store
+from formkit.outcomes import label as outcome_label
 
 
 @click.command("verify")
 @db_option
 @click.option("--manifest", "manifests", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="已发布的清单（manifest.csv、manifest-sha256.txt）：核对其中的审计日志链头仍在日志中；可多次给出")
+@click.option("--reconcile", is_flag=True,
+              help="先补登无记录的原件（收取中断后留下的）：从原件读取并登记；另一个收取正在进行时不补登")
 @json_option
 @handle_errors
-def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], as_json: bool) -> None:
+def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], reconcile: bool, as_json: bool) -> None:
     """重新计算每份原件的 SHA-256，报告缺失、损坏和无记录的文件；核对审计日志的哈希链（及清单中的链头）。"""
+    from formkit.intake.ingest import adopt
+
     with open_store(db_url) as store:
+        adopted = adopt(store) if reconcile else []
         problems = store.verify(manifests)
         count = len(store.submissions())
     if as_json:
-        emit_json({"submissions": count, **problems})
+        emit_json({"submissions": count, **problems, **({"adopted": [r.as_dict() for r in adopted or []]}
+                                                         if reconcile else {})})
     else:
+        if reconcile:
+            click.echo("另一个收取正在进行，未补登无记录的原件" if adopted is None else f"补登无记录的原件 {len(adopted)} 份")
+            for r in adopted or []:
+                click.echo(f"  {r.file}：{outcome_label(r.outcome)}")
         click.echo(f"已核对 {count} 份原件：缺失 {len(problems['missing'])}，损坏 {len(problems['corrupt'])}，"
-                   f"无记录 {len(problems['orphaned'])}")
+                   f"无记录 {len(problems['orphaned'])}" + ("（下次收取时补登，或运行 formkit verify --reconcile）"
+                                                         if problems["orphaned"] else ""))
         for kind in ("missing", "corrupt"):
             for p in problems[kind]:
                 click.echo(f"  {kind}：#{p['id']} {p['file']} {p['sha256']}", err=True)

@@ -4,13 +4,18 @@ One boundary per file: whatever goes wrong with one file (a reader bug, the data
 that file a coded result, and its row if at all possible; the rest of the batch goes on. Only regular files
 are read, and below a folder only those that stay inside it (a symlink leading out is refused). Bytes whose
 stored outcome was transient (``timeout``, ``crashed``, ``out-of-memory``) are read again when they arrive
-again, as an audited new attempt (:meth:`formkit.store.Store.retry`)."""
+again, as an audited new attempt (:meth:`formkit.store.Store.retry`).
+
+Rows are committed in groups (:mod:`formkit.intake.group`), each original durable before its row commits
+(:mod:`formkit.store.objects`). An ingest killed in between leaves
+originals without rows; they are reconciled, never lost: the same bytes ingested again get their row as any
+new file does (the original is there already), and at the end of every ingest, when no other is under way, each
+original still without a row is read from the store and recorded under its place there (:func:`adopt`; the
+name it arrived under was never recorded). ``formkit verify`` lists them until then (``orphaned``)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -20,16 +25,18 @@ from formkit import __version__
 from formkit.convert import convert, soffice
 from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
-from formkit.intake.worker import FORK_LOCK, TRANSIENT, Outcome, in_order, read_isolated
+from formkit.intake.group import GROUP_SECONDS, Group, Storable
+from formkit.intake.sources import Refused, Source, TooLarge, expand, read_safely
+from formkit.intake.worker import FORK_LOCK, TICK, TRANSIENT, Outcome, in_order, read_isolated
 from formkit.limits import DEFAULT, Limits
-from formkit.read.result import ReadResult
 from formkit.read.sniff import classify
 from formkit.store import READABLE, Store, Submission, schema
-from formkit.store.safe import clean, display_name, fit
+from formkit.store.objects import ObjectStore
+from formkit.store.safe import Cleaned, Serialized, clean, display_name, fit
 from formkit.store.store import refused_by_database
+from formkit.store.writing import Writing
 
 READER = f"formkit/{__version__}"
-SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 COLUMN_LABELS = {"recipient_id": "接收方编号", "form": "表单", "producer": "生成软件", "format": "格式"}
 
 
@@ -55,89 +62,72 @@ class Ingested:
                 "retried": self.retried}
 
 
-@dataclass(frozen=True)
-class Source:
-    """A file to ingest: its path, the folder it was found in (None when named directly), and a refusal
-    found while listing it (not a regular file, or a symlink leading out of the folder)."""
-    path: Path
-    root: Path | None = None
-    code: str = ""
-    message: str = ""
-
-    def __fspath__(self) -> str:
-        return os.fspath(self.path)
-
-
-class Refused(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(code)
-        self.code, self.message = code, message
-
-
-NOT_A_FILE = "不是普通文件（管道、设备、套接字等），未读取"
-OUTSIDE = "是指向所收取文件夹以外的符号链接，未读取"
-
-
-def expand(paths: Iterable[str | Path | Source]) -> list[Source]:
-    """Files named, and every file below folders named, in a stable order; what cannot be read safely
-    (not a regular file, a symlink leading out of its folder) is listed with its refusal."""
-    out: list[Source] = []
-    for p in paths:
-        if isinstance(p, Source):
-            out.append(p)
-        elif Path(p).is_dir():
-            out.extend(_below(Path(p)))
-        else:
-            out.append(Source(Path(p)))
-    return out
-
-
-def _below(folder: Path) -> list[Source]:
-    root = folder.resolve()
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):  # symlinked folders are listed, never entered
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            if name in SKIP_NAMES or (name in dirnames and not path.is_symlink()):
-                continue
-            if not _inside(path, root):
-                found.append(Source(path, root, "intake.outside-folder", OUTSIDE))
-            elif name in dirnames:
-                continue  # a symlink to a folder inside: its files are listed from the folder itself
-            else:
-                try:
-                    regular = stat.S_ISREG(path.stat().st_mode)
-                except OSError:
-                    regular = True  # a dangling link: opening it says why
-                found.append(Source(path, root) if regular else Source(path, root, "intake.not-a-file", NOT_A_FILE))
-    return sorted(found, key=lambda s: s.path)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    real = Path(os.path.realpath(path))
-    return real == root or root in real.parents
-
-
 def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None = None, limits: Limits = DEFAULT,
            on_progress: Callable[[Ingested], None] | None = None, workers: int | None = None) -> Iterator[Ingested]:
-    """Every file in ``paths`` into the store, in order. Files are read by up to ``workers`` isolated workers
-    at once (``intake.worker.readers()``) while this thread prepares the next ones and stores those already
-    read, one by one, in order: only the reading leaves this thread, never the store."""
-    def read(prepared: _Prepared | Ingested) -> _Prepared | Ingested:  # in a reading thread
-        if isinstance(prepared, _Prepared):
-            prepared.read(year, limits)
-        return prepared
+    """Every file in ``paths`` into the store, in order; then the originals an earlier ingest kept without
+    their rows (:func:`adopt`, when no other ingest is under way). Files are read by up to ``workers`` isolated
+    workers at once (``intake.worker.readers()``) while this thread prepares the next ones and stores those
+    already read, in groups (:mod:`formkit.intake.group`), in order: only the reading (and the writing of each
+    original, while it is read) leaves this thread, never the database."""
+    with store.objects.in_use():
+        yield from _stored(expand(paths), store, year, limits, on_progress, workers)
+        if store.objects.alone():
+            yield from _stored(_unrecorded(store), store, year, limits, on_progress, workers)
 
-    def prepare(source: Source) -> _Prepared | Ingested:  # in this thread, as in_order pulls the next file
+
+def adopt(store: Store, year: int | None = None, limits: Limits = DEFAULT) -> list[Ingested] | None:
+    """Each original kept without its row (an ingest killed between writing its originals and committing
+    their rows, or a store unavailable at the time) read from the store and recorded now, under its place in
+    the originals folder; a temporary file of a write that never finished is removed. None when another
+    process is ingesting (an original without a row may be one whose row it is about to commit)."""
+    with store.objects.in_use():
+        if not store.objects.alone():
+            return None
+        return list(_stored(_unrecorded(store), store, year, limits, None, None))
+
+
+def _unrecorded(store: Store) -> list[Source]:
+    """The originals without a row, as files to ingest (while this process is alone with the originals);
+    one that no longer hashes to its name is left where it is, for ``verify`` to report."""
+    for leftover in store.objects.leftovers():
+        leftover.unlink(missing_ok=True)
+    return [Source(store.objects.path(sha)) for sha in store.unrecorded() if store.objects.check(sha) is None]
+
+
+def _stored(sources: Iterable[Source], store: Store, year: int | None, limits: Limits,
+            on_progress: Callable[[Ingested], None] | None, workers: int | None) -> Iterator[Ingested]:
+    def read(item: _Prepared | _Known | Ingested) -> _Prepared | _Known | Ingested:  # in a reading thread
+        if isinstance(item, _Prepared):
+            item.read(year, limits, store.objects)
+        return item
+
+    def prepare(source: Source) -> _Prepared | _Known | Ingested:  # in this thread, as in_order pulls it
         with FORK_LOCK:  # hashing and the store's C libraries never run while a reading thread forks
-            return _prepare(source, store, limits)
+            item = _prepare(source, store, limits, known)
+        if isinstance(item, _Prepared):
+            staged.add(item.sha)
+        return item
 
-    for prepared in in_order(read, map(prepare, expand(paths)), workers):
-        if isinstance(prepared, _Prepared):
-            with FORK_LOCK:
-                result = prepared.store(store)
-        else:
-            result = prepared
+    known, staged = store.stored(), set()
+    group = Group(store)
+    try:
+        for item in in_order(read, map(prepare, sources), workers, tick=GROUP_SECONDS):
+            if item is not TICK:
+                with FORK_LOCK:
+                    group.add(item)
+            if group.due():
+                yield from _committed(group, known, on_progress)
+        yield from _committed(group, known, on_progress)
+    finally:  # stopped early: what is not committed is rolled back
+        group.abandon()
+        store.objects.discard(staged)  # originals written while read whose rows were never written
+
+
+def _committed(group: Group, known: set[str], on_progress: Callable[[Ingested], None] | None) -> Iterator[Ingested]:
+    with FORK_LOCK:
+        results = group.commit()
+    known.update(r.sha256 for r in results if r.submission is not None)
+    for result in results:
         if on_progress:
             on_progress(result)
         yield result
@@ -145,15 +135,17 @@ def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None 
 
 def ingest_one(source: str | Path | Source, store: Store, year: int | None = None,
                limits: Limits = DEFAULT) -> Ingested:
+    """One file in transactions of its own (the original written in the same transaction as its row)."""
     prepared = _prepare(source if isinstance(source, Source) else Source(Path(source)), store, limits)
     if isinstance(prepared, Ingested):
         return prepared
-    prepared.read(year, limits)
-    return prepared.store(store)
+    if isinstance(prepared, _Prepared):
+        prepared.read(year, limits)
+    return prepared.alone(store)
 
 
 @dataclass
-class _Prepared:
+class _Prepared(Storable):
     """A file whose bytes are in hand and that needs reading (new bytes, or a transient outcome to retry)."""
     source: Source
     name: str
@@ -163,81 +155,133 @@ class _Prepared:
     row: dict | None = None
     failure: Exception | None = None
 
-    def read(self, year: int | None, limits: Limits) -> None:
-        """The submission row (in a reading thread: nothing here touches the store)."""
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def read(self, year: int | None, limits: Limits, objects: ObjectStore | None = None) -> None:
+        """The submission row (in a reading thread: nothing here touches the database); with ``objects``,
+        the original is written there, to be made durable with its row, while the worker reads."""
+        def keep() -> None:
+            try:
+                objects.stage(self.data, self.sha)
+            except OSError:  # met again, and recorded, when its row is stored
+                pass
+
+        if self.failure is not None:
+            return
         try:
-            self.row = _read(self.data, self.source.path, self.name, year, limits)
-        except Exception as exc:  # the boundary: kept for store() to record
+            self.row = _read(self.data, self.source.path, self.name, year, limits, keep if objects else None)
+        except Exception as exc:  # the boundary: kept for together() or alone() to record
             self.failure = exc
 
-    def store(self, store: Store) -> Ingested:
-        """Keep the original and its row (in the calling thread, in the batch's order). The same bytes may
-        have been stored by an earlier file of this batch since they were prepared: the store says so."""
+    def together(self, target: Store | Writing) -> Ingested:
+        """Keep the original and its row through ``target`` (a group's transaction, or the store), in the
+        batch's order; what the database refuses is raised. The same bytes may have been stored by an earlier
+        file of this batch since they were prepared: the store says so."""
+        if self.failure is not None:
+            return _kept_as(target, self.data, self.name, self.sha, self.row, self.failure)
+        existing = self.existing and target.find(self.sha)
+        stored = target.retry(existing.id, self.data, self.row) if existing and existing.outcome in TRANSIENT \
+            else target.add(self.data, self.row, self.sha, fresh=self.existing is None)
+        return _result(self.name, {**self.row, "sha256": self.sha}, stored)
+
+    def alone(self, store: Store) -> Ingested:
+        """Keep the original and its row in transactions of their own; whatever goes wrong gives this file
+        a coded row (:func:`_fallback`)."""
         try:
             if self.failure is not None:
                 raise self.failure
-            existing = self.existing and store.find(self.sha)
-            stored = store.retry(existing.id, self.data, self.row) if existing and existing.outcome in TRANSIENT \
-                else store.add(self.data, self.row)
+            return self.together(store)
         except Exception as exc:  # the boundary: this file gets a coded row, the batch goes on
             return _fallback(store, self.data, self.name, self.sha, self.row, exc)
-        return _result(self.name, {**self.row, "sha256": self.sha}, stored)
 
 
-def _prepare(source: Source, store: Store, limits: Limits) -> _Prepared | Ingested:
-    """The file's bytes and what the store already knows of them; a file refused before reading, or bytes
-    already stored with a final outcome, are done here."""
+@dataclass
+class _Known(Storable):
+    """Bytes stored before with a final outcome: a duplicate, audited as such (a missing original is put back)."""
+    name: str
+    data: bytes
+    existing: Submission
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def together(self, target: Store | Writing) -> Ingested:
+        return _known(self.name, self.existing, target.note_duplicate(self.existing, self.data))
+
+    def alone(self, store: Store) -> Ingested:
+        try:
+            return self.together(store)
+        except Exception as exc:  # the boundary, as in _Prepared.alone
+            return _fallback(store, self.data, self.name, self.existing.sha256, None, exc)
+
+
+def _prepare(source: Source, store: Store, limits: Limits, known: set[str] | None = None) -> _Prepared | _Known | Ingested:
+    """The file's bytes and what the store already knows of them; a file refused before reading is done
+    here, bytes already stored with a final outcome only need their duplicate recorded. ``known``: the
+    sha256 the store held when the batch began and those stored since by it (the store is asked about
+    these only; bytes a concurrent ingest stores meanwhile are found when the file's group is stored)."""
     name = display_name(source.path)
     try:
-        data = _read_safely(source, limits)
+        data = read_safely(source, limits)
     except Refused as refused:
         return Ingested(name, "", "rejected", refused.code, refused.message, None)
-    except _TooLarge as big:
+    except TooLarge as big:
         return Ingested(name, big.sha256, "rejected", "intake.too-large",
                         f"文件有 {big.size} 字节，超过 {limits.max_bytes} 字节的上限，未保存", None)
     except OSError as exc:
         return Ingested(name, "", "rejected", "intake.cannot-open", f"无法打开文件（{os_reason(exc)}）", None)
     sha = hashlib.sha256(data).hexdigest()
     try:
-        existing = store.find(sha)
-        if existing and existing.outcome not in TRANSIENT:
-            return _known(name, existing, store.note_duplicate(existing, data))
-    except Exception as exc:  # the boundary, as in _Prepared.store
-        return _fallback(store, data, name, sha, None, exc)
+        existing = store.find(sha) if known is None or sha in known else None
+    except Exception as exc:  # the boundary, as in _Prepared.alone: not read, kept with a row saying why
+        return _Prepared(source, name, data, sha, None, failure=exc)
+    if existing and existing.outcome not in TRANSIENT:
+        return _Known(name, data, existing)
     return _Prepared(source, name, data, sha, existing)
 
 
-def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits) -> dict:
-    """The submission row for these bytes: sniffed, converted or read in the worker, made storable."""
+def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits,
+          meanwhile: Callable[[], None] | None = None) -> dict:
+    """The submission row for these bytes: sniffed, converted or read in the worker, made storable.
+    ``meanwhile`` is called while the worker reads (at once when nothing is read in the worker)."""
     base = display_name(path.name)
     kind = classify(data, base)
+    if meanwhile is not None and kind.action != "read":
+        meanwhile()
+        meanwhile = None
     converted_by = None
     if kind.action == "reject":
         outcome = Outcome("rejected", kind.code, kind.message)
     elif kind.action == "convert":
         outcome, _converted, converted_by = _convert_then_read(data, path, kind.name, year, limits)
     else:
-        outcome = read_isolated(data, base, year, limits)
-    result = outcome.result  # the typed result the worker returned; its JSON form is what is stored
-    who = result.recipient if result else {}
+        outcome = read_isolated(data, base, year, limits, stored=True, meanwhile=meanwhile)
+    record = outcome.record  # what the worker read, as the store keeps it
+    who = (record or {}).get("recipient") or {}
     row = {
         "file_name": name, "format": kind.name, "outcome": outcome.outcome, "code": outcome.code or None,
         "message": outcome.message or None, "reader": READER, "converted_by": converted_by,
-        "record": outcome.record or None, "producer": result.source.get("producer") if result else None,
-        "form": result.form if result else None, "form_version": result.version if result else None,
-        "year": result.year if result else None,
-        "recipient_id": who.get("id") or (_fallback_recipient(result) if result else None),
+        "record": record or None, "producer": (record.get("source") or {}).get("producer") if record else None,
+        "form": record.get("form") if record else None, "form_version": record.get("version") if record else None,
+        "year": record.get("year") if record else None,
+        "recipient_id": who.get("id") or (_fallback_recipient(record) if record else None),
         "recipient_name": who.get("name"), "unit_id": who.get("unit_id"), "unit": who.get("unit"),
         "county": who.get("county"), "period": who.get("period"),
     }
-    return _storable(row)
+    return _storable(row, outcome.text, outcome.canonical)
 
 
-def _storable(row: dict) -> dict:
+def _storable(row: dict, text: str | None = None, canonical: str | None = None) -> dict:
     """``row`` as the store can keep it: a value that is not a finite number is stored as empty with an
     error finding (``store.not-finite``), a property longer than its column is clipped with a warning
-    (``store.too-long``); the counts and the outcome follow the findings."""
-    cleaned = clean(row["record"]) if row["record"] else None
+    (``store.too-long``); the counts and the outcome follow the findings. ``text``, ``canonical``: the
+    record's standard JSON and the canonical JSON of it, when the worker made them (the record needs no
+    cleaning)."""
+    record = row["record"]
+    cleaned = (Cleaned(record, text=text) if text is not None else clean(record)) if record else None
     row, clipped = fit(schema.submissions, {**row, "record": cleaned.value if cleaned else None})
     record = row["record"]
     if record is not None:
@@ -251,6 +295,7 @@ def _storable(row: dict) -> dict:
             first = next((f for f in findings if f["severity"] == ERROR), findings[0])
             row["outcome"] = "accepted-with-warnings"
             row["code"], row["message"] = row["code"] or first["code"], row["message"] or first["message"]
+        row["record"] = Serialized(record, None, None) if added else Serialized(record, cleaned.text, canonical)
     findings = (record or {}).get("findings") or []
     row["errors"] = sum(f.get("severity") == ERROR for f in findings)
     row["warnings"] = len(findings) - row["errors"]
@@ -258,61 +303,44 @@ def _storable(row: dict) -> dict:
 
 
 def _fallback(store: Store, data: bytes, name: str, sha: str, row: dict | None, exc: Exception) -> Ingested:
-    """Something failed for this one file: keep its original with a row saying why (the database refused
-    the row: ``store.rejected-row``, final; anything else: ``intake.crashed``, read again next time)."""
-    reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]
-    if refused_by_database(exc):
-        outcome, code, message = "rejected", "store.rejected-row", f"数据库拒绝保存读取结果，原件已登记为拒收：{reason}"
-    elif isinstance(exc, FormkitError):
-        outcome, code, message = "rejected", exc.code, exc.message
-    else:
-        outcome, code, message = "crashed", "intake.crashed", f"处理文件时出现程序错误，原件已登记，再次收取时重读：{reason}"
-    minimal = {"file_name": name, "format": (row or {}).get("format"), "outcome": outcome, "code": code,
-               "message": message, "errors": 0, "warnings": 0, "reader": READER}
+    """Something failed for this one file: keep its original with a row saying why (:func:`_kept_as`), in a
+    transaction of its own; when even that fails, nothing was kept (``store.unavailable``)."""
     try:
-        existing = store.find(sha)
-        stored = store.retry(existing.id, data, minimal) if existing else store.add(data, minimal)
+        return _kept_as(store, data, name, sha, row, exc)
     except Exception as again:  # the store itself is unusable: nothing was kept for this file
         detail = str(again).strip().splitlines()[0][:200] if str(again).strip() else type(again).__name__
-        return Ingested(name, sha, "crashed", "store.unavailable", f"{message}；登记也失败：{detail}", None)
+        return Ingested(name, sha, "crashed", "store.unavailable", f"{_why(exc)[2]}；登记也失败：{detail}", None)
+
+
+def _kept_as(target: Store | Writing, data: bytes, name: str, sha: str, row: dict | None,
+             exc: Exception) -> Ingested:
+    """The original kept with a row saying why this file could not be stored as read (:func:`_why`)."""
+    outcome, code, message = _why(exc)
+    minimal = {"file_name": name, "format": (row or {}).get("format"), "outcome": outcome, "code": code,
+               "message": message, "errors": 0, "warnings": 0, "reader": READER}
+    existing = target.find(sha)
+    stored = target.retry(existing.id, data, minimal) if existing else target.add(data, minimal, sha)
     return _result(name, {**minimal, "sha256": sha}, stored)
 
 
-def _fallback_recipient(result: ReadResult) -> str | None:
+def _why(exc: Exception) -> tuple[str, str, str]:
+    """The outcome, code and message of a file that failed: the database refused the row
+    (``store.rejected-row``, final); a coded error; anything else ``intake.crashed`` (read again next time)."""
+    reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]
+    if refused_by_database(exc):
+        return "rejected", "store.rejected-row", f"数据库拒绝保存读取结果，原件已登记为拒收：{reason}"
+    if isinstance(exc, FormkitError):
+        return "rejected", exc.code, exc.message
+    return "crashed", "intake.crashed", f"处理文件时出现程序错误，原件已登记，再次收取时重读：{reason}"
+
+
+def _fallback_recipient(record: dict) -> str | None:
     """A form identified by its content has no recipient id: use its unit (and county) name."""
-    unit, county = result.values.get("unit_name"), result.values.get("county")
-    if result.form == "county-feedback" and county:
+    values = record.get("values") or {}
+    unit, county = values.get("unit_name"), values.get("county")
+    if record.get("form") == "county-feedback" and county:
         return f"name:{unit}/{county}"
     return f"name:{unit}" if unit else None
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int, sha256: str):
-        super().__init__(size)
-        self.size, self.sha256 = size, sha256
-
-
-def _read_safely(source: Source, limits: Limits) -> bytes:
-    """The bytes of a regular file, checked before it is opened (a FIFO or device is never opened) and
-    again on the open descriptor (opened non-blocking, so a file swapped for a FIFO cannot hang)."""
-    if source.code:
-        raise Refused(source.code, source.message)
-    before = os.stat(source.path)
-    if not stat.S_ISREG(before.st_mode):
-        raise Refused("intake.not-a-file", NOT_A_FILE)
-    if source.root is not None and not _inside(source.path, source.root):
-        raise Refused("intake.outside-folder", OUTSIDE)
-    fd = os.open(source.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as fh:
-        now = os.fstat(fd)
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
-            raise Refused("intake.not-a-file", "文件在读取时被替换，未读取")
-        if now.st_size > limits.max_bytes:
-            digest = hashlib.sha256()
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-            raise _TooLarge(now.st_size, digest.hexdigest())
-        return fh.read(limits.max_bytes + 1)
 
 
 def _convert_then_read(data: bytes, path: Path, kind: str, year: int | None,
@@ -333,7 +361,7 @@ def _convert_then_read(data: bytes, path: Path, kind: str, year: int | None,
             return Outcome("timeout" if exc.code == "convert.timeout" else "rejected", exc.code,
                            f"{kind} 文件转换失败：{exc.message}"), None, "LibreOffice"
         out = converted.read_bytes()
-    return read_isolated(out, display_name(path.stem) + ext, year, limits), out, "LibreOffice"
+    return read_isolated(out, display_name(path.stem) + ext, year, limits, stored=True), out, "LibreOffice"
 
 
 def _known(name: str, sub: Submission, stored) -> Ingested:

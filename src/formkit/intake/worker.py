@@ -13,11 +13,12 @@ reaps it and the next file gets a fresh one. A transient outcome (``timeout``, `
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -28,6 +29,8 @@ from formkit.outcomes import TRANSIENT
 from formkit.pipeline import read_document, warm_up
 from formkit.read.result import ReadResult
 from formkit.roster.model import Roster
+from formkit.store.audit import canonical_json
+from formkit.store.safe import standard_json
 
 # A child forked while another thread of this process is inside a C library that released the GIL (lxml
 # parsing, sqlite, OpenSSL hashing) inherits that library's locks as held and can hang on its first call.
@@ -46,7 +49,9 @@ class Outcome:
     message: str = ""
     record: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    result: ReadResult | None = None  # the reader's own result, when the file was read
+    result: ReadResult | None = None  # the reader's own result, when the file was read for itself
+    text: str | None = None  # ``record`` as standard JSON, made by the worker (None: not shown storable yet)
+    canonical: str | None = None  # and the canonical JSON of ``text`` read back (``audit.canonical_json``)
 
 
 def _serve(conn, limits: Limits) -> None:
@@ -54,11 +59,12 @@ def _serve(conn, limits: Limits) -> None:
     worker goes on; after any failure it answers and exits, since its heap or stack may be in a bad state."""
     while True:
         try:
-            data, name, year, file_limits, roster = conn.recv()
+            data, name, year, file_limits, roster, stored = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", read_document(data, name, roster, year, file_limits), True))
+            result = read_document(data, name, roster, year, file_limits)
+            conn.send(("ok", _as_stored(result) if stored else result, True))
             continue
         except FormkitError as exc:  # goes on, unless a nested child (the PDF parser) failed
             reply: tuple = ("error", (exc.code, exc.message, exc.where), _transient(exc.code) is None)
@@ -71,6 +77,15 @@ def _serve(conn, limits: Limits) -> None:
         conn.send(reply)  # outside the handler, so what the failed read held is freed first
         if not reply[2]:
             return
+
+
+def _as_stored(result: ReadResult) -> tuple[dict[str, Any], str | None, str | None]:
+    """What the store keeps of a result, made in the worker (beside the other reading, not in the process
+    that stores): the record, its standard JSON when it needs no cleaning, and the canonical JSON of that
+    JSON read back (what the record's digest is taken of, as ``verify`` takes it)."""
+    record = result.as_dict()
+    text = standard_json(record)
+    return record, text, canonical_json(json.loads(text)) if text is not None else None
 
 
 def _transient(code: str) -> str | None:
@@ -96,12 +111,15 @@ class Worker:
             self.proc.stop()
         self.proc = None
 
-    def read(self, data: bytes, name: str, year: int | None, limits: Limits, roster: Roster | None = None) -> Outcome:
+    def read(self, data: bytes, name: str, year: int | None, limits: Limits, roster: Roster | None = None,
+             stored: bool = False, meanwhile: Callable[[], None] | None = None) -> Outcome:
         if self.proc is None or not self.proc.is_alive():
             self.stop()
             self._start(year)
         try:
-            self.proc.send((data, name, year, limits, roster))
+            self.proc.send((data, name, year, limits, roster, stored))
+            if meanwhile is not None:
+                _meanwhile(meanwhile)
             status, payload, goes_on = self.proc.receive(limits.seconds)
         except isolate.Timeout:
             self.stop()
@@ -117,13 +135,25 @@ class Worker:
         return _outcome(status, payload, self.limits)
 
 
+def _meanwhile(work: Callable[[], None]) -> None:
+    """The caller's work while the worker reads: whatever it raises, the worker's answer is still received (an
+    answer left in the pipe would be taken for the next file's)."""
+    try:
+        work()
+    except Exception:  # the caller's own work, done again where it matters
+        pass
+
+
 def _outcome(status: str, payload: Any, limits: Limits) -> Outcome:
-    if status == "ok":
-        record = payload.as_dict()  # what the store keeps; the typed result travels beside it
-        if not payload.findings:
-            return Outcome("accepted", record=record, result=payload)
-        first = next((f for f in payload.findings if f.severity == "error"), payload.findings[0])
-        return Outcome("accepted-with-warnings", first.code, first.message, record=record, result=payload)
+    if status == "ok":  # the record the store keeps (and its JSON, when made in the worker), or the typed result
+        record, text, canonical, result = (*payload, None) if isinstance(payload, tuple) else \
+            (payload.as_dict(), None, None, payload)
+        stored = {"record": record, "result": result, "text": text, "canonical": canonical}
+        findings = record.get("findings") or []
+        if not findings:
+            return Outcome("accepted", **stored)
+        first = next((f for f in findings if f["severity"] == "error"), findings[0])
+        return Outcome("accepted-with-warnings", first["code"], first["message"], **stored)
     if status == "error":
         code, text, where = payload
         return Outcome(_transient(code) or "rejected", code, text, extra={"where": where} if where else {})
@@ -155,15 +185,18 @@ def worker_for(limits: Limits = DEFAULT) -> Worker:
 
 
 def read_isolated(data: bytes, name: str, year: int | None = None, limits: Limits = DEFAULT,
-                  roster: Roster | None = None) -> Outcome:
-    """Read one file in this thread's worker for these limits. A transient outcome is retried once in a
-    fresh worker; ``extra["attempts"]`` says how many were made."""
+                  roster: Roster | None = None, stored: bool = False,
+                  meanwhile: Callable[[], None] | None = None) -> Outcome:
+    """Read one file in this thread's worker for these limits: the typed result, or with ``stored`` only
+    what the store keeps (the record and its JSON, made in the worker). ``meanwhile`` is called while the
+    worker reads (ingest writes the original then). A transient outcome is retried once in a fresh worker;
+    ``extra["attempts"]`` says how many were made."""
     worker = worker_for(limits)
-    first = worker.read(data, name, year, limits, roster)
+    first = worker.read(data, name, year, limits, roster, stored, meanwhile)
     if first.outcome not in TRANSIENT:
         first.extra["attempts"] = 1
         return first
-    second = worker.read(data, name, year, limits, roster)
+    second = worker.read(data, name, year, limits, roster, stored)
     second.extra.update(attempts=2, first={"outcome": first.outcome, "code": first.code, "message": first.message})
     return second
 
@@ -179,10 +212,16 @@ def readers() -> int:
                                    else os.cpu_count() or 1))
 
 
-def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> Iterator[R]:
+TICK = object()  # what in_order yields, when asked to, while the next result is not ready
+
+
+def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None,
+             tick: float | None = None) -> Iterator[R | object]:
     """``fn(item)`` for every item, computed by up to ``workers`` threads (each reading in its own worker
     process), yielded in the items' order as soon as each is ready; at most twice as many items as workers
-    are in hand at once. With one worker everything runs in the calling thread."""
+    are in hand at once. With one worker everything runs in the calling thread. With ``tick``, :data:`TICK` is
+    yielded every ``tick`` seconds while the next result is not ready (the caller's moment to do what is due,
+    such as committing what it holds)."""
     workers = workers or readers()
     if workers == 1:
         yield from map(fn, items)
@@ -193,12 +232,19 @@ def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = Non
             for item in items:
                 pending.append(pool.submit(fn, item))
                 while len(pending) > 2 * workers or (pending and pending[0].done()):
+                    yield from _ticks(pending[0], tick)
                     yield pending.popleft().result()
             while pending:
+                yield from _ticks(pending[0], tick)
                 yield pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _ticks(future: Future, tick: float | None) -> Iterator[object]:
+    while tick is not None and not wait([future], tick).done:
+        yield TICK
 
 
 def _stop_workers() -> None:

@@ -57,10 +57,18 @@ def append(conn, table, event_name: str, submission_id: int | None, sha: str | N
            at: datetime) -> None:
     """Append an event to the chain in ``table`` (the audit log as the caller's schema knows it), inside a
     transaction that serialises writers."""
-    prev = conn.execute(_head(table)).scalar() or GENESIS
-    conn.execute(table.insert().values(at=at, event=event_name, submission_id=submission_id, sha256=sha,
-                                       detail=detail, prev_hash=prev,
-                                       hash=event_hash(prev, at, event_name, submission_id, sha, detail)))
+    conn.execute(table.insert(), chained(conn, table, event_name, submission_id, sha, detail, at))
+
+
+def chained(conn, table, event_name: str, submission_id: int | None, sha: str | None, detail: Any, at: datetime,
+            prev: str | None = None) -> dict[str, Any]:
+    """The row of an event that extends the chain in ``table``: with the hash of the event before it (``prev``,
+    when the caller knows the head because it built that event itself in this transaction; else read) and its
+    own. Rows are inserted in the order they were made, before anything else appends."""
+    if prev is None:
+        prev = conn.execute(_head(table)).scalar() or GENESIS
+    return {"at": at, "event": event_name, "submission_id": submission_id, "sha256": sha, "detail": detail,
+            "prev_hash": prev, "hash": event_hash(prev, at, event_name, submission_id, sha, detail)}
 
 
 @lru_cache(maxsize=8)
@@ -69,12 +77,28 @@ def _head(table):
     return select(table.c.hash).order_by(table.c.id.desc()).limit(1)
 
 
-def row_digest(row: Mapping[str, Any]) -> str:
+def row_digest(row: Mapping[str, Any], record_json: str | None = None) -> str:
     """sha256 of the canonical JSON of a submission row's :data:`ROW_COLUMNS` as the database gives them
-    back (times in one form; a non-finite number an old row may hold is hashed as written, not dropped)."""
+    back (times in one form; a non-finite number an old row may hold is hashed as written, not dropped).
+    ``record_json``: :func:`canonical_json` of the row's record, when the caller has it (made beside the
+    reading), set into the row's JSON as it is."""
     values = {c: instant(row[c]) if isinstance(row[c], datetime) else row[c] for c in ROW_COLUMNS}
-    body = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str)
+    if record_json is not None:
+        values["record"] = _RECORD_MARK
+    body = canonical_json(values)
+    if record_json is not None:
+        body = body.replace(_RECORD_MARK_JSON, record_json, 1)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """The JSON that digests are taken of: keys sorted, no spaces, text as it is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str)
+
+
+# what stands for the record in a row's JSON until its own JSON is set in (no column's text holds a NUL)
+_RECORD_MARK = "\x00formkit-record\x00"
+_RECORD_MARK_JSON = json.dumps(_RECORD_MARK)
 
 
 def who_digest(row: Mapping[str, Any]) -> str:
@@ -89,7 +113,7 @@ def later_digest(rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 def _digest(value: Any) -> str:
-    body = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str)
+    body = canonical_json(value)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

@@ -25,6 +25,7 @@ from formkit.validate.cross import funds_differ
 from formkit.validate.paths import location_at
 
 UNIT_FORM, COUNTY_FORM = "self-assessment", "county-feedback"
+FORMS = (UNIT_FORM, COUNTY_FORM)  # the forms checked against each other
 EVENT = "cross-checked"
 
 @lru_cache(maxsize=8)
@@ -50,7 +51,7 @@ def recheck(conn: Connection, submissions: Table, later: Table, audit: Table, ro
     t = submissions
     if row is None:
         row = conn.execute(select(t).where(t.c.id == row_id)).mappings().one()
-    if row.get("form") not in (UNIT_FORM, COUNTY_FORM) or row["outcome"] not in READABLE or not row.get("unit_id") \
+    if row.get("form") not in FORMS or row["outcome"] not in READABLE or not row.get("unit_id") \
             or not row.get("year"):
         return 0
     row = {**row, "id": row_id}

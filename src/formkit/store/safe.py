@@ -50,20 +50,34 @@ class Cleaned:
     """A value made storable, and what had to change (JSON paths of the values that were not finite)."""
     value: Any
     not_finite: list[str] = field(default_factory=list)
+    text: str | None = None  # its JSON, when the check made it
 
 
 def clean(value: Any, path: str = "") -> Cleaned:
     """``value`` as standard JSON data: non-finite numbers become None (their paths are listed), text is
     made storable, tuples become lists, dates ISO strings, Decimals numbers. A value that is storable already
-    (nearly every record) is returned as it is, after one C-level serialisation that proves it."""
-    if _standard_json(value) is not None:
-        return Cleaned(value)
+    (nearly every record) is returned as it is, after one C-level serialisation that proves it (kept as
+    ``text``)."""
+    text = standard_json(value)
+    if text is not None:
+        return Cleaned(value, text=text)
     out = Cleaned(None)
     out.value = _clean(value, path, out.not_finite)
     return out
 
 
-def _standard_json(value: Any) -> str | None:
+class Serialized(dict):
+    """A JSON object stored as ``text``, its JSON made once (:func:`dumps` returns it as it is), and, when
+    its maker had it, ``canonical``: the canonical JSON of ``text`` read back (``audit.canonical_json``,
+    what a row digest is taken of). Not to be changed once made."""
+
+    def __init__(self, value: dict, text: str | None = None, canonical: str | None = None):
+        super().__init__(value)
+        self.text = text if text is not None else dumps(value)
+        self.canonical = canonical if text is not None else None
+
+
+def standard_json(value: Any) -> str | None:
     """``value`` as standard JSON text when it needs no cleaning at all, else None: no NaN or Infinity, only
     JSON types (no dates or Decimals), no NUL and no lone surrogate anywhere (a ``\\u0000`` that is really
     a backslash in the text only sends it the slow way)."""
@@ -101,7 +115,9 @@ def _clean(value: Any, path: str, bad: list[str]) -> Any:
 
 def dumps(value: Any) -> str:
     """Standard JSON for the store's JSON columns (the engines' ``json_serializer``)."""
-    text = _standard_json(value)
+    if isinstance(value, Serialized):
+        return value.text
+    text = standard_json(value)
     return text if text is not None else json.dumps(clean(value).value, ensure_ascii=False, allow_nan=False)
 
 

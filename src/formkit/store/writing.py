@@ -1,0 +1,297 @@
+"""One writing transaction of the store (:meth:`formkit.store.Store.writing`): the rows and audit events of any
+number of files, committed together once the originals they refer to are durable.
+
+A file stored through a :class:`Writing` is stored exactly as it would be alone (:meth:`Store.add`,
+:meth:`Store.retry`, :meth:`Store.note_duplicate` are each one such transaction): the transaction holds the
+store's writing lock from its first statement (SQLite ``BEGIN IMMEDIATE``, PostgreSQL an advisory lock), so
+what it finds — the same bytes stored before, the recipient's earlier version, the other side of a pair for the
+cross-document check (``store.later``) — is every committed row plus the rows written earlier in it, and the
+audit chain grows one event after another, in the order the files are given. Intake gives it a group of files
+at a time (:mod:`formkit.intake.group`): one commit, and one fsync per folder of originals, for the group.
+
+Every event that sets a submission's row records the row's digest as read back (``audit.row_digest``):
+``ingested`` or ``rejected`` when it arrives, ``retried`` when a new attempt rewrites it, and ``relinked`` when
+a retried version slots in before a later version, whose ``supersedes`` then changes. No other statement of
+formkit's changes a submission row, so ``verify`` can compare every row with its latest such event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Text, bindparam, cast, func, literal_column, select
+
+from formkit.errors import FormkitError
+from formkit.outcomes import TRANSIENT
+from formkit.store import later, schema
+from formkit.store.audit import append, chained, row_digest, who_digest
+from formkit.store.records import READABLE, Submission, submission
+from formkit.store.safe import Serialized, clean, fit
+
+if TYPE_CHECKING:  # the store opens transactions of this kind; this module never opens a store
+    from formkit.store.store import Store
+
+
+class StoreError(FormkitError):
+    """The store cannot be used."""
+
+
+@dataclass
+class Stored:
+    id: int
+    sha256: str
+    outcome: str
+    duplicate: bool
+    supersedes: int | None = None
+    retried: str | None = None  # the transient outcome this attempt replaced
+
+
+class Writing:
+    """The submission writes of one transaction (``conn``) of ``store``."""
+
+    def __init__(self, store: Store, conn: Connection):
+        self.store, self.conn = store, conn
+        self.kept: set[str] = set()  # the originals this transaction's rows refer to
+        self._rows: dict[str, Any] = {}  # sha256 → its row as this transaction last saw it (None: not stored)
+        self._events: list[dict] = []  # audit events made and not inserted yet, in order
+        self._head: str | None = None  # the audit chain's head, once this transaction made an event
+
+    def settle(self) -> None:
+        """Insert the events made, and make the originals of this transaction durable (called right before
+        it commits)."""
+        self._flush()
+        self.store.objects.settle(self.kept)
+
+    def _flush(self) -> None:
+        """Insert the events made so far (at once: one statement for many), before anything else appends."""
+        if self._events:
+            self.conn.execute(schema.audit.insert(), self._events)
+            self._events = []
+
+    def _keep(self, data: bytes, sha: str) -> None:
+        self.store.objects.stage(data, sha)
+        self.kept.add(sha)
+
+    def find(self, sha256: str) -> Submission | None:
+        """The submission of these bytes, committed or written earlier in this transaction."""
+        if sha256 not in self._rows:
+            self._rows[sha256] = self.conn.execute(BY_SHA, {"sha256": sha256}).mappings().first()
+        row = self._rows[sha256]
+        return submission(row) if row else None
+
+    def add(self, data: bytes, row: dict[str, Any], sha: str | None = None, fresh: bool = False) -> Stored:
+        """Record the submission and its audit event, and keep the original (durable when the transaction
+        commits; a row the database refuses keeps none; ``sha``: the sha256 of ``data``, when the caller has it).
+        The same bytes again return the existing submission; a readable form from a recipient who had one
+        before supersedes it (both stay). ``fresh``: the caller found no submission of these bytes a moment
+        ago, so only this transaction's own rows are looked at (a concurrent writer that stored them since
+        makes the insert fail on the unique sha256)."""
+        sha = sha or sha_of(data)
+        existing = None if fresh and sha not in self._rows else self.find(sha)
+        if existing is not None:
+            return self.note_duplicate(existing, data)
+        now = datetime.now(timezone.utc)
+        row, _clipped = fit(schema.submissions, {**row, "sha256": sha, "size": len(data), "received_at": now})
+        row.update(self._who(row))
+        stored = self._insert(row)
+        new_id, previous = stored["id"], stored["supersedes"]
+        event_name = "ingested" if row["outcome"] in READABLE else "rejected"
+        self._audit(event_name, new_id, sha, {"file": row["file_name"], "outcome": row["outcome"],
+                                              "code": row.get("code"), **self._digests(stored)}, now)
+        if previous:
+            self._audit("superseded", previous, None, {"by": new_id}, now)
+        self._recheck(new_id, now, row)
+        self._keep(data, sha)
+        return Stored(new_id, sha, row["outcome"], False, previous)
+
+    def _insert(self, row: dict[str, Any]) -> Any:
+        """Insert ``row``, superseding the recipient's latest readable version (found by the statement
+        itself); the row as stored, read back (by ``RETURNING`` where the database has it)."""
+        superseding = row["outcome"] in READABLE and bool(row.get("recipient_id"))
+        if superseding:
+            params = {**row, "of_form": row["form"], "of_year": row["year"], "of_recipient": row["recipient_id"]}
+        else:
+            params = {**row, "supersedes": None}
+        returning = self.conn.dialect.insert_returning
+        statement = INSERTS[superseding, returning]
+        if returning:
+            stored = dict(self.conn.execute(statement, params).mappings().one())
+            text, sent = stored.pop("record_text"), row.get("record")
+            # the record as stored: the one sent when the database holds exactly its JSON, else parsed back
+            stored["record"] = sent if isinstance(sent, Serialized) and text == sent.text else \
+                (None if text is None else json.loads(text))
+        else:  # SQLite before 3.35
+            new_id = self.conn.execute(statement, params).inserted_primary_key[0]
+            stored = self.conn.execute(BY_ID, {"id": new_id}).mappings().one()
+        self._rows[stored["sha256"]] = stored
+        return stored
+
+    def retry(self, submission_id: int, data: bytes, attempt: dict[str, Any]) -> Stored:
+        """A new attempt at bytes whose stored outcome was transient: the row is updated in place with what
+        this attempt read, audited as ``retried`` with the previous outcome and code. A readable result takes
+        its place among the recipient's versions by its id (what it supersedes, and what supersedes it: that
+        later version's row changes too, audited as ``relinked``). When another ingest retried it a moment
+        ago, this is a duplicate of that."""
+        now = datetime.now(timezone.utc)
+        t = schema.submissions
+        row, _clipped = fit(t, {k: v for k, v in attempt.items()
+                                if k not in ("sha256", "size", "received_at", "supersedes")})
+        before = self.conn.execute(BY_ID, {"id": submission_id}).first()
+        if before is None or before.outcome not in TRANSIENT:
+            current = self.find(sha_of(data))
+            if current is None:
+                raise StoreError("store.not-found", f"第 {submission_id} 份报送已不在数据库中")
+            return self.note_duplicate(current, data)
+        row.update(self._who(row))
+        previous = self._latest_readable(row, below=submission_id)
+        following = self._next_readable(row, submission_id)
+        self.conn.execute(t.update().where(t.c.id == submission_id).values(**row, supersedes=previous))
+        self._audit("retried", submission_id, before.sha256, {
+            "file": row["file_name"], "outcome": row["outcome"], "code": row.get("code"),
+            "previous": {"outcome": before.outcome, "code": before.code}, **self._digests(self._row(submission_id))},
+            now)
+        if previous:
+            self._audit("superseded", previous, None, {"by": submission_id}, now)
+        if following:
+            self._relink(following, submission_id, now)
+        self._recheck(submission_id, now, row)
+        self._keep(data, before.sha256)
+        return Stored(submission_id, before.sha256, row["outcome"], False, previous, before.outcome)
+
+    def note_duplicate(self, existing: Submission, data: bytes | None = None) -> Stored:
+        """The same bytes again: an audit event ``duplicate``; a missing original is put back."""
+        self._audit("duplicate", existing.id, existing.sha256, {}, datetime.now(timezone.utc))
+        if data is not None and self.store.objects.stage(data, existing.sha256):
+            self.kept.add(existing.sha256)
+        return Stored(existing.id, existing.sha256, existing.outcome, True, existing.supersedes)
+
+    # who, versions and the checks across documents ---------------------------------------------------
+    def _who(self, row: dict) -> dict:
+        """Who a readable row is for, as separate columns: what was issued to that recipient (formkit's own
+        record of its unit, county and period); for a recipient formkit did not issue to, only the names the
+        document gives."""
+        if row.get("outcome") not in READABLE or not row.get("form"):
+            return {}
+        issued = self.store.issued_to.get(self.conn, row["form"], row.get("year"), row.get("recipient_id"))
+        if issued is not None:  # what formkit issued to this recipient wins over what the document says
+            return issued
+        # not issued by formkit: the names it gives are shown, but it names no unit or period of formkit's
+        # (a document's own claim never files it under another unit, nor pairs it with that unit's forms)
+        values = (row.get("record") or {}).get("values") or {}
+        found = {"unit_id": None, "unit": row.get("unit") or values.get("unit_name"), "period": None,
+                 "county": row.get("county") or (values.get("county") if row["form"] == later.COUNTY_FORM else None)}
+        return fit(schema.submissions, {k: v if isinstance(v, str) and v else None for k, v in found.items()})[0]
+
+    def _recheck(self, submission_id: int, at: datetime, row: dict) -> None:
+        if row.get("form") not in later.FORMS or not row.get("unit_id"):
+            return  # nothing to check across documents (later.recheck would return at once)
+        self._flush()  # it may append to the chain itself
+        if later.recheck(self.conn, schema.submissions, schema.later_findings, schema.audit, submission_id, at, row):
+            self._head = None
+
+    def _relink(self, following: int, earlier: int, at: datetime) -> None:
+        """``following`` now supersedes ``earlier``: its row changes, so it gets an event with its new digest."""
+        t = schema.submissions
+        was = self.conn.execute(select(t.c.supersedes, t.c.sha256).where(t.c.id == following)).one()
+        self.conn.execute(t.update().where(t.c.id == following).values(supersedes=earlier))
+        self._audit("superseded", earlier, None, {"by": following}, at)
+        self._audit("relinked", following, was.sha256, {"supersedes": earlier, "was": was.supersedes,
+                                                        **self._digests(self._row(following))}, at)
+
+    def _row(self, submission_id: int) -> Any:
+        """A submission's row as the database now holds it (read back after a change)."""
+        row = self.conn.execute(BY_ID, {"id": submission_id}).mappings().one()
+        self._rows[row["sha256"]] = row
+        return row
+
+    @staticmethod
+    def _digests(row: Any) -> dict[str, str]:
+        """The digests of a submission's row as the database holds it (read back, not as sent): of its frozen
+        columns (``digest``) and of who it is for (``who``). A record known to be stored as sent brings the
+        JSON its digest is taken of."""
+        record = row["record"]
+        return {"digest": row_digest(row, record.canonical if isinstance(record, Serialized) else None),
+                "who": who_digest(row)}
+
+    def _latest_readable(self, row: dict, below: int) -> int | None:
+        """The recipient's latest readable submission before ``below``: the one a retried version supersedes."""
+        if row["outcome"] not in READABLE or not row.get("recipient_id"):
+            return None
+        return self.conn.execute(LATEST_BELOW, {"form": row["form"], "year": row["year"],
+                                                "recipient_id": row["recipient_id"], "below": below}).scalar()
+
+    def _next_readable(self, row: dict, after: int) -> int | None:
+        if row["outcome"] not in READABLE or not row.get("recipient_id"):
+            return None
+        return self.conn.execute(NEXT, {"form": row["form"], "year": row["year"],
+                                        "recipient_id": row["recipient_id"], "after": after}).scalar()
+
+    def _audit(self, event_name: str, submission_id: int | None, sha: str | None, detail: dict,
+               at: datetime) -> None:
+        """Make the next event of the chain (inserted with the others at :meth:`_flush`)."""
+        cleaned = clean(detail)
+        stored = Serialized(cleaned.value, cleaned.text) if isinstance(cleaned.value, dict) else cleaned.value
+        event = chained(self.conn, schema.audit, event_name, submission_id, sha, stored, at, self._head)
+        self._events.append(event)
+        self._head = event["hash"]
+
+
+def record_event(conn: Connection, event_name: str, submission_id: int | None, sha: str | None, detail: dict,
+                 at: datetime) -> None:
+    """Append an event to the audit chain (inside a writing transaction, which serialises writers)."""
+    append(conn, schema.audit, event_name, submission_id, sha, clean(detail).value, at)
+
+
+class IssuedTo:
+    """Who formkit issued a form to, by (form, year, recipient id): a year's issued forms are read once per
+    store (a batch asks for each of its files) and read again after the store records new ones."""
+
+    def __init__(self) -> None:
+        self._who: dict[tuple, dict] = {}
+        self._years: set[int | None] = set()
+
+    def get(self, conn: Connection, form: str, year: int | None, recipient_id: str | None) -> dict | None:
+        if year not in self._years:
+            t = schema.issued
+            self._who.update({(r.form, r.year, r.recipient_id): _who_of(r) for r in conn.execute(
+                select(t.c.form, t.c.year, t.c.recipient_id, t.c.unit_id, t.c.unit, t.c.county, t.c.period)
+                .where(t.c.year == year))})
+            self._years.add(year)
+        return self._who.get((form, year, recipient_id))
+
+    def clear(self) -> None:
+        self._who.clear()
+        self._years.clear()
+
+
+def _who_of(issued) -> dict:
+    return fit(schema.submissions, {"unit_id": issued.unit_id or None, "unit": issued.unit or None,
+                                    "county": issued.county or None, "period": issued.period or None})[0]
+
+
+def sha_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# statements run for every stored file, built once (SQLAlchemy then reuses their compiled form; the row's
+# values are parameters, not part of the statement)
+_S = schema.submissions
+INSERT = _S.insert()
+BY_SHA = select(_S).where(_S.c.sha256 == bindparam("sha256"))
+BY_ID = select(_S).where(_S.c.id == bindparam("id"))
+_RECIPIENT = (_S.c.form == bindparam("form"), _S.c.year == bindparam("year"),
+              _S.c.recipient_id == bindparam("recipient_id"), _S.c.outcome.in_(READABLE))
+LATEST_BELOW = select(func.max(_S.c.id)).where(*_RECIPIENT, _S.c.id < bindparam("below"))
+_READABLE = _S.c.outcome.in_([literal_column(f"'{outcome}'") for outcome in READABLE])  # in the SQL, not a parameter
+_SUPERSEDING = _S.insert().values(supersedes=select(func.max(_S.c.id)).where(
+    _S.c.form == bindparam("of_form"), _S.c.year == bindparam("of_year"),
+    _S.c.recipient_id == bindparam("of_recipient"), _READABLE).scalar_subquery())
+# what an insert returns: every column, the record as its text (compared with what was sent, not parsed back)
+_RETURNED = [*(c for c in _S.c if c.name != "record"), cast(_S.c.record, Text).label("record_text")]
+INSERTS = {(True, False): _SUPERSEDING, (True, True): _SUPERSEDING.returning(*_RETURNED),  # (superseding, returning)
+           (False, False): INSERT, (False, True): INSERT.returning(*_RETURNED)}
+NEXT = select(func.min(_S.c.id)).where(*_RECIPIENT, _S.c.id > bindparam("after"))
