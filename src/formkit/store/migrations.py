@@ -195,12 +195,31 @@ def _v4_audit_chain(conn: Connection) -> None:
                       "FOR EACH STATEMENT EXECUTE FUNCTION formkit_append_only()"))
 
 
+_v6_acts = Table(
+    "review_acts", _frozen,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("reason", Text),
+    Column("actor", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_review_acts_kind", _v6_acts.c.year, _v6_acts.c.kind, _v6_acts.c.subject)
+
+
+def _v6_review_acts(conn: Connection) -> None:
+    _frozen.create_all(conn, tables=[_v6_acts])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "submissions, audit log, issued forms", _v1_tables),
     (2, "audit log is append-only", _v2_append_only_audit),
     (3, "review grades", _v3_review_grades),
     (4, "audit log hash chain; no replace, no truncate", _v4_audit_chain),
     (5, "unit, county and period as columns; findings across documents", upgrade_v5.upgrade),
+    (6, "acts of the review's parties", _v6_review_acts),
 ]
 
 
@@ -247,6 +266,7 @@ APP_GRANTS = {
     "review_grades": "SELECT, INSERT, UPDATE",
     "audit_log": "SELECT, INSERT",
     "later_findings": "SELECT, INSERT",
+    "review_acts": "SELECT, INSERT",
 }
 
 

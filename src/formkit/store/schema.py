@@ -123,3 +123,21 @@ grades = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("year", "recipient_id", name="uq_review_grade"),
 )
+
+# Acts of the review's parties (v6), append-only: the secretariat's resolution of a veto, a lead department's
+# 核实 of a unit, a category's 分类评价 confirmed, delegates registered, the leading group's 审定 ... One row per
+# act: ``kind`` says which, ``subject`` what it is about (a unit id, a county, a category, the year), ``value``
+# what was decided, ``actor`` who did it; the latest act of a (year, kind, subject) is in force. Each act is
+# also an audit event.
+acts = Table(
+    "review_acts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("reason", Text),
+    Column("actor", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_review_acts_kind", acts.c.year, acts.c.kind, acts.c.subject)
