@@ -2,10 +2,12 @@
 would) into a fresh store, on SQLite and on PostgreSQL (when FORMKIT_BENCH_PG or FORMKIT_TEST_PG gives a
 server), against its floor in the same run: `formkit read` of the same files (ingest reads them the same way,
 then keeps the originals and records them). Prints files per second, the ratio to reading, and peak memory of
-the process (and of its reading worker). Each measurement runs in a fresh process, ``--rounds`` times in turn;
-the best of each is shown.
+the process (and of its reading workers: the highest, and the file read when it was reached). Each
+measurement runs in a fresh process, ``--rounds`` times in turn (every round is printed with the load average
+of the minute before it); the best of each is shown. ``--files DIR`` keeps the filled forms in DIR and uses
+them again on the next run (making them takes longer than measuring).
 
-    python benchmarks/ingest_forms.py [--units 300] [--pairs 600] [--rounds 2]
+    python benchmarks/ingest_forms.py [--units 300] [--pairs 600] [--rounds 2] [--files DIR]
 """
 
 from __future__ import annotations
@@ -30,34 +32,41 @@ def child(url: str, originals: str, listing: str) -> None:
 
     files = [Path(p) for p in Path(listing).read_text().splitlines()]
     outcomes: dict[str, int] = {}
-    worker_peak = 0.0
+    worker = {"peak": 0.0, "at": None, "starts": 0}
     if url == "read":  # the floor: `formkit read` of the same files
         start = time.perf_counter()
-        for _path, result in read_many(files):
+        for path, result in read_many(files):
             kind = "read" if hasattr(result, "findings") else "unreadable"
             outcomes[kind] = outcomes.get(kind, 0) + 1
-            worker_peak = max(worker_peak, _workers_peak())
+            _workers_peak(worker, path.name)
     else:
         store = Store(url, originals)
         start = time.perf_counter()
         for result in ingest(files, store):
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
-            worker_peak = max(worker_peak, _workers_peak())
+            _workers_peak(worker, result.file)
+        store.close()
     seconds = time.perf_counter() - start
     print(json.dumps({"files": len(files), "seconds": seconds, "outcomes": outcomes, "peak_mb": peak_mb(),
-                      "worker_peak_mb": worker_peak}))
+                      "worker_peak_mb": worker["peak"], "worker_peak_at": worker["at"],
+                      "worker_starts": worker["starts"]}))
 
 
-def _workers_peak() -> float:
+def _workers_peak(seen: dict, file: str) -> None:
+    """The highest peak of the reading workers alive now, and the file just handed on when it was reached."""
     from formkit.intake.worker import _WORKERS
 
-    return max((peak_mb(str(w.proc.pid)) for w in list(_WORKERS.values()) if w.proc is not None and w.proc.is_alive()),
-               default=0.0)
+    workers = [w for w in list(_WORKERS.values()) if w.proc is not None and w.proc.is_alive()]
+    seen["starts"] = max(seen["starts"], sum(w.starts for w in _WORKERS.values()))
+    peak = max((peak_mb(str(w.proc.pid)) for w in workers), default=0.0)
+    if peak > seen["peak"]:
+        seen["peak"], seen["at"] = peak, Path(file).name
 
 
 def main() -> None:
     parser = national_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--files", type=Path, help="keep the filled forms here and use them again")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -67,7 +76,7 @@ def main() -> None:
     from sqlalchemy import create_engine, text
 
     with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
-        _paths, listing = filled_listing(Path(tmp), args.units, args.pairs)
+        listing = _listing(args.files or Path(tmp), args.units, args.pairs)
         admin = create_engine(pg, isolation_level="AUTOCOMMIT") if pg else None
         if not pg:
             print("postgresql: skipped (set FORMKIT_BENCH_PG to a server URL)")
@@ -81,21 +90,40 @@ def main() -> None:
                     url = pg.rsplit("/", 1)[0] + "/" + name
                 else:
                     url = "read" if label == "read" else f"sqlite:///{tmp}/bench-{round_}.db"
+                load = os.getloadavg()[0]
                 r = run_child(__file__, url, f"{tmp}/originals-{label}-{round_}", str(listing))
+                r["load"] = load
+                _print(label, r, round_)
                 if label == "postgresql":
                     with admin.connect() as conn:
                         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 if label not in best or r["seconds"] < best[label]["seconds"]:
                     best[label] = r
-        floor = best["read"]["seconds"]
+        print("best of each:")
         for label, r in best.items():
-            ratio = "" if label == "read" else f", {r['seconds'] / floor:.2f}× reading"
-            worker = f" (reading worker {r['worker_peak_mb']:.0f} MB)" if r["worker_peak_mb"] else ""
-            print(f"{label:<10} {r['files']} files in {r['seconds']:.1f} s = {r['files'] / r['seconds']:.0f} files/s, "
-                  f"{1000 * r['seconds'] / r['files']:.2f} ms/file{ratio}, peak {r['peak_mb']:.0f} MB{worker}; "
-                  f"outcomes {r['outcomes']}")
+            _print(label, r, None, best["read"]["seconds"])
         if admin is not None:
             admin.dispose()
+
+
+def _print(label: str, r: dict, round_: int | None, floor: float | None = None) -> None:
+    ratio = f", {r['seconds'] / floor:.2f}× reading" if floor and label != "read" else ""
+    worker = f" (reading workers {r['worker_peak_mb']:.0f} MB, at {r['worker_peak_at']}, {r['worker_starts']} started)" \
+        if r["worker_peak_mb"] else ""
+    when = f"round {round_ + 1}: " if round_ is not None else ""
+    print(f"{when}{label:<10} {r['files']} files in {r['seconds']:.2f} s = {r['files'] / r['seconds']:.0f} files/s, "
+          f"{1000 * r['seconds'] / r['files']:.2f} ms/file{ratio}, peak {r['peak_mb']:.0f} MB{worker}; "
+          f"load {r['load']:.1f}; outcomes {r['outcomes']}", flush=True)
+
+
+def _listing(folder: Path, units: int, pairs: int) -> Path:
+    """The file listing the filled forms in ``folder``, made there unless a listing of that size is there."""
+    listing = folder / "files.txt"
+    if listing.is_file() and len(listing.read_text().splitlines()) == units + pairs and \
+            all(Path(p).is_file() for p in listing.read_text().splitlines()):
+        return listing
+    folder.mkdir(parents=True, exist_ok=True)
+    return filled_listing(folder, units, pairs)[1]
 
 
 if __name__ == "__main__":

@@ -454,11 +454,13 @@ def test_migrate_says_what_it_did(store_url, tmp_path):
     assert created.exit_code == 0 and f"已建立数据库结构（第 {MIGRATIONS[-1][0]} 版）" in created.output, created.output
     again = cli("migrate", "--db", store_url)
     assert again.exit_code == 0 and "无需升级" in again.output
-    engine = create_engine(store_url)  # a store from before the hash chain (4), the recipient columns (5), acts (6)
-    with engine.begin() as conn:
-        conn.execute(_migrations.delete().where(_migrations.c.version.in_([4, 5, 6])))
+    engine = create_engine(store_url)  # a store from before the hash chain (4), the recipient columns (5), acts (6),
+    with engine.begin() as conn:  # the web desk (8)
+        conn.execute(_migrations.delete().where(_migrations.c.version.in_([4, 5, 6, 8])))
         conn.execute(text("DROP TABLE later_findings"))
         conn.execute(text("DROP TABLE review_acts"))
+        for table in ("desk_sessions", "desk_accounts", "desk_links", "desk_logins"):
+            conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("DROP INDEX ix_submissions_unit"))
         for table, columns in upgrade_v5.COLUMNS.items():
             for column in columns:
@@ -469,5 +471,5 @@ def test_migrate_says_what_it_did(store_url, tmp_path):
         conn.execute(text("ALTER TABLE audit_log DROP COLUMN prev_hash"))
     engine.dispose()
     upgraded = cli("migrate", "--db", store_url)
-    assert MIGRATIONS[-1][0] == 6
-    assert upgraded.exit_code == 0 and "升级到第 6 版（本次应用第 4、5、6 版）" in upgraded.output, upgraded.output
+    assert MIGRATIONS[-1][0] == 8
+    assert upgraded.exit_code == 0 and "升级到第 8 版（本次应用第 4、5、6、8 版）" in upgraded.output, upgraded.output

@@ -92,8 +92,13 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
     # 6 units flagged: U005 typed 1.2亿元 of consumer assistance on its year-end form where its Q4 ledger says
     # 871.52 万元 (the dossier shows both), besides the five flagged for missing forms, errors and vetoes
     assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位，6 个有提请关注事项" in result.output
-    assert "9. 分类评价：投票表 15 份，收回 14 份，2 份有无效或未选的票" in result.output
+    assert "9. 分类评价：参评代表 14 名" in result.output  # one per unit, each sheet without their own unit
+    assert "投票表 14 份，收回 13 份，2 份有无效或未选的票" in result.output and "已由牵头部门确认" in result.output
+    assert "牵头部门核实 2 个（1 个有疑问）" in result.output
     assert "10. 综合评议：14 个单位" in result.output and "录入表问题 1 处，调整等次 1 个" in result.output
+    # 青岩县's two forms disagree about 规模性返贫: the conflict is reported and resolved; the 审定 is recorded
+    assert "规模性返贫报告不一致 1 处（青岩县），秘书处核实后记录结论：维持不得评为“好”" in result.output
+    assert "评价结果的请示（" in result.output and "中央农村工作领导小组审定（已记录）；评价结果通报（" in result.output
     assert "11. 评价结果公文" in result.output and "不合格" not in result.output and "未生成 PDF" not in result.output
     assert str(demo.resolve()) in result.output
     assert (demo / "issued" / "manifest.csv").is_file()
@@ -114,8 +119,12 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
 
     store = Store(f"sqlite:///{demo / 'formkit.db'}", demo / "formkit-originals")
     grades = {r["recipient_id"]: r for r in store.grades(2026)}
+    [resolved] = store.acts(2026, kind="veto-resolved:return_to_poverty")
+    [approved] = store.acts(2026, kind="approved")
     store.close()
     assert grades["U002"]["grade"] != "好" and grades["U007"]["grade"] != "好"  # violation, return to poverty
+    assert grades["U008"]["grade"] != "好" and resolved["subject"] == "青岩县"  # the same county, the other unit
+    assert approved["value"]["grades"] == {k: r["grade"] for k, r in grades.items()}
     assert grades["U013"]["override_reason"] and grades["U013"]["grade"] == "较好"
     from formkit.ooxml.inspect import inspect_docx
 

@@ -261,7 +261,7 @@ def test_a_quarter_alone_issues_only_the_quarterly_ledgers(tmp_path):
                  "--db", f"sqlite:///{tmp_path}/s.db", "--json")
     assert result.exit_code == 0, result.output
     assert {d["form"] for d in json.loads(result.stdout)["documents"]} == {"quarterly-ledger"}
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.csv", "quarterly-ledger"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["links", "manifest.csv", "quarterly-ledger"]
 
 
 # -- click's own usage errors, the formkit way ----------------------------------------------------

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "formkit"
 CODE = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CHECK = re.compile(r"^[DP]-[A-Z]+(?:-[A-Z]+)*$")  # a GB/T 9704 format check: D-PAGE, P-REDRULE-GAP
-NOT_CODES = re.compile(r"\.(yaml|yml|csv|db|xml|json|ini|bin|conf|md|txt|docx|xlsx|pdf|png|rels)$")
+NOT_CODES = re.compile(r"\.(yaml|yml|csv|db|xml|json|ini|bin|conf|md|txt|docx|xlsx|pdf|png|rels|html)$")
 FATAL_CALLS = {"Refused", "Outcome", "Kind", "Source", "Ingested"}  # a file refused; any *Error: raised
 SEVERITY_NAMES = {"ERROR": "error", "WARNING": "warning", "FAIL": "error", "WARN": "warning"}
 # Codes built from a prefix at run time: the file and the prefix. intake/batch.py names the reading worker's

@@ -58,10 +58,14 @@ def money(x: float) -> str:
 def test_the_dossier_prints_the_hand_computed_figures_and_both_sources(legacy, tmp_path):
     out, _ = build_dossier(legacy, cycle(YEAR), tmp_path / "dossier.docx")
     doc = Document(str(out))
-    row = next([c.text for c in r.cells] for t in doc.tables for r in t.rows if r.cells[0].text == "民主建国协进会中央委员会")
-    assert row[4:6] == [money(U001_INVESTED), money(U001_BROUGHT)]
-    assert row[7] == str(U001_TRAINED) and row[8] == money(U001_CONSUMER)
-    assert row[9] == f"{U001_COMPLETION * 100:.0f}%"
+    def summary_row(first_column: str) -> list[str]:  # the unit's row in a summary table (by its 2nd column)
+        return next([c.text for c in r.cells] for t in doc.tables if t.rows[0].cells[1].text.startswith(first_column)
+                    for r in t.rows if r.cells[0].text == "民主建国协进会中央委员会")
+
+    row = summary_row("投入资金")
+    assert row[1:3] == [money(U001_INVESTED), money(U001_BROUGHT)]
+    assert row[6] == str(U001_TRAINED) and row[7] == money(U001_CONSUMER)
+    assert summary_row("调研考察")[7] == f"{U001_COMPLETION * 100:.0f}%"
     text = docx_text(out)
     assert f"责任书完成率：{U001_COMPLETION * 100:.1f}%（2/6项完成）" in text
     # the year-end form and the Q2 ledger differ: both are shown side by side, and flagged

@@ -57,13 +57,15 @@ def test_long_notice_passes_every_fail_level_check_in_the_pdf(tmp_path):
     path = tmp_path / "notice.docx"
     build(notice()).save(path)
     [pdf] = convert_many([path], tmp_path)
-    checks = {c.id: c for c in check_docx(path.read_bytes()) + check_pdf(pdf, first_text="承担定点帮扶任务的中央单位")}
+    checks = {c.id: c for c in check_docx(path.read_bytes()) + check_pdf(pdf, first_text="承担定点帮扶任务的中央单位",
+                                                                          docx=path.read_bytes())}
     failed = [(c.id, c.measured, c.message) for c in checks.values() if c.result == FAIL]
     assert failed == []
     # continuation pages hold 22 lines (the page before the signature may end a line early: a warn-level check)
     assert checks["P-LINES"].measured.startswith("[22, 22, 22, 22, 22")
     assert checks["P-CHARS"].measured == "28"
-    for cid in ("P-REDRULE", "P-REDRULE-GAP", "P-MARK", "P-PAGENO", "P-IMPRINT", "P-FIRSTPAGE", "P-LEFT", "P-RIGHT"):
+    for cid in ("P-REDRULE", "P-REDRULE-GAP", "P-MARK", "P-PAGENO", "P-IMPRINT", "P-FIRSTPAGE", "P-LEFT", "P-RIGHT",
+                "P-LOST-TEXT", "P-NAME-SPLIT", "P-COPYTO-ALIGN", "P-ATTACH-ALIGN"):
         assert checks[cid].result == "pass", cid
 
 
@@ -172,3 +174,117 @@ def test_titles_break_between_words():
     assert title_lines("中央单位定点帮扶工作自评表") == ("中央单位定点帮扶工作自评表",)
     lines = title_lines("关于印发《中央单位定点帮扶工作成效考核评价办法》的通知")
     assert "".join(lines) == "关于印发《中央单位定点帮扶工作成效考核评价办法》的通知" and len(lines) == 2
+
+
+# organ lists, placeholders, the number's year, attachments, characters kept (issue 16) -----------------------
+
+REQUEST = ("按照《中央单位定点帮扶工作成效考核评价办法》，工作组组织开展了2026年度中央单位定点帮扶工作成效考核评价。"
+           "在各单位自评总结、定点帮扶县地方评价的基础上，由中央统战部、中央和国家机关工委、教育部、中国人民银行、"
+           "国务院国资委分类集中审阅材料、分组评议、投票评价。")  # a line of the 请示 ends with “统战部、”
+COPIES = ["中央统战部", "中央和国家机关工委", "教育部", "中国人民银行", "国务院国资委", "中央组织部"]
+
+
+def upward() -> OfficialDocument:
+    """A joint 请示 with every element the layout checks look at: a 主送 of three organs, a long attachment name
+    that wraps and one sent separately, a 抄送 of six organs, a 附注."""
+    return OfficialDocument(
+        title="关于2026年度中央单位定点帮扶工作成效考核评价结果的请示", organs=["中央农村工作领导小组办公室", "农业农村部"],
+        body=parse_body(REQUEST), date=date(2026, 12, 1), number="中农办发〔2026〕1号",
+        recipients=["中央各定点帮扶单位", "各省、自治区、直辖市和新疆生产建设兵团党委农村工作领导小组",
+                    "中央农村工作领导小组成员单位"],
+        attachments=[Attachment("2026年度中央单位定点帮扶工作成效考核评价等次建议表",
+                                parse_body("|序号|单位|\n|---|---|\n|1|甲|")),
+                     Attachment("中央单位定点帮扶工作自评表", separate=True)],
+        copies_to=COPIES, printer="中央农村工作领导小组办公室秘书局", signers=["王示例", "李示例"],
+        note="（联系人：赵示例，电话：010-00000001）")
+
+
+def rewrite(source, target, *subs):
+    """``source`` with every match of each (pattern, replacement) in its document.xml replaced."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(source) as zf:
+        entries = {i.filename: zf.read(i) for i in zf.infolist()}
+    xml = entries["word/document.xml"].decode()
+    for pattern, replacement in subs:
+        xml, n = re.subn(pattern, replacement, xml)
+        assert n, pattern
+    entries["word/document.xml"] = xml.encode()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return target
+
+
+def test_organ_lists_break_between_organs_only():
+    from formkit.gongwen.lists import break_list, split_organ
+
+    lines = break_list("抄送：" + "，".join(COPIES) + "。", 29, 26)
+    assert lines == ["抄送：中央统战部，中央和国家机关工委，教育部，", "中国人民银行，国务院国资委，中央组织部。"]
+    assert split_organ(lines) == [] and split_organ(["抄送：中央统战部，中国人民银", "行。"]) == [0]
+    recipients = break_list("，".join(upward().recipients) + "：", 28)
+    assert all(len(line) <= 28 and line[-1] in "，、：" for line in recipients)
+    assert "".join(recipients) == "，".join(upward().recipients) + "："
+    assert break_list("一个比一行还长的机关名称" * 3, 10)[0] == "一个比一行还长的机关"  # cut only where nothing else fits
+
+
+def test_placeholders_a_number_of_another_year_and_empty_attachments_fail_in_the_docx(tmp_path):
+    def failed(doc) -> dict[str, str]:
+        path = tmp_path / "d.docx"
+        build(doc).save(path)
+        return {c.id: c.measured for c in check_docx(path.read_bytes()) if c.result == FAIL}
+
+    assert failed(upward()) == {}
+    doc = upward()
+    doc.signers, doc.note = ["（签发人）"], "（（联系人：定点帮扶工作组秘书处））"
+    assert "（签发人）" in failed(doc)["D-PLACEHOLDER"]
+    doc = upward()
+    doc.number = "中农办发〔2027〕1号"  # next year's number on a document dated 2026
+    assert failed(doc)["D-DOCNO-YEAR"] == "〔2027〕1号；成文日期 2026年12月1日"
+    doc = upward()
+    doc.attachments = [Attachment("中央单位定点帮扶工作自评表"), Attachment("定点帮扶县对中央单位帮扶工作评价表")]
+    assert failed(doc)["D-ATTACH-EMPTY"].startswith("附件1（中央单位定点帮扶工作自评表）；附件2")
+
+
+def test_the_note_prints_in_one_pair_of_brackets_and_a_separate_attachment_has_no_page(tmp_path):
+    from formkit.ooxml.texts import printed_texts
+
+    doc = upward()
+    doc.note = "（（联系人：赵示例，电话：010-00000001））"
+    path = tmp_path / "d.docx"
+    build(doc).save(path)
+    texts = [u.text for u in printed_texts(path.read_bytes())]
+    assert "（联系人：赵示例，电话：010-00000001）" in texts
+    assert "2.中央单位定点帮扶工作自评表（另发）" in texts and texts.count("附件1") == 1 and "附件2" not in texts
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_each_layout_fault_fails_with_its_code_and_the_engines_layout_passes(tmp_path):
+    """On LibreOffice's PDF: 抄送 continuation not under the first organ, organ names split across lines
+    (主送 and 抄送), 附件说明 continuation not under the name, a line-final “、” lost in a justified line."""
+    need_soffice()
+    good = tmp_path / "good.docx"
+    build(upward()).save(good)
+    copies_hang = (r'w:left="1120" w:right="280" w:hanging="840"', 'w:left="280" w:right="280" w:hanging="0"')
+    wrong = {
+        "P-COPYTO-ALIGN": [copies_hang],
+        "P-NAME-SPLIT": [(r'</w:t><w:br/><w:t xml:space="preserve">', ""),  # the 抄送 as one run
+                         (r"<w:r><w:br/></w:r>", "")],  # and the 主送 left to the renderer's breaking
+        "P-ATTACH-ALIGN": [(r'<w:ind w:hanging="\d+" w:left="\d+"/>', '<w:ind w:firstLine="630"/>')],
+        "P-LOST-TEXT": [(r'<w:overflowPunct w:val="1"/>', "")],  # LibreOffice hangs the “、” and drops it
+    }
+    paths = [good] + [rewrite(good, tmp_path / f"{code}.docx", *subs) for code, subs in wrong.items()]
+    pdfs = convert_many(paths, tmp_path / "pdf")
+    results = {}
+    for path, pdf in zip(paths, pdfs, strict=True):
+        data = path.read_bytes()
+        checks = check_docx(data) + check_pdf(pdf, first_text=REQUEST, docx=data)
+        results[path.stem] = {c.id: c for c in checks if c.result == FAIL}
+    assert results["good"] == {}
+    for code in wrong:
+        assert list(results[code]) == [code], (code, {k: v.measured for k, v in results[code].items()})
+    assert "缺少“、”" in results["P-LOST-TEXT"]["P-LOST-TEXT"].measured
+    assert "中国人民银 / 行" in results["P-NAME-SPLIT"]["P-NAME-SPLIT"].measured
+    assert "主送" in results["P-NAME-SPLIT"]["P-NAME-SPLIT"].measured

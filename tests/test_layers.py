@@ -40,14 +40,17 @@ LAYERS: list[tuple[str, dict[str, str]]] = [
                                "letters": "correction letters"}),
     ("outputs of the year", {"progress": "定期调度", "review": "综合评议", "dossier": "the review dossier"}),
     ("notices", {"notices": "the notices' contexts over gongwen"}),
+    ("web desk", {"web": "formkit serve: recipients' links, staff accounts and rights, uploads through intake"}),
     ("demo", {"demo": "the whole cycle on the samples"}),
     ("command line", {"cli_params": "option types", "cli_common": "JSON output, coded errors, the store's lifetime",
-                      "cli_store": "verify, migrate", "cli_review": "review commands", "cli": "the formkit command"}),
+                      "cli_store": "verify, migrate", "cli_review": "review commands",
+                      "cli_web": "serve, link, account", "cli": "the formkit command"}),
 ]
 # imports allowed inside one layer (importer → imported)
 PEERS = {("cli_common", "cli_params"), ("cli_store", "cli_common"), ("cli_store", "cli_params"),
          ("cli_review", "cli_common"), ("cli_review", "cli_params"), ("cli", "cli_common"), ("cli", "cli_params"),
-         ("cli", "cli_store"), ("cli", "cli_review"), ("findings", "codes")}
+         ("cli", "cli_store"), ("cli", "cli_review"), ("findings", "codes"), ("cli_web", "cli_common"),
+         ("cli", "cli_web")}
 LEVEL = {unit: n for n, (_name, units) in enumerate(LAYERS) for unit in units}
 INTERNALS = re.compile(r"\._(p|tr|tc|tbl|sectPr|element|r|body|parent)\b|\.element\b|\bdocx\.oxml\b|\bOxmlElement\b"
                        r"|\bparse_xml\b|\bqn\(|\bnsmap\b")

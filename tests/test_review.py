@@ -166,7 +166,7 @@ def test_secretariat_inputs_are_read_and_bad_rows_reported(stocked, tmp_path):
     template = write_template(stocked, cycle(YEAR), tmp_path / "blank.xlsx")
     filled = fill_review_inputs(template, tmp_path / "inputs.xlsx", config.grades,
                                 {("平时工作", "U004"): {4: "是"}, ("平时工作", "U006"): {3: "优良"},
-                                 ("乡村振兴实绩", "U007"): {4: "是"}})
+                                 ("乡村振兴实绩", "青岩县"): {4: "是", 3: "较差"}})
     inputs = read_inputs(filled, config)
     assert inputs.violation["U004"] is True and inputs.violation["U001"] is False
     assert "U006" not in inputs.daily and len(inputs.daily) == 13
@@ -174,7 +174,11 @@ def test_secretariat_inputs_are_read_and_bad_rows_reported(stocked, tmp_path):
     assert problem.code == "value.not-a-choice" and problem.severity == "error"
     assert problem.location == {"file": "inputs.xlsx", "sheet": "平时工作", "row": 7}
     assert problem.message.startswith("第7行：“优良”不是可选项") and problem.message.endswith("本行未计入")
-    assert inputs.return_to_poverty["U007"] == ["青岩县"]
+    # the county's own facts, once per county: its 实绩考核 result in its own words, 规模性返贫 only where entered
+    assert inputs.return_to_poverty == {"青岩县": True} and inputs.results["青岩县"] == "较差"
+    assert set(inputs.results) == {"太行县", "燕山县", "吕梁山县", "丹霞县", "黄羊县", "石门县", "龙溪县", "汾阳河县", "𠮷林县",
+                                   "青岩县", "大别山县", "秦岭县", "黄土坡县", "云雾县", "草原县", "白马县", "阿尔泰县",
+                                   "玉龙湾县", "澜沧江县", "红土县", "格桑县", "金川河县", "南岭县"}
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a spreadsheet")
     from formkit.review.inputs import InputsError
@@ -213,7 +217,7 @@ def test_inputs_are_read_where_excel_shows_them_through_the_hardened_reader(tmp_
     sheet["A41"], sheet["D41"], sheet["J41"] = "U003", "91", "备注写在J列"  # a column beyond F is not read
     book.save(tmp_path / "inputs.xlsx")
     inputs = read_inputs(tmp_path / "inputs.xlsx", load_config(YEAR))
-    assert inputs.daily == {"U001": 80.0, "U003": 91.0} and inputs.violation == {"U001": True, "U003": False}
+    assert inputs.daily == {"U001": "较好", "U003": 91.0} and inputs.violation == {"U001": True, "U003": False}
     bad, missing = inputs.problems
     assert bad.code == "value.not-a-choice" and bad.location["row"] == 40 and bad.message.startswith("第40行：")
     assert missing.code == "review.inputs-missing-sheet" and missing.message == "缺少工作表“乡村振兴实绩”"
@@ -298,8 +302,7 @@ def test_overrides_are_kept_and_audited(stocked, sample_roster, tmp_path):
     from formkit.review.override import override
 
     voted(stocked, sample_roster, tmp_path)
-    proposals, _votes, _inputs = run_rating(stocked, cycle(YEAR))
-    target = next(p for p in proposals if p.recipient_id == "U001")
+    target = next(p for p in run_rating(stocked, cycle(YEAR)).proposals if p.recipient_id == "U001")
     changed = "一般" if target.grade != "一般" else "较好"
     override(stocked, cycle(YEAR), "U001", changed, "平时工作中发现问题")
     run_rating(stocked, cycle(YEAR))  # rating again keeps the override
@@ -320,11 +323,14 @@ def test_overrides_are_kept_and_audited(stocked, sample_roster, tmp_path):
 def test_grade_names_from_configuration_reach_the_results_notice(own_grades, stocked, sample_roster, tmp_path):
     from formkit.notices import write_notice
     from formkit.ooxml.inspect import inspect_docx
+    from formkit.review.approval import approve
 
     voted(stocked, sample_roster, tmp_path)
-    proposals, votes, _inputs = run_rating(stocked, cycle(YEAR))
+    rating = run_rating(stocked, cycle(YEAR))
+    proposals, votes = rating.proposals, rating.votes
     assert set(votes.grades) == {"优秀", "良好", "合格", "较差"}
     assert {p.grade for p in proposals} <= {"优秀", "良好", "合格", "较差"}
+    approve(stocked, cycle(YEAR), when=date(2027, 2, 20))
     for kind in ("review-results", "review-proposal", "review-copy"):
         out = write_notice(kind, cycle(YEAR), tmp_path / f"{kind}.docx", store=stocked, when=date(2027, 3, 1))
         text = "".join(p.text for p in inspect_docx(out["docx"].read_bytes()).paragraphs)
@@ -342,10 +348,12 @@ def test_the_results_notices_pass_the_format_checks(stocked, sample_roster, tmp_
     from conftest import need_soffice
 
     from formkit.notices import write_notice
+    from formkit.review.approval import approve
 
     need_soffice()
     voted(stocked, sample_roster, tmp_path)
     run_rating(stocked, cycle(YEAR))
+    approve(stocked, cycle(YEAR))
     for kind in ("review-proposal", "review-results", "review-copy"):
         result = write_notice(kind, cycle(YEAR), tmp_path / f"{kind}.docx", store=stocked, pdf=True,
                               when=date(2027, 3, 1))

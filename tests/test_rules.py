@@ -1,14 +1,21 @@
 """Each cross-field rule of the regulation, with the awkward cases."""
 
+import dataclasses
 from datetime import date
 
 import pytest
+from conftest import YEAR
 
-from formkit.config import load_config
+from formkit.config import Plausibility, load_config
+from formkit.errors import DefinitionError
+from formkit.evaluation.flags import finding_flags
 from formkit.forms import load_form
 from formkit.forms.loader import load_form_file
+from formkit.intake.ingest import ingest
+from formkit.issue.batch import issued_rows
 from formkit.resources import forms_dir
-from formkit.validate.cross import funds_differ
+from formkit.simulate import fill_recipients
+from formkit.validate.cross import confirming, cross_findings, funds_differ
 from formkit.validate.paths import location_at, parse_path, path_text, raw_at
 from formkit.validate.rules import RULES, RuleContext, apply_rules
 
@@ -218,3 +225,219 @@ def test_a_year_beyond_the_calendar_is_no_crash_for_the_date_rules():
     ctx = RuleContext("self-assessment", None, {"year": 99999, "visits": [{"county": "太行县", "date": date(2026, 5, 1)}],
                                                  "fill_date": date(2026, 12, 1)}, {}, CONFIG)
     assert all(f.code != "rule.date-outside-year" for f in apply_rules(ctx))
+
+
+# -- indicator 2.1: the two-year term, the deputy post ------------------------------------------------------
+def cadre(**changes):
+    return {"county": "甲县", "name": "王", "posts": "原任某部处长，挂任甲县县委常委、副县长", "start": date(2024, 7, 1),
+            "end": None, "in_charge": True, **changes}
+
+
+@pytest.mark.parametrize("end, flagged", [
+    (date(2026, 3, 1), True),  # ended after 20 months
+    (date(2026, 6, 29), True),  # one day short
+    (date(2026, 6, 30), False),  # 2024-07-01 to 2026-06-30: two full years
+    (None, False),  # still running: no breach
+    (date(2027, 3, 1), False),  # planned to end after the year: still running at its end
+])
+def test_a_term_that_ended_short_of_two_years_is_a_warning(end, flagged):
+    found = [f for f in run(base(cadres=[cadre(end=end), base()["cadres"][1]])) if f.code == "rule.term-under-two-years"]
+    assert len(found) == flagged
+    if flagged:
+        assert found[0].severity == "warning" and found[0].field == "cadres[0].end" and found[0].subject == "甲县"
+        assert "不满两年" in found[0].reason and found[0].label == "挂职结束时间"
+
+
+def test_the_two_year_term_of_first_secretaries_and_its_awkward_dates():
+    secretaries = [{"county": "甲县", "village": "一村", "name": "钱", "start": date(2024, 2, 29), "end": date(2026, 2, 28)},
+                   {"county": "甲县", "village": "二村", "name": "孙", "start": date(2025, 3, 1), "end": date(2026, 9, 1)}]
+    [f] = [f for f in run(base(first_secretaries=secretaries)) if f.code == "rule.term-under-two-years"]
+    assert f.field == "first_secretaries[1].end" and f.params["name"] == "孙" and f.label == "任职结束时间"
+    # an end before its start is the end-before-start error alone
+    backwards = run(base(cadres=[cadre(end=date(2024, 1, 1)), base()["cadres"][1]]))
+    assert codes(backwards) == ["rule.end-before-start"]
+
+
+@pytest.mark.parametrize("posts, in_charge, flagged", [
+    ("原任某部处长，挂任甲县县委常委、副县长", False, True),
+    ("挂任甲县人民政府副县长", False, True),
+    ("挂任县委副书记", False, True),
+    ("原任某部处长，挂任甲县县委常委、副县长", True, False),  # in charge of rural revitalisation
+    ("原任某部处长，挂任甲县县委常委、副县长", None, False),  # blank: the required field's own error
+    ("原任某司副司长，挂任县长助理", False, False),  # not a deputy post of the county
+    ("原任某县副县长，挂任乙村第一书记", False, False),  # the post held at home does not count
+])
+def test_a_cadre_in_a_deputy_county_post_is_in_charge_of_rural_revitalisation(posts, in_charge, flagged):
+    found = [f for f in run(base(cadres=[cadre(posts=posts, in_charge=in_charge), base()["cadres"][1]]))
+             if f.code == "rule.deputy-not-in-charge"]
+    assert len(found) == flagged
+    if flagged:
+        assert found[0].field == "cadres[0].in_charge" and found[0].severity == "warning" and "乡村振兴" in found[0].reason
+
+
+# -- indicator 2.1 and 1.1 across documents: what the county confirms -------------------------------------
+def county(**changes):
+    """甲县's feedback agreeing with base(): one cadre on post, no first secretary of the unit, one visit by
+    the main leader."""
+    return {"county": "甲县", "year": 2026, "cadres_present": 1, "first_secretaries_present": 1,
+            "visits_received": 1, "main_leader_visited": True, "funds_invested_arrived": 300,
+            "funds_brought_arrived": 150, "fill_date": date(2026, 12, 10), **changes}
+
+
+def cross(unit=None, **changes):
+    return cross_findings(unit or base(), county(**changes), CONFIG)
+
+
+def test_a_county_that_agrees_raises_nothing_and_confirming_says_what_it_would_confirm():
+    assert cross() == []
+    assert confirming(base(), "甲县", CONFIG) == {k: v for k, v in county().items()
+                                                  if k not in ("county", "year", "fill_date")}
+
+
+@pytest.mark.parametrize("present, flagged", [(1, False), (0, True), (2, True)])
+def test_cadres_on_post_against_the_units_list(present, flagged):
+    found = cross(cadres_present=present)
+    assert codes(found) == (["rule.cadres-differ"] if flagged else [])
+    if flagged:
+        f = found[0]
+        assert f.field == "cadres_present" and f.subject == "甲县" and f.params["listed"] == 1
+        assert f.label == load_form("county-feedback").field("cadres_present").label
+
+
+def test_a_cadre_whose_term_ended_before_the_county_counted_may_be_absent_but_not_invented():
+    cadres = [cadre(name="王", end=date(2026, 6, 30)), cadre(name="周", start=date(2026, 1, 1)), base()["cadres"][1]]
+    unit = base(cadres=cadres)
+    assert cross(unit, cadres_present=1) == [] and cross(unit, cadres_present=2) == []  # the county may count 王
+    assert codes(cross(unit, cadres_present=0)) == ["rule.cadres-differ"]  # 周 is on post
+    assert codes(cross(unit, cadres_present=3)) == ["rule.cadres-differ"]  # nobody listed is the third
+
+
+def test_first_secretaries_by_the_county_the_unit_typed_and_without_end_dates_on_an_earlier_form():
+    secretaries = [{"county": "某省甲县", "village": "一村", "name": "钱", "start": date(2025, 3, 1)},  # a v1 row: no end
+                   {"county": "乙县", "village": "二村", "name": "孙", "start": date(2025, 3, 1)}]
+    unit = base(first_secretaries=secretaries)
+    assert cross(unit) == []
+    [f] = cross(unit, first_secretaries_present=0)
+    assert f.code == "rule.secretaries-differ" and f.params == {"confirmed": 0, "listed": 1, "on_post": 1}
+
+
+@pytest.mark.parametrize("changes, flagged", [
+    ({}, []),
+    ({"visits_received": 2}, ["visits_received"]),
+    ({"visits_received": 0, "main_leader_visited": False}, ["main_leader_visited", "visits_received"]),
+    ({"main_leader_visited": False}, ["main_leader_visited"]),
+    ({"visits_received": None, "main_leader_visited": None}, []),  # blank: its own finding
+])
+def test_visits_against_the_countys_confirmation(changes, flagged):
+    found = cross(**changes)
+    assert all(f.code == "rule.visits-differ" for f in found) and sorted(f.field for f in found) == flagged
+
+
+def test_a_visit_in_another_year_is_not_counted_for_the_county():
+    visits = [dict(base()["visits"][0], date=date(2025, 11, 1)), base()["visits"][1]]
+    assert [f.field for f in cross(base(visits=visits))] == ["visits_received", "main_leader_visited"]
+
+
+def test_the_store_keeps_a_cross_finding_on_both_sides_placed_on_the_units_row():
+    from formkit.store.later import pair_findings
+    from formkit.store.records import Record
+
+    cell = {"text": "王", "location": {"table": 5, "row": 2, "column": 1}}
+    unit = Record("self-assessment", 2, 2026, base(), {"cadres": [{"county": cell}]}, (), {})
+    county_record = Record("county-feedback", 1, 2026, {k: v for k, v in county(cadres_present=0).items()
+                                                        if k != "county"}, {}, (), {})
+    found = pair_findings(unit, county_record, 2026, "甲县")
+    assert [(side, f.code, f.field) for side, f in found] == [("county-feedback", "rule.cadres-differ", "cadres_present"),
+                                                              ("self-assessment", "rule.cadres-differ", "cadres[0]")]
+    assert found[1][1].location == cell["location"]
+    assert pair_findings(unit, county_record, 2026, "甲县", codes=("rule.funds-differ",)) == []  # a v5 upgrade's rules
+
+
+# -- plausibility of the responsibility letter (thresholds: the working group's, cycle.yaml) ----------------
+def letter(committed, achieved, measure="万元", indicator="帮扶项目资金"):
+    """One responsibility-letter row of an indicator the form has no total for (no total-mismatch)."""
+    return [{"indicator": indicator, "measure": measure, "committed": committed, "achieved": achieved}]
+
+
+@pytest.mark.parametrize("committed, achieved, code", [
+    (100, 280, "rule.completion-implausible"),  # 280 %
+    (100, 2311, "rule.completion-implausible"),  # 2311 %
+    (100, 150, None),  # a genuine 150 %
+    (100, 200, None),  # the threshold itself
+    (100, 40, None),  # not met: not implausible
+    (15000, 1.5, "rule.amount-unit-slip"),  # achieved typed in 亿元
+    (1.2, 12500, "rule.amount-unit-slip"),  # committed typed in 亿元
+    (0, 500, None),  # nothing committed: no rate
+])
+def test_completion_rates_that_look_like_a_slip_are_flagged(committed, achieved, code):
+    found = [f for f in run(base(responsibility=letter(committed, achieved)))
+             if f.code in ("rule.completion-implausible", "rule.amount-unit-slip")]
+    assert [f.code for f in found] == ([code] if code else [])
+    if code == "rule.amount-unit-slip":
+        assert found[0].field == f"responsibility[0].{'achieved' if achieved < committed else 'committed'}"
+        assert "亿元" in found[0].reason and found[0].severity == "warning"
+    if code == "rule.completion-implausible":
+        assert f"{achieved / committed:.0%}" in found[0].reason
+
+
+def test_person_times_are_never_a_money_slip_and_the_ledger_is_checked_too():
+    [f] = run(base(responsibility=letter(10, 50000, "人次", "培训乡村振兴带头人")))
+    assert f.code == "rule.completion-implausible"
+    ledger = {"year": 2026, "quarter": 2, "targets": letter(5000, 0.3) + letter(100, 120)}
+    [f] = run(ledger, form="quarterly-ledger")
+    assert (f.code, f.field) == ("rule.amount-unit-slip", "targets[0].achieved")
+
+
+def test_without_thresholds_in_the_configuration_nothing_is_judged_implausible():
+    values = base(responsibility=letter(100, 2311))
+    none = RuleContext("self-assessment", 2026, values, {}, dataclasses.replace(CONFIG, plausibility=Plausibility()))
+    assert apply_rules(none) == [] and CONFIG.plausibility.source == "工作组"
+
+
+# -- a form issued at an earlier version still reads --------------------------------------------------------
+def test_a_self_assessment_issued_at_version_1_reads_without_the_columns_added_since():
+    from pathlib import Path
+
+    from formkit.pipeline import read_document
+
+    form = load_form("self-assessment")
+    assert form.version == 2 and form.field("first_secretaries").column("end").since == 2
+    old = form.as_of(1)
+    assert old.version == 1 and "end" not in [c.key for c in old.field("first_secretaries").columns]
+    assert [c.key for c in old.field("cadres").columns] == [c.key for c in form.field("cadres").columns]
+    legacy = Path(__file__).parent / "fixtures" / "legacy" / "formkit-originals"
+    [path] = legacy.glob("b4/b4b18122*")  # U001's self-assessment, issued and returned at version 1
+    result = read_document(path.read_bytes())
+    assert result.version == 1 and result.values["unit_name"] and len(result.values["first_secretaries"]) == 3
+    assert all("end" not in row for row in result.values["first_secretaries"])
+    found = {f.code for f in result.findings}
+    assert "read.other-version" in found and "read.column-missing" not in found and not result.has_errors
+
+
+def test_a_column_cannot_be_added_after_the_forms_own_version(tmp_path):
+    text = (forms_dir() / "self-assessment.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "self-assessment.yaml"
+    path.write_text(text.replace("            since: 2\n", "            since: 3\n"), encoding="utf-8")
+    with pytest.raises(DefinitionError) as err:
+        load_form_file(path, 2026)
+    assert err.value.code == "form.invalid"
+
+
+@pytest.mark.slow
+def test_a_county_that_counts_other_cadres_and_visits_reaches_both_forms_in_the_store(store, issued, sample_roster,
+                                                                                      tmp_path):
+    out, results = issued
+    store.record_issued(issued_rows(results, YEAR))
+    files = {(r.form, r.recipient_id): out / r.file for r in results}
+    filled = fill_recipients(sample_roster, YEAR, files, tmp_path / "returned",
+                             {"U001-130731": {"cadres_present": "0", "visits_received": "9"}})
+    for rid in ("U001-130731", "U001"):  # the county first: the check runs when the unit's form arrives
+        list(ingest([filled[rid]], store, YEAR))
+    current = store.current(YEAR)
+    county_form, unit = current[("county-feedback", "U001-130731")], current[("self-assessment", "U001")]
+    assert sorted((f.code, f.field) for f in county_form.later) == [("rule.cadres-differ", "cadres_present"),
+                                                                    ("rule.visits-differ", "visits_received")]
+    assert sorted((f.code, f.subject, f.field) for f in unit.later) == [("rule.cadres-differ", "太行县", "cadres[0]"),
+                                                                        ("rule.visits-differ", "太行县", "visits[0]")]
+    flags = [f for f in finding_flags(unit, [], CONFIG) if f.code.endswith("-differ")]
+    assert [f.text.split("「")[0] for f in flags] == ["太行县", "太行县"]  # the dossier's 【提请关注】

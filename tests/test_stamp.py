@@ -72,7 +72,7 @@ def test_a_stamp_written_is_parsed_back_whole(sample_roster, form_id, recipient_
     assert (said.county, said.recipient_name, said.suggested) == (written.county or None, recipient.name,
                                                                    '{"values": {"x": 1}}')
     code = stamp.parse_code(f"{stamp.footer_text(properties['formkit.code'])}\t第 1 页")
-    assert (code.form_code, code.year, code.recipient, code.version) == (form.code, str(YEAR), recipient_id, "1")
+    assert (code.form_code, code.year, code.recipient, code.version) == (form.code, str(YEAR), recipient_id, str(form.version))
     assert properties["formkit.code"] == f"FK-{form.code}-{YEAR}-{recipient_id}-V{form.version}"
 
 

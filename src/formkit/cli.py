@@ -21,7 +21,7 @@ from formkit.cli_common import (
     settle_year,
     year_option,
 )
-from formkit.cli_params import OUT_FILE, OUT_FOLDER, FormkitGroup, file_problem, folder_problem
+from formkit.cli_params import DAY, OUT_FILE, OUT_FOLDER, FormkitGroup, file_problem, folder_problem
 from formkit.errors import FormkitError
 from formkit.forms.cycle import cycle
 from formkit.forms.model import PERIODS
@@ -137,13 +137,18 @@ def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], q
               half: int | None, from_ledger: bool, db_url: str | None, as_json: bool) -> None:
     """为名单中的每个单位和每个帮扶关系生成个性化表单，写出下发清单 manifest.csv，并记入数据库以便跟踪回收。
     季度台账（--quarter）和半年工作情况报告（--half）按期下发。"""
+    from formkit.forms.schedule import outside_transition
     from formkit.intake.issued import record_issued
     from formkit.issue.batch import MANIFEST, issue_forms, plan
     from formkit.issue.periods import settle_batch
     from formkit.roster import load_roster
+    from formkit.web.links import after_issue
 
     batch = settle_batch(year, forms, quarter, half)
     roster = load_roster(roster_path, year)
+    outside = outside_transition(cycle(year).config, year)  # said once, here, not on every output
+    if outside and not as_json:
+        click.echo(f"提示 [{outside.code}] {outside.message}", err=True)
     with open_store(db_url, create=not from_ledger) as store:  # proposing from the ledgers needs a store with them
         suggest = None
         if from_ledger:
@@ -155,9 +160,11 @@ def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], q
             results = issue_forms(roster, year, out, batch.forms, on_progress=lambda _row: bar.update(1),
                                   period=batch.period, suggest=suggest)
         record_issued(store, results, year, out / MANIFEST)
+        links = after_issue(store, year, results, out, "cli:issue")  # the desk's downloads and links
     failed = [r for r in results if r.error_code]
     if as_json:
-        emit_json({"out": str(out), "manifest": str(out / MANIFEST), "issued": len(results) - len(failed),
+        emit_json({"out": str(out), "manifest": str(out / MANIFEST), "links": str(links) if links else None,
+                   "issued": len(results) - len(failed), "warnings": [outside.as_dict()] if outside else [],
                     "failed": len(failed), "documents": [r.__dict__ for r in results]})
     else:
         by_form: dict[str, int] = {}
@@ -167,6 +174,8 @@ def issue_cmd(roster_path: Path, year: int, out: Path, forms: tuple[str, ...], q
         for form_id, n in by_form.items():
             click.echo(f"{form_id}：{n} 份 → {out / form_id}")
         click.echo(f"下发清单：{out / MANIFEST}")
+        if links:
+            click.echo(f"填报链接清单（保密，逐一转交报送方）：{links}")
         for r in failed:
             click.echo(f"未生成 [{r.error_code}] {r.recipient}：{r.error}", err=True)
     sys.exit(1 if failed else 0)
@@ -217,6 +226,12 @@ def _print_result(path: Path, result) -> None:
                f"{errors} 个错误，{warnings} 个提示（{result.source['format']}，{result.source['producer'] or '未知软件'}）")
     for f in result.findings:
         click.echo(f"  {'错误' if f.severity == 'error' else '提示'} [{f.code}] {f.message}")
+    if result.computed:  # 合计 and 完成率, made by formkit from the values (what is typed there is not read)
+        from formkit.forms import load_form
+        from formkit.forms.computed import shown
+
+        for line in shown(load_form(result.form, result.year), result.computed):
+            click.echo(f"  计算 {line}")
 
 
 @main.command("ingest")
@@ -275,12 +290,16 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
     from formkit.issue.context import FILE_SUFFIX
 
     click.echo(f"{report.year}年度报送情况")
+    steps = {s["step"]: s for s in report.schedule}  # each step's deadline and whose it is (办法 or 工作组)
     for form, c in report.summary().items():
+        due = f"；截止：{steps[form]['shown']}（{steps[form]['basis']}）" if form in steps else ""
         click.echo(f"  {FILE_SUFFIX.get(form, form)}：下发 {c['issued']}，已报送 {c['received']}（无错误 {c['valid']}，"
-                   f"有错误 {c['with-errors']}），未报送 {c['missing']}（逾期 {c['overdue']}）")
+                   f"有错误 {c['with-errors']}），未报送 {c['missing']}（逾期 {c['overdue']}）{due}")
+    for s in (s for s in report.schedule if s["step"] not in report.summary()):
+        click.echo(f"  {s['name']}：截止 {s['shown']}（{s['basis']}）" + ("，已逾期" if s["overdue"] else ""))
     for row in report.rows:
         if row.state != "valid":
-            click.echo(f"  {STATES[row.state]}：{row.recipient}" + (f"（{row.errors} 个错误）" if row.errors else ""))
+            click.echo(f"  {STATES[row.state]}：{row.recipient}{row.note}")
     if report.unexpected:
         click.echo(f"  另有 {len(report.unexpected)} 份表格不在下发记录中")
     if missing_xlsx:
@@ -348,20 +367,27 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
 @click.option("--serial", type=int, default=1, show_default=True, help="发文字号中的序号")
 @click.option("--content", type=click.Path(exists=True, path_type=Path), default=None,
               help="公文内容文件（默认 templates/notices/KIND.md）")
+@click.option("--date", "when", type=DAY, default=None, help="成文日期（默认今天），发文字号的年份取自它")
+@click.option("--half", type=click.IntRange(1, 2), default=None,
+              help="工作进展通报（progress）的半年：1 上半年，2 下半年（默认：已下发台账的最近一个半年）")
 @db_option
 @handle_errors
-def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, content: Path | None,
-               db_url: str | None) -> None:
-    """生成公文（按 GB/T 9704-2012 排版）：下发表格的通知（issue-forms）、工作进展通报（progress）、
-    评价结果的请示（review-proposal）、结果通报（review-results）、送中央组织部的函（review-copy）。"""
+def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, content: Path | None, when,
+               half: int | None, db_url: str | None) -> None:
+    """生成公文（按 GB/T 9704-2012 排版）：下发表格的通知（issue-forms）、半年工作进展通报（progress）、
+    评价结果的请示（review-proposal）、结果通报（review-results）、送中央组织部的函（review-copy）。
+    发文机关代字、签发人、联系人等取自 forms/cycle.yaml 的本年度设置，缺少时不生成。"""
     from formkit.notices import STORE_KINDS, write_notice
 
+    if half is not None and kind != "progress":
+        raise FormkitError("cli.bad-usage", "--half 只用于工作进展通报（progress）", {"option": "--half"})
+    options = {"serial": serial, "content": content, "pdf": make_pdf, "when": when, "half": half}
     if kind in STORE_KINDS:  # figures from the store: it must exist and hold the year
         with open_store(db_url) as store:
             require_records(store, year)
-            result = write_notice(kind, cycle(year), out, store=store, serial=serial, content=content, pdf=make_pdf)
+            result = write_notice(kind, cycle(year), out, store=store, **options)
     else:
-        result = write_notice(kind, cycle(year), out, serial=serial, content=content, pdf=make_pdf)
+        result = write_notice(kind, cycle(year), out, **options)
     click.echo(f"已生成：{result['docx']}")
     if result.get("pdf"):
         click.echo(f"PDF：{result['pdf']}（字体替代：{result['fonts']}）")
@@ -416,11 +442,12 @@ def progress_cmd(year: int, quarter: int | None, out: Path, as_json: bool, db_ur
 @click.option("--category", default=None, help="只汇编某一类单位（如“高等院校”）")
 @click.option("--per-category", is_flag=True, help="每类单位一份汇编（PDF 并行生成）")
 @click.option("--pdf", "make_pdf", is_flag=True, help="同时生成带书签和目录页码的 PDF（需要 LibreOffice）")
+@click.option("--date", "when", type=DAY, default=None, help="封面的编印日期（默认为所收最后一份材料的日期）")
 @db_option
 @handle_errors
 def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, make_pdf: bool,
-                db_url: str | None) -> None:
-    """从数据库生成分类评价材料汇编（.docx）：各类单位指标汇总表、各单位材料与地方评价、提请关注事项、材料来源。"""
+                when, db_url: str | None) -> None:
+    """从数据库生成分类评价材料汇编（.docx）：各类单位指标汇总表、各单位自评表和地方评价表的全部内容、提请关注事项、材料清单。"""
     from formkit.dossier import MANIFEST, build_dossier, build_per_category
 
     problem = (folder_problem if per_category else file_problem)(out)
@@ -429,9 +456,9 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
     with open_store(db_url) as store:
         require_records(store, year, "自评表和评价表", ("self-assessment", "county-feedback"))
         if per_category:
-            built = build_per_category(store, cycle(year), out, pdf=make_pdf)
+            built = build_per_category(store, cycle(year), out, pdf=make_pdf, when=when)
         else:
-            built = [build_dossier(store, cycle(year), out, category, pdf=make_pdf)]
+            built = [build_dossier(store, cycle(year), out, category, pdf=make_pdf, when=when)]
     for path, dossier in built:
         units = sum(len(u) for _c, _l, u in dossier.categories)
         flagged = sum(1 for _c, _l, us in dossier.categories for u in us if u.flags)
@@ -459,10 +486,13 @@ def demo_cmd(out: Path, year: int, fresh: bool) -> None:
 def _register() -> None:
     from formkit.cli_review import review
     from formkit.cli_store import migrate_cmd, verify_cmd
+    from formkit.cli_web import account, link, serve_cmd
 
     main.add_command(review)
     main.add_command(verify_cmd)
     main.add_command(migrate_cmd)
+    for command in (serve_cmd, link, account):
+        main.add_command(command)
 
 
 _register()

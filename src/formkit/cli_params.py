@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -142,6 +143,27 @@ class Year(click.ParamType):
         return year
 
 
+class Day(click.ParamType):
+    """A date (成文日期): ``2026-12-01`` or ``2026年12月1日``, in the 办法's years up to two years ahead."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        found = re.fullmatch(r"(\d{4})(?:-|年)(\d{1,2})(?:-|月)(\d{1,2})日?", text)
+        try:
+            day = date(*(int(x) for x in found.groups())) if found else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ArgumentError("cli.bad-date", f"“{value}”不是日期，请写如 2026-12-01 或 2026年12月1日", ctx, param)
+        if not FIRST_YEAR <= day.year <= date.today().year + 2:
+            raise ArgumentError("cli.bad-date", f"日期 {text} 不在 {FIRST_YEAR}—{date.today().year + 2} 年之间", ctx, param)
+        return day
+
+
 def folder_problem(path: Path) -> tuple[str, str] | None:
     """Why ``path`` cannot be an output folder: an existing file there, or a file where one of its parent
     folders should be (None: it is a folder, or can be made one)."""
@@ -184,5 +206,6 @@ class OutFile(OutFolder):
 
 
 YEAR = Year()
+DAY = Day()
 OUT_FOLDER = OutFolder()
 OUT_FILE = OutFile()

@@ -5,15 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from formkit.ooxml.styling import bind_core_prefix
-
-
-def docx_core_properties() -> None:
-    """Before python-docx sets a document's core properties (author, title, revision…): docxcompose, which
-    docxtpl imports when it is installed, rebinds python-docx's ``cp`` prefix to the custom-properties
-    namespace, and python-docx would then write ``cp:lastModifiedBy`` and the rest as unknown elements."""
-    bind_core_prefix()
-
 
 def matplotlib_fonts(files: Iterable[str]) -> None:
     """Register font files with matplotlib's font manager, which keeps the list it cached the first time it

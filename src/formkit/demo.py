@@ -8,14 +8,17 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from formkit.convert import convert, soffice
 from formkit.dossier import build_dossier
 from formkit.errors import FormkitError
 from formkit.evaluation.ledgers import suggestions
+from formkit.evaluation.verification import verify
 from formkit.forms import load_form
 from formkit.forms.cycle import cycle
+from formkit.forms.schedule import outside_transition
 from formkit.intake.batch import read_many
 from formkit.intake.ingest import ingest
 from formkit.intake.issued import record_issued
@@ -29,14 +32,19 @@ from formkit.progress.chart import NO_CJK_FONT, write_chart
 from formkit.progress.report import progress, write_progress_xlsx
 from formkit.read.result import ReadResult
 from formkit.resources import samples_dir
+from formkit.review.approval import approve
+from formkit.review.category import category_states, confirm_category, record_deliberation
+from formkit.review.delegates import delegates, mark_returned, recusals, register
 from formkit.review.inputs import write_template
 from formkit.review.override import override
 from formkit.review.run import run_rating
-from formkit.review.sheets import issue_sheets
+from formkit.review.sheets import make_sheets
 from formkit.review.tally import write_tally_xlsx
+from formkit.review.vetoes import resolve
 from formkit.roster import load_roster
 from formkit.simulate import fill_ledgers, fill_recipients, fill_review_inputs, fill_votes
 from formkit.store import Store
+from formkit.web.links import after_issue
 
 
 @dataclass
@@ -127,11 +135,15 @@ def run_demo(out: Path, year: int, say: Callable[[str], None] = print) -> DemoRe
     """The whole cycle into ``out`` (see :func:`prepare_out` for making it the demo's folder first)."""
     roster = load_roster(samples_dir() / "roster", year)
     report = DemoReport(out)
+    outside = outside_transition(cycle(year).config, year)  # said once, as formkit issue says it
+    if outside:
+        say(f"提示 [{outside.code}] {outside.message}")
     proposals = _ledgers(report, roster, year, say)
     issued = issue_forms(roster, year, out / "issued", forms=["self-assessment", "county-feedback"],
                          suggest=lambda form: proposals if form.id == "self-assessment" else {})
     with _store(out) as store:
         record_issued(store, issued, year, out / "issued" / MANIFEST)
+        after_issue(store, year, issued, out / "issued", "demo")  # the web desk's downloads and links
     report.issued = sum(1 for r in issued if not r.error_code)
     report.outputs["issued"] = out / "issued"
     say(f"1. 下发年底表格：{report.issued} 份 → {out / 'issued'}（清单 manifest.csv；自评表已按第四季度台账预填）")
@@ -262,51 +274,86 @@ def _notices(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     say(f"7. 公文（GB/T 9704-2012）：{'；'.join(made)} → {out}")
 
     store = _store(report.out)
+    for unit, by, result, note in VERIFIED:  # the lead departments' 核实, shown in the dossier
+        verify(store, cycle(year), unit, by, result, note)
     path, dossier = build_dossier(store, cycle(year), report.out / "材料汇编" / f"{year}年度考核评价材料汇编.docx",
                                   pdf=soffice() is not None)
     store.close()
     flagged = sum(1 for _c, _l, units in dossier.categories for u in units if u.flags)
     report.outputs["dossier"] = path
-    say(f"8. 材料汇编：{sum(len(u) for _c, _l, u in dossier.categories)} 个单位，{flagged} 个有提请关注事项 → {path}")
+    say(f"8. 材料汇编：{sum(len(u) for _c, _l, u in dossier.categories)} 个单位，{flagged} 个有提请关注事项，"
+        f"牵头部门核实 {len(VERIFIED)} 个（{sum(1 for v in VERIFIED if v[2] == 'questioned')} 个有疑问） → {path}")
     _review(report, year, say)
 
 
-# The review on the samples: three reviewers per category; one sheet with two grades ticked for its first
-# unit, one left blank for its second; one sheet not returned; the secretariat's spreadsheet with one
-# everyday-work violation and one grade a clerk typed wrongly; one grade overridden with a reason.
-REVIEWERS = 3
+# Before the dossier, two lead departments' 核实: one confirmed, one questioned with its note.
+VERIFIED = (("U007", "教育部", "confirmed", None),
+            ("U013", "国务院国资委", "questioned", "帮扶产业项目进度与定点帮扶县反馈不一致，请单位说明"))
+# The review on the samples: one delegate per unit registered (that delegates vote, each on a sheet without
+# their own unit, is the working group's practice); one sheet with two grades ticked for its first unit, one
+# left blank for its second; one sheet not returned; each category's 分组评议 recorded and its result confirmed
+# by its lead department; the secretariat's spreadsheet with one everyday-work violation and one grade a
+# clerk typed wrongly; one grade overridden with a reason.
 SPOILED = {"R02-02": {0: (1, 2)}, "R03-01": {1: ()}}
 SHEET_LATE = "R05-03"
 INPUT_EDITS = {("平时工作", "U004"): {4: "是", 5: "平时工作中发现违规发放补贴"}, ("平时工作", "U006"): {3: "优良"}}
 OVERRIDE = ("U013", 1, "工作组综合评议：定点帮扶县反映帮扶产业项目推进滞后，经核实属实")
+# 青岩县 (assisted by two universities) said 是 about 规模性返贫 on one unit's form and 否 on the other's: the
+# rating reports the conflict, the secretariat checks its monitoring data and records its conclusion with a
+# reason, and the bar holds for both units. Then the leading group's 审定 is recorded before the 通报.
+RESOLVED = ("return_to_poverty", "青岩县", True, "经核对防止返贫动态监测数据，青岩县出现规模性返贫属实")
+
+
+def _categorised(store: Store, roster, year: int, out: Path) -> list:
+    """The 分类评价: the delegates registered, their sheets issued, the returned ones read and each delegate who
+    handed one in ticked, then per category the 分组评议 recorded and the result confirmed by its lead
+    department. Returns the sheets issued."""
+    cy = cycle(year)
+    register(store, cy, [(None, u.id, f"参评代表{n:02d}") for n, u in enumerate(roster.units, start=1)])
+    sheets = [s for s in make_sheets(store, roster, cy, None, out / "投票表").results if not s.error_code]
+    left_out = recusals(store, year)
+    filled = fill_votes([s for s in sheets if s.recipient_id != SHEET_LATE], roster, year, out / "投票表",
+                        out / "收回的投票表", SPOILED, left_out)
+    list(ingest(filled, store, year))
+    for d in delegates(store, cy):
+        if d.unit_id != left_out[SHEET_LATE]:
+            mark_returned(store, cy, d.unit_id, d.name)
+    for state in category_states(store, cy):
+        record_deliberation(store, cy, state.name, date(year + 1, 1, 15), state.delegates,
+                            "集中审阅本类单位材料后分组评议，逐一发表意见")
+        confirm_category(store, cy, state.name, state.lead, on=date(year + 1, 1, 21))
+    return sheets
 
 
 def _review(report: DemoReport, year: int, say: Callable[[str], None]) -> None:
     out = report.out / "分类评价"
     roster = load_roster(samples_dir() / "roster", year)
     store = _store(report.out)
-    results = issue_sheets(roster, year, REVIEWERS, out / "投票表")
-    record_issued(store, results, year, out / "投票表" / MANIFEST)
-    sheets = [s for s in results if not s.error_code]
-    filled = fill_votes([s for s in sheets if s.recipient_id != SHEET_LATE], roster, year, out / "投票表",
-                        out / "收回的投票表", SPOILED)
-    list(ingest(filled, store, year))
+    sheets = _categorised(store, roster, year, out)
     config = cycle(year).config
     inputs = fill_review_inputs(write_template(store, cycle(year), out / "综合评议录入表（空白）.xlsx"),
                                 out / "综合评议录入表.xlsx", config.grades, INPUT_EDITS)
-    proposals, votes, entered = run_rating(store, cycle(year), inputs)
+    conflicts = run_rating(store, cycle(year), inputs).findings
+    resolve(store, cycle(year), *RESOLVED)
+    rating = run_rating(store, cycle(year), inputs)
+    proposals, votes, entered = rating.proposals, rating.votes, rating.inputs
     write_tally_xlsx(votes, out / "计票结果.xlsx")
     unit, grade, reason = OVERRIDE
     override(store, cycle(year), unit, config.grades[grade], reason)
     held = {r["recipient_id"]: r["grade"] for r in store.grades(year)}
     store.close()
     returned = sum(1 for s in votes.sheets if s.state == "counted")
-    say(f"9. 分类评价：投票表 {len(sheets)} 份，收回 {returned} 份，"
-        f"{sum(1 for s in votes.sheets if s.problems)} 份有无效或未选的票 → {out / '计票结果.xlsx'}")
+    say(f"9. 分类评价：参评代表 {len(roster.units)} 名（由代表投票、回避本单位是工作组的做法），投票表 {len(sheets)} 份，"
+        f"收回 {returned} 份，{sum(1 for s in votes.sheets if s.problems)} 份有无效或未选的票；"
+        f"各类分组评议已记录，分类评价结果已由牵头部门确认 → {out / '计票结果.xlsx'}")
     counts = "，".join(f"{g} {sum(1 for x in held.values() if x == g)} 个" for g in config.grades)
     say(f"10. 综合评议：{len(proposals)} 个单位（{counts}），录入表问题 {len(entered.problems)} 处，"
-        f"调整等次 1 个（记入审计日志）")
-    made = _write_notices(report, year, out, (("review-proposal", "评价结果的请示"), ("review-results", "评价结果通报"),
-                                              ("review-copy", "送中央组织部的函")))
+        f"调整等次 1 个（记入审计日志）；规模性返贫报告不一致 {len(conflicts)} 处（{RESOLVED[1]}），秘书处核实后记录结论："
+        f"维持不得评为“{config.grades[0]}”；评分规则为本年度工作组的示例规则（评价规则及其依据见请示附件）")
+    made = _write_notices(report, year, out, (("review-proposal", "评价结果的请示"),))
+    with _store(report.out) as store:
+        approved = approve(store, cycle(year))  # the leading group's 审定, recorded before the 通报
+    made.append(f"{approved['value']['by']}审定（已记录）")
+    made += _write_notices(report, year, out, (("review-results", "评价结果通报"), ("review-copy", "送中央组织部的函")))
     report.outputs["review"] = out
     say(f"11. 评价结果公文：{'；'.join(made)} → {out}")

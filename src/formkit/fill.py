@@ -55,18 +55,21 @@ def _value_cell(grids, labels, label: str, below: bool):
 
 
 def _fill_table(doc, labels: list[str], keys: list[str], rows: list[dict]) -> None:
-    table = next((t for t in doc.tables if [c.text.strip() for c in t.rows[0].cells] == labels), None)
+    # the header row holds every column label (and maybe columns formkit computes, such as 完成率)
+    table = next((t for t in doc.tables if set(labels) <= {c.text.strip() for c in t.rows[0].cells}), None)
     if table is None:
         raise FillError(f"table not found: {labels}")
+    header = [c.text.strip() for c in table.rows[0].cells]
+    columns = {key: header.index(label) for key, label in zip(keys, labels, strict=True)}
     for i, values in enumerate(rows):
         if i + 1 >= len(table.rows):  # no empty row left: add one, as a person presses Tab at the end
             add_row_like_last(table)
             for cell in table.rows[-1].cells:
                 type_into(cell, "")
         cells = table.rows[i + 1].cells
-        for key, cell in zip(keys, cells, strict=True):
+        for key, col in columns.items():
             if key in values:
-                type_into(cell, values[key])
+                type_into(cells[col], values[key])
 
 
 def type_into(cell, text) -> None:

@@ -90,11 +90,15 @@ def _split(message: str, location: dict[str, Any]) -> tuple[str | None, str] | N
 
 
 def where_text(location: dict[str, Any]) -> str:
-    """``第2页 表3 第4行`` from a location; empty when nothing is known."""
+    """``第2页 表3 第4行`` from a location; empty when nothing is known. The table as the copy names it when
+    the reader knew (``cited``: 表3 printed above it, or for a copy that numbers no tables its caption or
+    section, :mod:`formkit.forms.tables`), else by its place in the document."""
     parts = []
     if location.get("page"):
         parts.append(f"第{location['page']}页")
-    if location.get("table"):
+    if location.get("cited"):
+        parts.append(location["cited"])
+    elif location.get("table"):
         parts.append(f"表{location['table']}")
     if location.get("row"):
         parts.append(f"第{location['row']}行")

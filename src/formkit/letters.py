@@ -4,6 +4,7 @@ listing every finding with where it is in their document, ready to send back."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,12 +12,15 @@ from pathlib import Path
 from formkit.errors import FormkitError
 from formkit.findings import ERROR, Finding, where_text
 from formkit.forms.cycle import Cycle
+from formkit.forms.model import Form
 from formkit.gongwen.compile import Composer
+from formkit.gongwen.issuers import Contact, load_issuers
+from formkit.ooxml.props import finish_document
 from formkit.outputs import clean_text, safe_name, save
 from formkit.store import Store, Submission
 
 RESUBMIT_DAYS = 7
-WIDTHS = (14, 30, 92, 20)  # of the table's columns, in mm of the 156 mm type area
+WIDTHS = (12, 48, 76, 20)  # of the table's columns, in mm of the 156 mm type area
 NAME_CHARS = 100  # what a letter prints of a name the sender set (the rest is theirs to know)
 MESSAGE_CHARS = 500  # of one finding's message (it may quote what was typed)
 
@@ -36,9 +40,24 @@ class Letter:
 NOT_RETURNED = {"review-vote"}
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who signs the letters (a body the 办法 names, ``letters_signer`` in forms/cycle.yaml) and whom to call."""
+    name: str
+    contact: Contact
+
+
+def sender(cycle: Cycle) -> Sender:
+    """The year's signer of the correction letters; refused (notice.missing-setting) when not configured."""
+    issuers = load_issuers(cycle.config, cycle.year)
+    signer = issuers.setting("letters_signer")
+    return Sender(issuers.issuer(signer).full, issuers.contact(signer))
+
+
 def write_letters(store: Store, cycle: Cycle, out: str | Path, today: date | None = None) -> list[Letter]:
     today = today or date.today()
-    year, config = cycle.year, cycle.config
+    year = cycle.year
+    signed = sender(cycle)  # before any letter: a year without its signer has none
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     letters = []
@@ -49,8 +68,7 @@ def write_letters(store: Store, cycle: Cycle, out: str | Path, today: date | Non
         letter = Letter(sub.id, name or sub.recipient.id, out / safe_name(
             [sub.recipient.id, name, "退回修改意见"], ".docx"), sub.errors, sub.warnings)
         try:  # one recipient's letter never stops the others'
-            _letter(letter.path, cycle.form(form_id).title, sub, _addressee(sub, name), config.coordinator,
-                    today)
+            _letter(letter.path, cycle.form(form_id), sub, _addressee(sub, name), signed, today)
         except (FormkitError, ValueError) as exc:
             letter.path = None
             letter.error_code, letter.error = (exc.code, exc.message) if isinstance(exc, FormkitError) else (
@@ -59,8 +77,9 @@ def write_letters(store: Store, cycle: Cycle, out: str | Path, today: date | Non
     return letters
 
 
-def _letter(path: Path, title: str, sub: Submission, addressee: str, coordinator: str, today: date) -> None:
+def _letter(path: Path, form: Form, sub: Submission, addressee: str, signed: Sender, today: date) -> None:
     """The letter laid out like an official document (GB/T 9704: page, fonts, line grid), without a 版头."""
+    title = form.title
     c = Composer.new()
     c.title(f"关于《{sub.year}年度{title}》退回修改的意见")
     c.blank()
@@ -73,15 +92,33 @@ def _letter(path: Path, title: str, sub: Submission, addressee: str, coordinator
         + "、".join(part for part in (f"有 {sub.errors} 处需要修改" if sub.errors else "",
                                       f"{'有 ' if not sub.errors else ''}{sub.warnings} 处请核实" if sub.warnings else "")
                     if part)
-        + f"，具体如下。请在原表格上修改或核实（不要改动表格标签和页脚识别码），于{due.year}年{due.month}月{due.day}日前"
-          "重新报送。")
+        + f"，具体如下。请在原表格上修改或核实，不要增删栏目，于{due.year}年{due.month}月{due.day}日前重新报送。")
     ordered = sorted(sub.findings, key=lambda f: f.severity != ERROR)
     c.table([["序号", "位置", "问题", "处理"]] + [
-        [str(n), clean_text(where_text(f.location), NAME_CHARS, "…") or "—", clean_text(_problem(f), MESSAGE_CHARS, "…"),
+        [str(n), clean_text(place(form, f), NAME_CHARS, "…") or "—", clean_text(_problem(f), MESSAGE_CHARS, "…"),
          "请修改" if f.severity == ERROR else "请核实"] for n, f in enumerate(ordered, start=1)],
         widths=WIDTHS, size=24, align=("center", "left", "left", "center"))  # 小四
-    c.sign([f"{coordinator}定点帮扶考核评价工作组"], today)
+    c.line(f"联系人：{signed.contact.name}，电话：{signed.contact.phone}。")
+    c.sign([signed.name], today)
+    finish_document(c.doc, signed.name, f"关于《{sub.year}年度{title}》退回修改的意见", today)  # the sender's, not a program's
     save(c.doc, path)
+
+
+def place(form: Form, f: Finding) -> str:
+    """Where in their form a finding is, as the recipient finds it: the page of a PDF, the section, and for a
+    table its name and the row under its header (the forms do not number their tables yet)."""
+    key = re.split(r"[\[.]", f.field or "", maxsplit=1)[0]
+    field = form.field(key) if key and key in {x.key for x in form.fields} else None
+    section = next((s.title for s in form.sections if field in s.fields), "") if field else ""
+    page = f"第{f.location['page']}页 " if f.location.get("page") else ""
+    if field is None:
+        return where_text(f.location)
+    index = re.match(r"^[^\[]+\[(\d+)\]", f.field or "")
+    if field.is_table and index:
+        return f"{page}{section}“{field.label}”表第{int(index.group(1)) + 1}行"
+    if field.is_table:
+        return f"{page}{section}“{field.label}”表"
+    return f"{page}{section}"
 
 
 def _problem(f: Finding) -> str:

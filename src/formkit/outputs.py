@@ -109,8 +109,9 @@ def cell_text(value: str) -> str:
 
 
 def text_cell(ws, row: int, column: int, value: Any):
-    """Put ``value`` at (``row``, ``column``); a string becomes a typed string cell (``t="inlineStr"``),
-    never a formula, whatever it starts with."""
+    """Put ``value`` at (``row``, ``column``); a string becomes a typed string cell, never a formula, whatever
+    it starts with (openpyxl writes it inline; :func:`formkit.ooxml.spreadsheet.save_workbook` moves it into the
+    shared strings)."""
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
         cell.value = cell_text(value)

@@ -17,13 +17,14 @@ from typing import TypeVar
 from formkit.config import load_config
 from formkit.findings import Finding
 from formkit.forms import form_ids, load_form
+from formkit.forms.computed import computed
 from formkit.forms.measures import UNIT_FORM
 from formkit.limits import DEFAULT, Limits
 from formkit.read import READER, ReadResult, cannot_open, extract
 from formkit.read import warm_up as warm_up_reading
 from formkit.read.identify import conflicts_with_values
 from formkit.roster.model import Roster
-from formkit.validate.cross import funds_differ
+from formkit.validate.cross import cross_findings
 from formkit.validate.rules import RuleContext, apply_rules, differs_from_suggested
 from formkit.validate.schema import prepare, validate
 
@@ -45,7 +46,8 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
     findings += differs_from_suggested(form, values, raw, identity.suggested)
     return ReadResult(form=form.id, version=identity.version or form.version, year=year,
                       recipient=ext.recipient, values=values, raw=raw, findings=_ordered(findings),
-                      source=ext.source, reader=READER, identified_by=identity.found_by)
+                      source=ext.source, reader=READER, identified_by=identity.found_by,
+                      computed=computed(form, values))
 
 
 def read_file(path: str | Path, roster: Roster | None = None, year: int | None = None) -> ReadResult:
@@ -67,8 +69,8 @@ def warm_up(year: int | None = None) -> None:
 
 def pair_findings(unit: ReadResult, county: ReadResult) -> list[Finding]:
     """What a county's feedback and its unit's self-assessment say against each other (for the county's
-    form): ``rule.funds-differ``."""
-    return funds_differ(unit.values, county.values, load_config(county.year), county.raw)
+    form): ``rule.funds-differ`` and the other rules of :mod:`formkit.validate.cross`."""
+    return cross_findings(unit.values, county.values, load_config(county.year), county.raw)
 
 
 def cross_checked(results: Iterable[T]) -> list[T]:

@@ -14,10 +14,12 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from formkit.config import load_config
 from formkit.fill import fill_form, fill_workbook
 from formkit.forms import load_form, measures
 from formkit.forms.contract import form_contract
 from formkit.issue.context import prefilled_values, recipients
+from formkit.validate.cross import confirming
 
 SENTENCES = [
     "围绕巩固拓展脱贫攻坚成果，制定年度帮扶计划并逐项落实。",
@@ -61,13 +63,21 @@ def valid_values(contract: dict, prefilled: dict[str, Any], year: int, seed: int
     return out
 
 
+# committed ÷ achieved of a unit's responsibility-letter indicators, in their order: most met, some not
+PACE = (0.9, 1.1, 0.85, 1.2, 1.0, 0.95)
+
+
 def _consistent_totals(values: dict[str, Any]) -> None:
-    """A careful unit reports the responsibility letter's achieved figures as the sums the form gives."""
-    for row in values.get("responsibility") or []:
+    """A careful unit reports the responsibility letter's achieved figures as the sums the form gives, and
+    had committed to figures near them (the plausibility rules flag a letter exceeded several times over)."""
+    for i, row in enumerate(values.get("responsibility") or []):
         key = measures.indicator_measure(row.get("indicator"))
         total = measures.measure(key, measures.UNIT_FORM, values) if key else None
         if total is not None:
-            row["achieved"] = round(float(total), 2) if row.get("measure") == "万元" else int(total)
+            money = row.get("measure") == "万元"
+            row["achieved"] = round(float(total), 2) if money else int(total)
+            committed = row["achieved"] * PACE[i % len(PACE)]
+            row["committed"] = round(committed, 2) if money else max(1, round(committed))
 
 
 def _value(f: dict, rng: random.Random, year: int, row: int, col: int, multiline: bool, context: dict) -> Any:
@@ -87,6 +97,8 @@ def _value(f: dict, rng: random.Random, year: int, row: int, col: int, multiline
         return min(high, round(rng.uniform(10, 900), 2))
     if kind == "date" and f["key"] == "fill_date":
         return date(year, 12, 1) + timedelta(days=rng.randint(0, 25))
+    if kind == "date" and f["key"] in ("start", "end"):
+        return _term(f["key"], year, row, context)
     if kind == "date":
         return date(year, 2, 1) + timedelta(days=40 * col + 7 * row + rng.randint(0, 6))
     if kind == "choice":
@@ -94,6 +106,15 @@ def _value(f: dict, rng: random.Random, year: int, row: int, col: int, multiline
     if kind == "boolean":
         return f["key"] not in ("violations", "return_to_poverty") and rng.random() < 0.7
     raise ValueError(kind)
+
+
+def _term(key: str, year: int, row: int, context: dict) -> date | None:
+    """A cadre's or first secretary's term as units report them (指标2.1: 一般应干满两年): begun last year and
+    still running (no end), or begun two years before and ended this year after exactly two years."""
+    if key == "start":
+        return date(year - 1 - row % 2, 3 + row % 6, 1)
+    start = context.get("start")
+    return start.replace(year=start.year + 2) - timedelta(days=1) if row % 2 and isinstance(start, date) else None
 
 
 def as_typed(contract: dict, values: dict[str, Any], prefilled: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +154,8 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
     as it stands. Returns recipient id → filled file."""
     out.mkdir(parents=True, exist_ok=True)
     filled: dict[str, Path] = {}
-    claims: dict[tuple[str, str], tuple[float, float]] = {}  # (unit, county) → funds the unit reports
+    claims: dict[tuple[str, str], dict] = {}  # (unit, county) → what the county confirms of the unit's report
+    config = load_config(year)
     for form_id in ("self-assessment", "county-feedback"):
         form = load_form(form_id, year)
         contract = form_contract(form)
@@ -144,12 +166,9 @@ def fill_recipients(roster, year: int, issued: dict[tuple[str, str], Path], out:
                 _confirm(values, proposed[recipient.unit.id])
             if form_id == "self-assessment":
                 for row in values.get("funds") or []:
-                    claims[(recipient.unit.name, row["county"])] = (
-                        round(row["invested_free"] + row["invested_repayable"], 2),
-                        round(row["brought_free"] + row["brought_repayable"], 2))
-            elif (recipient.unit.name, recipient.county.name) in claims:  # a county confirms what arrived
-                values["funds_invested_arrived"], values["funds_brought_arrived"] = claims[
-                    (recipient.unit.name, recipient.county.name)]
+                    claims[(recipient.unit.name, row["county"])] = confirming(values, row["county"], config)
+            elif (recipient.unit.name, recipient.county.name) in claims:  # funds, cadres and visits as reported
+                values.update(claims[(recipient.unit.name, recipient.county.name)])
             typed = as_typed(contract, values, given)
             for key, value in (edits or {}).get(recipient.id, {}).items():
                 if isinstance(value, dict):
@@ -174,19 +193,23 @@ def _confirm(values: dict, proposal: dict) -> None:
 
 
 def fill_votes(sheets: list, roster, year: int, issued_dir: Path, out: Path,
-               spoil: dict[str, dict[int, tuple[int, ...]]] | None = None) -> list[Path]:
+               spoil: dict[str, dict[int, tuple[int, ...]]] | None = None,
+               recused: dict[str, str] | None = None) -> list[Path]:
     """Every voting sheet (``Issued`` rows) ticked as a reviewer would: each unit's grade follows from its
     place in the roster, one grade lower on some sheets; ``spoil`` gives, per sheet, unit row → the grade
-    columns ticked instead (two, or none). Returns the filled files."""
+    columns ticked instead (two, or none); ``recused``, per sheet, the unit it leaves out (a delegate's own).
+    Returns the filled files."""
     form = load_form("review-vote", year)
-    grades = len(form.field("votes").columns) - 3  # unit code, unit name, remark
+    grades = len(form.field("votes").columns) - 3  # 序号, unit name, remark
     index = {u.id: i for i, u in enumerate(roster.units)}
     out.mkdir(parents=True, exist_ok=True)
     filled = []
     for sheet in sheets:
         number = int(sheet.recipient_id.rsplit("-", 1)[-1])
         rows = []
-        for row, unit in enumerate(u for u in roster.units if u.category == sheet.category):
+        listed = [u for u in roster.units if u.category == sheet.category
+                  and u.id != (recused or {}).get(sheet.recipient_id)]
+        for row, unit in enumerate(listed):
             grade = min(grades, 1 + index[unit.id] % grades + (1 if (index[unit.id] + number) % 4 == 0 else 0))
             ticked = (spoil or {}).get(sheet.recipient_id, {}).get(row, (grade,))
             rows.append({f"grade_{g}": "是" for g in ticked})

@@ -6,15 +6,15 @@ from __future__ import annotations
 import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from formkit import compat
 from formkit.convert import convert
-from formkit.dossier.compose import compose
+from formkit.dossier.compose import compose, title
 from formkit.evaluation.units import Evaluation, evaluate
 from formkit.forms.cycle import Cycle
 from formkit.issue.templates import normalise_zip
+from formkit.ooxml.props import finish_document
 from formkit.outputs import save, write_text
 from formkit.store import Store
 from formkit.store.audit import HEAD_LINE
@@ -23,12 +23,13 @@ MANIFEST = "manifest-sha256.txt"
 
 
 def build_dossier(store: Store, cycle: Cycle, out: str | Path, category: str | None = None,
-                  pdf: bool = False) -> tuple[Path, Evaluation]:
+                  pdf: bool = False, when: date | None = None) -> tuple[Path, Evaluation]:
     """The dossier as .docx (and, with ``pdf``, as PDF with bookmarks and a table of contents whose page
-    numbers LibreOffice fills in as it renders: one conversion)."""
+    numbers LibreOffice fills in as it renders: one conversion); ``when``: the date on its cover (default:
+    the day of the latest material it holds)."""
     dossier = evaluate(store, cycle, category)
     out = Path(out)
-    _save(compose(dossier, cycle), out, cycle.year)
+    _save(compose(dossier, cycle, when=when), out, cycle, dossier)
     if pdf:
         convert(out, out.parent)
     write_manifest(out.parent, store.audit_head())
@@ -36,7 +37,7 @@ def build_dossier(store: Store, cycle: Cycle, out: str | Path, category: str | N
 
 
 def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool = False,
-                       workers: int | None = None) -> list[tuple[Path, Evaluation]]:
+                       workers: int | None = None, when: date | None = None) -> list[tuple[Path, Evaluation]]:
     """One dossier per category (what each lead department's review group reads) in ``folder``; with
     ``pdf``, the categories are rendered in parallel, one LibreOffice process (and profile) each."""
     folder = Path(folder)
@@ -47,7 +48,7 @@ def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool
         ids = {s.id for u in units for s in [u.submission, *(c.submission for c in u.counties)] if s}
         part = Evaluation(year, [(name, lead, units)], [s for s in whole.sources if s.id in ids])
         path = folder / f"{year}年度考核评价材料汇编（{name}）.docx"
-        _save(compose(part, cycle), path, year)
+        _save(compose(part, cycle, when=when), path, cycle, part)
         built.append((path, part))
     if pdf:
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
@@ -56,13 +57,10 @@ def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool
     return built
 
 
-def _save(doc, out: Path, year: int) -> None:
-    compat.docx_core_properties()
-    props = doc.core_properties  # fixed, so the same store gives the same bytes
-    props.author = props.last_modified_by = "formkit"
-    props.title = f"{year}年度中央单位定点帮扶工作成效考核评价材料汇编"
-    props.created = props.modified = datetime(2000, 1, 1, tzinfo=timezone.utc)
-    props.revision = 1
+def _save(doc, out: Path, cycle: Cycle, part: Evaluation) -> None:
+    # compiled by the coordinating body, as of the latest material it holds: the same store, the same bytes
+    as_of = max((s.received_at for s in part.sources), default=datetime(cycle.year, 12, 31, tzinfo=timezone.utc))
+    finish_document(doc, cycle.config.coordinator, title(cycle.year), as_of)
     save(doc, out, normalise_zip)
 
 

@@ -1,63 +1,41 @@
-"""The dossier as a .docx in the official layout: cover, per category a summary table with totals, per unit
-its figures, narratives, counties' feedback and flags, and an annex of every source submission."""
+"""The dossier as a .docx in the official layout: a cover (the compiling body and date, no page number), the
+contents, per category the summary tables, per unit everything its self-assessment and its counties'
+feedback capture (``answers``), the flags reviewers must see and its lead department's 核实, and 附：材料清单,
+every source submission with its file checksum."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 from docx.enum.text import WD_BREAK
 
+from formkit.dossier.answers import unit_answers
+from formkit.dossier.summary import SIZE, fitted, summary
+from formkit.dossier.values import ANSWER_CHARS, CELL_CHARS, COMMENT_CHARS, NAME_CHARS, answer, money
 from formkit.evaluation.units import Evaluation, UnitEntry
+from formkit.evaluation.verification import BEIJING
+from formkit.evaluation.verification import shown as verification_shown
 from formkit.forms.cycle import Cycle
-from formkit.forms.measures import MEASURES, WORKING_GROUP
+from formkit.forms.measures import MEASURES
 from formkit.gongwen.compile import CHAR, Composer
+from formkit.gongwen.model import chinese_date
 from formkit.ooxml import official as ox
-from formkit.outputs import clean_text
 
-SUMMARY = ["单位", "调研考察（次）", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）",
-           "重点县资金占比", "培训（人次）", "消费帮扶（万元）", "责任书完成率"]
+__all__ = ["ANSWER_CHARS", "CELL_CHARS", "COMMENT_CHARS", "NAME_CHARS", "SOURCES", "compose", "headings", "title"]
 
-
-def summary_head(grades: tuple[str, ...]) -> list[str]:
-    """The summary table's header: the last column counts the counties' grades, in the year's grades."""
-    return [*SUMMARY, f"县评价（{'/'.join(grades)}）"]
-
-SUMMARY_WIDTHS = (19, 7, 7, 7, 15, 15, 10, 8, 15, 10, 10)
-# What one answer may print in the dossier (the working group's choice: about five pages of narrative, a
-# county's comment about two pages of its table cell, a name one line); the rest is left to the original,
-# with a note, so that no single answer can make the dossier, or its rendering by LibreOffice, fail.
-ANSWER_CHARS = 3000
-COMMENT_CHARS = 1000
-NAME_CHARS = 60
+SOURCES = "附：材料清单（含文件校验码）"
+SUMMARY = "（一）主要指标汇总"
+FORMS = {"self-assessment": "自评表", "county-feedback": "地方评价表"}
+# the cover: a marking compilations for a review carry (the working group's choice), its table of categories
+INTERNAL = "内部资料　注意保存"
+COVER_WIDTHS = (12, 9, 6)
+LINES_PER_PAGE, TABLE_LINE = 22, 400  # the grid's lines; one 4号 table line, in twips
+# 附：材料清单: characters of 五号 per column (the sender takes what is left; a checksum in three lines)
+SOURCE_COLUMNS = (("序号", 2), ("材料", 5), ("报送方", 0), ("版本", 3), ("收到日期", 5), ("文件校验码", 11))
 
 
-def _answer(text: str | None, limit: int = ANSWER_CHARS) -> str:
-    return clean_text(str(text or "").replace("\n", ""), limit)
-
-
-def _num(x: float | None, pct: bool = False) -> str:
-    if x is None:
-        return "—"
-    if pct:
-        return f"{x * 100:.0f}%"
-    return f"{x:,.2f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
-
-
-def summary_rows(units: list[UnitEntry], grades: tuple[str, ...]) -> list[list[str]]:
-    rows = []
-    totals = [0, 0, 0, 0.0, 0.0, 0, 0.0]
-    grade_totals = dict.fromkeys(grades, 0)
-    for u in units:
-        f = u.figures
-        counts = {g: sum(1 for c in u.counties if c.grade == g) for g in grades}
-        for g in grades:
-            grade_totals[g] += counts[g]
-        values = [f.visits, f.cadres, f.secretaries, f.invested, f.brought, f.trained, f.consumer]
-        totals = [t + v for t, v in zip(totals, values, strict=True)]
-        rows.append([u.unit, str(f.visits), str(f.cadres), str(f.secretaries), _num(f.invested), _num(f.brought),
-                     _num(f.key_share, pct=True), str(f.trained), _num(f.consumer), _num(f.completion.rate, pct=True),
-                     "/".join(str(counts[g]) for g in grades)])
-    rows.append(["合计", str(totals[0]), str(totals[1]), str(totals[2]), _num(totals[3]), _num(totals[4]), "—",
-                 str(totals[5]), _num(totals[6]), "—", "/".join(str(grade_totals[g]) for g in grades)])
-    return rows
+def title(year: int) -> str:
+    return f"{year}年度中央单位定点帮扶工作成效考核评价材料汇编"
 
 
 def headings(dossier: Evaluation) -> list[tuple[int, str]]:
@@ -65,26 +43,20 @@ def headings(dossier: Evaluation) -> list[tuple[int, str]]:
     out = []
     for number, (name, lead, units) in enumerate(dossier.categories, start=1):
         out.append((0, f"{_cn(number)}、{name}（牵头部门：{lead}）"))
-        out.append((1, "（一）主要指标汇总"))
+        out.append((1, SUMMARY))
         out += [(1, f"（{_cn(i + 1)}）{unit.unit}") for i, unit in enumerate(units, start=1)]
     out.append((0, SOURCES))
     return out
 
 
-SOURCES = "附：材料来源（原件 SHA-256）"
-
-
-def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None):
-    """The dossier. Its table of contents shows each heading's page through a PAGEREF field, which
-    LibreOffice fills in as it renders (one rendering, no second pass); ``pages``, when known, is put in as the
-    fields' shown value for readers that do not update fields."""
+def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, when: date | None = None):
+    """The dossier, compiled by the year's coordinating body on ``when`` (default: the day of the latest
+    material it holds, so that the same store gives the same bytes). Its table of contents shows each
+    heading's page through a PAGEREF field, which LibreOffice fills in as it renders (one rendering, no
+    second pass); ``pages``, when known, is put in as the fields' shown value for readers that do not update
+    fields."""
     c = Composer.new()
-    doc = c.doc
-    c.blank(4)
-    c.title(f"{dossier.year}年度中央单位定点帮扶工作成效考核评价材料汇编")
-    c.blank(2)
-    for name, lead, units in dossier.categories:
-        c.line(f"{name}（牵头部门：{lead}）　{len(units)}个单位", indent=False, jc="center")
+    _cover(c, dossier, cycle, when or as_of(dossier))
     _page_break(c)
     c.title("目　　录")
     c.blank()
@@ -93,55 +65,82 @@ def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None):
         ox.right_tab(para, c.type_width, leader="dot")
         run = c.run(para, f"{text}\t", "body")
         ox.page_ref(run, _mark(i), str(pages[i]) if pages else "")
-    ox.update_fields_on_open(doc)
-    grades = cycle.grades
-    labels = {f.key: f.label for f in cycle.form("self-assessment").fields}
+    ox.update_fields_on_open(c.doc)
+    forms = (cycle.form("self-assessment"), cycle.form("county-feedback"))
     count = iter(range(len(headings(dossier))))
 
     def heading(text: str, level: int, **kw) -> None:
         n = next(count)
         para = c.line(text, role=f"heading{level + 1}", outline=level, **kw)
+        para.paragraph_format.keep_with_next = True
         ox.bookmark(para, n, _mark(n))
 
     for number, (name, lead, units) in enumerate(dossier.categories, start=1):
         _page_break(c)
         heading(f"{_cn(number)}、{name}（牵头部门：{lead}）", 0, indent=True)
-        heading("（一）主要指标汇总", 1)
-        c.table([summary_head(grades), *summary_rows(units, grades)], widths=SUMMARY_WIDTHS, size=21)  # 五号
+        heading(SUMMARY, 1)
+        summary(c, units, cycle.grades)
         for i, unit in enumerate(units, start=1):
-            c.blank()
+            _page_break(c)  # each unit from a new page: what one reviewer reads, separable
             heading(f"（{_cn(i + 1)}）{unit.unit}", 1)
-            _unit(c, unit, labels, grades)
+            _unit(c, unit, forms)
     _page_break(c)
     heading(SOURCES, 0, indent=False)
-    c.table([["序号", "表格", "报送方", "版本", "SHA-256"]] + [
-        [str(n), "自评表" if s.form == "self-assessment" else "地方评价表",
-         _answer(s.recipient.name or s.recipient.id, NAME_CHARS),
-         f"第{s.form_version}版 #{s.id}", s.sha256] for n, s in enumerate(dossier.sources, start=1)])
-    return doc
+    _sources(c, dossier)
+    return c.doc
 
 
-def _unit(c: Composer, unit: UnitEntry, labels: dict[str, str], grades: tuple[str, ...]) -> None:
+def as_of(dossier: Evaluation) -> date:
+    """The day (in Beijing) of the latest material the dossier holds; 31 December of its year without any."""
+    latest = max((s.received_at for s in dossier.sources), default=None)
+    return date(dossier.year, 12, 31) if latest is None else _beijing(latest)
+
+
+def _cover(c: Composer, dossier: Evaluation, cycle: Cycle, when: date) -> None:
+    """The title, a table of the categories, the compiling body and the date; no page number (the first
+    page has a footer of its own, empty)."""
+    section = c.doc.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_footer.is_linked_to_previous = False
+    c.line(INTERNAL, indent=False, role="heading1", jc="left")
+    c.blank(3)
+    c.title(title(dossier.year))
+    c.blank(2)
+    rows = [["单位类别", "牵头部门", "单位数"],
+            *[[name, lead, str(len(units))] for name, lead, units in dossier.categories],
+            ["合计", "", str(sum(len(units) for _n, _l, units in dossier.categories))]]
+    c.table(rows, widths=COVER_WIDTHS)
+    used = 1 + 3 + 2 + 2 + -(-len(rows) * TABLE_LINE // c.pitch)  # lines so far (a 2-line title)
+    c.blank(max(1, LINES_PER_PAGE - used - 3))
+    c.line(cycle.config.coordinator, indent=False, jc="center")
+    c.line(chinese_date(when), indent=False, jc="center")
+
+
+def _unit(c: Composer, unit: UnitEntry, forms) -> None:
     if unit.flags:
         c.line("【提请关注】" + "；".join(flag.text for flag in unit.flags) + "。", role="heading3")
-    f = unit.figures
-    c.table([["调研考察（次）", "主要负责同志到县", "挂职干部（人）", "第一书记（人）", "投入资金（万元）", "引进资金（万元）"],
-             [str(f.visits), "是" if f.main_leader_visit else "否", str(f.cadres), str(f.secretaries),
-              _num(f.invested), _num(f.brought)]])
-    c.line(f"责任书完成率：{f.completion.shown}（{WORKING_GROUP}：各项完成值÷承诺值，单项超过100%按100%计，再取平均）")
+    c.line(f"核实：{answer(verification_shown(unit.verification), COMMENT_CHARS)}")
+    unit_answers(c, unit, forms)
     if unit.differences:  # both sources, side by side
         quarter = unit.differences[0].quarter
+        c.line(f"年底自评表与第{quarter}季度台账不一致的指标：").paragraph_format.keep_with_next = True
         c.table([["指标", "年底自评表", f"第{quarter}季度台账"]] + [
-            [MEASURES[d.measure].title, _num(d.year_end), _num(d.ledger)] for d in unit.differences])
-    values = unit.values
-    for key in ("industry_narrative", "talent_narrative", "culture_narrative", "ecology_narrative",
-                "organisation_narrative", "problems"):
-        if values.get(key):
-            c.line(f"{labels[key]}：{_answer(values[key])}")
-    if unit.counties:
-        c.table([["定点帮扶县", "综合评价等次", "评价意见"]] + [
-            [x.county, _answer(x.grade, NAME_CHARS) or "未报送", _answer(x.comment, COMMENT_CHARS)]
-            for x in unit.counties])
+            [MEASURES[d.measure].title, money(d.year_end), money(d.ledger)] for d in unit.differences], size=SIZE)
+
+
+def _sources(c: Composer, dossier: Evaluation) -> None:
+    """Every submission the dossier draws on, and a note on what its checksum is for."""
+    c.line("本汇编依据以下材料编制。文件校验码是按SHA-256算法对所收原件计算的数字摘要，原件有任何改动即不相符，"
+           "可用于核对原件是否完整、未经改动。")
+    c.table([[head for head, _chars in SOURCE_COLUMNS]] + [
+        [str(n), FORMS.get(s.form or "", s.form or ""), answer(s.recipient.name or s.recipient.id, NAME_CHARS),
+         f"第{s.form_version}版", _beijing(s.received_at).isoformat(), s.sha256]
+        for n, s in enumerate(dossier.sources, start=1)], widths=fitted(SOURCE_COLUMNS, c.type_width), size=SIZE)
+
+
+def _beijing(at: datetime) -> date:
+    """The day in Beijing of a time the store keeps (in UTC)."""
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(BEIJING).date()
 
 
 def _mark(n: int) -> str:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from formkit.evaluation.flags import Flag, finding_flags
+from formkit.evaluation.facts import Facts, veto_acts
+from formkit.evaluation.flags import Flag, county_flags, finding_flags
 from formkit.evaluation.ledgers import Ledger, latest
+from formkit.evaluation.verification import Verification, verifications
 from formkit.forms import measures as m
 from formkit.forms.cycle import Cycle
 from formkit.store import Store, Submission
@@ -87,6 +89,7 @@ class UnitEntry:
     differences: list[Difference] = field(default_factory=list)
     counties: list[CountyFeedback] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    verification: Verification | None = None  # the lead department's 核实 in force
 
     @property
     def values(self) -> dict:
@@ -120,10 +123,16 @@ def evaluate(store: Store, cycle: Cycle, category: str | None = None) -> Evaluat
     current = store.current(year)
     issued = store.issued(year)
     ledgers = latest(store, year)
+    verified = verifications(store, year)
     counties: dict[str, list] = {}
+    facts = Facts()  # every pair's report, whatever the category asked for: 规模性返贫 is about the county
     for item in issued:
         if item.form == COUNTY_FORM:
             counties.setdefault(item.recipient.unit_id or item.recipient.unit or "", []).append(item)
+            csub = current.get((COUNTY_FORM, item.recipient.id))
+            facts.pair(item.recipient.county or "", item.recipient.unit or "", csub.values.get("return_to_poverty")
+                       if csub else None)
+    facts.add_acts(veto_acts(store, year))
     by_lead = {c.lead: c.name for c in config.categories}
     entries: dict[str, list[UnitEntry]] = {}
     sources: dict[int, Submission] = {}
@@ -137,7 +146,7 @@ def evaluate(store: Store, cycle: Cycle, category: str | None = None) -> Evaluat
         figures = UnitFigures.of(values)
         ledger = ledgers.get(item.recipient.unit_id or rid)
         entry = UnitEntry(item.recipient.unit or "", rid, cat, item.lead_department or "", sub, figures, ledger,
-                          differences(figures, ledger) if sub else [])
+                          differences(figures, ledger) if sub else [], verification=verified.get(rid))
         if sub:
             sources[sub.id] = sub
         for flag in finding_flags(sub, entry.differences, config):
@@ -151,6 +160,8 @@ def evaluate(store: Store, cycle: Cycle, category: str | None = None) -> Evaluat
                 sources[csub.id] = csub
             for flag in finding_flags(csub, [], config, county=feedback.county):
                 entry.flag(flag)
+        for flag in county_flags(facts, [c.county for c in entry.counties], config.grades[0]):
+            entry.flag(flag)
         entries.setdefault(cat, []).append(entry)
     order = [(c.name, c.lead) for c in config.categories if c.name in entries]
     return Evaluation(year, [(name, lead, entries[name]) for name, lead in order],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +11,16 @@ import yaml
 
 from formkit.errors import DefinitionError
 from formkit.resources import forms_dir
+
+_HALF_WIDTH = re.compile(r"(?<!\d)[,:](?!\d)|[;()]|(?<![\d.])(\d+)\. ")
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）"}
+
+
+def full_width(text: str) -> str:
+    """``text`` as a form or a document prints it: the half-width ``, ; ( ) :`` the regulation's text keeps
+    (the catalogue stays verbatim) in full width, and a numbering ``1. `` as ``1．`` (a comma or colon between
+    digits is left alone)."""
+    return _HALF_WIDTH.sub(lambda m: f"{m.group(1)}．" if m.group(1) else _FULL_WIDTH[m.group(0)], text)
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,30 @@ try:
 except ImportError:  # PyYAML built without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
 
-from formkit.config import CycleConfig, load_config
+from formkit.config import UNSET_DUE, CycleConfig, load_config
 from formkit.errors import DefinitionError
 from formkit.forms.catalogue import load_catalogue
-from formkit.forms.model import FIELD_TYPES, FORMATS, PERIODS, RECIPIENTS, Field, Form, Section
+from formkit.forms.model import (
+    FIELD_TYPES,
+    FORMATS,
+    PERIOD_WORDS,
+    PERIODS,
+    RECIPIENTS,
+    Computed,
+    Field,
+    Filer,
+    Form,
+    Section,
+    Signature,
+)
 from formkit.resources import forms_dir
 
 FIELD_ATTRIBUTES = {
     "key", "label", "type", "required", "unit", "unit_from", "min", "max", "help", "indicator",
     "choices", "choices_from", "prefill", "columns", "rows_from", "rows", "blank_rows", "per_choice",
-    "suggest",
+    "suggest", "since", "total", "computed",
 }
+COMPUTED = {"completion"}  # how a computed column is made (``computed: [{label, measure}]``)
 # Where a prefilled value may come from, per kind of recipient. `row.*` is a table's fixed rows.
 PREFILL_SOURCES = {
     "unit": {"year", "period", "unit.id", "unit.name", "unit.category", "unit.lead"},
@@ -37,8 +50,9 @@ PREFILL_SOURCES = {
              "county.code", "county.name", "county.province", "county.key_county"},
     "reviewer": {"year", "reviewer.category", "reviewer.lead", "reviewer.number"},
 }
-ROW_SOURCES = {"counties": {"county.code", "county.name", "county.province", "county.key_county"},
-               "units": {"unit.id", "unit.name"}}
+# `number`: the row's 序号 (1, 2...) among the rows of a ``rows_from`` table
+ROW_SOURCES = {"counties": {"county.code", "county.name", "county.province", "county.key_county", "number"},
+               "units": {"unit.id", "unit.name", "number"}}
 NON_NAMES = {"catalogue.yaml", "cycle.yaml", "gbt9704-2012.yaml"}  # data beside the forms, not forms
 
 
@@ -66,11 +80,17 @@ def form_ids() -> list[str]:
 
 def load_form(form_id: str, year: int | None = None) -> Form:
     """The form ``form_id`` with its choices resolved against the cycle configuration of ``year``."""
-    files = form_files()
-    if form_id not in files:
-        known = "、".join(files)
+    path = _paths(str(forms_dir())).get(form_id)
+    if path is None:
+        known = "、".join(form_files())
         raise DefinitionError("form.unknown", f"没有名为“{form_id}”的表单（现有：{known}）", {"form": form_id})
-    return _load(str(files[form_id]), year)
+    return _load(path, year)
+
+
+@lru_cache(maxsize=4)
+def _paths(folder: str) -> dict[str, str]:
+    """Form id → its definition file's path, as :func:`_load` takes it (asked for on every form read)."""
+    return {form_id: str(path) for form_id, path in _form_files(folder)}
 
 
 def load_form_file(path: str | Path, year: int | None = None) -> Form:
@@ -93,6 +113,7 @@ def _load(path: str, year: int | None) -> Form:
             title=str(s["title"]),
             area=str(s["area"]) if s.get("area") else None,
             fields=tuple(_field(f, config, recipient, where) for f in s["fields"]),
+            signature=Signature(**s["signature"]) if s.get("signature") else None,
         )
         for s in raw["sections"]
     )
@@ -103,16 +124,30 @@ def _load(path: str, year: int | None) -> Form:
         recipient=recipient,
         title=str(raw["title"]),
         instructions=tuple(
-            str(i).format(coordinator=config.coordinator, grades="、".join(config.grades), best=config.grades[0])
+            str(i).format(coordinator=config.coordinator, grades="、".join(config.grades), best=config.grades[0],
+                          due=_due(config, raw))
             for i in raw.get("instructions", ())
         ),
         sections=sections,
         year=year,
         period=raw.get("period"),
         format=raw.get("format", "docx"),
+        filer=Filer(**raw["filer"]) if raw.get("filer") else None,
+        layout_since=int(raw["layout_since"]) if raw.get("layout_since") else None,
     )
     _check_unique(form, where)
+    if form.filer and form.filer.date and (form.filer.date not in form._index or form.field(form.filer.date).is_table):
+        raise DefinitionError("form.invalid", f"filer 的 date 必须是本表的单值字段：{form.filer.date}", where)
+    if any((f.since or 1) > form.version for f in form.all_fields):
+        raise DefinitionError("form.invalid", f"since 不能大于表单版本 {form.version}", where)
     return form
+
+
+def _due(config: CycleConfig, raw: dict) -> str:
+    """``{due}`` in a form's instructions: its deadline as ``cycle.yaml`` sets it (``12月31日前``,
+    ``每季度结束后10日内``), or 按秘书处通知的时间 where none is set."""
+    deadline = config.deadlines.get(str(raw.get("form")))
+    return deadline.text(PERIOD_WORDS.get(raw.get("period") or "", "期")) if deadline else UNSET_DUE
 
 
 def _field(raw: dict[str, Any], config: CycleConfig, recipient: str, where: dict, table: Field | None = None,
@@ -160,7 +195,12 @@ def _field(raw: dict[str, Any], config: CycleConfig, recipient: str, where: dict
         rows=tuple(dict(r) for r in raw.get("rows", ())),
         blank_rows=int(raw.get("blank_rows", 0)),
         suggest=raw.get("suggest"),
+        since=int(raw["since"]) if raw.get("since") is not None else None,
+        total=raw.get("total"),
+        computed=tuple(Computed(str(c["label"]), str(c["measure"])) for c in raw.get("computed") or ()),
     )
+    if any(c.measure not in COMPUTED for c in field.computed):
+        raise DefinitionError("form.invalid", f"表格“{key}”的 computed 只能按 {sorted(COMPUTED)} 计算", here)
     if field.suggest not in (None, "ledger") or (field.suggest and (field.prefill or ftype == "table")):
         raise DefinitionError("form.invalid", f"字段“{key}”的 suggest 只能是 ledger，且不能与 prefill 同用", here)
     if ftype != "table":

@@ -74,6 +74,12 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("secretaries", "驻村第一书记", "人", {UNIT_FORM: Count("first_secretaries", "name")}),
     Measure("visits", "单位负责同志调研考察", "次", {UNIT_FORM: Count("visits", "date")}),
     Measure("projects", "帮扶项目", "个", {LEDGER_FORM: Sum("ledger", ("projects",))}),
+    # the year-end form's own counts (3.2.1) and the funds table's columns (the dossier's 合计 row)
+    Measure("industry_projects", "引进帮扶项目", "个", {UNIT_FORM: Sum(None, ("industry_projects",))}),
+    Measure("jobs", "助力脱贫人口稳岗就业", "人", {UNIT_FORM: Sum(None, ("jobs_supported",))}),
+    *(Measure(key, label, "万元", _both((key,))) for key, label in (
+        ("invested_free", "投入无偿资金"), ("invested_repayable", "投入有偿资金"),
+        ("brought_free", "引进无偿资金"), ("brought_repayable", "引进有偿资金"))),
 )}
 
 # responsibility-letter indicator (as the forms list it) → the measure its achieved figure is made of
@@ -145,12 +151,19 @@ class Completion:
         return f"{self.rate * 100:.1f}%（{self.met}/{self.counted}项完成）"
 
 
+def row_rate(row: Mapping[str, Any]) -> float | None:
+    """One responsibility-letter indicator's rate, achieved ÷ committed; None when it cannot be counted (no
+    committed figure, or no achieved one yet)."""
+    committed, achieved = number(row.get("committed")), number(row.get("achieved"))
+    return achieved / committed if committed and committed > 0 and achieved is not None else None
+
+
 def completion(form: str, values: Mapping[str, Any]) -> Completion:
     rates = []
     for row in _rows(values, TARGETS.get(form, "")):
-        committed, achieved = number(row.get("committed")), number(row.get("achieved"))
-        if committed and committed > 0 and achieved is not None:
-            rates.append((str(row.get("indicator") or ""), achieved / committed))
+        rate = row_rate(row)
+        if rate is not None:
+            rates.append((str(row.get("indicator") or ""), rate))
     if not rates:
         return Completion(None, 0, 0, ())
     return Completion(sum(min(r, 1.0) for _i, r in rates) / len(rates), sum(r >= 1.0 for _i, r in rates),

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 FIELD_TYPES = ("text", "longtext", "integer", "amount", "date", "choice", "boolean", "table")
 RECIPIENTS = ("unit", "pair", "reviewer")
 PERIODS = {"quarter": ("Q", 4), "half": ("H", 2)}  # id letter, periods a year
+PERIOD_WORDS = {"quarter": "季度", "half": "半年"}  # 每季度, 每半年
 FORMATS = ("docx", "xlsx")
 
-# Text a content control shows until the filler picks something. A reader treats it as empty.
-PLACEHOLDERS = {"choice": "请选择", "boolean": "请选择", "date": "请选择日期"}
+# What a content control shows until the filler picks something: blank (ideographic spaces), so that nothing
+# prints on a form filled by hand, as Word and LibreOffice both print a placeholder's text (forms issued before
+# said 请选择 / 请选择日期, which a reader still takes for empty). A reader treats it as empty.
+PLACEHOLDERS = {"choice": "\u3000" * 4, "boolean": "\u3000" * 3, "date": "\u3000" * 6}
 YES, NO = "是", "否"
 
 
@@ -37,6 +41,9 @@ class Field:
     suggest: str | None = None  # "ledger": the issued form proposes the ledger's figure, to confirm or correct
     choice_group: str | None = None  # a tick-box column of a ``per_choice`` group: the group's key
     choice_value: str | None = None  # ...and the choice it stands for
+    since: int | None = None  # the form version that added it: a document issued at an earlier one lacks it
+    total: str | None = None  # a table's last row, so labelled (合计): printed; formkit sums it when reading
+    computed: tuple[Computed, ...] = ()  # a table's columns formkit computes when reading (完成率): printed only
 
     @property
     def is_table(self) -> bool:
@@ -68,10 +75,38 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A column a table shows that formkit computes from the row when it reads the form (never read from
+    the cell): ``measure`` names how (``completion``: 完成值 ÷ 承诺值, :mod:`formkit.forms.measures`)."""
+
+    label: str
+    measure: str
+
+
+@dataclass(frozen=True)
+class Filer:
+    """The line under an issued form's title: ``label`` (填报单位（盖章）) with the recipient's name, and the
+    field ``date`` (填报日期) laid out beside it."""
+
+    label: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A section laid out as the block ending the form, without a heading: the signer's space
+    (单位负责同志（签字）), the seal's when one is asked for (县委或县政府（盖章）), then the section's fields."""
+
+    signer: str
+    seal: str | None = None
+
+
+@dataclass(frozen=True)
 class Section:
     title: str
     fields: tuple[Field, ...]
     area: str | None = None
+    signature: Signature | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +121,8 @@ class Form:
     year: int | None = None
     period: str | None = None  # quarter, half: issued once per period, the recipient id carries it (U001-Q2)
     format: str = "docx"  # docx, xlsx
+    filer: Filer | None = None
+    layout_since: int | None = None  # the first version laid out with 表N captions, the filer line and signature
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,6 +134,24 @@ class Form:
 
     def field(self, key: str) -> Field:
         return self._index[key]
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        """Every field and every table column."""
+        return tuple(x for f in self.fields for x in (f, *f.columns))
+
+    def as_of(self, version: int | None) -> Form:
+        """The form as it was at ``version`` (a document issued then): without the fields and columns added
+        since (``since``), under that version's number. The form itself for its own version, a later one or
+        an unknown one."""
+        if version is None or version >= self.version:
+            return self
+
+        def kept(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+            return tuple(dataclasses.replace(f, columns=kept(f.columns)) for f in fields if (f.since or 1) <= version)
+
+        sections = tuple(dataclasses.replace(s, fields=kept(s.fields)) for s in self.sections)
+        return dataclasses.replace(self, version=version, sections=sections, _index={})
 
 
 def choice_groups(table: Field) -> dict[str, list[Field]]:

@@ -6,34 +6,19 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from formkit.convert import convert, soffice
+from formkit.gongwen.content import content_checks
 from formkit.gongwen.profile import FAIL, WARN, Profile, load_profile
+from formkit.gongwen.rendered import rendered_checks
+from formkit.gongwen.verdict import Check, _check
 from formkit.ooxml.inspect import first_body_text, inspect_docx
+from formkit.ooxml.texts import printed_texts
 
-PASS = "pass"
 MM = 25.4 / 72  # PDF points → mm
 NUMBER = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")
 DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
-
-
-@dataclass
-class Check:
-    id: str
-    clause: str
-    result: str
-    measured: str
-    expected: str
-    message: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def _check(cid: str, clause: str, ok: bool, level: str, measured, expected, message: str = "") -> Check:
-    return Check(cid, clause, PASS if ok else level, str(measured), str(expected), "" if ok else message)
 
 
 def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
@@ -87,18 +72,21 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     bad_dates = [t for t in dates if not DATE.match(t)]
     out.append(_check("D-DATE", "7.3.5.4", not bad_dates, FAIL, "；".join(dates) or "无", "2024年7月1日",
                       f"成文日期“{bad_dates[0]}”应使用阿拉伯数字且不编虚位" if bad_dates else ""))
-    return out
+    return out + content_checks(printed_texts(data))
 
 
 def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "", letter: bool = False,
-              imprint: bool = True) -> list[Check]:
-    """Measure the rendered pages (pdfplumber, in the PDF layer); ``letter`` for the 信函格式 (10.1)."""
-    from formkit.pdf.measure import measure  # the PDF stack loads only when a PDF is measured
+              imprint: bool = True, docx: bytes | None = None) -> list[Check]:
+    """Measure the rendered pages (pdfplumber, in the PDF layer); ``letter`` for the 信函格式 (10.1); with
+    the ``docx`` it was rendered from, also compare the two (:mod:`formkit.gongwen.rendered`)."""
+    from formkit.pdf.lines import read_pages  # the PDF stack loads only when a PDF is measured
+    from formkit.pdf.measure import measure
 
     p = profile or load_profile()
     m = measure(path)
+    compared = rendered_checks(printed_texts(docx), read_pages(path)) if docx is not None else []
     if letter:
-        return _check_letter_pdf(m, p, first_text)
+        return _check_letter_pdf(m, p, first_text) + compared
     out: list[Check] = []
     size_ok = all(abs(w - 210) <= 0.5 and abs(h - 297) <= 0.5 for w, h in m["sizes"])
     out.append(_check("P-PAGE", "5.1", size_ok, FAIL, m["sizes"][0], "210×297 mm", "页面不是 A4"))
@@ -134,7 +122,7 @@ def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str 
     if imprint and m["imprint_rule"] is not None:
         out.append(_check("P-IMPRINT", "7.4.1", abs(m["imprint_rule"] - 262) <= p["imprint.last_rule_mm"].tolerance,
                           FAIL, f"{m['imprint_rule']:.1f} mm", "262 ± 1 mm", "版记最后一条分隔线应与版心下边缘重合"))
-    return out
+    return out + compared
 
 
 def _check_letter_pdf(m: dict, p: Profile, first_text: str) -> list[Check]:
@@ -178,9 +166,9 @@ def check_file(path: str | Path, pdf: str | Path | None = None) -> tuple[list[Ch
     facts = inspect_docx(data)
     letter, imprint = facts.letter, facts.imprint
     if pdf:
-        return checks + check_pdf(pdf, first_text=first, letter=letter, imprint=imprint), ""
+        return checks + check_pdf(pdf, first_text=first, letter=letter, imprint=imprint, docx=data), ""
     if soffice() is None:
         return checks, "未安装 LibreOffice：版面测量（P-*）未进行"
     with tempfile.TemporaryDirectory(prefix="formkit-check-") as tmp:
         rendered = convert(path, tmp)
-        return checks + check_pdf(rendered, first_text=first, letter=letter, imprint=imprint), ""
+        return checks + check_pdf(rendered, first_text=first, letter=letter, imprint=imprint, docx=data), ""

@@ -9,11 +9,12 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
 from docx.shared import Pt, Twips
 
-from formkit.gongwen.model import Block, OfficialDocument, chinese_date
+from formkit.gongwen.lists import break_list
+from formkit.gongwen.model import Attachment, Block, OfficialDocument, chinese_date
 from formkit.gongwen.profile import Profile, load_profile, set_page
 from formkit.gongwen.title import title_lines
 from formkit.ooxml import official as ox
-from formkit.ooxml import styling
+from formkit.ooxml import props, styling
 from formkit.ooxml.tables import TablePrototype, placeholder
 
 LEVEL_FONT = {"p": "body", "h1": "heading1", "h2": "heading2", "h3": "heading3", "h4": "heading4"}
@@ -38,18 +39,22 @@ def build(doc_model: OfficialDocument, profile: Profile | None = None):
     c.title(doc_model.title)
     if doc_model.recipients:
         c.blank()
-        c.line("、".join(doc_model.recipients) + "：", indent=False)
+        c.organ_list("，".join(doc_model.recipients) + "：")
     for block in doc_model.body:
         c.block(block)
     if doc_model.attachments:
         c.blank()
-        c.attachment_note([a.title for a in doc_model.attachments])
+        c.attachment_note(doc_model.attachments)
     c.signature(doc_model)
     if doc_model.note:
-        c.line(f"（{doc_model.note}）")
+        c.doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the date with its 附注
+        c.line(f"（{doc_model.note_text}）")  # 7.3.6: in one pair of round brackets
     for n, attachment in enumerate(doc_model.attachments, start=1):
-        c.attachment(n if len(doc_model.attachments) > 1 else None, attachment)
+        if not attachment.separate:  # one sent separately (另发) has no pages here
+            c.attachment(n if len(doc_model.attachments) > 1 else None, attachment)
     c.imprint(doc_model)
+    # the document's properties name its issuing organs and its date, not the program that wrote it
+    props.finish_document(c.doc, "、".join(doc_model.organs), doc_model.title, doc_model.date)
     return c.doc
 
 
@@ -241,23 +246,39 @@ class Composer:
             self._tables[key] = TablePrototype(table)
         return self._tables[key]
 
-    def attachment_note(self, titles: list[str]) -> None:
-        if len(titles) == 1:
-            self.line(f"附件：{titles[0]}")
-            return
-        hang = 3 * CHAR  # continuation lines align with the first character of the names
-        for n, title in enumerate(titles, start=1):
-            text = f"附件：{n}.{title}" if n == 1 else f"{n}.{title}"
-            para = self.para(left=2 * CHAR + hang, hanging=hang if n == 1 else 0, jc="both")
-            if n > 1:
-                ox.exact_lines(para, self.pitch, left=2 * CHAR + hang, first_line=0)
-            self.run(para, text)
+    def organ_list(self, text: str) -> None:
+        """主送 (7.3.2): flush left, continuation lines flush left, broken only between organs."""
+        para = self.para(first_line=0, jc="left")
+        for i, line in enumerate(break_list(text, self.p.v("grid.chars_per_line"))):
+            run = self.run(para, line)
+            if i:
+                ox.line_break_before(run)
+
+    def attachment_note(self, attachments: list[Attachment]) -> None:
+        """附件说明 (7.3.4): 附件：1.name, one item a paragraph, each continuation line aligned with the first
+        character of its name (the label 附件： and the item's number hang before it)."""
+        indent, label = 2 * CHAR, _width("附件：")
+        several = len(attachments) > 1
+        for n, attachment in enumerate(attachments, start=1):
+            number = f"{n}." if several else ""
+            name = attachment.title + ("（另发）" if attachment.separate else "")
+            hang = _width(number) + (label if n == 1 else 0)
+            para = self.para(left=indent + label + _width(number), hanging=hang, jc="left")  # unstretched: aligned
+            self.run(para, ("附件：" if n == 1 else "") + number + name)
 
     def signature(self, d: OfficialDocument) -> None:
         self.sign(d.signature or d.organs, d.date, d.sealed)
 
     def sign(self, names: list[str], when: date, sealed: bool = False) -> None:
-        """署名 and 成文日期 (7.3.5)."""
+        """署名 and 成文日期 (7.3.5), kept on one page with the paragraph before them: never a page holding
+        the signature alone (7.3.5.5)."""
+        before = len(self.doc.paragraphs)
+        self._sign(names, when, sealed)
+        paragraphs = self.doc.paragraphs
+        for para in paragraphs[max(0, before - 1):len(paragraphs) - 1]:
+            para.paragraph_format.keep_with_next = True
+
+    def _sign(self, names: list[str], when: date, sealed: bool) -> None:
         date_text = chinese_date(when)
         if sealed:  # 7.3.5.1: date right-indented 4 字, the organ centred over it
             self.blank(3)
@@ -294,9 +315,13 @@ class Composer:
 
     # 版记 -------------------------------------------------------------------------------------------
     def imprint(self, d: OfficialDocument) -> None:
-        rows = []
-        if d.copies_to:
-            rows.append(("抄送：" + "，".join(d.copies_to) + "。", ""))
+        rows: list[tuple] = []
+        size, indent = self.p.v("sizes.imprint"), self.p.v("imprint.indent")
+        if d.copies_to:  # 7.4.2: continuation lines under the first organ, never splitting one
+            fits = (self.type_width - 2 * indent) // (size * 10)
+            label = "抄送："
+            lines = break_list(label + "，".join(d.copies_to) + "。", fits, fits - len(label))
+            rows.append(("\n".join(lines), "", len(label) * size * 10))
         if d.printer and not d.letter:  # a letter's 版记 has no 印发 line and no rules
             rows.append((d.printer, chinese_date(d.print_date or d.date) + "印发"))
         if not rows:
@@ -304,13 +329,18 @@ class Composer:
         para = self.doc.add_paragraph()
         ox.exact_lines(para, 20)
         thick, thin = (0, 0) if d.letter else (self.p.v("imprint.thick_rule"), self.p.v("imprint.thin_rule"))
-        ox.imprint_box(para, rows, 156 * 36000, self.pitch, thick, thin,
-                       self.p.v("sizes.imprint"), self.p.v("imprint.indent"), self.p.v("fonts.body"))
+        ox.imprint_box(para, rows, 156 * 36000, self.pitch, thick, thin, size, indent, self.p.v("fonts.body"))
+
+
+# advance widths (em) of the Latin characters official text uses, in Times New Roman (and Liberation Serif,
+# its metric twin): what places a continuation line under a name that follows "1." (7.3.4)
+LATIN_EM = {**dict.fromkeys("0123456789", 0.5), ".": 0.25, ",": 0.25, " ": 0.25, "-": 0.333}
 
 
 def _width(text: str) -> int:
-    """Width in twips of a 3号 line: CJK characters one 字, digits and Latin half of one."""
-    return sum(CHAR if ord(ch) > 0x2E80 else CHAR // 2 for ch in text)
+    """Width in twips of a 3号 line (each character 0.25 pt closer, the grid's spacing): CJK characters one
+    字, Latin ones their Times New Roman width."""
+    return sum(CHAR if ord(ch) > 0x2E80 else round(LATIN_EM.get(ch, 0.5) * (CHAR + 5)) - 5 for ch in text)
 
 
 def auto_widths(rows: list[list[str]]) -> tuple[int, ...]:

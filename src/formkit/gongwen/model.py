@@ -25,6 +25,7 @@ class Block:
 class Attachment:
     title: str
     blocks: list[Block] = field(default_factory=list)
+    separate: bool = False  # 另发: sent on its own (the personalised forms), named in 附件说明 only
 
 
 @dataclass
@@ -52,6 +53,14 @@ class OfficialDocument:
     @property
     def mark_text(self) -> str:
         return self.mark or (self.organs[0] + "文件")
+
+    @property
+    def note_text(self) -> str:
+        """The 附注 without the round brackets it is printed in (7.3.6), however many a content file gave."""
+        text = (self.note or "").strip()
+        while len(text) > 1 and text[0] in "（(" and text[-1] in "）)":
+            text = text[1:-1].strip()
+        return text
 
 
 def parse_body(text: str) -> list[Block]:

@@ -14,13 +14,15 @@ across documents), and its audit events follow those of the file before it. If a
 a row the database refuses, the database unavailable for a moment, a concurrent writer — the whole group is
 rolled back at once and its files are stored again one by one, each in a transaction of its own as before
 groups (``store.rejected-row`` for the row refused, and so on), so one file's trouble still costs only that
-file. Results are handed on only once their group has committed.
+file. Results are handed on only once their group has committed (a file's row gets its id only when the rows
+of the group are inserted, together: :mod:`formkit.store.writing`).
 """
 
 from __future__ import annotations
 
 import time
 from contextlib import ExitStack
+from collections.abc import Callable
 from typing import Any
 
 from formkit.store import Store
@@ -35,8 +37,9 @@ class Storable:
     """A file whose row is still to be written (what :mod:`formkit.intake.ingest` hands a group)."""
     size: int  # the bytes of its original, held until its group commits
 
-    def together(self, writing: Writing) -> Any:
-        """Stored in ``writing`` (a group's transaction); whatever the database refuses is raised."""
+    def together(self, writing: Writing) -> Callable[[], Any]:
+        """Stored in ``writing`` (a group's transaction); whatever the database refuses is raised. Returns
+        what gives the file's result once the transaction has committed."""
         raise NotImplementedError
 
     def alone(self, store: Store) -> Any:
@@ -50,7 +53,7 @@ class Group:
 
     def __init__(self, store: Store):
         self.store = store
-        self.items: list[tuple[Any, Any]] = []  # (item, its result in the open transaction)
+        self.items: list[tuple[Any, Any]] = []  # (item, what gives its result once committed, or its result)
         self.size = 0
         self.since = 0.0
         self.failed = False  # something failed: rolled back, its files are stored alone at commit()
@@ -105,7 +108,8 @@ class Group:
                 self._end()
             except Exception:  # rolled back
                 failed = True
-        return [item.alone(self.store) if failed and isinstance(item, Storable) else result for item, result in items]
+        return [(item.alone(self.store) if failed else result()) if isinstance(item, Storable) else result
+                for item, result in items]
 
     def abandon(self) -> None:
         """Roll back what was not committed (the batch was stopped before its end)."""

@@ -134,13 +134,27 @@ def _committed(group: Group, known: set[str], on_progress: Callable[[Ingested], 
 
 
 def ingest_one(source: str | Path | Source, store: Store, year: int | None = None,
-               limits: Limits = DEFAULT) -> Ingested:
-    """One file in transactions of its own (the original written in the same transaction as its row)."""
+               limits: Limits = DEFAULT, check: Callable[[dict], None] | None = None,
+               name: str | None = None) -> Ingested:
+    """One file in transactions of its own (the original written in the same transaction as its row),
+    recorded under ``name`` (default: the path given). ``check(row)`` sees what was read (outcome, form,
+    year, recipient_id) before anything is stored; a FormkitError it raises refuses the file with nothing
+    stored (the web desk: a form issued to another)."""
     prepared = _prepare(source if isinstance(source, Source) else Source(Path(source)), store, limits)
     if isinstance(prepared, Ingested):
         return prepared
+    prepared.name = name or prepared.name
     if isinstance(prepared, _Prepared):
         prepared.read(year, limits)
+    if check is not None:
+        seen = (prepared.row or {"outcome": "crashed"}) if isinstance(prepared, _Prepared) else \
+            {"outcome": prepared.existing.outcome, "form": prepared.existing.form, "year": prepared.existing.year,
+             "recipient_id": prepared.existing.recipient.id}
+        try:
+            check(seen)
+        except FormkitError as exc:
+            return Ingested(prepared.name, prepared.sha if isinstance(prepared, _Prepared) else
+                            prepared.existing.sha256, "rejected", exc.code, exc.message, None)
     return prepared.alone(store)
 
 
@@ -175,16 +189,17 @@ class _Prepared(Storable):
         except Exception as exc:  # the boundary: kept for together() or alone() to record
             self.failure = exc
 
-    def together(self, target: Store | Writing) -> Ingested:
+    def together(self, target: Store | Writing) -> Callable[[], Ingested]:
         """Keep the original and its row through ``target`` (a group's transaction, or the store), in the
         batch's order; what the database refuses is raised. The same bytes may have been stored by an earlier
-        file of this batch since they were prepared: the store says so."""
+        file of this batch since they were prepared: the store says so. Returns what gives the result once
+        ``target`` has committed."""
         if self.failure is not None:
             return _kept_as(target, self.data, self.name, self.sha, self.row, self.failure)
         existing = self.existing and target.find(self.sha)
         stored = target.retry(existing.id, self.data, self.row) if existing and existing.outcome in TRANSIENT \
             else target.add(self.data, self.row, self.sha, fresh=self.existing is None)
-        return _result(self.name, {**self.row, "sha256": self.sha}, stored)
+        return lambda: _result(self.name, {**self.row, "sha256": self.sha}, stored)
 
     def alone(self, store: Store) -> Ingested:
         """Keep the original and its row in transactions of their own; whatever goes wrong gives this file
@@ -192,7 +207,7 @@ class _Prepared(Storable):
         try:
             if self.failure is not None:
                 raise self.failure
-            return self.together(store)
+            return self.together(store)()
         except Exception as exc:  # the boundary: this file gets a coded row, the batch goes on
             return _fallback(store, self.data, self.name, self.sha, self.row, exc)
 
@@ -208,12 +223,13 @@ class _Known(Storable):
     def size(self) -> int:
         return len(self.data)
 
-    def together(self, target: Store | Writing) -> Ingested:
-        return _known(self.name, self.existing, target.note_duplicate(self.existing, self.data))
+    def together(self, target: Store | Writing) -> Callable[[], Ingested]:
+        result = _known(self.name, self.existing, target.note_duplicate(self.existing, self.data))
+        return lambda: result
 
     def alone(self, store: Store) -> Ingested:
         try:
-            return self.together(store)
+            return self.together(store)()
         except Exception as exc:  # the boundary, as in _Prepared.alone
             return _fallback(store, self.data, self.name, self.existing.sha256, None, exc)
 
@@ -306,21 +322,22 @@ def _fallback(store: Store, data: bytes, name: str, sha: str, row: dict | None, 
     """Something failed for this one file: keep its original with a row saying why (:func:`_kept_as`), in a
     transaction of its own; when even that fails, nothing was kept (``store.unavailable``)."""
     try:
-        return _kept_as(store, data, name, sha, row, exc)
+        return _kept_as(store, data, name, sha, row, exc)()
     except Exception as again:  # the store itself is unusable: nothing was kept for this file
         detail = str(again).strip().splitlines()[0][:200] if str(again).strip() else type(again).__name__
         return Ingested(name, sha, "crashed", "store.unavailable", f"{_why(exc)[2]}；登记也失败：{detail}", None)
 
 
 def _kept_as(target: Store | Writing, data: bytes, name: str, sha: str, row: dict | None,
-             exc: Exception) -> Ingested:
-    """The original kept with a row saying why this file could not be stored as read (:func:`_why`)."""
+             exc: Exception) -> Callable[[], Ingested]:
+    """The original kept with a row saying why this file could not be stored as read (:func:`_why`); what
+    gives the result once ``target`` has committed."""
     outcome, code, message = _why(exc)
     minimal = {"file_name": name, "format": (row or {}).get("format"), "outcome": outcome, "code": code,
                "message": message, "errors": 0, "warnings": 0, "reader": READER}
     existing = target.find(sha)
     stored = target.retry(existing.id, data, minimal) if existing else target.add(data, minimal, sha)
-    return _result(name, {**minimal, "sha256": sha}, stored)
+    return lambda: _result(name, {**minimal, "sha256": sha}, stored)
 
 
 def _why(exc: Exception) -> tuple[str, str, str]:

@@ -82,10 +82,28 @@ def _serve(conn, limits: Limits) -> None:
 def _as_stored(result: ReadResult) -> tuple[dict[str, Any], str | None, str | None]:
     """What the store keeps of a result, made in the worker (beside the other reading, not in the process
     that stores): the record, its standard JSON when it needs no cleaning, and the canonical JSON of that
-    JSON read back (what the record's digest is taken of, as ``verify`` takes it)."""
+    JSON read back (what the record's digest is taken of, as ``verify`` takes it). Standard JSON whose keys
+    are all text reads back as the same data, so its canonical JSON is taken of the record itself."""
     record = result.as_dict()
     text = standard_json(record)
-    return record, text, canonical_json(json.loads(text)) if text is not None else None
+    if text is None:
+        return record, None, None
+    return record, text, canonical_json(record if _text_keys(record) else json.loads(text))
+
+
+def _text_keys(value: Any) -> bool:
+    """Whether every key of every object in ``value`` (standard JSON data) is text: JSON makes any other key
+    text, so the data read back would differ."""
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) in _NESTED and not _text_keys(item)):
+                return False
+    elif type(value) in _NESTED:
+        return all(_text_keys(item) for item in value if type(item) in _NESTED)
+    return True
+
+
+_NESTED = (dict, list, tuple)
 
 
 def _transient(code: str) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from formkit.config import load_config
 from formkit.errors import FormkitError
 from formkit.forms import load_form
 from formkit.forms.loader import form_ids
@@ -62,6 +63,7 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
     what was issued in the store rewrites the manifest with the audit head (``intake.issued.record_issued``)."""
     out = Path(out_dir)
     created_at = (created or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    author = load_config(year).coordinator  # the documents' author: the year's coordinating body, not a program
     prepared: dict[str, PreparedTemplate] = {}
     proposals: dict[str, dict] = {}
     results: list[Issued] = []
@@ -89,9 +91,9 @@ def issue_forms(roster: Roster, year: int, out_dir: str | Path, forms: list[str]
                 # openpyxl is heavy: loaded only when a spreadsheet form is issued (reading loads this module too)
                 from formkit.issue.workbook import render_workbook
 
-                data = normalise_zip(render_workbook(form, context, props, title, created_at))
+                data = normalise_zip(render_workbook(form, context, props, title, created_at, author))
             else:
-                data = prepared[form.id].render(context, props, title, created_at)
+                data = prepared[form.id].render(context, props, title, created_at, author)
             write_bytes(folder / name, data)
             row.sha256 = hashlib.sha256(data).hexdigest()
         except FormkitError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from formkit.config import load_config
@@ -24,6 +25,7 @@ class Reviewer:
     category: str
     lead: str
     number: str  # 01, 02...
+    recused: str = ""  # the unit id left out of the sheet: a delegate does not vote on their own unit (回避)
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,11 @@ class Recipient:
         return f"{self.county.province}{self.county.name}（{self.unit.name}）" if self.county else self.unit.name
 
 
-def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | None = None) -> list[Recipient]:
-    """Who receives ``form``. Voting sheets go to ``reviewers`` members of each category that has units; a
-    periodic form (quarterly, half-yearly) only when its ``period`` is given, the period in the id."""
+def recipients(form: Form, roster: Roster, reviewers: int | Sequence[Reviewer] = 0,
+               period: int | None = None) -> list[Recipient]:
+    """Who receives ``form``. Voting sheets go to ``reviewers`` members of each category that has units (or to
+    the ``Reviewer``s given, each sheet without its ``recused`` unit); a periodic form (quarterly,
+    half-yearly) only when its ``period`` is given, the period in the id."""
     if form.period:
         if not period:
             return []
@@ -60,9 +64,11 @@ def recipients(form: Form, roster: Roster, reviewers: int = 0, period: int | Non
         out = []
         for number, category in enumerate(_categories(roster, form.year), start=1):
             units = tuple(u for u in roster.units if u.category == category)
-            for n in range(1, reviewers + 1):
-                reviewer = Reviewer(category, units[0].lead, f"{n:02d}")
-                out.append(Recipient(f"R{number:02d}-{n:02d}", None, None, (), reviewer, units))
+            members = ([Reviewer(category, units[0].lead, f"{n:02d}") for n in range(1, reviewers + 1)]
+                       if isinstance(reviewers, int) else [r for r in reviewers if r.category == category])
+            for reviewer in members:
+                out.append(Recipient(f"R{number:02d}-{reviewer.number}", None, None, (), reviewer,
+                                     tuple(u for u in units if u.id != reviewer.recused)))
         return out
     return [Recipient(recipient_id(form, p.unit.id, county_code=p.county.code), p.unit, p.county, (p.county,))
             for p in roster.pairs]
@@ -120,15 +126,22 @@ def render_context(form: Form, year: int, recipient: Recipient, suggested: dict 
     for f in form.fields:
         if f.is_table and f.rows_from:
             rows = []
-            for name, item in _row_items(f, recipient):
-                row = _row(f, {**sources, name: item})
+            for number, (name, item) in enumerate(_row_items(f, recipient), start=1):
+                row = _row(f, {**sources, name: item, "number": number})
                 proposed = suggested.get("rows", {}).get(f.key, {}).get(row.get("county", ""), {})
                 row.update({c.key: _display(proposed.get(c.key)) for c in f.columns if c.suggest})
                 rows.append(row)
             tables[f.key] = rows
     doc = {"year": year, "code": document_code(form, year, recipient), "form": form.id,
-           "version": form.version, "recipient": recipient.name}
+           "version": form.version, "recipient": recipient.name, "filer": filer(recipient)}
     return {"doc": doc, "v": values, "t": tables, "suggested": suggested}
+
+
+def filer(recipient: Recipient) -> str:
+    """Who files the form, as the line under its title names them (填报单位（盖章）): the unit, or the county."""
+    if recipient.county:
+        return recipient.county.province + recipient.county.name
+    return recipient.unit.name if recipient.unit else ""
 
 
 def prefilled_values(form: Form, year: int, recipient: Recipient) -> dict:
@@ -138,8 +151,8 @@ def prefilled_values(form: Form, year: int, recipient: Recipient) -> dict:
     out: dict = {f.key: _resolve(f.prefill, sources) for f in form.fields if f.prefill}
     for f in form.fields:
         if f.is_table and f.rows_from:
-            out[f.key] = [{c.key: _resolve(c.prefill, {**sources, name: item}) for c in f.columns if c.prefill}
-                          for name, item in _row_items(f, recipient)]
+            out[f.key] = [{c.key: _resolve(c.prefill, {**sources, name: item, "number": n}) for c in f.columns
+                           if c.prefill} for n, (name, item) in enumerate(_row_items(f, recipient), start=1)]
         elif f.is_table and f.rows:
             out[f.key] = [dict(row) for row in f.rows]
     return out

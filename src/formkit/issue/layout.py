@@ -3,9 +3,14 @@
 The layout is made to be read back from cell text alone, whatever an editor strips:
 - every single-value field is a row of a two-column table: a cell holding exactly the field's label, and
   the value cell directly right of it (long text: the label spans the row, the value is the row below);
-- every table field is a caption paragraph holding its label, then a table whose header row holds exactly
-  the column labels, with prefilled rows, empty rows, and room to add more.
-Content controls (dropdown, date, checkbox) help the filler; the cell text is what counts.
+- every table field is a table whose header row holds exactly the column labels, with prefilled rows, empty
+  rows, and room to add more;
+- the tables are those of :func:`formkit.forms.tables.plan`, each under its caption ``表N　…`` (which findings
+  cite), a section's heading and help kept on the page of its first table; around them the title broken
+  between words, the filer line and the signature block (:mod:`formkit.issue.blocks`).
+Content controls (dropdown, date, checkbox) help the filler, blank until used so that nothing prints on a
+form filled by hand; the cell text is what counts. A table's 合计 row and computed columns (完成率) are
+printed, shaded and blank: formkit computes them when it reads the form (:mod:`formkit.forms.computed`).
 
 Values the issuer fills are Jinja tags (``{{ v.unit_name }}``, ``{%tr for r in t.counties %}``) rendered
 per recipient by :mod:`formkit.issue.render`. The template stays an ordinary .docx that a secretariat can
@@ -14,27 +19,33 @@ restyle in Word.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.shared import Mm, Pt, RGBColor
 
-from formkit import compat
-from formkit.forms.catalogue import Catalogue
+from formkit.forms.catalogue import Catalogue, full_width
 from formkit.forms.model import Field, Form
 from formkit.forms.stamp import footer_text
-from formkit.gongwen.profile import load_profile, set_page
-from formkit.ooxml import controls, styling
+from formkit.forms.tables import FILER, SIGNATURE, TABLE, PlannedTable, plan
+from formkit.gongwen.profile import set_page
+from formkit.issue import blocks, parts
+from formkit.issue.parts import LABEL_FILL, TYPE_AREA_MM, keep, new_table
+from formkit.ooxml import props, styling
 
-TYPE_AREA_MM = round(load_profile().v("page.type_width") * 25.4 / 1440)  # GB/T 9704 type area: 156 mm
 FOOTER_TWIPS = 1134  # 20 mm: the identity code's footer sits below where an official document's page number goes
 LABEL_MM = 58
-LABEL_FILL = "F2F2F2"
+COMPUTED_FILL = LABEL_FILL  # cells formkit computes when it reads the form (合计, 完成率): shaded, left blank
+COMPUTED_WEIGHT = 1.6
 LONGTEXT_HEIGHT = 1700  # twips, about 3 cm
 COLUMN_WEIGHTS = {"text": 3.0, "longtext": 4.0, "date": 2.6, "amount": 2.0, "integer": 2.0,
                   "choice": 2.0, "boolean": 1.8}
 MIN_BLANK_ROWS = 3
+KEPT_ROWS = 12  # a table field's table of at most this many rows (as laid out) is kept on one page
+TEMPLATE_TIME = datetime(2021, 1, 1, tzinfo=timezone.utc)  # the templates' creation time: the 办法's year
 
 # style name → (east Asian font, size in pt, bold, alignment)
 STYLES = {
@@ -49,33 +60,41 @@ STYLES = {
 
 
 def build_template(form: Form, catalogue: Catalogue):
-    """A python-docx Document holding the form's template."""
+    """A python-docx Document holding the form's template: the tables of :func:`formkit.forms.tables.plan`,
+    each under its caption, each section's heading and help kept with what follows it."""
     doc = Document()
+    # the template's own properties (an issued form gets its recipient's, :mod:`formkit.issue.render`); fixed,
+    # so a rebuild with unchanged definitions changes no byte
+    props.finish_document(doc, "formkit", form.title, TEMPLATE_TIME)
     _setup(doc)
-    doc.add_paragraph("{{ doc.year }}年度" + form.title, style="FK Title")
+    tables = plan(form)
+    blocks.title(doc, form.title)
+    for table in tables:
+        if table.kind == FILER:
+            blocks.filer_line(doc, form.filer, table.fields)
     if form.instructions:
-        doc.add_paragraph("填表说明", style="FK Caption")
+        keep(doc.add_paragraph("填表说明", style="FK Caption"))
         for n, text in enumerate(form.instructions, start=1):
             doc.add_paragraph(f"{n}．{text}", style="FK Help")
-    for section in form.sections:
-        heading = doc.add_paragraph(section.title, style="FK Heading")
-        heading.paragraph_format.keep_with_next = True
-        _section_help(doc, section.fields, catalogue)
-        group: list[Field] = []
-        for field in section.fields:
-            if field.is_table:
-                _single_table(doc, group)
-                group = []
-                _table_field(doc, field)
-            else:
-                group.append(field)
-        _single_table(doc, group)
+    section = None
+    for table in tables:
+        if table.kind in (FILER, SIGNATURE):
+            continue
+        if table.section is not section:
+            section = table.section
+            keep(doc.add_paragraph(section.title, style="FK Heading"))
+            _section_help(doc, section.fields, catalogue)
+        if table.kind == TABLE:
+            _table_field(doc, table)
+        else:
+            _single_table(doc, table)
+    for table in tables:
+        if table.kind == SIGNATURE:
+            blocks.signature(doc, table.section.signature, table.fields)
     return doc
 
 
 def _setup(doc) -> None:
-    styling.drop_part(doc, "/thumbnail")
-    styling.drop_part(doc, "/stylesWithEffects")  # Word 2010 only; 438 KB of python-docx's defaults
     sec = doc.sections[0]
     set_page(sec, footer=FOOTER_TWIPS)
     styles = doc.styles
@@ -101,6 +120,7 @@ def _setup(doc) -> None:
     styles["FK Help"].font.color.rgb = RGBColor(0x40, 0x40, 0x40)
     styles["FK Help"].paragraph_format.space_after = Pt(3)
     styling.add_font_table_entries(doc)
+    styling.placeholder_style(doc)  # the controls' placeholders (请选择) are in it
     footer = sec.footer.paragraphs[0]
     footer.style = styles["FK Footer"]
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_AREA_MM), WD_TAB_ALIGNMENT.RIGHT)
@@ -109,10 +129,6 @@ def _setup(doc) -> None:
     footer.add_run(" 页 共 ")
     styling.page_field(footer, "NUMPAGES")
     footer.add_run(" 页")
-    compat.docx_core_properties()
-    core = doc.core_properties
-    core.author = core.last_modified_by = "formkit"
-    core.language = "zh-CN"
 
 
 def _section_help(doc, fields: tuple[Field, ...], catalogue: Catalogue) -> None:
@@ -122,56 +138,79 @@ def _section_help(doc, fields: tuple[Field, ...], catalogue: Catalogue) -> None:
             refs.append(f.indicator)
     for ref in refs:
         if "." in ref:
-            doc.add_paragraph("评价指标：" + catalogue.indicator(ref).display, style="FK Help")
+            _help(doc, "评价指标：" + catalogue.indicator(ref).display)
         else:
             area = catalogue.area(ref)
-            doc.add_paragraph(f"评价内容（{area.name}）：{area.content}", style="FK Help")
+            _help(doc, f"评价内容（{area.name}）：{area.content}")
         for exp in catalogue.explanations_for(ref):
-            doc.add_paragraph(f"指标说明{exp.number}：{exp.text}{exp.note}", style="FK Help")
+            _help(doc, f"指标说明{exp.number}：{exp.text}{exp.note}")
     for f in fields:
         if f.help and not f.is_table:
-            doc.add_paragraph(f"填写提示（{f.label}）：{f.help}", style="FK Help")
+            _help(doc, f"填写提示（{f.label}）：{f.help}")
 
 
-def _single_table(doc, fields: list[Field]) -> None:
-    if not fields:
-        return
+def _help(doc, text: str) -> None:
+    """A help line, in full-width punctuation (the regulation's own text keeps half-width in the catalogue)."""
+    doc.add_paragraph(full_width(text), style="FK Help")
+
+
+def _caption(doc, table: PlannedTable) -> None:
+    """``表3　…`` directly above the table (a copy of a form laid out without numbers: a table field's label),
+    kept with the table's first rows, and the line before it (the last help line, or the heading) kept with
+    it: only those, as a chain longer than a page is not kept at all by LibreOffice."""
+    if not styling.ends_with_table(doc):
+        keep(doc.paragraphs[-1])
+    text = table.caption or (table.name if table.kind == TABLE else None)
+    if text:
+        keep(doc.add_paragraph(text, style="FK Caption"))
+
+
+def _single_table(doc, planned: PlannedTable) -> None:
+    fields = planned.fields
+    _caption(doc, planned)
     rows = sum(2 if f.type == "longtext" else 1 for f in fields)
-    table = _new_table(doc, rows, [LABEL_MM, TYPE_AREA_MM - LABEL_MM])
+    table = new_table(doc, rows, [LABEL_MM, TYPE_AREA_MM - LABEL_MM])
     r = 0
     for field in fields:
         row = table.rows[r]
         styling.row_cannot_split(row)
         if field.type == "longtext":
-            label = row.cells[0].merge(row.cells[1])
-            _label(label, field.label)
-            label.paragraphs[0].paragraph_format.keep_with_next = True
+            merged = row.cells[0].merge(row.cells[1])
+            parts.label(merged, field.label)
+            merged.paragraphs[0].paragraph_format.keep_with_next = True
             value_row = table.rows[r + 1]
             styling.row_cannot_split(value_row)
             styling.row_min_height(value_row, LONGTEXT_HEIGHT)
-            value = value_row.cells[0].merge(value_row.cells[1])
-            value.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-            _value(value, field, "v")
+            below = value_row.cells[0].merge(value_row.cells[1])
+            below.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+            parts.value(below, field, "v")
             r += 2
         else:
-            _label(row.cells[0], field.label)
-            _value(row.cells[1], field, "v")
+            parts.label(row.cells[0], field.label)
+            parts.value(row.cells[1], field, "v")
             r += 1
 
 
-def _table_field(doc, field: Field) -> None:
-    doc.add_paragraph(field.label, style="FK Caption")
-    if field.help:
-        doc.add_paragraph("填写提示：" + field.help, style="FK Help")
-    weights = [COLUMN_WEIGHTS[c.type] for c in field.columns]
+def _table_field(doc, planned: PlannedTable) -> None:
+    field = planned.fields[0]
+    notes = [field.help] if field.help else []
+    if field.total:
+        notes.append(f"“{field.total}”行无需填写，报送后自动汇总。")
+    notes += [f"“{c.label}”列无需填写，报送后自动计算。" for c in field.computed]
+    if notes:
+        _help(doc, "填写提示：" + "".join(notes))
+    _caption(doc, planned)
+    weights = [COLUMN_WEIGHTS[c.type] for c in field.columns] + [COMPUTED_WEIGHT] * len(field.computed)
     widths = [TYPE_AREA_MM * w / sum(weights) for w in weights]
     blank = field.blank_rows if (field.rows_from or field.rows) else max(field.blank_rows, MIN_BLANK_ROWS)
     loop = 3 if field.rows_from else 0
-    table = _new_table(doc, 1 + loop + len(field.rows) + blank, widths)
+    table = new_table(doc, 1 + loop + len(field.rows) + blank + bool(field.total), widths)
     header = table.rows[0]
     styling.row_cannot_split(header, header=True)
-    for cell, col in zip(header.cells, field.columns, strict=True):
-        _label(cell, col.label)
+    for cell, text in zip(header.cells, [c.label for c in field.columns] + [c.label for c in field.computed],
+                          strict=True):
+        parts.label(cell, text)
+        cell.paragraphs[0].paragraph_format.keep_with_next = True  # the header row stays with the first row
     r = 1
     if field.rows_from:
         table.rows[r].cells[0].paragraphs[0].text = f"{{%tr for r in t.{field.key} %}}"
@@ -184,11 +223,17 @@ def _table_field(doc, field: Field) -> None:
     for _ in range(blank):
         _row(table.rows[r], field, None, {})
         r += 1
+    if field.total:
+        _total_row(table.rows[r], field)
+    if len(table.rows) <= KEPT_ROWS and (blank or field.total or not field.rows_from):
+        for row in table.rows[1:-1]:  # a small table is not split (its last row may be a loop's, repeated)
+            for cell in row.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
 
 
 def _row(row, field: Field, var: str | None, fixed: dict | None = None) -> None:
     styling.row_cannot_split(row)
-    for cell, col in zip(row.cells, field.columns, strict=True):
+    for cell, col in zip(row.cells, field.columns, strict=False):
         cell.paragraphs[0].style = "FK Cell"
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         if (col.prefill or col.suggest) and var:
@@ -196,48 +241,18 @@ def _row(row, field: Field, var: str | None, fixed: dict | None = None) -> None:
         elif col.prefill and fixed is not None and col.key in fixed:
             cell.paragraphs[0].text = str(fixed[col.key])
         else:
-            _control(cell, col, f"{field.key}.{col.key}", table_cell=True)
+            parts.control(cell, col, f"{field.key}.{col.key}", table_cell=True)
+    for cell in row.cells[len(field.columns):]:  # computed columns: shaded, left blank
+        cell.paragraphs[0].style = "FK Cell"
+        styling.shade(cell, COMPUTED_FILL)
 
 
-def _new_table(doc, rows: int, widths_mm: list[float]):
-    if styling.ends_with_table(doc):
-        doc.add_paragraph(style="FK Help")  # adjacent tables would merge into one in Word
-    table = doc.add_table(rows=rows, cols=len(widths_mm))
-    table.style = doc.styles["Table Grid"]
-    table.autofit = False
-    styling.fixed_layout(table)
-    for i, width in enumerate(widths_mm):
-        table.columns[i].width = Mm(width)
-        for cell in table.columns[i].cells:
-            cell.width = Mm(width)
-    return table
+def _total_row(row, field: Field) -> None:
+    """The 合计 row: its label in the first column, the rest shaded and blank (formkit sums when it reads)."""
+    styling.row_cannot_split(row)
+    parts.label(row.cells[0], field.total)
+    for cell in row.cells[1:]:
+        cell.paragraphs[0].style = "FK Cell"
+        styling.shade(cell, COMPUTED_FILL)
 
 
-def _label(cell, text: str) -> None:
-    cell.paragraphs[0].text = text
-    cell.paragraphs[0].style = "FK Label"
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    styling.shade(cell, LABEL_FILL)
-
-
-def _value(cell, field: Field, var: str) -> None:
-    cell.paragraphs[0].style = "FK Cell"
-    if cell.vertical_alignment is None:
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    if field.prefill or field.suggest:
-        cell.paragraphs[0].text = f"{{{{ {var}.{field.key} }}}}"
-    else:
-        _control(cell, field, field.key, table_cell=False)
-
-
-def _control(cell, field: Field, tag: str, table_cell: bool) -> None:
-    """The content control for ``field`` in an empty cell, if its type has one."""
-    paragraph = cell.paragraphs[0]
-    alias, tag = field.label, "fk:" + tag
-    if field.type == "boolean" and table_cell:
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        controls.checkbox(paragraph, alias, tag)
-    elif field.type in ("choice", "boolean"):
-        controls.dropdown(paragraph, alias, tag, field.options, field.placeholder)
-    elif field.type == "date":
-        controls.date(paragraph, alias, tag, field.placeholder)

@@ -17,7 +17,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
 
 from formkit.errors import IssueError
-from formkit.ooxml.props import core_xml, custom_xml, ensure_custom_properties
+from formkit.ooxml.props import APP_PART, CORE_PART, CUSTOM_PART, app_xml, core_xml, custom_xml, ensure_property_parts
 from formkit.ooxml.styling import story_parts
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -52,9 +52,10 @@ class PreparedTemplate:
         with zipfile.ZipFile(self.path) as zf:
             static = {info.filename: zf.read(info) for info in zf.infolist()
                       if info.filename not in self._templates
-                      and info.filename not in ("docProps/custom.xml", "docProps/core.xml")}
-        static["[Content_Types].xml"], static["_rels/.rels"] = ensure_custom_properties(
-            static["[Content_Types].xml"], static["_rels/.rels"])
+                      and info.filename not in (CUSTOM_PART, CORE_PART, APP_PART)}
+        static["[Content_Types].xml"], static["_rels/.rels"] = ensure_property_parts(
+            static["[Content_Types].xml"], static["_rels/.rels"], [CORE_PART, APP_PART, CUSTOM_PART])
+        static[APP_PART] = app_xml()  # formkit, whatever program last saved the template
         # The parts that never change are compressed once into a zip prefix; each document appends its
         # own parts to a copy of it (zipfile's append mode rewrites only the central directory).
         prefix = io.BytesIO()
@@ -64,14 +65,16 @@ class PreparedTemplate:
                 _write(zf, name, data)
         self._prefix = prefix.getvalue()
 
-    def render(self, context: dict, properties: dict[str, str], title: str, created: str) -> bytes:
+    def render(self, context: dict, properties: dict[str, str], title: str, created: str, author: str = "") -> bytes:
+        """One document: the template rendered with ``context``, the identity ``properties``, and core
+        properties naming ``author`` (the issuing body), ``title`` and ``created`` (a W3CDTF timestamp)."""
         out = io.BytesIO(self._prefix)
         out.seek(0, io.SEEK_END)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
             for part in self._templates:
                 _write(zf, part, self._render_part(part, context))
-            _write(zf, "docProps/custom.xml", custom_xml(properties))
-            _write(zf, "docProps/core.xml", core_xml(title, "formkit", created))
+            _write(zf, CUSTOM_PART, custom_xml(properties))
+            _write(zf, CORE_PART, core_xml(title, author, created))
         return out.getvalue()
 
     def _render_part(self, name: str, context: dict) -> bytes:

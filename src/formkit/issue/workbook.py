@@ -11,7 +11,7 @@ a typed string cell (:func:`formkit.outputs.append_row`): a unit named ``=1+1`` 
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timezone
 
 from openpyxl import Workbook
 from openpyxl.packaging.custom import StringProperty
@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from formkit.forms.model import Field, Form
+from formkit.ooxml.spreadsheet import finish
 from formkit.outputs import append_row
 
 TITLE_FONT = ("黑体", 16)
@@ -27,8 +28,10 @@ LABEL_FILL = "F2F2F2"
 WIDTHS = {"text": 24, "longtext": 40, "date": 16, "amount": 16, "integer": 14, "choice": 14, "boolean": 10}
 
 
-def render_workbook(form: Form, context: dict, properties: dict[str, str], title: str, created: str) -> bytes:
-    """The workbook's bytes. ``context`` is what :func:`formkit.issue.context.render_context` gives."""
+def render_workbook(form: Form, context: dict, properties: dict[str, str], title: str, created: str,
+                    author: str = "") -> bytes:
+    """The workbook's bytes. ``context`` is what :func:`formkit.issue.context.render_context` gives; the
+    core properties name ``author`` (the issuing body), ``title`` and ``created`` (W3CDTF)."""
     book = Workbook()
     first = book.active
     first.title = form.sections[0].title[:31]
@@ -61,13 +64,10 @@ def render_workbook(form: Form, context: dict, properties: dict[str, str], title
         sheet.oddFooter.left.size = 8
     for name, value in properties.items():
         book.custom_doc_props.append(StringProperty(name=name, value=value))
-    book.properties.title = title
-    book.properties.creator = book.properties.lastModifiedBy = "formkit"
-    book.properties.created = book.properties.modified = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ")
-    book.properties.language = "zh-CN"
     buf = io.BytesIO()
     book.save(buf)
-    return buf.getvalue()
+    when = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return finish(buf.getvalue(), author, title, when)
 
 
 def _table_sheet(sheet, f: Field, context: dict, bold, fill) -> None:

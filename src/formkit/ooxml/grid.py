@@ -256,7 +256,7 @@ def _grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
             if pr is not None and pr.tag == W_TCPR:
                 for prop in pr:
                     span, continues = _merge(prop, span, continues)
-            _place(rows, row, span, continues, _Careful(tc, span, doc), None, doc, number)
+            _place(rows, row, span, continues, _Careful(tc, doc), None, doc, number)
         rows.append(row)
     return Table(number, rows, caption)
 
@@ -264,13 +264,13 @@ def _grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
 class _Careful:
     """A cell the careful walk reads (:func:`_cell`) only when it is laid out (not the cell above)."""
 
-    __slots__ = ("tc", "span", "doc")
+    __slots__ = ("tc", "doc")
 
-    def __init__(self, tc: etree._Element, span: int, doc: _Doc):
-        self.tc, self.span, self.doc = tc, span, doc
+    def __init__(self, tc: etree._Element, doc: _Doc):
+        self.tc, self.doc = tc, doc
 
-    def cell(self, _text: None, r: int, col: int) -> Cell:
-        return _cell(self.tc, r, col, self.span, self.doc)
+    def cell(self, _text: None, r: int, col: int, span: int) -> Cell:
+        return _cell(self.tc, r, col, span, self.doc)
 
 
 def _merge(prop: etree._Element, span: int, continues: bool) -> tuple[int, bool]:
@@ -289,7 +289,7 @@ def _merge(prop: etree._Element, span: int, continues: bool) -> tuple[int, bool]
 def _place(rows: list[list[Cell]], row: list[Cell], span: int, continues: bool, maker, text, doc: _Doc,
            number: int) -> None:
     """Lay the next cell of ``row`` (below ``rows``) over the columns it spans: the cell above when it
-    continues it, else ``maker.cell(text, row, column)``; the grid's size is checked before anything is
+    continues it, else ``maker.cell(text, row, column, span)``; the grid's size is checked before anything is
     allocated."""
     r, col, limits = len(rows), len(row), doc.limits
     doc.positions += span
@@ -301,9 +301,9 @@ def _place(rows: list[list[Cell]], row: list[Cell], span: int, continues: bool, 
     above_row = rows[-1] if rows else None
     above = above_row[col] if continues and above_row is not None and col < len(above_row) else None
     if span == 1 and above is None:
-        row.append(maker.cell(text, r, col))
+        row.append(maker.cell(text, r, col, span))
     else:
-        row.extend([above or maker.cell(text, r, col)] * span)
+        row.extend([above or maker.cell(text, r, col, span)] * span)
 
 
 GRID = (W_T, W_P, W_TC, W_TR, W_SDTPR, W_GRIDSPAN, W_VMERGE, W_TAB, W_BR, W_CR, W_CHECKBOX, W_TBL)
@@ -315,24 +315,20 @@ class _NotPlain(Exception):
 
 
 class _Extra:
-    """What the one pass has gathered of a cell beyond its text: merges, controls, legacy check boxes."""
+    """What the one pass has gathered of a cell beyond its text and merge: controls, legacy check boxes."""
 
-    __slots__ = ("span", "continues", "placeholder", "checked", "tags", "legacy")
+    __slots__ = ("placeholder", "checked", "tags", "legacy")
 
     def __init__(self):
-        self.span, self.continues, self.placeholder, self.checked, self.tags, self.legacy = 1, False, False, None, [], False
+        self.placeholder, self.checked, self.tags, self.legacy = False, None, [], False
 
     def add(self, node: etree._Element, tc: etree._Element, parts: list[str]) -> None:
-        """A control's properties, a merge, a tab, a line break or a legacy check box in the cell ``tc``."""
+        """A control's properties, a tab, a line break or a legacy check box in the cell ``tc``."""
         tag = node.tag
         if tag == W_SDTPR:
             if node.getparent().tag == W_SDT and _inside(node, tc):
                 showing, self.checked = _control(node, self.tags, self.checked)
                 self.placeholder = self.placeholder or showing
-        elif tag == W_GRIDSPAN or tag == W_VMERGE:
-            pr = node.getparent()
-            if pr.tag == W_TCPR and pr.getparent() is tc and tc[0] is pr:
-                self.span, self.continues = _merge(node, self.span, self.continues)
         elif tag == W_TAB:
             if node.getparent().tag != W_TABS:  # a tab stop of the paragraph's properties is not text
                 parts.append("\t")
@@ -342,21 +338,25 @@ class _Extra:
         else:
             parts.append("\n")
 
-    def cell(self, text: str, r: int, col: int) -> Cell:
+    def cell(self, text: str, r: int, col: int, span: int) -> Cell:
         checked = CHECKED in text if self.checked is None and self.legacy else self.checked
-        return Cell(text, r, col, self.span, self.placeholder, checked, tuple(self.tags))
+        return Cell(text, r, col, span, self.placeholder, checked, tuple(self.tags))
 
 
-PLAIN_CELL = _Extra()  # a cell with nothing but text
+PLAIN = _Extra()  # a cell with nothing but text (never changed)
 
 
 def _plain_grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
     """A table of a plain document in one pass over its elements (``tbl.iter`` filters them in C): the
-    same grid, text, controls and merges as :func:`_grid`, which walks it row by row and cell by cell."""
+    same grid, text, controls and merges as :func:`_grid`, which walks it row by row and cell by cell. A
+    cell with nothing but text and a merge (most of them) is laid out here; one with controls, tabs, breaks
+    or check boxes by :func:`_place`."""
     rows: list[list[Cell]] = []
-    row: list[Cell] | None = None
-    tr = tc = None
-    extra, parts, paragraphs = PLAIN_CELL, [], 0  # of the cell being read: text counts from its first paragraph
+    row: list[Cell] = []
+    tr = tc = extra = None  # of the cell being read: what it has beyond text and a merge (an _Extra)
+    parts: list[str] = []
+    paragraphs, span, continues = 0, 1, False  # of the cell: its text counts from its first paragraph
+    columns, cells = doc.limits.grid_columns, doc.limits.grid_cells
     for node in tbl.iter(GRID):
         tag = node.tag
         if tag == W_T:
@@ -369,27 +369,45 @@ def _plain_grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Ta
                 paragraphs += 1
         elif tag == W_TC or tag == W_TR:
             if tc is not None:
-                text = "".join(parts).strip()
-                _place(rows, row, extra.span, extra.continues, extra, text, doc, number)
-                tc, extra, parts, paragraphs = None, PLAIN_CELL, [], 0
+                col = len(row)
+                if extra is None and not continues and col + span <= columns and doc.positions + span <= cells:
+                    doc.positions += span
+                    cell = Cell("".join(parts).strip(), len(rows), col, span)
+                    if span == 1:
+                        row.append(cell)
+                    else:
+                        row.extend([cell] * span)
+                else:
+                    _place(rows, row, span, continues, extra or PLAIN, "".join(parts).strip(), doc, number)
+                tc = extra = None
+                parts = []
+                paragraphs, span, continues = 0, 1, False
             if tag == W_TR:
-                _wrapped(node, tbl)
-                if row is not None:
+                if node.getparent() is not tbl:
+                    _wrapped(node, tbl)
+                if tr is not None:
                     rows.append(row)
                 tr, row = node, []
             else:
-                _wrapped(node, tr)
+                if tr is None or node.getparent() is not tr:
+                    _wrapped(node, tr)
                 tc = node
-        elif tag == W_TBL:
-            if node is not tbl:
+        elif tc is None:
+            if tag == W_TBL and node is not tbl:
                 raise _NotPlain("nested table")
-        elif tc is not None and (paragraphs or tag in (W_SDTPR, W_GRIDSPAN, W_VMERGE)):
-            if extra is PLAIN_CELL:
+        elif tag == W_GRIDSPAN or tag == W_VMERGE:
+            pr = node.getparent()
+            if pr.tag == W_TCPR and pr.getparent() is tc and tc[0] is pr:
+                span, continues = _merge(node, span, continues)
+        elif tag == W_TBL:
+            raise _NotPlain("nested table")
+        elif paragraphs or tag == W_SDTPR:
+            if extra is None:
                 extra = _Extra()
             extra.add(node, tc, parts)
     if tc is not None:
-        _place(rows, row, extra.span, extra.continues, extra, "".join(parts).strip(), doc, number)
-    if row is not None:
+        _place(rows, row, span, continues, extra or PLAIN, "".join(parts).strip(), doc, number)
+    if tr is not None:
         rows.append(row)
     return Table(number, rows, caption)
 

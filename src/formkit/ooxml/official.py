@@ -26,6 +26,14 @@ RPR_ORDER = ["w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "
              "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight",
              "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
              "w:eastAsianLayout", "w:specVanish", "w:oMath"]
+# schema order of tblPr and tcPr children (ISO 29500 §17.4.60, §17.4.70): python-docx puts some in place
+# (tblW, jc, tblLayout, vAlign), what formkit adds must go in between
+TBLPR_ORDER = ["w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+               "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd",
+               "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange"]
+TCPR_ORDER = ["w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd", "w:noWrap",
+              "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:headers", "w:cellIns",
+              "w:cellDel", "w:cellMerge", "w:tcPrChange"]
 # what follows w:updateFields in w:settings (ISO 29500 §17.15.1.78)
 SETTINGS_AFTER_UPDATE_FIELDS = ["w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars",
                                 "w:rsids", "m:mathPr", "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping",
@@ -52,11 +60,19 @@ def put(parent, tag: str, order: list[str], **attrs):
     return el
 
 
+# Punctuation that would stand first on a line: Word and WPS hang it in the margin (w:overflowPunct on, their
+# default); LibreOffice imports the element inverted (writerfilter: hanging = val == 0) and, hanging it, drops
+# the glyph from a justified line's PDF (a line-final "、" lost). val="1" keeps Word's default and makes
+# LibreOffice carry the character over to the next line instead: every character printed in both.
+OVERFLOW_PUNCT = "w:overflowPunct"
+
+
 def exact_lines(paragraph, line: int, first_line: int | None = None, jc: str | None = None,
                 left: int | None = None, right: int | None = None, hanging: int | None = None) -> None:
     """Exact line spacing of ``line`` twips, no space before/after, off the document grid."""
     ppr = element(paragraph).get_or_add_pPr()
     put(ppr, "w:widowControl", PPR_ORDER, val="0")  # full pages keep 22 lines: no line pushed over
+    put(ppr, OVERFLOW_PUNCT, PPR_ORDER, val="1")  # see OVERFLOW_PUNCT
     put(ppr, "w:snapToGrid", PPR_ORDER, val="0")
     put(ppr, "w:spacing", PPR_ORDER, before="0", after="0", line=str(line), lineRule="exact")
     ind = {}
@@ -164,32 +180,36 @@ def page_number_runs(paragraph, font: str, size: int) -> None:
     run(" —")
 
 
-def imprint_box(paragraph, rows: list[tuple[str, str]], width_emu: int, line: int, thick: int, thin: int,
+def imprint_box(paragraph, rows: list[tuple], width_emu: int, line: int, thick: int, thin: int,
                 size: int, indent: int, font: str) -> None:
     """The 版记 as a one-column table in a text box anchored to the bottom of the type area (what places
     its last rule on the type area's bottom edge in LibreOffice), at the end of ``paragraph``. ``rows`` are
-    (left, right) texts; the box is as tall as their lines once wrapped, so nothing overflows below the type
-    area."""
+    (left, right) or (left, right, hanging) texts: a "\\n" in ``left`` is a line break, ``hanging`` (twips)
+    where continuation lines start, right of the first (抄送's, under the first character after the colon,
+    7.4.2). The box is as tall as their lines once wrapped, so nothing overflows below the type area."""
     n = len(rows)
     usable = width_emu // 635 - 2 * indent
     char = size * 10  # twips of one character at this size
-    lines = sum(max(1, -(-sum(char if ord(ch) > 0x2E80 else char // 2 for ch in left + right) // usable))
-                for left, right in rows)
+    lines = sum(max(1, sum(-(-sum(char if ord(ch) > 0x2E80 else char // 2 for ch in part) // usable)
+                           for part in (row[0] + row[1]).split("\n"))) for row in rows)
     height_twips = lines * line + 60
     cells = []
-    for i, (left, right) in enumerate(rows):
+    for i, (left, right, *rest) in enumerate(rows):
+        hanging = rest[0] if rest else 0
         top_sz, bottom_sz = (thick if i == 0 else thin), (thick if i == n - 1 else thin)
         top = f'<w:top w:val="{"single" if top_sz else "nil"}" w:sz="{top_sz}" w:space="0" w:color="000000"/>'
         bottom = f'<w:bottom w:val="{"single" if bottom_sz else "nil"}" w:sz="{bottom_sz}" w:space="0" w:color="000000"/>'
         tabs = f'<w:tabs><w:tab w:val="right" w:pos="{width_emu // 635 - indent}"/></w:tabs>' if right else ""
         rpr = (f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" w:hint="eastAsia"/>'
                f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>')
-        text = escape(left) + ("</w:t></w:r><w:r>" + rpr + "<w:tab/><w:t>" + escape(right) if right else "")
+        text = escape(left).replace("\n", '</w:t><w:br/><w:t xml:space="preserve">') + (
+            "</w:t></w:r><w:r>" + rpr + "<w:tab/><w:t>" + escape(right) if right else "")
         cells.append(
             f"<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW w:w=\"{width_emu // 635}\" w:type=\"dxa\"/>"
             f"<w:tcBorders>{top}<w:left w:val=\"nil\"/>{bottom}<w:right w:val=\"nil\"/></w:tcBorders></w:tcPr>"
-            f'<w:p><w:pPr>{tabs}<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{line}" '
-            f'w:lineRule="exact"/><w:ind w:left="{indent}" w:right="{indent}" w:hanging="0"/></w:pPr>'
+            f'<w:p><w:pPr>{tabs}<w:overflowPunct w:val="1"/><w:snapToGrid w:val="0"/><w:spacing w:before="0" '
+            f'w:after="0" w:line="{line}" w:lineRule="exact"/>'
+            f'<w:ind w:left="{indent + hanging}" w:right="{indent}" w:hanging="{hanging}"/></w:pPr>'
             f"<w:r>{rpr}<w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p></w:tc></w:tr>")
     table = (f'<w:tbl><w:tblPr><w:tblW w:w="{width_emu // 635}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
              '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr>'
@@ -235,36 +255,23 @@ def page_rule(paragraph, y_mm: float, width_mm: float, kind: str, color: str, si
 
 def cell_margins(table, twips: int) -> None:
     """Left and right padding of every cell of ``table``."""
-    tbl = element(table)
-    margins = OxmlElement("w:tblCellMar")
+    margins = put(element(table).tblPr, "w:tblCellMar", TBLPR_ORDER)
     for side in ("left", "right"):
         el = OxmlElement(f"w:{side}")
         el.set(qn("w:w"), str(twips))
         el.set(qn("w:type"), "dxa")
         margins.append(el)
-    look = tbl.tblPr.find(qn("w:tblLook"))  # the last child in schema order
-    if look is not None:
-        look.addprevious(margins)
-    else:
-        tbl.tblPr.append(margins)
 
 
 def no_cell_margins(table) -> None:
-    """A borderless table with no cell padding (the joint organ mark)."""
+    """A borderless table with no cell padding and a fixed layout (the joint organ mark)."""
     tbl_pr = element(table).tblPr
-    borders = OxmlElement("w:tblBorders")
+    borders = put(tbl_pr, "w:tblBorders", TBLPR_ORDER)
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         el = OxmlElement(f"w:{side}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    look = tbl_pr.find(qn("w:tblLook"))
-    for el in (borders, layout):  # schema order: ... tblBorders, shd, tblLayout, tblCellMar, tblLook
-        if look is not None:
-            look.addprevious(el)
-        else:
-            tbl_pr.append(el)
+    put(tbl_pr, "w:tblLayout", TBLPR_ORDER, type="fixed")
     cell_margins(table, 0)
 
 

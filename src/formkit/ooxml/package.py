@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import lzma
 import posixpath
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -29,10 +29,17 @@ class PackageError(FormkitError):
 BROKEN_ENTRY = (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
                 zlib.error, lzma.LZMAError)
 XML_PARTS = (".xml", ".rels", ".vml")  # the parts in XML, by name ([Content_Types].xml included)
-_NO_DTD: set[bytes] = set()  # stored digests of parts found free of a DTD: most forms share most parts
-_REMEMBERED: dict[tuple[str, bytes], Any] = {}  # what was learnt from a part, by its stored digest
 T = TypeVar("T")
 PLAIN_FLAGS = 0x0806  # deflate options, sizes after the data, UTF-8 names: nothing else changes the bytes
+# What was learnt from a part, by what was learnt and the part's method, CRC and sizes: the part's data as
+# stored and the value. The same stored data (compared byte for byte, never trusting the CRC) is the same
+# content, so what was learnt holds: most parts of forms issued from one template are stored alike.
+_REMEMBERED: dict[tuple, tuple[bytes, Any]] = {}
+REMEMBER_PARTS, REMEMBER_BYTES = 1024, 32 << 20  # at most so many parts, so many stored bytes in all
+_held = [0]  # stored bytes held in _REMEMBERED
+NO_DTD = "no DTD"  # what a byte search of a part learns (refuse_dtd)
+_END = struct.Struct("<4s4H2LH")  # the end of central directory record
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory entry
 
 
 class Package:
@@ -40,29 +47,42 @@ class Package:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         if not data.startswith(b"PK\x03\x04"):
             raise PackageError("docx.not-a-package", "不是 Word（.docx）文件")
-        try:
-            self._zip = zipfile.ZipFile(BytesIO(data))
-            infos = self._zip.infolist()
-        except BROKEN_ENTRY as exc:
-            raise PackageError("docx.corrupt", f"文件已损坏，无法解压（{exc}）") from exc
-        self.limits = limits
         self._data = data
+        self._zip: zipfile.ZipFile | None = None
+        infos = _directory(data)
+        if infos is None:  # anything but a plain archive: zipfile reads it, or says why it cannot
+            infos = self._zipfile().infolist()
+        self.limits = limits
         _check_zip(infos, limits, len(data))
         self._order = [i.filename for i in infos]
-        self._names = set(self._order)
+        self._infos = {i.filename: i for i in infos}  # the last entry of a name, as zipfile has it
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
         self._parsed: set[str] = set()
 
+    def _zipfile(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            try:
+                self._zip = zipfile.ZipFile(BytesIO(self._data))
+            except BROKEN_ENTRY as exc:
+                raise PackageError("docx.corrupt", f"文件已损坏，无法解压（{exc}）") from exc
+        return self._zip
+
+    def _info(self, name: str):
+        try:
+            return self._infos[name]
+        except KeyError:  # as zipfile says it
+            raise KeyError(f"There is no item named {name!r} in the archive") from None
+
     def names(self) -> set[str]:
-        return set(self._names)
+        return set(self._infos)
 
     def has(self, name: str) -> bool:
-        return name.lstrip("/") in self._names
+        return name.lstrip("/") in self._infos
 
     def read(self, name: str) -> bytes:
         name = name.lstrip("/")
         try:
-            info = self._zip.getinfo(name)
+            info = self._info(name)
             data = self._inflate(info)  # count what is really inflated, never trust the header
             if len(data) > self.limits.part_bytes or (
                     len(data) > self.limits.ratio_floor_bytes
@@ -72,15 +92,17 @@ class Package:
         except BROKEN_ENTRY as exc:
             raise PackageError("docx.corrupt", f"文件已损坏，部件“{name}”无法解压（{exc}）", {"part": name}) from exc
 
-    def _inflate(self, info: zipfile.ZipInfo) -> bytes:
+    def _inflate(self, info) -> bytes:
         """At most ``part_bytes + 1`` inflated bytes of an entry, its CRC checked when it ends within them.
         Stored and deflated entries are inflated here straight from the package's bytes (zipfile's
         reader costs more than the inflating of a small part); any other is left to zipfile."""
         limit = self.limits.part_bytes + 1
         if info.flag_bits & ~PLAIN_FLAGS or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            with self._zip.open(info) as fh:
+            archive = self._zipfile()
+            with archive.open(archive.getinfo(info.filename)) as fh:
                 return fh.read(limit)
-        stored = self._stored(info)
+        start = self._start(info, read=True)
+        stored = memoryview(self._data)[start:start + info.compress_size]
         if info.compress_type == zipfile.ZIP_STORED:
             data = bytes(stored[:limit])
         else:
@@ -89,39 +111,47 @@ class Package:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
         return data
 
-    def _stored(self, info: zipfile.ZipInfo, read: bool = True) -> memoryview:
-        """An entry's bytes as stored, after its local header, which must name the entry as the central
-        directory does when they are to be read (as zipfile checks)."""
-        offset = info.header_offset
-        header = self._data[offset:offset + 30]
+    def _start(self, info, read: bool = False) -> int:
+        """Where an entry's stored bytes start, after its local header, which must name the entry as the
+        central directory does when they are to be read (as zipfile checks); they must all be there."""
+        offset, data = info.header_offset, self._data
+        header = data[offset:offset + 30]
         if len(header) < 30 or header[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile("Bad magic number for file header")
         name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
         if read:
-            name = self._data[offset + 30:offset + 30 + name_length].decode(
+            name = data[offset + 30:offset + 30 + name_length].decode(
                 "utf-8" if int.from_bytes(header[6:8], "little") & 0x800 else "cp437")
             if name != info.orig_filename:
                 raise zipfile.BadZipFile(f"File name in directory {info.orig_filename!r} and header {name!r} differ.")
         start = offset + 30 + name_length + extra_length
-        stored = memoryview(self._data)[start:start + info.compress_size]
-        if len(stored) < info.compress_size:
+        if start + info.compress_size > len(data):
             raise zipfile.BadZipFile(f"Truncated file {info.filename!r}")
-        return stored
+        return start
 
-    def stored_digest(self, name: str) -> bytes:
-        """A digest of a part as stored (its compressed bytes and method), without inflating it: the same
-        digest means the same content, so what was learnt from a part can be reused for it."""
-        name = name.lstrip("/")
-        info = self._zip.getinfo(name)
-        digest = hashlib.sha256(info.compress_type.to_bytes(2, "little"))
-        digest.update(self._stored_or_corrupt(info, name))
-        return digest.digest()
-
-    def _stored_or_corrupt(self, info: zipfile.ZipInfo, name: str) -> memoryview:
+    def _known(self, name: str, what: str) -> tuple[tuple, int, Any]:
+        """What was learnt (``what``) of a part stored exactly as part ``name`` is, else ``_REMEMBERED``
+        itself; with the key and the start of the stored bytes to remember it by."""
+        info = self._info(name)
         try:
-            return self._stored(info, read=False)
+            start = self._start(info)
         except zipfile.BadZipFile as exc:
             raise PackageError("docx.corrupt", f"文件已损坏，部件“{name}”无法解压（{exc}）", {"part": name}) from exc
+        key = (what, info.compress_type, info.CRC, info.compress_size, info.file_size)
+        known = _REMEMBERED.get(key)
+        if known is not None and self._data.startswith(known[0], start):  # compared byte for byte
+            return key, start, known[1]
+        return key, start, _REMEMBERED
+
+    def _remember(self, key: tuple, start: int, value: Any) -> None:
+        size = key[3]  # the stored size
+        if size > REMEMBER_BYTES // 64:
+            return
+        if len(_REMEMBERED) >= REMEMBER_PARTS or _held[0] + size > REMEMBER_BYTES:
+            _REMEMBERED.clear()
+            _held[0] = 0
+        _REMEMBERED[key] = (self._data[start:start + size], value)
+        _held[0] += size
 
     def xml(self, name: str) -> etree._Element:
         data = self.read(name)
@@ -135,45 +165,32 @@ class Package:
     def refuse_dtd(self, name: str, data: bytes | None = None) -> None:
         """Refuse part ``name`` (whose inflated bytes may be given) if it holds a DTD (``docx.dtd-forbidden``);
         a part stored exactly as one already found free of a DTD is not inflated again."""
-        name = name.lstrip("/")
-        key = self.stored_digest(name)
-        if key in _NO_DTD:
-            return
-        refuse_dtd(self.read(name) if data is None else data, name)
-        _remember_clean(key)
+        self._refuse_dtd(name.lstrip("/"), self._known(name.lstrip("/"), NO_DTD), data)
+
+    def _refuse_dtd(self, name: str, known: tuple[tuple, int, Any], data: bytes | None = None) -> None:
+        key, start, value = known
+        if value is _REMEMBERED:
+            refuse_dtd(self.read(name) if data is None else data, name)
+            self._remember(key, start, True)
 
     def refuse_dtds(self) -> None:
         """Refuse the package if any XML part holds a DTD, parsed or not: ECMA-376 Part 2 makes a DTD in any
-        part an error, so Word does not open such a file. A byte search of each part not parsed yet; the
-        parts left of a package stored exactly as those of one found free of a DTD (one digest of them all)
-        are not inflated again."""
+        part an error, so Word does not open such a file. A byte search of each part not parsed yet (a part
+        stored exactly as one found free of a DTD is not inflated again), once every one is found whole."""
         names = [n for n in self._order if n not in self._parsed and n.lower().endswith(XML_PARTS)]
-        digest = hashlib.sha256()
-        for name in names:
-            info = self._zip.getinfo(name)
-            digest.update(b"%d %d %d\0" % (len(name), info.compress_type, info.compress_size))
-            digest.update(name.encode())
-            digest.update(self._stored_or_corrupt(info, name))
-        key = digest.digest()
-        if key in _NO_DTD:
-            return
-        for name in names:
-            self.refuse_dtd(name)
-        _remember_clean(key)
+        for name, known in [(name, self._known(name, NO_DTD)) for name in names]:
+            self._refuse_dtd(name, known)
 
     def remembered(self, name: str, what: str, learn: Callable[[], T]) -> T:
         """What ``learn()`` finds in part ``name`` (reading it with :meth:`xml` or :meth:`read` and
-        :meth:`refuse_dtd`), remembered by the part's stored digest: a part stored exactly as one seen
+        :meth:`refuse_dtd`), remembered by the part's stored bytes: a part stored exactly as one seen
         before, as most parts of forms issued from one template are, is neither inflated nor parsed again.
         ``what`` names what is learnt (and anything besides the part's bytes it depends on)."""
         name = name.lstrip("/")
-        key = (what, self.stored_digest(name))
-        value = _REMEMBERED.get(key, _REMEMBERED)  # the dict itself: nothing learnt yet
+        key, start, value = self._known(name, what)
         if value is _REMEMBERED:
             value = learn()
-            if len(_REMEMBERED) >= 1024:
-                _REMEMBERED.clear()
-            _REMEMBERED[key] = value
+            self._remember(key, start, value)
         self._parsed.add(name)  # free of a DTD: checked when it was first learnt from
         return value
 
@@ -218,13 +235,52 @@ class Package:
         return {}
 
 
-def _remember_clean(key: bytes) -> None:
-    if len(_NO_DTD) >= 4096:
-        _NO_DTD.clear()
-    _NO_DTD.add(key)
+class _Entry:
+    """A central directory entry: what zipfile's ZipInfo says of it that a package reads."""
+
+    __slots__ = ("filename", "orig_filename", "header_offset", "compress_size", "file_size", "CRC",
+                 "compress_type", "flag_bits")
+
+    def __init__(self, name: str, offset: int, compress_size: int, file_size: int, crc: int, method: int,
+                 flags: int):
+        self.filename = self.orig_filename = name
+        self.header_offset, self.compress_size, self.file_size = offset, compress_size, file_size
+        self.CRC, self.compress_type, self.flag_bits = crc, method, flags
 
 
-def _check_zip(infos: list[zipfile.ZipInfo], limits: Limits, size: int) -> None:
+def _directory(data: bytes) -> list[_Entry] | None:
+    """The entries of a plain archive's central directory as zipfile reads them (tests/test_read_paths.py),
+    without zipfile's cost; None for anything else, left to zipfile: an archive comment, zip64 records, data
+    before the archive, extra fields, a NUL in a name, a directory that does not end where it should, an
+    entry zipfile refuses."""
+    size = len(data)
+    if size < 42 or data[-22:-18] != b"PK\x05\x06" or data[-2:] != b"\0\0" or data[-42:-38] == b"PK\x06\x07":
+        return None
+    _sig, _disk, _first, _here, _count, directory_size, at, _comment = _END.unpack_from(data, size - 22)
+    end = size - 22
+    if at + directory_size != end:
+        return None
+    entries = []
+    while at < end:
+        if at + 46 > end:
+            return None
+        (sig, _made, _system, version, _reserved, flags, method, _time, _date, crc, compress_size, file_size,
+         name_length, extra_length, comment_length, _disk, _internal, _external, offset) = _CENTRAL.unpack_from(data, at)
+        following = at + 46 + name_length + comment_length
+        if sig != b"PK\x01\x02" or version > zipfile.MAX_EXTRACT_VERSION or extra_length or following > end:
+            return None
+        try:
+            name = data[at + 46:at + 46 + name_length].decode("utf-8" if flags & 0x800 else "cp437")
+        except UnicodeDecodeError:
+            return None
+        if "\0" in name:
+            return None
+        entries.append(_Entry(name, offset, compress_size, file_size, crc, method, flags))
+        at = following
+    return entries
+
+
+def _check_zip(infos: list, limits: Limits, size: int) -> None:
     """Refuse what a trusted reader refuses before inflating anything: too many parts, a declared size or
     ratio of a zip bomb, entries that overlap (one compressed stream shared by many names, gh-109858)."""
     if len(infos) > limits.zip_entries:

@@ -4,15 +4,14 @@ row flags, the page, and the package's parts. Every function takes python-docx o
 from __future__ import annotations
 
 from docx.oxml import OxmlElement, parse_xml
-from docx.oxml import ns as docx_ns
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Twips
 from lxml import etree
 
+from formkit.ooxml.official import TBLPR_ORDER, TCPR_ORDER, put
 from formkit.ooxml.proxy import element
 from formkit.ooxml.xml import serialize
 
-CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 FONT_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable"
 
@@ -93,19 +92,23 @@ def row_min_height(row, twips: int) -> None:
 
 
 def shade(cell, fill: str) -> None:
-    tcpr = element(cell).get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tcpr.append(shd)
+    put(element(cell).get_or_add_tcPr(), "w:shd", TCPR_ORDER, val="clear", color="auto", fill=fill)
 
 
 def fixed_layout(table) -> None:
-    tblpr = element(table).tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
+    put(element(table).tblPr, "w:tblLayout", TBLPR_ORDER, type="fixed")
+
+
+def placeholder_style(document) -> None:
+    """Word's character style ``Placeholder Text`` (grey), which the content controls' placeholders use
+    (:mod:`formkit.ooxml.controls`): a style a document refers to must be defined in it."""
+    styles = element(document.styles)
+    if any(s.get(qn("w:styleId")) == "PlaceholderText" for s in styles.findall(qn("w:style"))):
+        return
+    styles.append(parse_xml(
+        f'<w:style {nsdecls("w")} w:type="character" w:styleId="PlaceholderText"><w:name w:val="Placeholder Text"/>'
+        '<w:basedOn w:val="DefaultParagraphFont"/><w:uiPriority w:val="99"/><w:semiHidden/>'
+        '<w:rPr><w:color w:val="808080"/></w:rPr></w:style>'))
 
 
 def page_field(paragraph, instruction: str) -> None:
@@ -147,9 +150,3 @@ def story_parts(document) -> list[tuple[str, str]]:
                       if rel.reltype.endswith(("/header", "/footer")) and not rel.is_external]
     return [(part.partname.lstrip("/"), serialize(part.element)) for part in parts]
 
-
-def bind_core_prefix() -> None:
-    """python-docx names core-property elements (``cp:lastModifiedBy``) through its ``cp`` prefix, looked up
-    each time; docxcompose, which docxtpl imports when it is installed, rebinds that prefix to the
-    custom-properties namespace. Bind it back (:func:`formkit.compat.docx_core_properties`)."""
-    docx_ns.nsmap["cp"] = CORE_PROPERTIES

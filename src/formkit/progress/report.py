@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from formkit.config import load_config
 from formkit.evaluation.ledgers import FORM, PROGRESS, Ledger, ledgers
 from formkit.forms.cycle import Cycle
 from formkit.forms.measures import MEASURES, carried
-from formkit.outputs import append_row, save
+from formkit.ooxml.spreadsheet import save_workbook
+from formkit.outputs import append_row
 from formkit.store import Store
 
 
@@ -141,7 +143,8 @@ def write_progress_xlsx(report: Progress, path: str | Path) -> Path:
         for cell in sheet[2 if sheet is units else 1]:
             cell.font = bold
         sheet.column_dimensions["B"].width = 30
-    return save(book, path)
+    return save_workbook(book, path, load_config(report.year).coordinator,
+                         f"{report.year}年度定点帮扶工作进度（截至第{q}季度末）")
 
 
 def _reported(u: UnitProgress, quarter: int, counted: int | None) -> str:

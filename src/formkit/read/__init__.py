@@ -81,6 +81,7 @@ def extract(data: bytes, name: str = "", year: int | None = None, limits: Limits
     if identity.version is not None and identity.version != form.version:
         findings.append(finding("read.other-version", WARNING,
                                 f"文档是第 {identity.version} 版表格，按现行第 {form.version} 版读取"))
+        form = form.as_of(identity.version)  # without what later versions added (a column it cannot have)
     if doc.macros:
         findings.append(finding("read.macros-ignored", WARNING, "文档含有宏（VBA），formkit 不会运行宏，只读取表格内容"))
     if doc.tracked_changes:

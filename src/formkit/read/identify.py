@@ -19,6 +19,7 @@ from formkit.limits import DEFAULT, Limits
 from formkit.read.locate import cell_labels, label_key
 from formkit.read.normalise import quote, visible
 from formkit.read.sniff import ReadError
+from formkit.resources import forms_dir
 
 LABEL_SHARE = 0.5  # of a form's labels that a document identified by its title alone must hold
 MAX_VERSION = 10_000
@@ -40,8 +41,7 @@ class Identity:
 
 
 def identify(doc: SourceDocument, limits: Limits = DEFAULT) -> tuple[Identity, list[Finding]]:
-    forms = {f: load_form(f) for f in form_ids()}
-    by_code = {form.code: form_id for form_id, form in forms.items()}
+    forms, by_code = _forms()
     findings: list[Finding] = []
     said = stamp.parse(doc.properties)
     form_id = _form_property(said.form, forms, limits, findings)
@@ -65,6 +65,18 @@ def identify(doc: SourceDocument, limits: Limits = DEFAULT) -> tuple[Identity, l
     _who(identity, forms[identity.form], said if identity.found_by == "properties" else None, limits, findings)
     identity.suggested = said.suggested
     return identity, findings
+
+
+_FORMS: dict[str, tuple[dict[str, Form], dict[str, str]]] = {}
+
+
+def _forms() -> tuple[dict[str, Form], dict[str, str]]:
+    """Every form by its id, and its id by its code, for the forms folder in use (not to be changed)."""
+    folder = str(forms_dir())
+    if folder not in _FORMS:
+        forms = {f: load_form(f) for f in form_ids()}
+        _FORMS[folder] = forms, {form.code: form_id for form_id, form in forms.items()}
+    return _FORMS[folder]
 
 
 def _from_properties(said: stamp.Said, form: Form, limits: Limits, findings: list[Finding]) -> Identity:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from formkit.document import Cell, SourceDocument, Table
 from formkit.findings import WARNING, Finding, finding
 from formkit.forms.model import Field, Form
+from formkit.forms.tables import cited
 from formkit.read.normalise import UNCHECKED_MARKS, is_blank
 
 FUZZY = 0.8
@@ -145,10 +146,16 @@ class Locator:
     def location(self, table: Table, cell: Cell) -> dict:
         row = table.row_numbers[cell.row] if table.row_numbers else cell.row + 1
         col = table.col_numbers[cell.col] if table.col_numbers else cell.col + 1
-        loc = {"table": table.number, "row": row, "column": col}
+        loc = {**self.place(table), "row": row, "column": col}
         if table.row_pages:
             loc["page"] = table.row_pages[min(cell.row, len(table.row_pages) - 1)]
         return loc
+
+    def place(self, table: Table) -> dict:
+        """The table's number in the document, and how the copy names it (表3, or its caption or section in a
+        copy that numbers no tables: :mod:`formkit.forms.tables`) when it is a table the form issued."""
+        name = cited(self.form, table.number)
+        return {"table": table.number, "cited": name} if name else {"table": table.number}
 
     # single-value fields -------------------------------------------------------------------------
     def single(self, f: Field) -> Located | None:
@@ -270,6 +277,8 @@ class Locator:
             row = table.rows[r]
             if [label_key(c.text) for c in row] == header_texts:
                 continue  # header repeated
+            if f.total and row and label_key(row[0].text) == label_key(f.total):
+                continue  # the 合计 row: formkit sums the rows itself (forms/computed.py), never a row of its own
             cells = {key: self._located(table, row[col]) for key, col in columns.items() if col < len(row)}
             keys = fillable or list(cells)
             if all(_empty(cells[k]) for k in keys if k in cells):
@@ -285,7 +294,7 @@ class Locator:
         if best and len(best[2]) < len(wanted):
             missing = [c.label for c in f.columns if c.key not in best[2]]
             self.findings.append(finding("read.column-missing", WARNING, f"表格中找不到列：{'、'.join(missing)}",
-                                         f.label, f.key, {"table": best[0].number}))
+                                         f.label, f.key, self.place(best[0])))
         return best
 
     def _best_table(self, wanted: list[tuple[str, str]], fuzzy: bool) -> tuple[Table, int, dict[str, int]] | None:

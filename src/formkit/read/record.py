@@ -95,6 +95,64 @@ def _quantity(text: str, unit: str):
     return normalise_count(text, unit)
 
 
+class _Reading:
+    """How one field (or table column) is read, worked out once per form version: its kind, how long its
+    raw text may be kept, and what its texts were already found to be. Normalising is a pure function of a
+    field's text (and, for a yes/no, of its cell's check box; for an amount whose unit is another column,
+    of that column's text), so a text seen before is not normalised again; a long text is cheap to read
+    and is never remembered."""
+
+    __slots__ = ("field", "keep", "boolean", "unit_from", "memo")
+
+    def __init__(self, f: Field, limits: Limits):
+        self.field = f
+        self.keep = limits.longtext_chars if f.type == "longtext" else limits.text_value_chars
+        self.boolean = f.type == "boolean"
+        self.unit_from = f.unit_from if f.type == "amount" else None
+        self.memo: dict | None = None if f.type in ("text", "longtext") else {}
+
+    def value(self, located: Located, config: CycleConfig, row: dict[str, Located] | None, limits: Limits):
+        """:func:`normalise` of ``located``; BadValue when its text is not a value."""
+        memo, text = self.memo, located.text
+        if memo is None or len(text) > MEMO_CHARS:
+            return normalise(self.field, located, config, row, limits)
+        key: Any = text
+        if self.boolean:
+            key = (text, located.cell.checked if located.cell is not None else None)
+        elif self.unit_from:
+            key = (text, row[self.unit_from].text if row and self.unit_from in row else None)
+        known = memo.get(key)
+        if known is None:
+            try:
+                known = (True, normalise(self.field, located, config, row, limits))
+            except BadValue as bad:
+                known = (False, bad.code, bad.reason)
+            if len(memo) >= MEMO_ENTRIES:
+                memo.clear()
+            memo[key] = known
+        if known[0]:
+            return known[1]
+        raise BadValue(known[1], known[2])
+
+
+MEMO_CHARS, MEMO_ENTRIES = 64, 2048  # texts remembered per field: short ones, a bounded number
+_READINGS: dict[tuple, tuple[CycleConfig, dict[str, _Reading]]] = {}
+
+
+def _readings(form: Form, config: CycleConfig, limits: Limits) -> dict[str, _Reading]:
+    """Every field's and column's :class:`_Reading`, by key (a column as ``table.column``)."""
+    key = (form.id, form.version, form.year, limits)
+    known = _READINGS.get(key)
+    if known is None or known[0] is not config:
+        out = {}
+        for f in form.fields:
+            out[f.key] = _Reading(f, limits)
+            for c in f.columns:
+                out[f"{f.key}.{c.key}"] = _Reading(c, limits)
+        known = _READINGS[key] = (config, out)
+    return known[1]
+
+
 def extract(form: Form, locator: Locator, config: CycleConfig,
             limits: Limits = DEFAULT) -> tuple[dict, dict, list[Finding], set[str]]:
     """Values by key, raw texts with locations by key, findings, and the paths whose text was not valid."""
@@ -102,6 +160,7 @@ def extract(form: Form, locator: Locator, config: CycleConfig,
     raw: dict[str, Any] = {}
     findings: list[Finding] = []
     invalid: set[str] = set()
+    readings = _readings(form, config, limits)
     for f in form.fields:
         if f.is_table:
             rows = locator.table(f)
@@ -111,18 +170,21 @@ def extract(form: Form, locator: Locator, config: CycleConfig,
                 findings.append(finding("read.table-missing", ERROR if f.required else "warning",
                                         "文档中找不到这个表格（表头与下发的表格不一致）", f.label, f.key))
                 continue
-            values[f.key], raw[f.key] = [], []
+            columns = [(c.key, readings[f"{f.key}.{c.key}"]) for c in f.columns]
+            values[f.key], raw[f.key] = table_values, table_raw = [], []
             for i, row in enumerate(rows):
-                out, raw_row = {}, {}
-                for col in f.columns:
-                    cell = row.cells.get(col.key)
+                out, raw_row, cells = {}, {}, row.cells
+                for key, reading in columns:
+                    cell = cells.get(key)
                     if cell is None:
-                        out[col.key] = None
+                        out[key] = None
                         continue
-                    raw_row[col.key] = {"text": _raw(col, cell.text, limits), "location": cell.location}
-                    out[col.key] = _value(col, cell, config, (f.key, i), findings, invalid, limits, row.cells)
-                values[f.key].append(out)
-                raw[f.key].append(raw_row)
+                    text = cell.text
+                    raw_row[key] = {"text": text if len(text) <= reading.keep else text[:reading.keep] + "…",
+                                    "location": cell.location}
+                    out[key] = _value(reading, cell, config, (f.key, i), findings, invalid, limits, cells)
+                table_values.append(out)
+                table_raw.append(raw_row)
             continue
         located = locator.single(f)
         if located is None:
@@ -131,8 +193,10 @@ def extract(form: Form, locator: Locator, config: CycleConfig,
             findings.append(finding("read.field-missing", ERROR if f.required else "warning",
                                     "文档中找不到这个栏目（标签被删除或改动过多）", f.label, f.key))
             continue
-        raw[f.key] = {"text": _raw(f, located.text, limits), "location": located.location}
-        values[f.key] = _value(f, located, config, f.key, findings, invalid, limits)
+        reading, text = readings[f.key], located.text
+        raw[f.key] = {"text": text if len(text) <= reading.keep else text[:reading.keep] + "…",
+                      "location": located.location}
+        values[f.key] = _value(reading, located, config, f.key, findings, invalid, limits)
     return values, raw, findings, invalid
 
 
@@ -142,13 +206,14 @@ def _raw(f: Field, text: str, limits: Limits) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _value(f: Field, located: Located, config: CycleConfig, at: str | tuple[str, int], findings: list[Finding],
-           invalid: set[str], limits: Limits, row: dict[str, Located] | None = None):
-    """The value of ``located`` for field (or column) ``f`` at ``at``: a field's key, or a table's key and a
-    row number (the path, ``visits[2].date``, is only made for a finding)."""
+def _value(reading: _Reading, located: Located, config: CycleConfig, at: str | tuple[str, int],
+           findings: list[Finding], invalid: set[str], limits: Limits, row: dict[str, Located] | None = None):
+    """The value of ``located`` for field (or column) ``reading.field`` at ``at``: a field's key, or a
+    table's key and a row number (the path, ``visits[2].date``, is only made for a finding)."""
     try:
-        return normalise(f, located, config, row, limits)
+        return reading.value(located, config, row, limits)
     except BadValue as bad:
+        f = reading.field
         path = at if isinstance(at, str) else f"{at[0]}[{at[1]}].{f.key}"
         invalid.add(path)
         findings.append(finding(bad.code, ERROR, bad.reason, f.label, path, located.location,

@@ -26,6 +26,7 @@ class ReadResult:
     reader: str = ""
     identified_by: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)  # 合计, 完成率: made from the values (forms/computed.py)
 
     @property
     def has_errors(self) -> bool:
@@ -46,6 +47,7 @@ class ReadResult:
             "source": self.source,
             "reader": self.reader,
             "identified_by": self.identified_by,
+            **({"computed": self.computed} if self.computed else {}),
             "raw": self.raw,
         }
 

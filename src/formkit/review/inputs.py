@@ -1,9 +1,13 @@
 """What the secretariat enters for the 综合评议, as a spreadsheet: the everyday-work assessment of each
-unit (平时工作) and the designated counties' own rural-revitalisation results (乡村振兴实绩考核).
-``write_template`` lists every unit and pair so that only the assessments are typed in; ``read_inputs``
+unit (平时工作, graded by the year's grades or 0–100) and, per designated county, the county's own 乡村振兴
+实绩考核 result and whether it saw 规模性返贫 — facts about the county, so one row per county whatever the
+number of units assisting it. The result is kept in its own assessment's words (好/较好/一般/较差 …, or a
+number), never mapped to the review's grades; only a year's working-group rules turn it into points.
+``write_template`` lists every unit and county so that only the assessments are typed in; ``read_inputs``
 reads it back, every bad row reported with its place and skipped, the rest kept. It is read with formkit's
 hardened reader (``ooxml/workbook.py``, zip and XML limits), like every spreadsheet that comes back filled
-in: a filled copy travels by mail like a returned form."""
+in: a filled copy travels by mail like a returned form. A sheet filled in the earlier layout (one row per
+unit–county pair, the unit's code first) is read too."""
 
 from __future__ import annotations
 
@@ -18,13 +22,16 @@ from formkit.findings import ERROR, Finding, finding
 from formkit.forms.cycle import Cycle
 from formkit.forms.values import BadValue, normalise_bool, normalise_choice
 from formkit.limits import DEFAULT, over
+from formkit.ooxml.spreadsheet import save_workbook
 from formkit.ooxml.workbook import read_xlsx
-from formkit.outputs import append_row, save
+from formkit.outputs import append_row
 from formkit.store import Store
 
 DAILY, RESULTS = "平时工作", "乡村振兴实绩"
 DAILY_HEADERS = ["单位代码", "中央单位", "牵头部门", "平时工作评价（等次或0-100分）", "违纪违规（是/否）", "说明"]
-RESULTS_HEADERS = ["单位代码", "中央单位", "定点帮扶县", "县乡村振兴实绩考核等次", "规模性返贫（是/否）", "说明"]
+RESULTS_HEADERS = ["定点帮扶县", "帮扶单位", "单位代码", "县乡村振兴实绩考核结果（照考核原等次填写）", "规模性返贫（是/否）",
+                   "说明"]
+PAIR_LAYOUT = "单位代码"  # the first header of the earlier results layout (unit, unit name, county, ...)
 
 
 class InputsError(FormkitError):
@@ -33,10 +40,10 @@ class InputsError(FormkitError):
 
 @dataclass
 class Inputs:
-    daily: dict[str, float] = field(default_factory=dict)  # unit → points
-    violation: dict[str, bool] = field(default_factory=dict)
-    results: dict[str, list[float]] = field(default_factory=dict)  # unit → points of its counties' results
-    return_to_poverty: dict[str, list[str]] = field(default_factory=dict)  # unit → counties
+    daily: dict[str, str | float] = field(default_factory=dict)  # unit → a grade of the year, or points 0–100
+    violation: dict[str, bool] = field(default_factory=dict)  # unit → 违纪违规 found in everyday work
+    results: dict[str, str] = field(default_factory=dict)  # county → its 实绩考核 result, in its own words
+    return_to_poverty: dict[str, bool] = field(default_factory=dict)  # county → 是/否 as entered (blank: none)
     problems: list[Finding] = field(default_factory=list)  # location: {file, sheet, row}
     source: str = ""
 
@@ -52,20 +59,23 @@ def write_template(store: Store, cycle: Cycle, path: str | Path) -> Path:
     daily = book.active
     daily.title = DAILY
     append_row(daily, DAILY_HEADERS)
+    counties: dict[str, list] = {}
     for item in issued:
         if item.form == "self-assessment":
             append_row(daily, [item.recipient.id, item.recipient.unit, item.lead_department, None, "否", None])
+        elif item.form == "county-feedback":
+            counties.setdefault(item.recipient.county or "", []).append(item.recipient)
     results = book.create_sheet(RESULTS)
     append_row(results, RESULTS_HEADERS)
-    for item in issued:
-        if item.form == "county-feedback":
-            append_row(results, [item.recipient.unit_id, item.recipient.unit, item.recipient.county, None, "否", None])
-    for sheet in (daily, results):
+    for county, pairs in counties.items():  # 规模性返贫 left blank: a blank is no report, 否 is one
+        append_row(results, [county, "、".join(r.unit or "" for r in pairs), "、".join(r.unit_id or "" for r in pairs),
+                             None, None, None])
+    for sheet, widths in ((daily, (10, 30, 22, 26, 16, 30)), (results, (14, 36, 14, 30, 16, 30))):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for col, width in zip("ABCDEF", (10, 30, 22, 26, 16, 30), strict=True):
+        for col, width in zip("ABCDEF", widths, strict=True):
             sheet.column_dimensions[col].width = width
-    return save(book, path)
+    return save_workbook(book, path, cycle.config.coordinator, f"{year}年度综合评议录入表")
 
 
 def read_inputs(path: str | Path, config: CycleConfig) -> Inputs:
@@ -81,61 +91,81 @@ def read_inputs(path: str | Path, config: CycleConfig) -> Inputs:
         raise InputsError("review.inputs-unreadable", f"综合评议录入表过大（{over('max_bytes')}）", {"file": str(path)})
     sheets = {t.caption: t for t in book.tables}
     out = Inputs(source=path.name)
-    points = dict(zip(config.grades, config.review.points, strict=True))
     for name in (DAILY, RESULTS):
         if name not in sheets:
             out.problems.append(_problem("review.inputs-missing-sheet", f"缺少工作表“{name}”", path, name, None))
             continue
-        for n, cells in _rows(sheets[name]):
-            if not any(cells):
+        rows = list(_rows(sheets[name]))
+        header = next((cells for n, cells in rows if n == 1), [""])
+        county_col = 2 if header[0] == PAIR_LAYOUT else 0
+        for n, cells in rows:
+            if n < 2 or not any(cells):
                 continue
-            unit = cells[0]
-            if not unit:
-                out.problems.append(_problem("review.inputs-no-unit", "没有单位代码，本行未计入", path, name, n))
+            key = cells[0] if name == DAILY else cells[county_col]
+            if not key:
+                what = "单位代码" if name == DAILY else "定点帮扶县"
+                out.problems.append(_problem("review.inputs-no-unit", f"没有{what}，本行未计入", path, name, n))
                 continue
             try:
-                value = _points(cells[3], config, points)
-                flag = normalise_bool(cells[4]) if cells[4] else False
+                problem = _daily(out, key, cells, config) if name == DAILY else _result(out, key, cells)
             except BadValue as exc:
-                out.problems.append(_problem(exc.code, f"{exc.reason}，本行未计入", path, name, n))
-                continue
-            if name == DAILY:
-                if value is not None:
-                    out.daily[unit] = value
-                out.violation[unit] = bool(flag)
-            else:
-                if value is not None:
-                    out.results.setdefault(unit, []).append(value)
-                if flag:
-                    out.return_to_poverty.setdefault(unit, []).append(cells[2])
+                problem = (exc.code, exc.reason)
+            if problem:
+                out.problems.append(_problem(problem[0], f"{problem[1]}，本行未计入", path, name, n))
     return out
 
 
+def _daily(out: Inputs, unit: str, cells: list[str], config: CycleConfig) -> None:
+    """A unit's everyday work: a grade of the year (or its variant) kept as the grade, a number 0–100 as is."""
+    text, flag = cells[3], normalise_bool(cells[4]) if cells[4] else False
+    if text:
+        out.daily[unit] = _number(text) if _is_number(text) else normalise_choice(text, config.grades,
+                                                                                   config.grade_variants)
+    out.violation[unit] = bool(flag)
+
+
+def _result(out: Inputs, county: str, cells: list[str]) -> tuple[str, str] | None:
+    """A county's 实绩考核 result as written (a number checked to be 0–100), and its 规模性返贫 (blank: no
+    report). Two rows about one county (the earlier layout has one per pair) that disagree on the result: the
+    later is refused."""
+    result, flag = cells[3], normalise_bool(cells[4]) if cells[4] else None
+    if result and _is_number(result):
+        _number(result)
+    earlier = out.results.get(county)
+    if result and earlier is not None and earlier != result:
+        return "review.inputs-county-differs", f"{county}的乡村振兴实绩考核结果与上文不一致（“{earlier}”和“{result}”）"
+    if result:
+        out.results[county] = result
+    if flag is not None:
+        out.return_to_poverty[county] = out.return_to_poverty.get(county, False) or bool(flag)
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _number(text: str) -> float:
+    number = float(text)
+    if not 0 <= number <= 100:
+        raise BadValue("value.out-of-range", f"“{text}”不在0-100分之间")
+    return number
+
+
 def _rows(sheet: Table) -> Iterator[tuple[int, list[str]]]:
-    """(the row number Excel shows, the texts of columns A–F) of every row below the header."""
+    """(the row number Excel shows, the texts of columns A–F) of every row."""
     numbers = sheet.row_numbers or range(1, len(sheet.rows) + 1)
     for number, row in zip(numbers, sheet.rows, strict=False):
-        if number < 2:
-            continue
         texts = [""] * len(DAILY_HEADERS)
         for i, cell in enumerate(row):
             col = sheet.col_numbers[i] if sheet.col_numbers else i + 1
             if col <= len(texts):
                 texts[col - 1] = cell.text.strip()
         yield number, texts
-
-
-def _points(text: str, config: CycleConfig, points: dict[str, float]) -> float | None:
-    """A grade (or a variant) → its points; a number 0–100 → itself; blank → None."""
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return points[normalise_choice(text, config.grades, config.grade_variants)]
-    if not 0 <= number <= 100:
-        raise BadValue("value.out-of-range", f"“{text}”不在0-100分之间")
-    return number
 
 
 def _problem(code: str, reason: str, path: Path, sheet: str, row: int | None) -> Finding:

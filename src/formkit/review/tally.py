@@ -1,14 +1,18 @@
-"""The tally of the categorised vote: per unit the votes for each grade, blank and invalid entries; per
-category the turnout; per sheet whether it came back and what was wrong with it."""
+"""The tally of the categorised vote: per unit the votes for each grade, blank and invalid entries, and the
+returned sheets that left it out (回避: its own delegates'); per category the turnout; per sheet whether it
+came back and what was wrong with it. A sheet is known by its number only (无记名)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from formkit.config import load_config
 from formkit.findings import ERROR, WARNING, Finding, finding
 from formkit.forms.cycle import Cycle
 from formkit.forms.model import choice_groups
-from formkit.outputs import append_row, save
+from formkit.ooxml.spreadsheet import save_workbook
+from formkit.outputs import append_row
+from formkit.review.delegates import recusals
 from formkit.review.units import units_by_category
 from formkit.store import Store
 
@@ -23,6 +27,7 @@ class UnitVotes:
     votes: dict[str, int]
     blank: int = 0  # no grade ticked (or the unit missing from the sheet)
     invalid: int = 0  # two or more grades ticked
+    recused: int = 0  # returned sheets that leave the unit out (its own delegates': 回避)
 
     @property
     def valid(self) -> int:
@@ -72,6 +77,7 @@ def tally(store: Store, cycle: Cycle) -> Tally:
     counts = {name: [UnitVotes(u.recipient_id, u.name, name, dict.fromkeys(config.grades, 0)) for u in us]
               for name, us in units.items()}
     current = store.current(year)
+    left_out = recusals(store, year)
     by_lead = {c.lead: c.name for c in config.categories}
     sheets = []
     for item in sorted(store.issued(year), key=lambda r: r.recipient.id):
@@ -88,7 +94,10 @@ def tally(store: Store, cycle: Cycle) -> Tally:
         by_code = {r.get("unit_code"): r for r in rows if r.get("unit_code")}
         by_name = {r.get("unit"): r for r in rows if r.get("unit")}
         for u in counts.get(category, []):
-            row = by_code.get(u.recipient_id) or by_name.get(u.unit) or {}
+            if u.recipient_id == left_out.get(item.recipient.id):
+                u.recused += 1
+                continue
+            row = by_code.get(u.recipient_id) or by_name.get(u.unit) or {}  # by code: sheets of version 1
             chosen = [c.choice_value for c in ticks if row.get(c.key)]
             if len(chosen) == 1:
                 u.votes[chosen[0]] += 1
@@ -116,11 +125,12 @@ def write_tally_xlsx(result: Tally, path) -> None:
         returned, issued = result.turnout(name)
         append_row(sheet, [f"{result.year}年度分类评价计票结果（{name}）　收回投票表 {returned}/{issued} 份"])
         sheet["A1"].font = Font(bold=True, size=13)
-        append_row(sheet, ["序号", "单位代码", "中央单位", *result.grades, "未选", "无效", "有效票"])
+        append_row(sheet, ["序号", "单位代码", "中央单位", *result.grades, "未选", "无效", "有效票", "回避"])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for n, u in enumerate(units, start=1):
-            append_row(sheet, [n, u.recipient_id, u.unit, *(u.votes[g] for g in result.grades), u.blank, u.invalid, u.valid])
+            append_row(sheet, [n, u.recipient_id, u.unit, *(u.votes[g] for g in result.grades), u.blank, u.invalid,
+                               u.valid, u.recused])
         sheet.column_dimensions["C"].width = 30
     states = book.create_sheet("投票表")
     append_row(states, ["编号", "投票表", "单位类别", "状态", "问题"])
@@ -128,4 +138,4 @@ def write_tally_xlsx(result: Tally, path) -> None:
         append_row(states, [s.recipient_id, s.name, s.category, "已计票" if s.state == "counted" else "未收回",
                             s.problems_text])
     del book["Sheet"]
-    save(book, path)
+    save_workbook(book, path, load_config(result.year).coordinator, f"{result.year}年度分类评价计票结果")

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Connection,
     DateTime,
@@ -213,6 +214,58 @@ def _v6_review_acts(conn: Connection) -> None:
     _frozen.create_all(conn, tables=[_v6_acts])
 
 
+_v8_accounts = Table(
+    "desk_accounts", _frozen,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(60), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("category", Text),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", name="uq_desk_accounts_name"),
+)
+_v8_sessions = Table(
+    "desk_sessions", _frozen,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("account_id", Integer, ForeignKey("desk_accounts.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("address", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    UniqueConstraint("token_hash", name="uq_desk_sessions_token"),
+)
+_v8_links = Table(
+    "desk_links", _frozen,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("holder", String(120), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    UniqueConstraint("token_hash", name="uq_desk_links_token"),
+)
+Index("ix_desk_links_holder", _v8_links.c.year, _v8_links.c.holder)
+_v8_logins = Table(
+    "desk_logins", _frozen,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(60), nullable=False),
+    Column("address", String(64)),
+    Column("ok", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_desk_logins_name", _v8_logins.c.name, _v8_logins.c.at)
+Index("ix_desk_logins_address", _v8_logins.c.address, _v8_logins.c.at)
+
+
+def _v8_desk(conn: Connection) -> None:
+    _frozen.create_all(conn, tables=[_v8_accounts, _v8_sessions, _v8_links, _v8_logins])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "submissions, audit log, issued forms", _v1_tables),
     (2, "audit log is append-only", _v2_append_only_audit),
@@ -220,6 +273,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "audit log hash chain; no replace, no truncate", _v4_audit_chain),
     (5, "unit, county and period as columns; findings across documents", upgrade_v5.upgrade),
     (6, "acts of the review's parties", _v6_review_acts),
+    (8, "the web desk: accounts, sessions, recipients' links, logins", _v8_desk),
 ]
 
 
@@ -267,6 +321,10 @@ APP_GRANTS = {
     "audit_log": "SELECT, INSERT",
     "later_findings": "SELECT, INSERT",
     "review_acts": "SELECT, INSERT",
+    "desk_accounts": "SELECT, INSERT, UPDATE",
+    "desk_sessions": "SELECT, INSERT, UPDATE",
+    "desk_links": "SELECT, INSERT, UPDATE",
+    "desk_logins": "SELECT, INSERT",
 }
 
 

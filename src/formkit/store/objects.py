@@ -51,15 +51,15 @@ class ObjectStore:
     def stage(self, data: bytes, sha256: str) -> bool:
         """Have ``data`` (whose sha256 the caller computed) on its way to its name: written to a temporary file
         beside it, which :meth:`settle` flushes and renames. False when it is there already (or staged)."""
+        with self._mutex:
+            if sha256 in self._staged:
+                return False
         target = self.path(sha256)
         try:
             if target.stat().st_size == len(data):
                 return False
         except FileNotFoundError:
             pass
-        with self._mutex:
-            if sha256 in self._staged:
-                return False
         tmp = _temporary(target.parent, data)
         with self._mutex:
             first = self._staged.setdefault(sha256, tmp) is tmp

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -141,3 +142,56 @@ acts = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_review_acts_kind", acts.c.year, acts.c.kind, acts.c.subject)
+
+# The web desk (v8, ``formkit serve``): staff accounts (password hashes only), their sessions (the cookie's
+# token kept as its sha256), recipients' links (the token kept as its sha256; revoked, never deleted) and
+# login attempts (for throttling). What the desk does is also in the audit log (``desk:*`` events).
+accounts = Table(
+    "desk_accounts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(60), nullable=False),
+    Column("role", String(20), nullable=False),  # secretariat, lead, observer
+    Column("category", Text),  # a lead department's category
+    Column("password_hash", Text, nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", name="uq_desk_accounts_name"),
+)
+
+sessions = Table(
+    "desk_sessions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("account_id", Integer, ForeignKey("desk_accounts.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("address", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    UniqueConstraint("token_hash", name="uq_desk_sessions_token"),
+)
+
+links = Table(
+    "desk_links", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("holder", String(120), nullable=False),  # a unit id, a unit–county recipient id, a voting sheet's id
+    Column("token_hash", String(64), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    UniqueConstraint("token_hash", name="uq_desk_links_token"),
+)
+Index("ix_desk_links_holder", links.c.year, links.c.holder)
+
+logins = Table(
+    "desk_logins", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(60), nullable=False),
+    Column("address", String(64)),
+    Column("ok", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_desk_logins_name", logins.c.name, logins.c.at)
+Index("ix_desk_logins_address", logins.c.address, logins.c.at)

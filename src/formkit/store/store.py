@@ -40,6 +40,7 @@ from sqlalchemy.exc import (
 )
 
 from formkit.store import later, schema
+from formkit.store.accounts import DeskStore
 from formkit.store.acts import ActStore
 from formkit.store.audit import GENESIS, HEAD_COLUMN, audit_problems
 from formkit.store.grades import GradeStore
@@ -78,7 +79,7 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-class Store(GradeStore, ActStore):
+class Store(GradeStore, ActStore, DeskStore):
     def __init__(self, url: str | None = None, originals: str | Path | None = None, *, create: bool = True,
                  owner: str | None = None):
         """Open the store at ``url`` (default ``FORMKIT_DB``, else ``formkit.db``), migrating it as

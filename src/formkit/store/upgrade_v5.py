@@ -51,6 +51,7 @@ Index("ix_later_findings_submission", _v5_later.c.submission_id)
 COLUMNS = {"submissions": ("unit_id VARCHAR(120)", "unit TEXT", "county TEXT", "period VARCHAR(8)"),
            "issued": ("unit_id VARCHAR(120)", "period VARCHAR(8)")}
 PERIOD_LETTER = {"quarterly-ledger": "Q", "half-year-report": "H"}  # as formkit <= 0.x made ids: U001-Q2
+V5_RULES = ("rule.funds-differ",)  # the cross-document rules of v5's day: the pairs stored then are checked by them
 
 
 def legacy_recipient(form: str | None, recipient_id: str | None) -> tuple[str | None, str | None]:
@@ -107,7 +108,7 @@ def upgrade(conn: Connection) -> None:
     now = datetime.now(timezone.utc)
     latest = select(func.max(subs.c.id)).where(subs.c.form == later.UNIT_FORM, subs.c.outcome.in_(READABLE)) \
         .group_by(subs.c.year, subs.c.recipient_id)
-    checked = sum(later.recheck(conn, subs, t["later_findings"], t["audit_log"], unit_id, now)
+    checked = sum(later.recheck(conn, subs, t["later_findings"], t["audit_log"], unit_id, now, codes=V5_RULES)
                   for unit_id in conn.execute(latest).scalars().all())
     if filled or checked:  # what was filled in, so that verify can tell a later edit
         append(conn, t["audit_log"], "migrated", None, None, {"version": 5, "recipients": len(filled),

@@ -9,6 +9,13 @@ cross-document check (``store.later``) — is every committed row plus the rows 
 audit chain grows one event after another, in the order the files are given. Intake gives it a group of files
 at a time (:mod:`formkit.intake.group`): one commit, and one fsync per folder of originals, for the group.
 
+New rows wait to be inserted together, in one statement (``INSERT ... RETURNING`` of many rows, in the order
+given): at the latest when the transaction commits, and earlier when a file needs what a waiting row would show
+it — the same bytes again, the same recipient's next version, anything that reads or appends otherwise. The
+version each row supersedes is found for all of them by one query; then, row by row in their order, their audit
+events are made and each is checked across documents against the rows that came before it (``later``, bounded by
+its id), so the outcome, the events and their order are those of inserting each row alone.
+
 Every event that sets a submission's row records the row's digest as read back (``audit.row_digest``):
 ``ingested`` or ``rejected`` when it arrives, ``retried`` when a new attempt rewrites it, and ``relinked`` when
 a retried version slots in before a later version, whose ``supersedes`` then changes. No other statement of
@@ -23,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy import Connection, Text, bindparam, cast, func, literal_column, select, tuple_
 
 from formkit.errors import FormkitError
 from formkit.outcomes import TRANSIENT
@@ -42,7 +49,7 @@ class StoreError(FormkitError):
 
 @dataclass
 class Stored:
-    id: int
+    id: int | None  # None while its row waits to be inserted (at the latest when its transaction commits)
     sha256: str
     outcome: str
     duplicate: bool
@@ -59,10 +66,13 @@ class Writing:
         self._rows: dict[str, Any] = {}  # sha256 → its row as this transaction last saw it (None: not stored)
         self._events: list[dict] = []  # audit events made and not inserted yet, in order
         self._head: str | None = None  # the audit chain's head, once this transaction made an event
+        self._waiting: dict[str, _Waiting] = {}  # sha256 → a new row to insert, in the order they came
+        self._versions: set[tuple] = set()  # the recipients (form, year, recipient id) of the readable ones
 
     def settle(self) -> None:
-        """Insert the events made, and make the originals of this transaction durable (called right before
-        it commits)."""
+        """Insert the rows and events made, and make the originals of this transaction durable (called right
+        before it commits)."""
+        self._insert_waiting()
         self._flush()
         self.store.objects.settle(self.kept)
 
@@ -78,6 +88,8 @@ class Writing:
 
     def find(self, sha256: str) -> Submission | None:
         """The submission of these bytes, committed or written earlier in this transaction."""
+        if sha256 in self._waiting:
+            self._insert_waiting()
         if sha256 not in self._rows:
             self._rows[sha256] = self.conn.execute(BY_SHA, {"sha256": sha256}).mappings().first()
         row = self._rows[sha256]
@@ -89,45 +101,72 @@ class Writing:
         The same bytes again return the existing submission; a readable form from a recipient who had one
         before supersedes it (both stay). ``fresh``: the caller found no submission of these bytes a moment
         ago, so only this transaction's own rows are looked at (a concurrent writer that stored them since
-        makes the insert fail on the unique sha256)."""
+        makes the insert fail on the unique sha256). The row waits to be inserted with the others of the
+        transaction (the module's docstring): the returned :class:`Stored` has its id once it is."""
         sha = sha or sha_of(data)
-        existing = None if fresh and sha not in self._rows else self.find(sha)
+        existing = None if fresh and sha not in self._rows and sha not in self._waiting else self.find(sha)
         if existing is not None:
             return self.note_duplicate(existing, data)
         now = datetime.now(timezone.utc)
         row, _clipped = fit(schema.submissions, {**row, "sha256": sha, "size": len(data), "received_at": now})
         row.update(self._who(row))
-        stored = self._insert(row)
-        new_id, previous = stored["id"], stored["supersedes"]
-        event_name = "ingested" if row["outcome"] in READABLE else "rejected"
-        self._audit(event_name, new_id, sha, {"file": row["file_name"], "outcome": row["outcome"],
-                                              "code": row.get("code"), **self._digests(stored)}, now)
-        if previous:
-            self._audit("superseded", previous, None, {"by": new_id}, now)
-        self._recheck(new_id, now, row)
+        version = _version(row)
+        if version in self._versions:  # it supersedes a waiting row: that one needs its id first
+            self._insert_waiting()
+        stored = Stored(None, sha, row["outcome"], False)
+        self._waiting[sha] = _Waiting(row, now, stored, version)
+        if version:
+            self._versions.add(version)
         self._keep(data, sha)
-        return Stored(new_id, sha, row["outcome"], False, previous)
+        return stored
 
-    def _insert(self, row: dict[str, Any]) -> Any:
-        """Insert ``row``, superseding the recipient's latest readable version (found by the statement
-        itself); the row as stored, read back (by ``RETURNING`` where the database has it)."""
-        superseding = row["outcome"] in READABLE and bool(row.get("recipient_id"))
-        if superseding:
-            params = {**row, "of_form": row["form"], "of_year": row["year"], "of_recipient": row["recipient_id"]}
-        else:
-            params = {**row, "supersedes": None}
-        returning = self.conn.dialect.insert_returning
-        statement = INSERTS[superseding, returning]
-        if returning:
-            stored = dict(self.conn.execute(statement, params).mappings().one())
-            text, sent = stored.pop("record_text"), row.get("record")
-            # the record as stored: the one sent when the database holds exactly its JSON, else parsed back
-            stored["record"] = sent if isinstance(sent, Serialized) and text == sent.text else \
-                (None if text is None else json.loads(text))
+    def _insert_waiting(self) -> None:
+        """Insert the rows waiting, in one statement; then, in their order, each row's events and its check
+        across documents (against the rows before it), as when each was inserted alone."""
+        if not self._waiting:
+            return
+        waiting, self._waiting, self._versions = list(self._waiting.values()), {}, set()
+        latest = self._latest_versions([w.version for w in waiting if w.version])
+        rows = self._insert([{**w.row, "supersedes": latest.get(w.version)} for w in waiting])
+        for w, stored in zip(waiting, rows, strict=True):
+            new_id, previous = stored["id"], stored["supersedes"]
+            w.stored.id, w.stored.supersedes = new_id, previous
+            event_name = "ingested" if w.row["outcome"] in READABLE else "rejected"
+            self._audit(event_name, new_id, stored["sha256"], {"file": w.row["file_name"], "outcome": w.row["outcome"],
+                                                               "code": w.row.get("code"), **self._digests(stored)}, w.at)
+            if previous:
+                self._audit("superseded", previous, None, {"by": new_id}, w.at)
+            self._recheck(new_id, w.at, w.row, upto=new_id)
+
+    def _latest_versions(self, versions: list[tuple]) -> dict[tuple, int]:
+        """(form, year, recipient id) → the id of that recipient's latest readable submission, for each of
+        ``versions`` that has one (one query for all)."""
+        if not versions:
+            return {}
+        return {(r.form, r.year, r.recipient_id): r.latest
+                for r in self.conn.execute(LATEST_VERSIONS, {"versions": versions})}
+
+    def _insert(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """Insert ``rows`` (in one statement where the database returns many rows in order); each row as
+        stored, read back (by ``RETURNING`` where the database has it)."""
+        params = [{name: row.get(name, default) for name, default in _INSERTED.items()} for row in rows]
+        dialect = self.conn.dialect
+        if dialect.insert_executemany_returning_sort_by_parameter_order or (len(params) == 1 and
+                                                                               dialect.insert_returning):
+            found = self.conn.execute(INSERT_RETURNING, params if len(params) > 1 else params[0]).mappings().all()
+            stored = []
+            for row, back in zip(rows, found, strict=True):
+                back = dict(back)
+                text, sent = back.pop("record_text"), row.get("record")
+                # the record as stored: the one sent when the database holds exactly its JSON, else parsed back
+                back["record"] = sent if isinstance(sent, Serialized) and text == sent.text else \
+                    (None if text is None else json.loads(text))
+                stored.append(back)
         else:  # SQLite before 3.35
-            new_id = self.conn.execute(statement, params).inserted_primary_key[0]
-            stored = self.conn.execute(BY_ID, {"id": new_id}).mappings().one()
-        self._rows[stored["sha256"]] = stored
+            stored = [self.conn.execute(BY_ID, {"id": self.conn.execute(INSERT, one).inserted_primary_key[0]})
+                      .mappings().one() for one in params]
+        for back in stored:
+            self._rows[back["sha256"]] = back
         return stored
 
     def retry(self, submission_id: int, data: bytes, attempt: dict[str, Any]) -> Stored:
@@ -136,6 +175,7 @@ class Writing:
         its place among the recipient's versions by its id (what it supersedes, and what supersedes it: that
         later version's row changes too, audited as ``relinked``). When another ingest retried it a moment
         ago, this is a duplicate of that."""
+        self._insert_waiting()  # it reads and changes rows, and its events follow theirs
         now = datetime.now(timezone.utc)
         t = schema.submissions
         row, _clipped = fit(t, {k: v for k, v in attempt.items()
@@ -158,12 +198,13 @@ class Writing:
             self._audit("superseded", previous, None, {"by": submission_id}, now)
         if following:
             self._relink(following, submission_id, now)
-        self._recheck(submission_id, now, row)
+        self._recheck(submission_id, now, row)  # against every current version, the later ones too
         self._keep(data, before.sha256)
         return Stored(submission_id, before.sha256, row["outcome"], False, previous, before.outcome)
 
     def note_duplicate(self, existing: Submission, data: bytes | None = None) -> Stored:
         """The same bytes again: an audit event ``duplicate``; a missing original is put back."""
+        self._insert_waiting()  # its event follows theirs
         self._audit("duplicate", existing.id, existing.sha256, {}, datetime.now(timezone.utc))
         if data is not None and self.store.objects.stage(data, existing.sha256):
             self.kept.add(existing.sha256)
@@ -186,11 +227,13 @@ class Writing:
                  "county": row.get("county") or (values.get("county") if row["form"] == later.COUNTY_FORM else None)}
         return fit(schema.submissions, {k: v if isinstance(v, str) and v else None for k, v in found.items()})[0]
 
-    def _recheck(self, submission_id: int, at: datetime, row: dict) -> None:
+    def _recheck(self, submission_id: int, at: datetime, row: dict, upto: int | None = None) -> None:
+        """Check the submission across documents (``later``); ``upto``: only against rows below this id."""
         if row.get("form") not in later.FORMS or not row.get("unit_id"):
             return  # nothing to check across documents (later.recheck would return at once)
         self._flush()  # it may append to the chain itself
-        if later.recheck(self.conn, schema.submissions, schema.later_findings, schema.audit, submission_id, at, row):
+        if later.recheck(self.conn, schema.submissions, schema.later_findings, schema.audit, submission_id, at, row,
+                         upto=upto):
             self._head = None
 
     def _relink(self, following: int, earlier: int, at: datetime) -> None:
@@ -240,6 +283,22 @@ class Writing:
         self._head = event["hash"]
 
 
+@dataclass
+class _Waiting:
+    """A new row waiting to be inserted (:meth:`Writing.add`)."""
+    row: dict[str, Any]
+    at: datetime
+    stored: Stored  # given its id once inserted
+    version: tuple | None  # the recipient of a readable row: (form, year, recipient id)
+
+
+def _version(row: dict[str, Any]) -> tuple | None:
+    """Whose version a row is, when it is one that supersedes that recipient's latest readable version."""
+    if row["outcome"] in READABLE and row.get("recipient_id"):
+        return row.get("form"), row.get("year"), row["recipient_id"]
+    return None
+
+
 def record_event(conn: Connection, event_name: str, submission_id: int | None, sha: str | None, detail: dict,
                  at: datetime) -> None:
     """Append an event to the audit chain (inside a writing transaction, which serialises writers)."""
@@ -281,17 +340,19 @@ def sha_of(data: bytes) -> str:
 # values are parameters, not part of the statement)
 _S = schema.submissions
 INSERT = _S.insert()
+# every column an insert sets (each row gives them all, so many rows go in one statement), with its default
+_INSERTED = {c.name: c.default.arg if c.default is not None else None for c in _S.c if c.name != "id"}
 BY_SHA = select(_S).where(_S.c.sha256 == bindparam("sha256"))
 BY_ID = select(_S).where(_S.c.id == bindparam("id"))
 _RECIPIENT = (_S.c.form == bindparam("form"), _S.c.year == bindparam("year"),
               _S.c.recipient_id == bindparam("recipient_id"), _S.c.outcome.in_(READABLE))
 LATEST_BELOW = select(func.max(_S.c.id)).where(*_RECIPIENT, _S.c.id < bindparam("below"))
 _READABLE = _S.c.outcome.in_([literal_column(f"'{outcome}'") for outcome in READABLE])  # in the SQL, not a parameter
-_SUPERSEDING = _S.insert().values(supersedes=select(func.max(_S.c.id)).where(
-    _S.c.form == bindparam("of_form"), _S.c.year == bindparam("of_year"),
-    _S.c.recipient_id == bindparam("of_recipient"), _READABLE).scalar_subquery())
-# what an insert returns: every column, the record as its text (compared with what was sent, not parsed back)
+_VERSION = (_S.c.form, _S.c.year, _S.c.recipient_id)
+LATEST_VERSIONS = select(*_VERSION, func.max(_S.c.id).label("latest")).where(
+    tuple_(*_VERSION).in_(bindparam("versions", expanding=True)), _READABLE).group_by(*_VERSION)
+# what an insert returns: every column, the record as its text (compared with what was sent, not parsed back),
+# row by row in the order the rows were given
 _RETURNED = [*(c for c in _S.c if c.name != "record"), cast(_S.c.record, Text).label("record_text")]
-INSERTS = {(True, False): _SUPERSEDING, (True, True): _SUPERSEDING.returning(*_RETURNED),  # (superseding, returning)
-           (False, False): INSERT, (False, True): INSERT.returning(*_RETURNED)}
+INSERT_RETURNING = INSERT.returning(*_RETURNED, sort_by_parameter_order=True)
 NEXT = select(func.min(_S.c.id)).where(*_RECIPIENT, _S.c.id > bindparam("after"))

@@ -4,9 +4,10 @@ roster and cross-document rules, what else is known) returning findings; ``RULES
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from formkit.config import CycleConfig
@@ -50,7 +51,8 @@ class RuleContext:
 
 
 Rule = Callable[[RuleContext], list[Finding]]
-RULES: dict[str, list[tuple[str, Rule]]] = {"self-assessment": [], "county-feedback": [], "review-vote": []}
+RULES: dict[str, list[tuple[str, Rule]]] = {"self-assessment": [], "county-feedback": [], "review-vote": [],
+                                            "quarterly-ledger": []}
 
 
 def rule(form: str, name: str):
@@ -162,6 +164,104 @@ def end_before_start(ctx: RuleContext) -> list[Finding]:
         if bounds and row.get("start") and row["start"] > bounds[1]:
             out.append(ctx.finding("rule.date-outside-year", WARNING, "任职开始时间晚于评价年度",
                                    f"first_secretaries[{i}].start", params={"date": row["start"], "year": bounds[1].year}))
+    return out
+
+
+def _two_years_from(start: date) -> date:
+    """The last day of a two-year term begun on ``start`` (2024-07-01 → 2026-06-30; 02-29 → 02-28)."""
+    try:
+        anniversary = start.replace(year=start.year + 2)
+    except ValueError:  # 29 February
+        anniversary = date(start.year + 2, 3, 1)
+    return anniversary - timedelta(days=1)
+
+
+@rule("self-assessment", "rule.term-under-two-years")
+def term_under_two_years(ctx: RuleContext) -> list[Finding]:
+    """指标2.1: seconded cadres and first secretaries 一般应干满两年. A term that ended (its end date in the
+    evaluation year or before) short of two years is a warning; a term still running (no end date, or one
+    after the year) is no breach. An end before the start is rule.end-before-start's."""
+    bounds = _year_bounds(ctx)
+    if bounds is None:
+        return []
+    out = []
+    for table in ("cadres", "first_secretaries"):
+        for i, row in enumerate(ctx.values.get(table) or []):
+            start, end = row.get("start"), row.get("end")
+            if not isinstance(start, date) or not isinstance(end, date) or not start <= end <= bounds[1]:
+                continue
+            if end < _two_years_from(start):
+                name = row.get("name") or ""
+                out.append(ctx.finding("rule.term-under-two-years", WARNING,
+                                       f"“{name}”任职 {start:%Y年%-m月%-d日} 至 {end:%Y年%-m月%-d日}，不满两年"
+                                       "（指标2.1：一般应干满两年；提前轮换的，请说明原因并及时报有关部门备案）",
+                                       f"{table}[{i}].end", params={"name": name, "start": start, "end": end},
+                                       subject=row.get("county")))
+    return out
+
+
+# a post of the county party committee or government leadership (县委或县政府副职, 副县级): 指标2.1
+DEPUTY_POST = re.compile(r"副县长|县委副书记|县委常委|县政府副|县人民政府副|副县级")
+
+
+def deputy_post(posts: Any) -> bool:
+    """The cadre's posts (原任职务及挂任职务) name a county deputy post: the text after 挂任 when it is there
+    (the post held at home may be anything), else the whole text."""
+    text = "".join(str(posts or "").split())
+    return bool(DEPUTY_POST.search(text.rsplit("挂任", 1)[-1]))
+
+
+@rule("self-assessment", "rule.deputy-not-in-charge")
+def deputy_not_in_charge(ctx: RuleContext) -> list[Finding]:
+    """指标2.1: a cadre seconded to a deputy post of the county (挂任县委或县政府副职) 分管或协助分管乡村振兴工作.
+    Only a 否 is flagged: a blank answer is the required field's own error."""
+    out = []
+    for i, row in enumerate(ctx.values.get("cadres") or []):
+        if row.get("in_charge") is False and deputy_post(row.get("posts")):
+            name = row.get("name") or ""
+            out.append(ctx.finding("rule.deputy-not-in-charge", WARNING,
+                                   f"“{name}”挂任县委或县政府副职，但未分管或协助分管乡村振兴工作（指标2.1）",
+                                   f"cadres[{i}].in_charge", params={"name": name, "posts": row.get("posts")},
+                                   subject=row.get("county")))
+    return out
+
+
+@rule("quarterly-ledger", "rule.completion-implausible")  # and rule.amount-unit-slip
+@rule("self-assessment", "rule.completion-implausible")
+def plausibility(ctx: RuleContext) -> list[Finding]:
+    """The responsibility letter's figures (the year-end form's, the ledger's so far), with the working
+    group's thresholds (``cycle.yaml`` ``plausibility``): ``rule.amount-unit-slip`` where committed and
+    achieved of a 万元 indicator are ``slip_factor`` or more times apart (the smaller typed in 亿元, or the
+    larger in 元), else ``rule.completion-implausible`` where achieved is above ``completion_above`` ×
+    committed. An exceeded target is no finding (150 %), nor a target not met. A year whose working group
+    set no thresholds (``years.<YYYY>.plausibility``; the 办法 sets none) is not checked."""
+    limits = ctx.config.plausibility
+    if limits.completion_above is None and limits.slip_factor is None:
+        return []
+    table = measures.TARGETS[ctx.form]
+    out = []
+    for i, row in enumerate(ctx.values.get(table) or []):
+        committed, achieved = measures.number(row.get("committed")), measures.number(row.get("achieved"))
+        if not committed or not achieved or committed < 0 or achieved < 0:
+            continue
+        ratio, what = achieved / committed, row.get("indicator") or ""
+        slip = limits.slip_factor and row.get("measure") in (None, "万元") and max(ratio, 1 / ratio) >= limits.slip_factor
+        if slip:
+            small = "achieved" if ratio < 1 else "committed"
+            labels = {k: ctx.label(f"{table}[{i}].{k}") for k in ("committed", "achieved")}
+            low, high = sorted((achieved, committed))
+            other = "committed" if small == "achieved" else "achieved"
+            out.append(ctx.finding("rule.amount-unit-slip", WARNING,
+                                   f"“{what}”的{labels[small]} {low:g} 万元与{labels[other]} {high:g} 万元相差约"
+                                   f" {max(ratio, 1 / ratio):,.0f} 倍，疑似按亿元（或元）填写，请按万元核对",
+                                   f"{table}[{i}].{small}", params={"indicator": what, "committed": committed,
+                                                                   "achieved": achieved}))
+        elif limits.completion_above and ratio > limits.completion_above:
+            out.append(ctx.finding("rule.completion-implausible", WARNING,
+                                   f"“{what}”完成值 {achieved:g} 为承诺值 {committed:g} 的 {ratio:.0%}，超过"
+                                   f" {limits.completion_above:.0%}，请核对数字和计量单位",
+                                   f"{table}[{i}].achieved", params={"indicator": what, "committed": committed,
+                                                                    "achieved": achieved, "rate": round(ratio, 4)}))
     return out
 
 
