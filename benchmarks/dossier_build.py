@@ -2,7 +2,8 @@
 person would and ingested), as .docx, as PDF, and as one PDF per category rendered in parallel; and in the
 same run: docxcompose merging 300 generated unit
 documents (the way it is done today, by merging files), and a bare `soffice` conversion of the same .docx.
-Prints seconds and peak memory of each, each in its own process.
+Prints seconds and peak memory of each, each in its own process, and the pages of the PDFs (counted after
+the timing).
 
     pip install docxcompose   # only for the comparison
     python benchmarks/dossier_build.py [--units 300] [--pairs 600]
@@ -66,7 +67,19 @@ def child(variant: str, url: str, folder: str) -> None:
             master.append(part)
         master.save(str(work / "merged.docx"))
         extra = {"units": len(parts), "generate_seconds": built}
-    print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), **extra}))
+    figures = {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), **extra}
+    if variant in ("pdf", "per-category"):
+        figures["pages"] = sum(pages(p) for p in (work / variant).glob("*.pdf"))
+    print(json.dumps(figures))
+
+
+def pages(pdf: Path) -> int:
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    with pdf.open("rb") as fh:
+        return sum(1 for _page in PDFPage.create_pages(PDFDocument(PDFParser(fh))))
 
 
 def main() -> None:
@@ -102,6 +115,7 @@ def main() -> None:
                 continue
             note = f", generating the {r['units']} unit documents took {r['generate_seconds']:.1f} s more" \
                 if "generate_seconds" in r else ""
+            note += f", {r['pages']} pages" if "pages" in r else ""
             print(f"{variant:<12} {r['seconds']:.1f} s, peak {r['peak_mb']:.0f} MB{note}")
 
 

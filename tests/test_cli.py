@@ -25,7 +25,7 @@ def test_fields_prints_the_public_contract():
     result = run("fields", "county-feedback", "--json")
     assert result.exit_code == 0
     contract = json.loads(result.output)
-    assert contract["form"] == "county-feedback" and contract["version"] == 1
+    assert contract["form"] == "county-feedback" and contract["version"] == 2
     by_key = {f["key"]: f for f in contract["fields"]}
     assert by_key["grade_overall"] == {"key": "grade_overall", "label": "综合评价等次", "type": "choice",
                                        "required": True, "choices": ["好", "较好", "一般"]}
@@ -89,9 +89,10 @@ def test_demo_runs_the_whole_cycle_and_says_where(tmp_path):
     # letters: the 3 forms with errors, and 丹霞县's feedback, whose confirmed funds differ from its unit's claim
     assert "未报送 3 份，有错误待修改 3 份" in result.output and "退回修改意见：4 份" in result.output  # + 1 ledger
     assert (demo / "催报名单.xlsx").is_file() and (demo / "formkit.db").is_file()
-    # 6 units flagged: U005 typed 1.2亿元 of consumer assistance on its year-end form where its Q4 ledger says
-    # 871.52 万元 (the dossier shows both), besides the five flagged for missing forms, errors and vetoes
-    assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位，6 个有提请关注事项" in result.output
+    # 7 units flagged: U005 typed 1.2亿元 of consumer assistance on its year-end form where its Q4 ledger says
+    # 871.52 万元 (the dossier shows both), besides the six flagged for missing forms, errors and vetoes (both
+    # units assisting 青岩县, whose forms disagree about 规模性返贫: a fact about the county)
+    assert "7. 公文（GB/T 9704-2012）" in result.output and "8. 材料汇编：14 个单位，7 个有提请关注事项" in result.output
     assert "9. 分类评价：参评代表 14 名" in result.output  # one per unit, each sheet without their own unit
     assert "投票表 14 份，收回 13 份，2 份有无效或未选的票" in result.output and "已由牵头部门确认" in result.output
     assert "牵头部门核实 2 个（1 个有疑问）" in result.output

@@ -39,7 +39,7 @@ def test_typing_beside_labels(issued, tmp_path):
     assert len(rows) == 7
     assert rows[0] == ["阿尔泰县", "2026年5月12日", "王某", "董事长", "☒"]
     assert rows[1] == ["玉龙湾县", "2026.6.30", "李某", "副总经理", "☐"]
-    assert rows[2] == ["澜沧江县", "请选择日期", "", "", "☐"]  # untouched: placeholder left
+    assert [x.strip() for x in rows[2]] == ["澜沧江县", "", "", "", "☐"]  # untouched: the blank placeholder left
     assert rows[6] == ["红土县", "2026年11月3日", "周某", "工会主席", "☐"]
     # the prefilled values are still there
     assert view.value("单位名称") == "中国能源建设投资集团有限公司"

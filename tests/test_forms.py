@@ -72,12 +72,14 @@ def test_self_assessment_captures_what_domain_requires():
             "trained_technicians", "industry_narrative", "talent_narrative", "culture_narrative",
             "ecology_narrative", "organisation_narrative", "consumer_bought", "consumer_sold",
             "responsibility", "violations", "problems", "next_year_plan", "contact_person",
-            "contact_phone", "fill_date", "sealed"} <= keys
+            "contact_phone", "fill_date"} <= keys
     visits = form.field("visits")
     assert [c.key for c in visits.columns] == ["county", "date", "leader", "post", "main_leader"]
     assert visits.rows_from == "counties"
     cadres = form.field("cadres")
     assert {"name", "posts", "start", "end", "in_charge"} <= {c.key for c in cadres.columns}
+    secretaries = {c.key: c.label for c in form.field("first_secretaries").columns}
+    assert secretaries["sent_by"] == "派出单位" and {"start", "end"} <= set(secretaries)
     funds = form.field("funds")
     assert [c.unit for c in funds.columns[1:]] == ["万元"] * 4
     assert form.field("counties").prefilled
@@ -92,7 +94,7 @@ def test_county_feedback_captures_grades_and_confirmations():
     assert len(grades) == 5  # 4 areas and overall
     assert all(f.choices == ("好", "较好", "一般") for f in grades)
     assert {"funds_invested_arrived", "funds_brought_arrived", "cadres_present", "return_to_poverty",
-            "problems", "suggestions", "filled_by", "fill_date", "sealed"} <= {f.key for f in form.fields}
+            "problems", "suggestions", "filled_by", "contact_phone", "fill_date"} <= {f.key for f in form.fields}
     assert [f.key for f in form.fields if f.prefilled] == ["county", "province", "key_county", "unit_name", "year"]
 
 
@@ -128,8 +130,36 @@ def _definition(tmp_path, fields: str):
     ("- {key: a, label: 甲, type: text, lable: x}\n", "form.unknown-attribute"),
     ("- {key: a, label: 甲, type: text, prefill: county.name}\n", "form.invalid-prefill"),
     ("- {key: a, label: 甲, type: choice}\n", "form.invalid"),
+    ("- {key: t, label: 甲, type: table, computed: [{label: 率, measure: x}], columns: [{key: a, label: 乙, type: text}]}\n",
+     "form.invalid"),
 ])
 def test_bad_definitions_are_refused_with_a_code(tmp_path, fields, code):
     with pytest.raises(DefinitionError) as err:
         load_form_file(_definition(tmp_path, fields))
     assert err.value.code == code
+
+
+def test_the_forms_declare_the_blocks_a_clerk_expects():
+    """填报单位（盖章） with the date under the title, a signature block (signed by the unit's leader, or by the
+    县委 or 县政府 and sealed), 联系电话 wherever a contact is asked for, a 合计 row and a 完成率 column that
+    formkit computes, and every Word form laid out with numbered tables."""
+    unit, county = load_form("self-assessment"), load_form("county-feedback")
+    for form in (unit, county, load_form("half-year-report")):
+        assert form.filer.label == "填报单位（盖章）" and form.field(form.filer.date).type == "date"
+        [signed] = [s for s in form.sections if s.signature]
+        assert "contact_phone" in {f.key for f in signed.fields}
+    assert [s.signature for s in unit.sections if s.signature][0].signer == "单位负责同志（签字）"
+    [county_signed] = [s.signature for s in county.sections if s.signature]
+    assert (county_signed.signer, county_signed.seal) == ("县委或县政府负责同志（签字）", "县委或县政府（盖章）")
+    assert "contact_phone" in {f.key for f in load_form("quarterly-ledger").fields}
+    assert unit.field("funds").total == "合计" and load_form("half-year-report").field("figures").total == "合计"
+    assert [(c.label, c.measure) for c in unit.field("responsibility").computed] == [("完成率", "completion")]
+    assert all(load_form(f).layout_since for f in form_ids() if load_form(f).format == "docx")
+
+
+def test_fields_added_by_a_version_are_not_in_a_copy_of_an_earlier_one():
+    sa, ledger = load_form("self-assessment"), load_form("quarterly-ledger")
+    old = sa.as_of(1)
+    assert {c.key for c in old.field("first_secretaries").columns} == {"county", "village", "name", "start"}
+    assert "contact_phone" not in {f.key for f in ledger.as_of(1).fields}
+    assert old.version == 1 and sa.version >= 2

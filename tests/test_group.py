@@ -98,3 +98,39 @@ def test_a_group_commits_while_the_next_file_is_still_being_read(store, filled_f
     results = list(ingest([folder], store, workers=2, on_progress=lambda r: committed.append(time.monotonic())))
     assert len(results) == 3 and all(r.submission for r in results)
     assert committed[0] < slow_done[0] and committed[1] < slow_done[0]  # not held back by the slow file
+
+
+def test_the_originals_held_stay_within_the_group_budget(store, filled_forms, tmp_path, monkeypatch):
+    """A group commits before a file would take its originals over ``GROUP_BYTES`` (a file larger than that
+    is a group of its own), and the files read meanwhile are held within the same budget."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sizes = {}
+    for i, rid in enumerate(("U001", "U002", "U003", "U004", "U005", "U006")):
+        data = filled_forms[rid].read_bytes()
+        (folder / f"{i}-{rid}.docx").write_bytes(data)
+        sizes[len(data)] = rid
+    budget = 2 * max(sizes) + 1  # two files, never three
+    monkeypatch.setattr(group, "GROUP_BYTES", budget)
+    monkeypatch.setattr(group, "GROUP_SECONDS", 60)
+    committed = []
+    commit = group.Group.commit
+    monkeypatch.setattr(group.Group, "commit", lambda self: committed.append((len(self), self.size)) or commit(self))
+    results = list(ingest([folder], store, workers=2))
+    assert len(results) == 6 and all(r.submission for r in results)
+    assert [n for n, _size in committed if n] == [2, 2, 2] and all(size <= budget for _n, size in committed)
+
+
+def test_files_in_hand_stay_within_the_budget():
+    from formkit.intake.worker import in_order
+
+    held, most = [0], [0]
+
+    def weighed(size):  # called as each item is taken in hand
+        held[0] += size
+        most[0] = max(most[0], held[0])
+        return size
+
+    for size in in_order(lambda size: time.sleep(0.01) or size, [10] * 20, workers=2, weight=weighed, budget=25):
+        held[0] -= size
+    assert most[0] <= 35  # the budget, and the item that went over it (unbounded: 2 × 2 + 1 items, 50)

@@ -1,6 +1,7 @@
 import csv
 import io
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -56,10 +57,16 @@ def test_self_assessment_is_prefilled_beside_labels(issued, sample_roster):
     assert rows == [[c.name, c.province, "是" if c.key_county else "否"] for c in counties]
     visits = view.table(["调研考察县", "调研日期", "负责同志姓名", "职务", "是否主要负责同志"])
     assert [r[0] for r in visits] == [c.name for c in counties] + ["", ""]  # one row per county, room for more
-    assert all(r[1] == "请选择日期" and r[4] == "☐" for r in visits)  # date and checkbox controls
+    assert all(not r[1].strip() and r[4] == "☐" for r in visits)  # date (blank until picked) and checkbox controls
     funds = view.table(["资金投向县", "投入无偿资金", "投入有偿资金", "引进无偿资金", "引进有偿资金"])
-    assert [r[0] for r in funds] == [c.name for c in counties]
-    assert view.value("是否存在违纪违规问题") == "请选择"  # a 是/否 dropdown
+    assert [r[0] for r in funds] == [c.name for c in counties] + ["合计"]  # summed by formkit, not a Word field
+    assert all(not x.strip() for x in funds[-1][1:])
+    responsibility = view.table(["责任书指标", "计量单位", "承诺值", "完成值", "完成率"])
+    assert [r[0] for r in responsibility][:2] == ["投入帮扶资金", "引进帮扶资金"]
+    assert all(not r[4].strip() for r in responsibility)  # 完成率: computed when read, printed blank
+    secretaries = view.table(["所在县", "所驻村", "第一书记姓名", "派出单位", "任职开始时间", "任职结束时间"])
+    assert len(secretaries) == 3
+    assert not view.value("是否存在违纪违规问题").strip()  # a 是/否 dropdown, blank until picked
     assert view.value("存在的主要问题") == ""  # long text: the empty cell below the label
 
 
@@ -69,10 +76,15 @@ def test_every_label_sits_in_exactly_one_cell(issued):
         view = DocView(doc_for(issued, form_id, rid))
         for field in form.fields:
             if field.is_table:
-                assert len([t for t in view.tables if [c.text for c in t.rows[0]] == [c.label for c in field.columns]]) == 1
+                assert len([t for t in view.tables if [c.text for c in t.rows[0]] == header(field)]) == 1
                 assert field.label in view.text()
             else:
                 assert len(view.label_cells(field.label)) == 1, field.label
+
+
+def header(table) -> list[str]:
+    """A table field's header row: its columns' labels, then those of the columns formkit computes."""
+    return [c.label for c in table.columns] + [c.label for c in table.computed]
 
 
 def test_county_feedback_is_prefilled(issued):
@@ -80,7 +92,7 @@ def test_county_feedback_is_prefilled(issued):
     assert view.value("定点帮扶县") == "青岩县"
     assert view.value("被评价中央单位") == "东南农林大学"
     assert view.value("是否国家乡村振兴重点帮扶县") == "是"
-    assert view.value("综合评价等次") == "请选择"
+    assert not view.value("综合评价等次").strip()
     assert view.properties["formkit.county_code"] == "522731"
 
 
@@ -174,7 +186,7 @@ def test_templates_match_the_definitions():
         view = DocView(templates_dir() / f"{form_id}.docx")
         for field in form.fields:
             if field.is_table:
-                assert [c.label for c in field.columns] in [[c.text for c in t.rows[0]] for t in view.tables]
+                assert header(field) in [[c.text for c in t.rows[0]] for t in view.tables]
             else:
                 assert len(view.label_cells(field.label)) == 1, field.label
                 if field.prefill:
@@ -212,3 +224,114 @@ def test_same_input_gives_same_bytes(tmp_path, sample_roster):
     b = issue_forms(sample_roster, YEAR, tmp_path / "b", forms=["self-assessment"], created=FIXED)
     assert [r.sha256 for r in a] == [r.sha256 for r in b]
     assert io.BytesIO((tmp_path / "a" / a[0].file).read_bytes()).getvalue()[:2] == b"PK"
+
+
+def _funds_table(document):
+    labels = [c.label for c in load_form("self-assessment").field("funds").columns]
+    return next(t for t in document.tables if [c.text for c in t.rows[0].cells] == labels)
+
+
+def test_the_read_record_sums_the_total_row_and_computes_the_completion_rate(filled_forms, tmp_path):
+    """合计 and 完成率 are printed blank and computed by formkit from the rows when it reads the form: figures
+    typed into the 合计 row are not a county's row, and the record shows the sums and the rates."""
+    from click.testing import CliRunner
+
+    from formkit.cli import main
+    from formkit.fill import type_into
+    from formkit.forms import measures
+    from formkit.pipeline import read_file
+
+    document = docx.Document(str(filled_forms["U012"]))
+    total = _funds_table(document).rows[-1]
+    assert total.cells[0].text == "合计"
+    for cell in total.cells[1:]:
+        type_into(cell, "99999")  # a person's own (wrong) sum
+    path = tmp_path / "typed-total.docx"
+    document.save(str(path))
+    result = read_file(path)
+    funds = result.values["funds"]
+    assert "合计" not in [r["county"] for r in funds] and not [f for f in result.findings if f.severity == "error"]
+    expected = {k: round(sum(r[k] for r in funds), 2)
+                for k in ("invested_free", "invested_repayable", "brought_free", "brought_repayable")}
+    assert result.computed["funds"] == {"total": expected}
+    rows = result.values["responsibility"]
+    rates = result.computed["responsibility"]["完成率"]
+    assert rates == [round(r["achieved"] / r["committed"], 4) if r["committed"] else None for r in rows]
+    done = measures.completion("self-assessment", result.values)
+    assert result.computed["responsibility"]["completion"]["shown"] == done.shown != "—"
+    shown = CliRunner().invoke(main, ["read", str(path)]).output
+    assert f"计算 帮扶资金情况（万元）合计：投入无偿资金 {expected['invested_free']:g}" in shown
+    assert f"计算 责任书指标完成情况 完成率：{done.shown}" in shown
+
+
+def test_a_finding_cites_the_table_number_printed_above_the_table(filled_forms, tmp_path):
+    """表N in a finding (and so in a correction letter) is the caption the recipient's copy prints above the
+    table, though the filer line is the copy's first table."""
+    from formkit.findings import where_text
+    from formkit.forms.tables import plan
+    from formkit.pipeline import read_file
+
+    form = load_form("self-assessment")
+    document = docx.Document(str(filled_forms["U012"]))
+    _funds_table(document).rows[1].cells[1].paragraphs[0].text = "约三百万"  # the first county's 投入无偿资金
+    path = tmp_path / "approximate.docx"
+    document.save(str(path))
+    [bad] = [f for f in read_file(path).findings if f.code == "value.approximate"]
+    assert bad.message.startswith("表8 第2行「投入无偿资金」：")
+    copy = DocView(path)
+    assert copy.tables[bad.location["table"] - 1].caption == "表8\u3000帮扶资金情况（万元）"
+    for table, planned in zip(copy.tables, plan(form), strict=True):  # every numbered table under its caption
+        assert table.caption == (planned.caption or table.caption)
+    assert where_text({"table": 9, "cited": "表8", "row": 2}) == "表8 第2行"
+    assert where_text({"table": 9, "row": 2}) == "表9 第2行"  # a location stored before: as it was
+
+
+def test_a_copy_of_an_earlier_version_is_cited_by_what_it_prints():
+    """A self-assessment issued at version 1 numbers no tables: its findings name the table's caption or the
+    section, never a 表N the copy does not print."""
+    import re
+
+    from formkit.pipeline import read_file
+
+    result = read_file(Path(__file__).parent / "fixtures" / "golden" / "findings-self-assessment.docx")
+    assert result.version == 1
+    messages = {f.code: f.message for f in result.findings}
+    assert messages["value.approximate"].startswith("「帮扶资金情况（万元）」表 第2行「投入无偿资金」：")
+    assert messages["value.several-numbers"].startswith("二、组织领导 第5行「召开定点帮扶专题工作会（次）」：")
+    assert not [m for m in messages.values() if re.match(r"表\d", m)]
+
+
+def test_a_copy_of_an_earlier_version_is_not_read_by_todays_positions(tmp_path):
+    """Today's forms have a table more above the others (the filer line): a label deleted from a version-1
+    copy is reported missing, never read from the cell where today's template has it (another table)."""
+    import shutil
+
+    from test_read import edit
+
+    from formkit.pipeline import read_file
+
+    golden = Path(__file__).parent / "fixtures" / "golden" / "self-assessment.docx"
+    copy = shutil.copyfile(golden, tmp_path / "v1.docx")
+    out = edit(copy, tmp_path / "v1-no-label.docx", replace=[(">定点帮扶专门工作机构<", ">机构<")])
+    result = read_file(out)
+    # by today's positions, a cadre's name in the table below would have been read as the working body
+    assert result.version == 1 and result.values.get("working_body") is None
+    assert [f.code for f in result.findings if f.field == "working_body"] == ["read.field-missing"]
+
+
+def test_a_correction_letter_points_where_the_copy_shows_it():
+    """The letter's 位置 column: the 表N printed above the table and the row under its header; on a copy that
+    numbers no tables, the section and the table's name; 表头 and 表尾 for the filer line and signature."""
+    from formkit.findings import finding
+    from formkit.letters import place
+
+    form = load_form("self-assessment")
+    funds = {"table": 9, "row": 2, "column": 2}
+    at = "funds[0].invested_free"
+    assert place(form, finding("x", "error", "…", "投入无偿资金", at, {**funds, "cited": "表8"})) \
+        == "表8“帮扶资金情况（万元）”第1行"
+    assert place(form, finding("x", "error", "…", "投入无偿资金", at, {**funds, "cited": "「帮扶资金情况（万元）」表"})) \
+        == "四、促进乡村振兴“帮扶资金情况（万元）”表第1行"
+    assert place(form, finding("x", "error", "…", "召开定点帮扶专题工作会（次）", "special_meetings",
+                               {"table": 5, "row": 5, "cited": "表4"})) == "二、组织领导 表4"
+    assert place(form, finding("x", "error", "…", "联系电话", "contact_phone", {"table": 14, "cited": "表尾"})) == "表尾"

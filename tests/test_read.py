@@ -63,7 +63,7 @@ def test_a_label_replaced_entirely_is_read_by_position(sa, tmp_path):
     result = read_file(out)
     assert result.values["special_meetings"] == values["special_meetings"]
     [hint] = [f for f in result.findings if f.code == "read.by-position"]
-    assert hint.field == "special_meetings" and hint.location["table"] == 4
+    assert hint.field == "special_meetings" and hint.location["cited"] == "表4"  # as printed above the table
 
 
 def test_identity_from_footer_code_then_from_content(cf, tmp_path):
@@ -103,7 +103,7 @@ def test_bad_values_say_what_and_where(sa, tmp_path):
     result = read_file(out)
     [bad] = [f for f in result.findings if f.code == "value.approximate"]
     assert bad.severity == "error" and bad.field == "funds[0].invested_free" and bad.raw == "约三百万"
-    assert bad.message == f"表{bad.location['table']} 第2行「投入无偿资金」：“约三百万”是约数，请填写确切数字"
+    assert bad.message == "表8 第2行「投入无偿资金」：“约三百万”是约数，请填写确切数字"  # 表8 as the copy prints it
     assert result.values["funds"][0]["invested_free"] is None
     assert result.exit_code == 1
 
@@ -147,7 +147,8 @@ def test_exit_status_and_json(sa, tmp_path):
     record = json.loads(ok.stdout)
     assert set(record) >= {"form", "version", "recipient", "values", "findings", "source"}
     assert record["source"]["format"] == "docx" and len(record["source"]["sha256"]) == 64
-    assert record["raw"]["unit_name"]["location"] == {"table": 1, "row": 1, "column": 2}
+    # the second table of the document (the filer line is the first), which the copy prints as 表1
+    assert record["raw"]["unit_name"]["location"] == {"table": 2, "cited": "表1", "row": 1, "column": 2}
     when = values["fill_date"]
     bad = edit(path, tmp_path / "bad.docx", replace=[(f">{when.year}年{when.month}月{when.day}日<", ">2026年13月1日<")])
     assert runner.invoke(main, ["read", str(bad)]).exit_code == 1

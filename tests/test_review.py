@@ -29,6 +29,16 @@ def voted(store, roster, tmp_path, spoil=None, late=(), reviewers=3):
     return list(ingest(filled, store, YEAR))
 
 
+def confirmed(store) -> None:
+    """Each category's 分组评议 recorded and its result confirmed by its lead department, as the 审定 needs
+    whoever voted (numbered reviewers here)."""
+    from formkit.review.category import category_states, confirm_category, record_deliberation
+
+    for state in category_states(store, cycle(YEAR)):
+        record_deliberation(store, cycle(YEAR), state.name, date(2027, 1, 15), 3, "逐一评议")
+        confirm_category(store, cycle(YEAR), state.name, state.lead)
+
+
 def test_returned_sheets_are_read_stored_and_tallied(stocked, sample_roster, tmp_path):
     # 中央和国家机关 (R02): sheet 02 ticks two grades for its first unit, sheet 03 leaves the second blank;
     # 高等院校 (R03) sheet 03 does not come back
@@ -321,11 +331,17 @@ def test_overrides_are_kept_and_audited(stocked, sample_roster, tmp_path):
 
 @pytest.mark.slow
 def test_grade_names_from_configuration_reach_the_results_notice(own_grades, stocked, sample_roster, tmp_path):
+    from formkit.errors import FormkitError
     from formkit.notices import write_notice
     from formkit.ooxml.inspect import inspect_docx
     from formkit.review.approval import approve
 
     voted(stocked, sample_roster, tmp_path)
+    run_rating(stocked, cycle(YEAR))
+    with pytest.raises(FormkitError) as err:  # numbered reviewers voted: their categories' results wait all the same
+        approve(stocked, cycle(YEAR))
+    assert err.value.code == "review.not-confirmed"
+    confirmed(stocked)
     rating = run_rating(stocked, cycle(YEAR))
     proposals, votes = rating.proposals, rating.votes
     assert set(votes.grades) == {"优秀", "良好", "合格", "较差"}
@@ -352,6 +368,7 @@ def test_the_results_notices_pass_the_format_checks(stocked, sample_roster, tmp_
 
     need_soffice()
     voted(stocked, sample_roster, tmp_path)
+    confirmed(stocked)
     run_rating(stocked, cycle(YEAR))
     approve(stocked, cycle(YEAR))
     for kind in ("review-proposal", "review-results", "review-copy"):

@@ -16,8 +16,8 @@ from test_review import county, entry, kinds, votes_for
 from formkit.cli import main
 from formkit.config import load_config
 from formkit.errors import FormkitError
-from formkit.evaluation.verification import verify
 from formkit.evaluation.units import Evaluation
+from formkit.evaluation.verification import verify
 from formkit.forms.cycle import cycle
 from formkit.review.inputs import Inputs
 from formkit.review.rate import rate

@@ -95,14 +95,14 @@ def desk(store_url, tmp_path, issued):
         yield Desk(client, tokens, store_url, tmp_path / "originals")
 
 
-def with_mistake(issued, roster, folder: Path) -> bytes:
-    """U001's self-assessment filled with an approximate amount (约三百万) in its first funds row."""
+def with_mistake(issued, roster, folder: Path, unit: str = "U001") -> bytes:
+    """A unit's self-assessment filled with an approximate amount (约三百万) in its first funds row."""
     from formkit.simulate import fill_recipients
 
     out, results = issued
     files = {(r.form, r.recipient_id): out / r.file for r in results}
-    return fill_recipients(roster, YEAR, files, folder, {"U001": {"funds": {0: {"invested_free": "约三百万"}}}})[
-        "U001"].read_bytes()
+    return fill_recipients(roster, YEAR, files, folder, {unit: {"funds": {0: {"invested_free": "约三百万"}}}})[
+        unit].read_bytes()
 
 
 @pytest.fixture

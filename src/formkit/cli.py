@@ -238,12 +238,19 @@ def _print_result(path: Path, result) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @year_option(required=False, fallback="按文档识别")
+@click.option("--attach-to", "unit_id", metavar="UNIT", default=None,
+              help="把文件作为该单位的书面自评总结（Word 或 PDF）附在其报送材料中，不作表格读取；UNIT 为下发清单中的单位编号")
 @json_option(help="每个文件输出一个 JSON 对象")
 @handle_errors
-def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, as_json: bool) -> None:
+def ingest_cmd(paths: tuple[Path, ...], db_url: str | None, year: int | None, unit_id: str | None,
+               as_json: bool) -> None:
     """收取回收的文件（文件或文件夹）：识别格式、安全读取、保存原件、记录结果。"""
     from formkit.intake.ingest import expand, ingest
 
+    if unit_id is not None:
+        from formkit.cli_store import attach_files
+
+        attach_files(paths, db_url, unit_id, year, as_json)
     files = expand(paths)
     results = []
     with open_store(db_url, create=True) as store, click.progressbar(length=len(files), label="收取文件",
@@ -302,6 +309,9 @@ def status_cmd(db_url: str | None, year: int | None, missing_xlsx: Path | None, 
             click.echo(f"  {STATES[row.state]}：{row.recipient}{row.note}")
     if report.unexpected:
         click.echo(f"  另有 {len(report.unexpected)} 份表格不在下发记录中")
+    from formkit.cli_store import print_reports
+
+    print_reports(report.reports)
     if missing_xlsx:
         click.echo(f"催报名单：{missing_xlsx}")
 
@@ -471,8 +481,10 @@ def dossier_cmd(year: int, out: Path, category: str | None, per_category: bool, 
 @click.option("--out", type=OUT_FOLDER, default=Path("formkit-demo"), show_default=True, help="输出文件夹（须为空）")
 @year_option(required=False, default=2026, show_default=True)
 @click.option("--fresh", is_flag=True, help="重新开始：先删除示例以前在 --out 写出的全部内容（只删除有示例标记的文件夹）")
+@click.option("--serve", "then_serve", is_flag=True,
+              help="完成后在示例数据库上建立演示账号并启动网上报送服务（http://127.0.0.1:8000/）")
 @handle_errors
-def demo_cmd(out: Path, year: int, fresh: bool) -> None:
+def demo_cmd(out: Path, year: int, fresh: bool, then_serve: bool) -> None:
     """用自带的示例名单走一遍全年流程：下发、回收、读取、入库、催报、公文、材料汇编、分类评价、综合评议、结果公文。"""
     from formkit.demo import prepare_out, run_demo
     from formkit.resources import samples_dir
@@ -481,6 +493,10 @@ def demo_cmd(out: Path, year: int, fresh: bool) -> None:
     click.echo(f"示例名单：{samples_dir() / 'roster'}")
     run_demo(out, year, click.echo)
     click.echo(f"完成。所有输出在：{out.resolve()}")
+    if then_serve:
+        from formkit.cli_web import serve_demo
+
+        serve_demo(out)
 
 
 def _register() -> None:

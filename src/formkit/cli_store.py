@@ -41,7 +41,8 @@ def verify_cmd(db_url: str | None, manifests: tuple[Path, ...], reconcile: bool,
                                                          if problems["orphaned"] else ""))
         for kind in ("missing", "corrupt"):
             for p in problems[kind]:
-                click.echo(f"  {kind}：#{p['id']} {p['file']} {p['sha256']}", err=True)
+                which = f"附件#{p['attachment']}" if p.get("attachment") else f"#{p['id']}"
+                click.echo(f"  {kind}：{which} {p['file']} {p['sha256']}", err=True)
         audit = problems["audit"]
         click.echo("审计日志：哈希链完整，每份报送与其审计记录一致" if not audit else f"审计日志：发现 {len(audit)} 处问题")
         for p in audit:
@@ -66,3 +67,52 @@ def migrate_cmd(db_url: str | None, owner_url: str | None) -> None:
             click.echo(f"数据库结构已升级到第 {now} 版（本次应用第 {'、'.join(map(str, applied))} 版）：{store.shown}")
         else:
             click.echo(f"数据库结构已是第 {now} 版，无需升级：{store.shown}")
+
+
+def attach_files(paths: tuple[Path, ...], db_url: str | None, unit_id: str, year: int | None, as_json: bool) -> None:
+    """``formkit ingest --attach-to UNIT``: each file kept as the unit's written report
+    (:func:`formkit.intake.attach.attach`); exits 0 when every file was attached, else 1."""
+    from formkit.cli_common import json_line
+    from formkit.intake.attach import attach
+
+    results = []
+    with open_store(db_url) as store:
+        for result in attach(paths, store, unit_id, year):
+            results.append(result)
+            if as_json:
+                click.echo(json_line(result.as_dict()))
+    if not as_json:
+        attached = [r for r in results if r.outcome == "attached"]
+        click.echo(f"已附在 {unit_id} 名下的自评总结 {len(attached)} 份（其中重复 {sum(r.duplicate for r in attached)} 份），"
+                   f"未保存 {len(results) - len(attached)} 份")
+        for r in results:
+            if r.outcome == "attached":
+                replaced = f"，替换此前第 {r.supersedes} 份" if r.supersedes and not r.duplicate else ""
+                click.echo(f"  {r.file}：{'已附上（重复）' if r.duplicate else f'已附上（第 {r.attachment} 份{replaced}）'}")
+            else:
+                click.echo(f"  [{r.code}] {r.file}：{r.message}", err=True)
+    sys.exit(0 if results and all(r.outcome == "attached" for r in results) else 1)
+
+
+def print_reports(reports: list) -> None:
+    """``formkit status``: each unit's written 自评总结, under the lead department that verifies it (办法 四（二）)."""
+    if not reports:
+        return
+    click.echo(f"书面自评总结：已报送 {sum(r.report is not None for r in reports)} 个单位，未报送 "
+               f"{sum(r.report is None for r in reports)} 个（按牵头部门，供核实）")
+    leads: dict[str, list] = {}
+    for r in reports:
+        leads.setdefault(r.lead_department or "（未设牵头部门）", []).append(r)
+    for lead, units in leads.items():
+        click.echo(f"  {lead}：" + "；".join(f"{r.unit} {_described(r.report) if r.report else '未报送'}"
+                                            for r in units))
+
+
+def _described(report) -> str:
+    from datetime import timezone
+
+    from formkit.evaluation.verification import BEIJING
+    from formkit.store.attachments import described
+
+    at = report.received_at if report.received_at.tzinfo else report.received_at.replace(tzinfo=timezone.utc)
+    return described(report, at.astimezone(BEIJING).date().isoformat())

@@ -4,6 +4,7 @@ accounts. Thin: options in, one library call (the same the desk makes), output o
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import click
 
@@ -31,6 +32,33 @@ def serve_cmd(db_url: str | None, host: str, port: int, workers: int) -> None:
 
     click.echo(f"网上报送服务：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
     serve(db_url, host, port, workers)
+
+
+def serve_demo(out: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """``formkit demo --serve``: on the demo's store, a secretariat account and one per category's lead
+    department (one new password, printed once), then the desk. The recipients' links are in the links file
+    the demo's issue wrote."""
+    import secrets
+
+    from formkit.config import load_config
+    from formkit.demo import _db as demo_store
+    from formkit.store import Store
+    from formkit.web.accounts import add_account
+    from formkit.web.links import LINKS_FILE, LINKS_FOLDER
+    from formkit.web.serve import serve
+
+    url, password = demo_store(out), secrets.token_urlsafe(12)
+    with Store(url, create=False) as store:
+        categories = load_config(store.latest_year()).category_names
+        made = [("mishu", "secretariat", None)] + [(f"lead{i}", "lead", c) for i, c in enumerate(categories, 1)]
+        for name, role, category in made:
+            add_account(store, name, role, password, _actor(), category)
+    click.echo(f"演示账号（密码均为 {password}，只显示这一次）：")
+    for name, _role, category in made:
+        click.echo(f"  {name}\t{category + '牵头部门' if category else '秘书处'}")
+    click.echo(f"报送方的填报链接：{out / 'issued' / LINKS_FOLDER / LINKS_FILE}")
+    click.echo(f"网上报送服务：http://{host}:{port}/（按 Ctrl+C 停止）")
+    serve(url, host, port)
 
 
 @click.group("link")

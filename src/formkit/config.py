@@ -364,10 +364,12 @@ def working_group_in_default(default: dict) -> tuple[str, ...]:
     return tuple(dated + [key for key in WORKING_GROUP_SETTINGS if default.get(key)])
 
 
-def refuse_in_default(misplaced: tuple[str, ...] | list[str], code: str, path: str | None = None) -> None:
-    """Refuse the working group's settings found in ``default`` (``misplaced``): the 办法 has none of them, so
-    no year may inherit them; each year's are the working group's decision, under ``years.<YYYY>``. One
-    refusal for every part of the configuration (the review's: ``review.rules-in-default``)."""
+def refuse_in_default(misplaced: tuple[str, ...], code: str, path: str | None = None, section: str = "") -> None:
+    """Refuse the working group's settings found in ``default`` (``misplaced``, keys of ``section`` when
+    given): the 办法 has none of them, so no year may inherit them; each year's are the working group's
+    decision, under ``years.<YYYY>``. One refusal for every part of the configuration (the review's:
+    ``review.rules-in-default``)."""
+    misplaced = tuple(f"{section}.{key}" for key in misplaced) if section else misplaced
     if misplaced:
         raise DefinitionError(code, f"cycle.yaml 的 default 中有工作组自定的设置（{'、'.join(misplaced)}）：《办法》没有这些"
                               "规定，不能作为每年的默认设置，只能由工作组按年度写在 years.<年度> 下（source 写明“工作组”）",

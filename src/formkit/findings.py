@@ -35,7 +35,9 @@ class Finding:
         """``第2页 表3 第4行「标签」：reason``: the place, the label and the reason, for the clerk."""
         if self.verbatim is not None:
             return self.verbatim
-        head = f"{where_text(self.location)}{f'「{self.label}」' if self.label else ''}".strip()
+        place = where_text(self.location)
+        named = f"「{self.label}」" if self.label and f"「{self.label}」" not in place else ""  # not twice
+        head = f"{place}{named}".strip()
         return f"{head}：{self.reason}" if head else self.reason
 
     @property

@@ -13,6 +13,7 @@ from formkit.errors import FormkitError
 from formkit.findings import ERROR, Finding, where_text
 from formkit.forms.cycle import Cycle
 from formkit.forms.model import Form
+from formkit.forms.tables import FOOT, HEAD
 from formkit.gongwen.compile import Composer
 from formkit.gongwen.issuers import Contact, load_issuers
 from formkit.ooxml.props import finish_document
@@ -105,20 +106,24 @@ def _letter(path: Path, form: Form, sub: Submission, addressee: str, signed: Sen
 
 
 def place(form: Form, f: Finding) -> str:
-    """Where in their form a finding is, as the recipient finds it: the page of a PDF, the section, and for a
-    table its name and the row under its header (the forms do not number their tables yet)."""
+    """Where in their form a finding is, as the recipient finds it: the page of a PDF, the 表N their copy prints
+    above the table (forms.tables) or, on a copy that numbers none, the section, and for a table field its
+    name and the row under its header; the filer line and the signature block as 表头 and 表尾."""
     key = re.split(r"[\[.]", f.field or "", maxsplit=1)[0]
     field = form.field(key) if key and key in {x.key for x in form.fields} else None
     section = next((s.title for s in form.sections if field in s.fields), "") if field else ""
     page = f"第{f.location['page']}页 " if f.location.get("page") else ""
-    if field is None:
-        return where_text(f.location)
+    cited = str(f.location.get("cited") or "")
+    if field is None or cited in (HEAD, FOOT):
+        return f"{page}{cited}" if cited in (HEAD, FOOT) else where_text(f.location)
+    number = cited if re.fullmatch(r"表\d+", cited) else ""
     index = re.match(r"^[^\[]+\[(\d+)\]", f.field or "")
+    name = f"{number}“{field.label}”" if number else f"{section}“{field.label}”表"
     if field.is_table and index:
-        return f"{page}{section}“{field.label}”表第{int(index.group(1)) + 1}行"
+        return f"{page}{name}第{int(index.group(1)) + 1}行"
     if field.is_table:
-        return f"{page}{section}“{field.label}”表"
-    return f"{page}{section}"
+        return f"{page}{name}"
+    return f"{page}{section} {number}".strip()
 
 
 def _problem(f: Finding) -> str:

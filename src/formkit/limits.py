@@ -29,6 +29,10 @@ class Limits:
     text_value_chars: int = 500
     longtext_chars: int = 20_000
     property_chars: int = 120
+    scan_pixels: int = 60_000_000
+    scan_page_seconds: float = 30.0
+    page_mm: int = 1500
+    page_objects: int = 20_000
 
 
 HELP = {
@@ -49,6 +53,10 @@ HELP = {
     "text_value_chars": ("字符", "单行文字栏目的最多字符数"),
     "longtext_chars": ("字符", "大段文字栏目（情况说明、评价意见等）的最多字符数"),
     "property_chars": ("字符", "文档属性（表格、年度、报送对象编号和名称）的最多字符数"),
+    "scan_pixels": ("像素", "扫描件（图片或图片 PDF）一页的最多像素数"),
+    "scan_page_seconds": ("秒", "扫描件每页识别的时间预算（文件的时间上限按页数增加）"),
+    "page_mm": ("毫米", "版式文件（OFD）页面每边的最大长度"),
+    "page_objects": ("个", "版式文件（OFD）一页中最多的文字、线条和图像对象数"),
 }
 
 DEFAULT = Limits()

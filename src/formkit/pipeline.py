@@ -10,20 +10,25 @@ are made in :mod:`formkit.validate.cross`; :func:`cross_checked` applies them to
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
 from formkit.config import load_config
+from formkit.errors import FormkitError
 from formkit.findings import Finding
 from formkit.forms import form_ids, load_form
 from formkit.forms.computed import computed
 from formkit.forms.measures import UNIT_FORM
 from formkit.limits import DEFAULT, Limits
-from formkit.read import READER, ReadResult, cannot_open, extract
+from formkit.read import READER, Extracted, ReadResult, cannot_open, classify, extract
 from formkit.read import warm_up as warm_up_reading
 from formkit.read.identify import conflicts_with_values
 from formkit.roster.model import Roster
+from formkit.signatures import detect as detect_signatures
+from formkit.signatures import electronic_seal
+from formkit.signatures import findings as signature_findings
 from formkit.validate.cross import cross_findings
 from formkit.validate.rules import RuleContext, apply_rules, differs_from_suggested
 from formkit.validate.schema import prepare, validate
@@ -36,7 +41,8 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
                   limits: Limits = DEFAULT) -> ReadResult:
     """Read and check one returned document. Raises a FormkitError (exit status 2) when it cannot be read
     at all; ``roster`` adds the checks against the roster, ``year`` overrides the year the document says."""
-    ext = extract(data, name, year, limits)
+    ext = _extracted(data, name, year, limits)
+    _signed(ext, data, name, limits)
     form, values, raw, identity = ext.form, ext.values, ext.raw, ext.identity
     findings = ext.findings + validate(form, values, raw, ext.invalid)
     if not any(f.code == "read.identity-conflict" for f in findings):  # one conflict is said once
@@ -48,6 +54,48 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
                       recipient=ext.recipient, values=values, raw=raw, findings=_ordered(findings),
                       source=ext.source, reader=READER, identified_by=identity.found_by,
                       computed=computed(form, values))
+
+
+def _extracted(data: bytes, name: str, year: int | None, limits: Limits) -> Extracted:
+    """A Word file, spreadsheet, text PDF or OFD by :func:`formkit.read.extract`; a scan (an image, a PDF without
+    a text layer, an OFD of page images) by :func:`formkit.scan.extract_scan`."""
+    if classify(data, name).name != "scan":
+        try:
+            return extract(data, name, year, limits)
+        except FormkitError as exc:
+            if exc.code == "ofd.image-only":
+                return _scanned_ofd(data, name, year, limits)
+            if exc.code != "pdf.no-text":
+                raise
+    from formkit.scan import extract_scan  # OpenCV and numpy: imported only for a scan
+
+    return extract_scan(data, name, year, limits)
+
+
+def _scanned_ofd(data: bytes, name: str, year: int | None, limits: Limits) -> Extracted:
+    """An OFD of page images (a scan saved as OFD): its pages, drawn from their images, read as a scan."""
+    from formkit.ofd import page_scan
+    from formkit.scan import extract_scan
+
+    ext = extract_scan(page_scan(data, limits), name, year, limits)
+    ext.source.update(sha256=hashlib.sha256(data).hexdigest(), container="ofd")
+    return ext
+
+
+def _signed(ext: Extracted, data: bytes, name: str, limits: Limits) -> None:
+    """The document's electronic seals and signatures recorded with it (``source.signatures``), what is wrong
+    with them as findings; an intact electronic seal is the seal a form needs (``cycle.yaml`` ``seals``):
+    ``source.seal`` says so, and a scan saved as OFD is not ``scan.seal-missing``."""
+    found = detect_signatures(data, classify(data, name).name, limits)
+    if not found:
+        return
+    ext.source["signatures"] = found
+    ext.findings += signature_findings(found)
+    from formkit.scan import sealed_forms
+
+    if electronic_seal(found) and ext.form.id in sealed_forms(ext.year or ext.values.get("year")):
+        ext.source["seal"] = "electronic"
+        ext.findings = [f for f in ext.findings if f.code != "scan.seal-missing"]
 
 
 def read_file(path: str | Path, roster: Roster | None = None, year: int | None = None) -> ReadResult:

@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 
 from formkit.dossier.values import ANSWER_CHARS, COMMENT_CHARS, NOT_FILLED, count, money, paragraphs, share, shown
+from formkit.dossier.writer import Writer
 from formkit.evaluation.units import UNIT_FORM, CountyFeedback, UnitEntry
 from formkit.forms import measures as m
 from formkit.forms.model import Field, Form
-from formkit.gongwen.compile import Composer
 
 SIZE = 21  # 五号, every table of a unit
 KV_HEAD = ["项目", "填报内容"]
@@ -34,22 +34,16 @@ def shown_fields(fields: tuple[Field, ...]) -> list[Field]:
     return [f for f in fields if f.is_table or not f.prefill]
 
 
-def heading(c: Composer, text: str, role: str) -> None:
-    """A heading or a caption, on the same page as what follows it."""
-    c.line(text, role=role).paragraph_format.keep_with_next = True
-
-
-def narrative(c: Composer, label: str, text: object, limit: int = ANSWER_CHARS, required: bool = True) -> None:
+def narrative(w: Writer, label: str, text: object, limit: int = ANSWER_CHARS, required: bool = True) -> None:
     """``label：`` (黑体) and the answer, one paragraph per paragraph typed; an empty answer says so, or is
     left out when the field is optional."""
     parts = paragraphs(text, limit)
     if not parts and not required:
         return
-    for i, part in enumerate(parts or [NOT_FILLED]):
-        para = c.para(first_line=c.p.v("grid.first_line_indent"), jc="both")
-        if i == 0:
-            c.run(para, f"{label}：", "heading1")
-        c.run(para, part)
+    first, *rest = parts or [NOT_FILLED]
+    w.labelled(f"{label}：", first)
+    for part in rest:
+        w.line(part)
 
 
 def widths(columns: list[Field], extra: int = 0) -> tuple[int, ...]:
@@ -58,35 +52,35 @@ def widths(columns: list[Field], extra: int = 0) -> tuple[int, ...]:
     return tuple(max(TYPE_WIDTH.get(f.type, 5), -(-len(f.label) // 3)) for f in columns) + (5,) * extra
 
 
-def kv_table(c: Composer, rows: list[list[str]]) -> None:
+def kv_table(w: Writer, rows: list[list[str]]) -> None:
     if rows:
-        c.table([KV_HEAD, *rows], widths=(1, 1), size=SIZE, align=("left", "left"))
+        w.table([KV_HEAD, *rows], widths=(1, 1), size=SIZE, align=("left", "left"))
 
 
 # ---- the unit's self-assessment ------------------------------------------------------------------------
 
-def _visits(c: Composer, unit: UnitEntry, f: dict) -> None:
+def _visits(w: Writer, unit: UnitEntry, f: dict) -> None:
     went = "到" if unit.figures.main_leader_visit else "未到"
-    c.line(f"调研考察合计{count(f['visits'])}次；单位主要负责同志本年度{went}定点帮扶县调研考察。")
+    w.line(f"调研考察合计{count(f['visits'])}次；单位主要负责同志本年度{went}定点帮扶县调研考察。")
 
 
-def _people(c: Composer, _unit: UnitEntry, f: dict) -> None:
-    c.line(f"挂职帮扶干部合计{count(f['cadres'])}人，驻村第一书记合计{count(f['secretaries'])}人。")
+def _people(w: Writer, _unit: UnitEntry, f: dict) -> None:
+    w.line(f"挂职帮扶干部合计{count(f['cadres'])}人，驻村第一书记合计{count(f['secretaries'])}人。")
 
 
-def _funds(c: Composer, unit: UnitEntry, f: dict) -> None:
+def _funds(w: Writer, unit: UnitEntry, f: dict) -> None:
     key = unit.figures.key_share  # none without a key county (or without funds)
-    c.line(f"投入帮扶资金合计{money(f['invested'])}万元，引进帮扶资金合计{money(f['brought'])}万元"
+    w.line(f"投入帮扶资金合计{money(f['invested'])}万元，引进帮扶资金合计{money(f['brought'])}万元"
            + (f"；投向国家乡村振兴重点帮扶县的资金占{share(key)}。" if key is not None else "。"))
 
 
-def _completion(c: Composer, unit: UnitEntry, _f: dict) -> None:
-    c.line(f"责任书完成率：{unit.figures.completion.shown}（{m.WORKING_GROUP}：各项完成值÷承诺值，"
+def _completion(w: Writer, unit: UnitEntry, _f: dict) -> None:
+    w.line(f"责任书完成率：{unit.figures.completion.shown}（{m.WORKING_GROUP}：各项完成值÷承诺值，"
            "单项超过100%按100%计，再取平均）")
 
 
 # after a table field: a line of the measures it is made into
-AFTER_TABLE: dict[str, Callable[[Composer, UnitEntry, dict], None]] = {
+AFTER_TABLE: dict[str, Callable[[Writer, UnitEntry, dict], None]] = {
     "visits": _visits, "first_secretaries": _people, "funds": _funds, "responsibility": _completion}
 # after a single field: a 合计 row in its 项目 | 填报内容 table
 AFTER_VALUE = {"trained_technicians": "trained", "consumer_sold": "consumer"}
@@ -97,12 +91,12 @@ def _filled(field: Field, rows: list[dict]) -> list[dict]:
     return [row for row in rows if any(row.get(col.key) not in (None, "") for col in field.columns)]
 
 
-def _table(c: Composer, unit: UnitEntry, field: Field, f: dict) -> None:
+def _table(w: Writer, unit: UnitEntry, field: Field, f: dict) -> None:
     raw = _filled(field, unit.submission.record.rows(field.key) if unit.submission.record else [])
     if not raw:
-        c.line(f"{field.label}：{NOT_FILLED}")
+        w.line(f"{field.label}：{NOT_FILLED}")
         return
-    heading(c, f"{field.label}：", "body")
+    w.line(f"{field.label}：", "body", keep=True)
     head = [col.label for col in field.columns]
     rows = [[shown(col, row.get(col.key), str(row.get(col.unit_from) or "") if col.unit_from else None)
              for col in field.columns] for row in raw]
@@ -116,29 +110,29 @@ def _table(c: Composer, unit: UnitEntry, field: Field, f: dict) -> None:
         rates = dict(unit.figures.completion.rates)
         rows = [[*r, share(rates.get(str(row.get("indicator") or "")), 1)] for r, row in zip(rows, raw, strict=True)]
         head, extra = [*head, "完成率"], 1
-    c.table([head, *rows], widths=widths(list(field.columns), extra), size=SIZE)
+    w.table([head, *rows], widths=widths(list(field.columns), extra), size=SIZE)
     if field.key in AFTER_TABLE:
-        AFTER_TABLE[field.key](c, unit, f)
+        AFTER_TABLE[field.key](w, unit, f)
 
 
-def self_assessment(c: Composer, unit: UnitEntry, form: Form, number: int = 1) -> int:
+def self_assessment(w: Writer, unit: UnitEntry, form: Form, number: int = 1) -> int:
     """The unit's answers, section by section from ``number`` (1., 2. ...); returns the next number."""
     values, f = unit.values, m.figures(UNIT_FORM, unit.values)
     for section in form.sections:
         fields = shown_fields(section.fields)
         if not fields:
             continue
-        heading(c, f"{number}.{section_title(section.title)}", "heading3")
+        w.line(f"{number}.{section_title(section.title)}", "heading3", keep=True)
         number += 1
         pending: list[list[str]] = []
         for field in fields:
             if field.type == "longtext" or field.is_table:
-                kv_table(c, pending)
+                kv_table(w, pending)
                 pending = []
             if field.type == "longtext":
-                narrative(c, field.label, values.get(field.key), required=field.required)
+                narrative(w, field.label, values.get(field.key), required=field.required)
             elif field.is_table:
-                _table(c, unit, field, f)
+                _table(w, unit, field, f)
             else:
                 pending.append([field.label, shown(field, values.get(field.key))])
                 if field.key in AFTER_VALUE:
@@ -146,13 +140,13 @@ def self_assessment(c: Composer, unit: UnitEntry, form: Form, number: int = 1) -
                     value = f[measure.key]
                     pending.append([f"{measure.label}合计（{measure.unit}）",
                                     money(value) if measure.unit == "万元" else count(value)])
-        kv_table(c, pending)
+        kv_table(w, pending)
     return number
 
 
 # ---- the counties' feedback ----------------------------------------------------------------------------
 
-def _grid(c: Composer, counties: list[CountyFeedback], fields: list[Field]) -> None:
+def _grid(w: Writer, counties: list[CountyFeedback], fields: list[Field]) -> None:
     """Single values of every county: a column per county (up to three), else a row per county."""
     def value(x: CountyFeedback, field: Field) -> str:
         return shown(field, x.submission.values.get(field.key)) if x.submission else NOT_RETURNED
@@ -160,43 +154,43 @@ def _grid(c: Composer, counties: list[CountyFeedback], fields: list[Field]) -> N
     if len(counties) <= 3:
         head = ["项目", *(x.county for x in counties)]
         rows = [[field.label, *(value(x, field) for x in counties)] for field in fields]
-        c.table([head, *rows], widths=(3, *[2] * len(counties)), size=SIZE, align=("left", *["center"] * 3))
+        w.table([head, *rows], widths=(3, *[2] * len(counties)), size=SIZE, align=("left", *["center"] * 3))
         return
     head = ["定点帮扶县", *(field.label for field in fields)]
     rows = [[x.county, *(value(x, field) for field in fields)] for x in counties]
-    c.table([head, *rows], widths=(6, *widths(fields)), size=SIZE)
+    w.table([head, *rows], widths=(6, *widths(fields)), size=SIZE)
 
 
-def county_feedback(c: Composer, unit: UnitEntry, form: Form, number: int) -> int:
+def county_feedback(w: Writer, unit: UnitEntry, form: Form, number: int) -> int:
     """Every county's feedback on the unit, section by section of the county form; returns the next number."""
     if not unit.counties:
         return number
-    heading(c, f"{number}.地方评价（{len(unit.counties)}个定点帮扶县）", "heading3")
+    w.line(f"{number}.地方评价（{len(unit.counties)}个定点帮扶县）", "heading3", keep=True)
     k = 0
     for section in form.sections:
         fields = shown_fields(section.fields)
         if not fields:
             continue
         k += 1
-        heading(c, f"（{k}）{section_title(section.title)}", "heading4")
+        w.line(f"（{k}）{section_title(section.title)}", "heading4", keep=True)
         single = [f for f in fields if f.type != "longtext" and not f.is_table]
         if single:
-            _grid(c, unit.counties, single)
+            _grid(w, unit.counties, single)
         texts = [f for f in fields if f.type == "longtext"]
         for x in unit.counties if texts else ():
             if len(unit.counties) > 1 or x.submission is None:
-                heading(c, f"{x.county}：" + ("" if x.submission else "评价表未报送。"), "heading2")
+                w.line(f"{x.county}：" + ("" if x.submission else "评价表未报送。"), "heading2", keep=True)
             for field in texts if x.submission else ():
-                narrative(c, field.label, x.submission.values.get(field.key), COMMENT_CHARS, field.required)
+                narrative(w, field.label, x.submission.values.get(field.key), COMMENT_CHARS, field.required)
     return number + 1
 
 
-def unit_answers(c: Composer, unit: UnitEntry, forms: tuple[Form, Form]) -> None:
+def unit_answers(w: Writer, unit: UnitEntry, forms: tuple[Form, Form]) -> None:
     """The unit's self-assessment (or that it has not returned one), then its counties' feedback."""
     number = 1
     if unit.submission is None:
-        c.line("自评表未报送。")
+        w.line("自评表未报送。")
     else:
-        number = self_assessment(c, unit, forms[0])
-    county_feedback(c, unit, forms[1], number)
+        number = self_assessment(w, unit, forms[0])
+    county_feedback(w, unit, forms[1], number)
 

@@ -12,6 +12,7 @@ from docx.enum.text import WD_BREAK
 from formkit.dossier.answers import unit_answers
 from formkit.dossier.summary import SIZE, fitted, summary
 from formkit.dossier.values import ANSWER_CHARS, CELL_CHARS, COMMENT_CHARS, NAME_CHARS, answer, money
+from formkit.dossier.writer import Writer
 from formkit.evaluation.units import Evaluation, UnitEntry
 from formkit.evaluation.verification import BEIJING
 from formkit.evaluation.verification import shown as verification_shown
@@ -20,6 +21,7 @@ from formkit.forms.measures import MEASURES
 from formkit.gongwen.compile import CHAR, Composer
 from formkit.gongwen.model import chinese_date
 from formkit.ooxml import official as ox
+from formkit.store.attachments import described
 
 __all__ = ["ANSWER_CHARS", "CELL_CHARS", "COMMENT_CHARS", "NAME_CHARS", "SOURCES", "compose", "headings", "title"]
 
@@ -67,6 +69,7 @@ def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, w
         ox.page_ref(run, _mark(i), str(pages[i]) if pages else "")
     ox.update_fields_on_open(c.doc)
     forms = (cycle.form("self-assessment"), cycle.form("county-feedback"))
+    w = Writer(c)
     count = iter(range(len(headings(dossier))))
 
     def heading(text: str, level: int, **kw) -> None:
@@ -79,11 +82,11 @@ def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, w
         _page_break(c)
         heading(f"{_cn(number)}、{name}（牵头部门：{lead}）", 0, indent=True)
         heading(SUMMARY, 1)
-        summary(c, units, cycle.grades)
+        summary(w, units, cycle.grades)
         for i, unit in enumerate(units, start=1):
             _page_break(c)  # each unit from a new page: what one reviewer reads, separable
             heading(f"（{_cn(i + 1)}）{unit.unit}", 1)
-            _unit(c, unit, forms)
+            _unit(w, unit, forms)
     _page_break(c)
     heading(SOURCES, 0, indent=False)
     _sources(c, dossier)
@@ -116,16 +119,20 @@ def _cover(c: Composer, dossier: Evaluation, cycle: Cycle, when: date) -> None:
     c.line(chinese_date(when), indent=False, jc="center")
 
 
-def _unit(c: Composer, unit: UnitEntry, forms) -> None:
+def _unit(w: Writer, unit: UnitEntry, forms) -> None:
     if unit.flags:
-        c.line("【提请关注】" + "；".join(flag.text for flag in unit.flags) + "。", role="heading3")
-    c.line(f"核实：{answer(verification_shown(unit.verification), COMMENT_CHARS)}")
-    unit_answers(c, unit, forms)
+        w.line("【提请关注】" + "；".join(flag.text for flag in unit.flags) + "。", "heading3")
+    w.line(f"核实：{answer(verification_shown(unit.verification), COMMENT_CHARS)}")
+    reports = [described(r, _beijing(r.received_at).isoformat()) + ("" if r.current else "（已被替换）")
+               for r in reversed(unit.reports)]  # the one in force first
+    w.line(f"书面自评总结：{'；'.join(reports) or '未报送'}")
+    unit_answers(w, unit, forms)
     if unit.differences:  # both sources, side by side
         quarter = unit.differences[0].quarter
-        c.line(f"年底自评表与第{quarter}季度台账不一致的指标：").paragraph_format.keep_with_next = True
-        c.table([["指标", "年底自评表", f"第{quarter}季度台账"]] + [
-            [MEASURES[d.measure].title, money(d.year_end), money(d.ledger)] for d in unit.differences], size=SIZE)
+        w.line(f"年底自评表与第{quarter}季度台账不一致的指标：", keep=True)
+        w.table([["指标", "年底自评表", f"第{quarter}季度台账"]] + [
+            [MEASURES[d.measure].title, money(d.year_end), money(d.ledger)] for d in unit.differences],
+            widths=(3, 2, 2), size=SIZE)
 
 
 def _sources(c: Composer, dossier: Evaluation) -> None:

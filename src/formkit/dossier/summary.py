@@ -8,9 +8,9 @@ returned one."""
 from __future__ import annotations
 
 from formkit.dossier.values import NONE, count, money, share, yes_no
+from formkit.dossier.writer import Writer
 from formkit.evaluation.units import UNIT_FORM, UnitEntry
 from formkit.forms import measures as m
-from formkit.gongwen.compile import Composer
 
 NOT_RETURNED = "未报送"
 TOTAL = "合计"
@@ -24,7 +24,6 @@ FUNDS = (("单位", 0), ("投入资金\n（万元）", 5), ("引进资金\n（�
 CENTRED, LEFT, RIGHT = "center", "left", "right"
 SIZE, CHAR = 21, 210  # 五号, one character of it in twips
 PAD = 2 * 57 + 30  # twips: the cell's margins and some slack
-NOTE_CHAR, NOTE_LINE = 280, 400  # twips: one 4号 character, the legend's line
 
 
 def fitted(columns: tuple[tuple[str, int], ...], type_width: int) -> tuple[int, ...]:
@@ -95,16 +94,15 @@ def legend(grades: tuple[str, ...]) -> list[str]:
     ]
 
 
-def summary(c: Composer, units: list[UnitEntry], grades: tuple[str, ...]) -> None:
+def summary(w: Writer, units: list[UnitEntry], grades: tuple[str, ...]) -> None:
     """The two tables and their legend."""
     for caption, columns, rows, align in (
             ("1.组织领导、选派挂职干部和评价情况", LEADERSHIP, leadership_rows(units, grades),
              (LEFT, *[CENTRED] * (len(LEADERSHIP) - 1))),
             ("2.帮扶资金、乡村振兴和消费帮扶情况", FUNDS, funds_rows(units),
              (LEFT, RIGHT, RIGHT, CENTRED, CENTRED, CENTRED, CENTRED, RIGHT))):
-        c.line(caption, role="heading3").paragraph_format.keep_with_next = True
-        c.table([[head for head, _chars in columns], *rows], widths=fitted(columns, c.type_width), size=SIZE,
+        w.line(caption, "heading3", keep=True)
+        w.table([[head for head, _chars in columns], *rows], widths=fitted(columns, w.c.type_width), size=SIZE,
                 align=align)
-    for i, line in enumerate(legend(grades)):  # 4号, under the tables; items aligned after 注：
-        para = c.para(line=NOTE_LINE, left=2 * NOTE_CHAR, hanging=2 * NOTE_CHAR if i == 0 else None, jc="both")
-        c.run(para, line, size="imprint", spacing=0)
+    for i, line in enumerate(legend(grades)):  # 4号, under the tables
+        w.note(line, first=i == 0)

@@ -13,6 +13,7 @@ from formkit.evaluation.verification import Verification, verifications
 from formkit.forms import measures as m
 from formkit.forms.cycle import Cycle
 from formkit.store import Store, Submission
+from formkit.store.attachments import Attachment
 
 UNIT_FORM, COUNTY_FORM = m.UNIT_FORM, "county-feedback"
 # the figures compared between the year-end form and the latest ledger (both have them)
@@ -90,6 +91,7 @@ class UnitEntry:
     counties: list[CountyFeedback] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     verification: Verification | None = None  # the lead department's 核实 in force
+    reports: list[Attachment] = field(default_factory=list)  # its written 自评总结, the current one last
 
     @property
     def values(self) -> dict:
@@ -124,6 +126,9 @@ def evaluate(store: Store, cycle: Cycle, category: str | None = None) -> Evaluat
     issued = store.issued(year)
     ledgers = latest(store, year)
     verified = verifications(store, year)
+    reports: dict[str, list[Attachment]] = {}
+    for report in store.attachments(year, history=True):
+        reports.setdefault(report.unit_id, []).append(report)
     counties: dict[str, list] = {}
     facts = Facts()  # every pair's report, whatever the category asked for: 规模性返贫 is about the county
     for item in issued:
@@ -146,7 +151,8 @@ def evaluate(store: Store, cycle: Cycle, category: str | None = None) -> Evaluat
         figures = UnitFigures.of(values)
         ledger = ledgers.get(item.recipient.unit_id or rid)
         entry = UnitEntry(item.recipient.unit or "", rid, cat, item.lead_department or "", sub, figures, ledger,
-                          differences(figures, ledger) if sub else [], verification=verified.get(rid))
+                          differences(figures, ledger) if sub else [], verification=verified.get(rid),
+                          reports=reports.get(item.recipient.unit_id or rid, []))
         if sub:
             sources[sub.id] = sub
         for flag in finding_flags(sub, entry.differences, config):

@@ -21,15 +21,15 @@ of the group are inserted, together: :mod:`formkit.store.writing`).
 from __future__ import annotations
 
 import time
-from contextlib import ExitStack
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from formkit.store import Store
 from formkit.store.writing import Writing
 
 GROUP_FILES = 64
-GROUP_BYTES = 32 << 20  # the originals a group holds in memory until it commits
+GROUP_BYTES = 32 << 20  # the originals a group holds in memory until it commits (and those read meanwhile)
 GROUP_SECONDS = 0.5
 
 
@@ -75,6 +75,11 @@ class Group:
                     self.failed = True
                     self._end(exc)
         self.items.append((item, result))
+
+    def fits(self, item: Any) -> bool:
+        """Whether ``item`` may join the group without its originals going over :data:`GROUP_BYTES` (a file
+        larger than that is a group of its own)."""
+        return not self.items or self.size + getattr(item, "size", 0) <= GROUP_BYTES
 
     def _begun(self) -> Writing:
         if self._writing is None:

@@ -25,7 +25,7 @@ from formkit import __version__
 from formkit.convert import convert, soffice
 from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
-from formkit.intake.group import GROUP_SECONDS, Group, Storable
+from formkit.intake.group import GROUP_BYTES, GROUP_SECONDS, Group, Storable
 from formkit.intake.sources import Refused, Source, TooLarge, expand, read_safely
 from formkit.intake.worker import FORK_LOCK, TICK, TRANSIENT, Outcome, in_order, read_isolated
 from formkit.limits import DEFAULT, Limits
@@ -111,8 +111,11 @@ def _stored(sources: Iterable[Source], store: Store, year: int | None, limits: L
     known, staged = store.stored(), set()
     group = Group(store)
     try:
-        for item in in_order(read, map(prepare, sources), workers, tick=GROUP_SECONDS):
+        for item in in_order(read, map(prepare, sources), workers, tick=GROUP_SECONDS,
+                             weight=lambda item: getattr(item, "size", 0), budget=GROUP_BYTES):
             if item is not TICK:
+                if not group.fits(item):  # the originals a group holds stay within its budget
+                    yield from _committed(group, known, on_progress)
                 with FORK_LOCK:
                     group.add(item)
             if group.due():

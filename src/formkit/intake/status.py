@@ -13,6 +13,7 @@ from formkit.forms import form_ids, load_form
 from formkit.forms.cycle import Cycle
 from formkit.forms.model import PERIODS
 from formkit.forms.schedule import COMBINED_REVIEW, basis, chinese, due, steps
+from formkit.intake.attach import attachments
 from formkit.issue.context import PERIOD_WORDS
 from formkit.ooxml.spreadsheet import save_workbook
 from formkit.outputs import append_row
@@ -67,6 +68,7 @@ class StatusReport:
     unexpected: list[dict] = field(default_factory=list)  # readable forms nobody was issued
     rejected: int = 0
     schedule: list[dict] = field(default_factory=list)  # every step's deadline (forms.schedule.Step) and if overdue
+    reports: list = field(default_factory=list)  # each unit's written 自评总结 and its lead department (intake.attach)
 
     def summary(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -81,7 +83,8 @@ class StatusReport:
 
     def as_dict(self) -> dict:
         return {"year": self.year, "summary": self.summary(), "recipients": [asdict(r) for r in self.rows],
-                "unexpected": self.unexpected, "rejected": self.rejected, "schedule": self.schedule}
+                "unexpected": self.unexpected, "rejected": self.rejected, "schedule": self.schedule,
+                "reports": [r.as_dict() for r in self.reports]}
 
 
 def status(store: Store, cycle: Cycle, today: date | None = None) -> StatusReport:
@@ -119,6 +122,7 @@ def status(store: Store, cycle: Cycle, today: date | None = None) -> StatusRepor
                   for key, s in current.items() if key not in known]
     report = StatusReport(year, rows, unexpected, rejected)
     report.schedule = _schedule(store, cycle, report, today)
+    report.reports = attachments(store, year)
     return report
 
 

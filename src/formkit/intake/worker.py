@@ -7,7 +7,9 @@ outlives a failure: after a timeout, running out of memory, a crash or an unexpe
 reaps it and the next file gets a fresh one. A transient outcome (``timeout``, ``out-of-memory``,
 ``crashed``) is retried once in a fresh worker before it is returned.
 
-``formkit ingest`` and ``formkit read`` (:mod:`formkit.intake.batch`) both read through these workers.
+``formkit ingest`` and ``formkit read`` (:mod:`formkit.intake.batch`) both read through these workers; a document
+kept but not read as a form (a unit's written report, :mod:`formkit.intake.attach`) is checked in them
+(:func:`check_isolated`).
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ from typing import Any, TypeVar
 from formkit import isolate
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits
+from formkit.ooxml.document import read_docx
 from formkit.outcomes import TRANSIENT
+from formkit.pdf.extract import parse_pdf
 from formkit.pipeline import read_document, warm_up
 from formkit.read.result import ReadResult
+from formkit.read.sniff import sniff
 from formkit.roster.model import Roster
 from formkit.store.audit import canonical_json
 from formkit.store.safe import standard_json
@@ -63,6 +68,9 @@ def _serve(conn, limits: Limits) -> None:
         except (EOFError, OSError):
             return
         try:
+            if stored == CHECK:
+                conn.send(("checked", check_document(data, name, file_limits), True))
+                continue
             result = read_document(data, name, roster, year, file_limits)
             conn.send(("ok", _as_stored(result) if stored else result, True))
             continue
@@ -106,6 +114,20 @@ def _text_keys(value: Any) -> bool:
 _NESTED = (dict, list, tuple)
 
 
+CHECK = "check"  # what the worker is asked to do with a document it only checks
+
+
+def check_document(data: bytes, name: str, limits: Limits) -> dict[str, Any]:
+    """A document that is kept but not read as a form, opened as a reader would open it and within the same
+    limits: a .docx package and its main part (zip limits, no DTD), a PDF parsed in its own child (pages,
+    time, memory). What it is (``format``, and a PDF's ``pages``); a coded FormkitError when it cannot be
+    opened safely."""
+    if sniff(data, name) == "pdf":
+        return {"format": "pdf", "pages": len(parse_pdf(data, limits)["pages"])}
+    document = read_docx(data, limits)
+    return {"format": document.format, "pages": None}
+
+
 def _transient(code: str) -> str | None:
     """The outcome of a coded error that is about the run rather than the file (``pdf.timeout``…)."""
     kind = code.rsplit(".", 1)[-1]
@@ -130,7 +152,7 @@ class Worker:
         self.proc = None
 
     def read(self, data: bytes, name: str, year: int | None, limits: Limits, roster: Roster | None = None,
-             stored: bool = False, meanwhile: Callable[[], None] | None = None) -> Outcome:
+             stored: bool | str = False, meanwhile: Callable[[], None] | None = None) -> Outcome:
         if self.proc is None or not self.proc.is_alive():
             self.stop()
             self._start(year)
@@ -163,6 +185,8 @@ def _meanwhile(work: Callable[[], None]) -> None:
 
 
 def _outcome(status: str, payload: Any, limits: Limits) -> Outcome:
+    if status == "checked":
+        return Outcome("accepted", extra=payload)
     if status == "ok":  # the record the store keeps (and its JSON, when made in the worker), or the typed result
         record, text, canonical, result = (*payload, None) if isinstance(payload, tuple) else \
             (payload.as_dict(), None, None, payload)
@@ -203,12 +227,12 @@ def worker_for(limits: Limits = DEFAULT) -> Worker:
 
 
 def read_isolated(data: bytes, name: str, year: int | None = None, limits: Limits = DEFAULT,
-                  roster: Roster | None = None, stored: bool = False,
+                  roster: Roster | None = None, stored: bool | str = False,
                   meanwhile: Callable[[], None] | None = None) -> Outcome:
     """Read one file in this thread's worker for these limits: the typed result, or with ``stored`` only
-    what the store keeps (the record and its JSON, made in the worker). ``meanwhile`` is called while the
-    worker reads (ingest writes the original then). A transient outcome is retried once in a fresh worker;
-    ``extra["attempts"]`` says how many were made."""
+    what the store keeps (the record and its JSON, made in the worker; :data:`CHECK`: only checked).
+    ``meanwhile`` is called while the worker reads (ingest writes the original then). A transient outcome
+    is retried once in a fresh worker; ``extra["attempts"]`` says how many were made."""
     worker = worker_for(limits)
     first = worker.read(data, name, year, limits, roster, stored, meanwhile)
     if first.outcome not in TRANSIENT:
@@ -217,6 +241,13 @@ def read_isolated(data: bytes, name: str, year: int | None = None, limits: Limit
     second = worker.read(data, name, year, limits, roster, stored)
     second.extra.update(attempts=2, first={"outcome": first.outcome, "code": first.code, "message": first.message})
     return second
+
+
+def check_isolated(data: bytes, name: str, limits: Limits = DEFAULT) -> Outcome:
+    """Check a document that is kept but not read as a form (:func:`check_document`) in this thread's worker,
+    as :func:`read_isolated` reads one: ``accepted`` with what it is in ``extra``, or the coded outcome of a
+    document that cannot be opened safely."""
+    return read_isolated(data, name, None, limits, stored=CHECK)
 
 
 def readers() -> int:
@@ -233,30 +264,37 @@ def readers() -> int:
 TICK = object()  # what in_order yields, when asked to, while the next result is not ready
 
 
-def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None,
-             tick: float | None = None) -> Iterator[R | object]:
+def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None, tick: float | None = None,
+             weight: Callable[[T], int] | None = None, budget: int = 0) -> Iterator[R | object]:
     """``fn(item)`` for every item, computed by up to ``workers`` threads (each reading in its own worker
     process), yielded in the items' order as soon as each is ready; at most twice as many items as workers
-    are in hand at once. With one worker everything runs in the calling thread. With ``tick``, :data:`TICK` is
-    yielded every ``tick`` seconds while the next result is not ready (the caller's moment to do what is due,
-    such as committing what it holds)."""
+    are in hand at once, and with ``weight`` (an item's bytes) no more than ``budget`` of them beyond the
+    first. With one worker everything runs in the calling thread. With ``tick``, :data:`TICK` is yielded every
+    ``tick`` seconds while the next result is not ready (the caller's moment to do what is due, such as
+    committing what it holds)."""
     workers = workers or readers()
     if workers == 1:
         yield from map(fn, items)
         return
-    pending: deque[Future] = deque()
+    pending: deque[tuple[Future, int]] = deque()
+    held = 0  # the weight of the items in hand
     with ThreadPoolExecutor(workers, thread_name_prefix="formkit-read") as pool:
         try:
             for item in items:
-                pending.append(pool.submit(fn, item))
-                while len(pending) > 2 * workers or (pending and pending[0].done()):
-                    yield from _ticks(pending[0], tick)
-                    yield pending.popleft().result()
+                size = weight(item) if weight else 0
+                pending.append((pool.submit(fn, item), size))
+                held += size
+                while len(pending) > 2 * workers or (len(pending) > 1 and weight and held > budget) \
+                        or pending[0][0].done():
+                    yield from _ticks(pending[0][0], tick)
+                    future, size = pending.popleft()
+                    held -= size
+                    yield future.result()
             while pending:
-                yield from _ticks(pending[0], tick)
-                yield pending.popleft().result()
+                yield from _ticks(pending[0][0], tick)
+                yield pending.popleft()[0].result()
         finally:
-            for future in pending:
+            for future, _size in pending:
                 future.cancel()
 
 

@@ -19,6 +19,7 @@ restyle in Word.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timezone
 
 from docx import Document
@@ -34,14 +35,17 @@ from formkit.forms.tables import FILER, SIGNATURE, TABLE, PlannedTable, plan
 from formkit.gongwen.profile import set_page
 from formkit.issue import blocks, parts
 from formkit.issue.parts import LABEL_FILL, TYPE_AREA_MM, keep, new_table
+from formkit.issue.qr import PLACEHOLDER, qr_png
+from formkit.issue.qr import SIZE_MM as QR_MM
 from formkit.ooxml import props, styling
 
 FOOTER_TWIPS = 1134  # 20 mm: the identity code's footer sits below where an official document's page number goes
 LABEL_MM = 58
 COMPUTED_FILL = LABEL_FILL  # cells formkit computes when it reads the form (合计, 完成率): shaded, left blank
 COMPUTED_WEIGHT = 1.6
+NUMBER_WEIGHT = 1.0  # a 序号 column (``prefill: number``): two digits
 LONGTEXT_HEIGHT = 1700  # twips, about 3 cm
-COLUMN_WEIGHTS = {"text": 3.0, "longtext": 4.0, "date": 2.6, "amount": 2.0, "integer": 2.0,
+COLUMN_WEIGHTS = {"text": 3.0, "longtext": 6.0, "date": 2.6, "amount": 2.0, "integer": 2.0,
                   "choice": 2.0, "boolean": 1.8}
 MIN_BLANK_ROWS = 3
 KEPT_ROWS = 12  # a table field's table of at most this many rows (as laid out) is kept on one page
@@ -124,7 +128,9 @@ def _setup(doc) -> None:
     footer = sec.footer.paragraphs[0]
     footer.style = styles["FK Footer"]
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_AREA_MM), WD_TAB_ALIGNMENT.RIGHT)
-    footer.add_run(footer_text("{{ doc.code }}") + "\t第 ")
+    # the identity code as a QR code too (a scan is identified by it): a placeholder each document replaces
+    footer.add_run().add_picture(io.BytesIO(qr_png(PLACEHOLDER)), width=Mm(QR_MM), height=Mm(QR_MM))
+    footer.add_run(" " + footer_text("{{ doc.code }}") + "\t第 ")
     styling.page_field(footer, "PAGE")
     footer.add_run(" 页 共 ")
     styling.page_field(footer, "NUMPAGES")
@@ -200,7 +206,8 @@ def _table_field(doc, planned: PlannedTable) -> None:
     if notes:
         _help(doc, "填写提示：" + "".join(notes))
     _caption(doc, planned)
-    weights = [COLUMN_WEIGHTS[c.type] for c in field.columns] + [COMPUTED_WEIGHT] * len(field.computed)
+    weights = [NUMBER_WEIGHT if c.prefill == "number" else COLUMN_WEIGHTS[c.type] for c in field.columns]
+    weights += [COMPUTED_WEIGHT] * len(field.computed)
     widths = [TYPE_AREA_MM * w / sum(weights) for w in weights]
     blank = field.blank_rows if (field.rows_from or field.rows) else max(field.blank_rows, MIN_BLANK_ROWS)
     loop = 3 if field.rows_from else 0

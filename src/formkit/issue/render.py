@@ -17,6 +17,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
 
 from formkit.errors import IssueError
+from formkit.issue.qr import PLACEHOLDER, qr_png
 from formkit.ooxml.props import APP_PART, CORE_PART, CUSTOM_PART, app_xml, core_xml, custom_xml, ensure_property_parts
 from formkit.ooxml.styling import story_parts
 
@@ -56,6 +57,10 @@ class PreparedTemplate:
         static["[Content_Types].xml"], static["_rels/.rels"] = ensure_property_parts(
             static["[Content_Types].xml"], static["_rels/.rels"], [CORE_PART, APP_PART, CUSTOM_PART])
         static[APP_PART] = app_xml()  # formkit, whatever program last saved the template
+        placeholder = qr_png(PLACEHOLDER)  # the footer's QR code: each document's own (issue.qr)
+        self._qr_parts = [name for name, data in static.items() if data == placeholder]
+        for name in self._qr_parts:
+            del static[name]
         # The parts that never change are compressed once into a zip prefix; each document appends its
         # own parts to a copy of it (zipfile's append mode rewrites only the central directory).
         prefix = io.BytesIO()
@@ -73,6 +78,8 @@ class PreparedTemplate:
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
             for part in self._templates:
                 _write(zf, part, self._render_part(part, context))
+            for part in self._qr_parts:
+                _write(zf, part, qr_png(context["doc"]["code"]))
             _write(zf, CUSTOM_PART, custom_xml(properties))
             _write(zf, CORE_PART, core_xml(title, author, created))
         return out.getvalue()

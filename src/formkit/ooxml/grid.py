@@ -137,8 +137,17 @@ def _legacy_checked(box: etree._Element) -> bool:
     return False
 
 
+class _NothingSkipped:
+    """What :func:`paragraph_text` needs to know of an element without deleted or moved-away text and
+    without alternate content: no node is skipped, and (with no styles given) no text hidden."""
+
+    skippable = hides = False
+
+
 def element_text(el: etree._Element, doc: _Doc | None = None) -> str:
     """Visible text of an element: its paragraphs joined by newlines (nested tables included)."""
+    if doc is None and not any(True for _ in el.iter(W_DEL, W_MOVEFROM, MC_CHOICE, MC_FALLBACK)):
+        doc = _NothingSkipped()  # type: ignore[assignment]  # (a footer): no walk up from every node
     return "\n".join(paragraph_text(p, doc) for p in el.iter(W_P) if _own_paragraph(p, el, ())).strip()
 
 

@@ -16,6 +16,7 @@ from formkit.document import Cell, SourceDocument, Table
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits
 
+_NUMBERED = re.compile(r"\s*表\s*\d+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff，。；：、！？（）“”《》]")
 
 
@@ -45,11 +46,23 @@ def _parse(data: bytes, max_pages: int) -> dict[str, Any]:
             return {"error": ("pdf.too-many-pages", f"PDF 共 {len(pdf.pages)} 页，超过上限 {max_pages} 页")}
         pages = []
         for page in pdf.pages:
-            pages.append({"text": page.extract_text() or "", "tables": page.extract_tables(),
-                          "chars": len(page.chars)})
+            found = sorted(page.find_tables(), key=lambda t: (t.bbox[1], t.bbox[0]))
+            pages.append({"text": page.extract_text() or "", "tables": [t.extract() for t in found],
+                          "captions": _captions(page.chars, [t.bbox for t in found]), "chars": len(page.chars)})
         meta = pdf.metadata or {}
     producer = " ".join(str(meta.get(k, "")) for k in ("Creator", "Producer") if meta.get(k)).strip()
     return {"pages": pages, "producer": producer}
+
+
+def _captions(chars: list[dict], boxes: list[tuple]) -> list[str]:
+    """The line of text right above each table (its caption, 表3　…), between it and the table before."""
+    out, floor = [], 0.0
+    for _x0, top, _x1, bottom in boxes:
+        above = [c for c in chars if floor <= c["top"] and c["bottom"] <= top + 0.5]
+        last = max((round(c["top"]) for c in above), default=None)
+        out.append("".join(c["text"] for c in sorted(above, key=lambda c: c["x0"]) if round(c["top"]) == last))
+        floor = bottom
+    return out
 
 
 def _parse_reported(data: bytes, max_pages: int) -> dict[str, Any]:
@@ -83,25 +96,30 @@ def parse_pdf(data: bytes, limits: Limits = DEFAULT) -> dict[str, Any]:
 
 def read_pdf(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
     parsed = parse_pdf(data, limits)
-    pages = parsed["pages"]
-    if not any(p["chars"] for p in pages):
+    if not any(p["chars"] for p in parsed["pages"]):
         raise PdfError("pdf.no-text", "该 PDF 没有文字层（可能是扫描件），无法读取内容，请同时报送 Word 文件")
+    return paged_document(parsed["pages"], parsed["producer"])
+
+
+def paged_document(pages: list[dict[str, Any]], producer: str, fmt: str = "pdf") -> SourceDocument:
+    """The document of pages as :func:`parse_pdf` gives them (``text``, ``tables``, ``captions``, ``chars``):
+    a PDF's, or an OFD's (:mod:`formkit.pdf.positioned` finds the tables of a page given as positions)."""
     tables: list[Table] = []
     for number, page in enumerate(pages, start=1):
-        for raw in page["tables"]:
+        for raw, caption in zip(page["tables"], page.get("captions") or [""] * len(page["tables"]), strict=True):
             rows = _rows(raw)
             if not rows:
                 continue
             last = tables[-1] if tables else None
-            if last and last.row_pages and last.row_pages[-1] == number - 1 and _continues(last, rows):
+            if last and last.row_pages and last.row_pages[-1] == number - 1 and _continues(last, rows, caption):
                 _append(last, rows, number)
             else:
-                table = Table(len(tables) + 1, [], "", number)
+                table = Table(len(tables) + 1, [], caption.strip(), number)
                 _append(table, rows, number)
                 tables.append(table)
     text = "\n".join(p["text"] for p in pages)
     footers = " ".join(p["text"].strip().splitlines()[-1] for p in pages if p["text"].strip())
-    return SourceDocument("pdf", tables, text, footer_text=footers, producer=parsed["producer"], pages=len(pages))
+    return SourceDocument(fmt, tables, text, footer_text=footers, producer=producer, pages=len(pages))
 
 
 def _join_lines(text: str | None) -> str | None:
@@ -121,9 +139,10 @@ def _rows(raw: list[list[str | None]]) -> list[list[str | None]]:
     return [[_join_lines(c) for c in row] for row in raw if row]
 
 
-def _continues(table: Table, rows: list[list[str | None]]) -> bool:
-    """A table at the top of the next page with the same columns continues the last one."""
-    return len(rows[0]) == len(table.rows[0])
+def _continues(table: Table, rows: list[list[str | None]], caption: str = "") -> bool:
+    """A table at the top of the next page with the same columns continues the last one, unless a numbered
+    caption (表6　…) stands above it: then it is a table of its own."""
+    return len(rows[0]) == len(table.rows[0]) and not _NUMBERED.match(caption)
 
 
 def _append(table: Table, rows: list[list[str | None]], page: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from formkit.read.sniff import ReadError, cannot_open, classify, sniff
 from formkit.resources import template_path
 
 READER = f"formkit-read/{__version__}"
+_TEXT = attrgetter("text")
 _LAYOUTS: dict[tuple, Layout] = {}
 
 
@@ -61,8 +63,14 @@ class Extracted:
 def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT) -> SourceDocument:
     """The document's cells and text, or a ReadError / coded FormkitError when it cannot be read."""
     kind = sniff(data, name)
+    if kind == "scan":  # an image: read by formkit.scan (pipeline.read_document), never as a .docx
+        raise ReadError("read.image", "这是图片（扫描件），请用 formkit read 或 formkit ingest 读取")
     if kind == "pdf":
         return read_pdf(data, limits)
+    if kind == "ofd":
+        from formkit.ofd import read_ofd  # only for an OFD file
+
+        return read_ofd(data, limits)
     if kind == "xlsx":
         return read_xlsx(data, limits)
     return read_docx(data, limits)
@@ -71,17 +79,23 @@ def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT) -> Source
 def extract(data: bytes, name: str = "", year: int | None = None, limits: Limits = DEFAULT) -> Extracted:
     """Read one returned document into values. Raises a FormkitError (exit status 2) when it cannot be
     read at all."""
-    doc = load_source(data, name, limits)
-    if sum(len(c.text) for t in doc.tables for row in t.rows for c in row) > limits.text_chars:
+    return extract_document(load_source(data, name, limits), data, name, year, limits)
+
+
+def extract_document(doc: SourceDocument, data: bytes, name: str = "", year: int | None = None,
+                     limits: Limits = DEFAULT, identified: tuple[Identity, list[Finding]] | None = None) -> Extracted:
+    """:func:`extract` of a document already in cells (a scan's: ``formkit.scan``), identified by
+    ``identified`` when its reader knows better than :func:`identify` (a scan's QR code or its cells)."""
+    if sum(sum(map(len, map(_TEXT, row))) for t in doc.tables for row in t.rows) > limits.text_chars:
         raise ReadError("read.too-much-text", f"文档表格中的文字超过 {limits.text_chars} 个字符的上限")
-    identity, findings = identify(doc, limits)
+    identity, findings = identified or identify(doc, limits)
     form_year = year or identity.year
     form = load_form(identity.form, form_year)
     config = load_config(form_year)
     if identity.version is not None and identity.version != form.version:
         findings.append(finding("read.other-version", WARNING,
                                 f"文档是第 {identity.version} 版表格，按现行第 {form.version} 版读取"))
-        form = form.as_of(identity.version)  # without what later versions added (a column it cannot have)
+        form = _as_of(form, identity.version)  # without what later versions added (a column it cannot have)
     if doc.macros:
         findings.append(finding("read.macros-ignored", WARNING, "文档含有宏（VBA），formkit 不会运行宏，只读取表格内容"))
     if doc.tracked_changes:
@@ -92,6 +106,19 @@ def extract(data: bytes, name: str = "", year: int | None = None, limits: Limits
               "name": Path(name).name if name else ""}
     return Extracted(form, config, identity, form_year, values, raw, invalid,
                      findings + locator.findings + value_findings, source)
+
+
+_EARLIER: dict[tuple, tuple[Form, Form]] = {}
+
+
+def _as_of(form: Form, version: int) -> Form:
+    """``form.as_of(version)``, made once per form and version: a batch of forms issued at an earlier
+    version reads each against the same definition (and its prepared layout, checks and readings)."""
+    key = (form.id, form.version, form.year, version)
+    known = _EARLIER.get(key)
+    if known is None or known[0] is not form:
+        known = _EARLIER[key] = (form, form.as_of(version))
+    return known[1]
 
 
 def _recipient_name(form: Form, values: dict) -> str | None:
@@ -115,9 +142,13 @@ def warm_up(year: int | None = None) -> None:
 
 def layout_of(form: Form) -> Layout:
     """Where each value sat in the issued template, for reading by position when a label is gone (an
-    empty layout when there is no Word template: a spreadsheet form)."""
+    empty layout when there is no Word template: a spreadsheet form; and for a copy of an earlier version,
+    laid out otherwise than the template of today: its tables are not where the template's are)."""
     key = (form.id, form.version)
     if key not in _LAYOUTS:
+        if form.version != load_form(form.id, form.year).version:
+            _LAYOUTS[key] = Layout()
+            return _LAYOUTS[key]
         try:
             template = read_docx(template_path(form.id).read_bytes())
         except (OSError, FormkitError):
@@ -127,4 +158,5 @@ def layout_of(form: Form) -> Layout:
     return _LAYOUTS[key]
 
 
-__all__ = ["Extracted", "ReadError", "ReadResult", "cannot_open", "classify", "extract", "load_source", "warm_up"]
+__all__ = ["Extracted", "ReadError", "ReadResult", "cannot_open", "classify", "extract", "extract_document", "load_source",
+           "warm_up"]

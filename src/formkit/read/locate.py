@@ -24,14 +24,14 @@ from formkit.read.normalise import UNCHECKED_MARKS, is_blank
 FUZZY = 0.8
 
 
-@dataclass
+@dataclass(slots=True)
 class Located:
     text: str
     location: dict
     cell: Cell | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LocatedRow:
     cells: dict[str, Located]
     location: dict
@@ -80,6 +80,7 @@ class Locator:
     def __init__(self, form: Form, doc: SourceDocument, layout: Layout | None = None):
         self.form, self.doc, self.layout = form, doc, layout or Layout()
         self.findings: list[Finding] = []
+        self._places: dict[int, dict] = {}  # by table number: what place() says (never changed)
         ready = prepared(form)
         self._all_labels = ready.all_labels
         self._heads: tuple[list[tuple[Table, int, list[str]]], dict[str, list[int]]] | None = None
@@ -146,7 +147,10 @@ class Locator:
     def location(self, table: Table, cell: Cell) -> dict:
         row = table.row_numbers[cell.row] if table.row_numbers else cell.row + 1
         col = table.col_numbers[cell.col] if table.col_numbers else cell.col + 1
-        loc = {**self.place(table), "row": row, "column": col}
+        place = self._places.get(table.number)
+        if place is None:
+            place = self._places[table.number] = self.place(table)
+        loc = {**place, "row": row, "column": col}
         if table.row_pages:
             loc["page"] = table.row_pages[min(cell.row, len(table.row_pages) - 1)]
         return loc
@@ -213,13 +217,11 @@ class Locator:
 
     def _value_cell(self, table: Table, label: Cell) -> Cell | None:
         row = table.rows[label.row]
-        right = [c for c in row[label.col + label.span:] if c is not label]
-        if right:
-            cell = right[0]
-        elif label.row + 1 < len(table.rows):
+        cell = next((c for c in row[label.col + label.span:] if c is not label), None)  # the first to the right
+        if cell is None:
+            if label.row + 1 >= len(table.rows):
+                return None
             cell = table.rows[label.row + 1][label.col]
-        else:
-            return None
         return None if id(cell) in self._label_ids else cell  # the next field's label, its own row gone
 
     def _by_position(self, f: Field) -> Located | None:
@@ -275,7 +277,8 @@ class Locator:
         rows: list[LocatedRow] = []
         for r in range(header_row + 1, len(table.rows)):
             row = table.rows[r]
-            if [label_key(c.text) for c in row] == header_texts:
+            if len(row) == len(header_texts) and all(
+                    label_key(c.text) == h for c, h in zip(row, header_texts, strict=True)):
                 continue  # header repeated
             if f.total and row and label_key(row[0].text) == label_key(f.total):
                 continue  # the 合计 row: formkit sums the rows itself (forms/computed.py), never a row of its own
@@ -283,7 +286,7 @@ class Locator:
             keys = fillable or list(cells)
             if all(_empty(cells[k]) for k in keys if k in cells):
                 continue  # an empty row, or a prefilled row nobody filled
-            rows.append(LocatedRow(cells, {**self.location(table, row[0])}))
+            rows.append(LocatedRow(cells, self.location(table, row[0])))
         return rows
 
     def _find_table(self, f: Field) -> tuple[Table, int, dict[str, int]] | None:

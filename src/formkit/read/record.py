@@ -33,7 +33,7 @@ def normalise(f: Field, located: Located, config: CycleConfig, row: dict[str, Lo
     outside the field's declared range...)."""
     kind = f.type
     if kind in ("text", "longtext"):
-        return _bounded_text(f, normalise_text(located.text), limits)
+        return _bounded(normalise_text(located.text), char_limit(f, limits))
     text = visible(located.text)
     value = _typed(f, located, text, config, row)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -50,8 +50,7 @@ def char_limit(f: Field, limits: Limits) -> int:
     return limits.text_value_chars
 
 
-def _bounded_text(f: Field, value: str | None, limits: Limits) -> str | None:
-    limit = char_limit(f, limits)
+def _bounded(value: str | None, limit: int) -> str | None:
     if value is not None and len(value) > limit:
         raise BadValue("value.too-long", f"填写了 {len(value)} 个字符，超过本栏 {limit} 个字符的上限，请精简后重新填写")
     return value
@@ -99,22 +98,26 @@ class _Reading:
     """How one field (or table column) is read, worked out once per form version: its kind, how long its
     raw text may be kept, and what its texts were already found to be. Normalising is a pure function of a
     field's text (and, for a yes/no, of its cell's check box; for an amount whose unit is another column,
-    of that column's text), so a text seen before is not normalised again; a long text is cheap to read
-    and is never remembered."""
+    of that column's text), so a text seen before is not normalised again; a text field's text is only
+    stripped of what does not show (:func:`normalise_text`), and never remembered."""
 
-    __slots__ = ("field", "keep", "boolean", "unit_from", "memo")
+    __slots__ = ("field", "keep", "chars", "boolean", "unit_from", "memo")
 
     def __init__(self, f: Field, limits: Limits):
         self.field = f
         self.keep = limits.longtext_chars if f.type == "longtext" else limits.text_value_chars
+        text = f.type in ("text", "longtext")
+        self.chars = char_limit(f, limits) if text else None  # a text field's limit
         self.boolean = f.type == "boolean"
         self.unit_from = f.unit_from if f.type == "amount" else None
-        self.memo: dict | None = None if f.type in ("text", "longtext") else {}
+        self.memo: dict | None = None if text else {}
 
     def value(self, located: Located, config: CycleConfig, row: dict[str, Located] | None, limits: Limits):
         """:func:`normalise` of ``located``; BadValue when its text is not a value."""
+        if self.chars is not None:
+            return _bounded(normalise_text(located.text), self.chars)
         memo, text = self.memo, located.text
-        if memo is None or len(text) > MEMO_CHARS:
+        if len(text) > MEMO_CHARS:
             return normalise(self.field, located, config, row, limits)
         key: Any = text
         if self.boolean:
@@ -136,20 +139,18 @@ class _Reading:
 
 
 MEMO_CHARS, MEMO_ENTRIES = 64, 2048  # texts remembered per field: short ones, a bounded number
-_READINGS: dict[tuple, tuple[CycleConfig, dict[str, _Reading]]] = {}
+# per form version: each field with its reading, and a table's columns (key and reading), in the form's order
+Plan = tuple[tuple[Field, _Reading, tuple[tuple[str, _Reading], ...] | None], ...]
+_PLANS: dict[tuple, tuple[CycleConfig, Plan]] = {}
 
 
-def _readings(form: Form, config: CycleConfig, limits: Limits) -> dict[str, _Reading]:
-    """Every field's and column's :class:`_Reading`, by key (a column as ``table.column``)."""
+def _plan(form: Form, config: CycleConfig, limits: Limits) -> Plan:
     key = (form.id, form.version, form.year, limits)
-    known = _READINGS.get(key)
+    known = _PLANS.get(key)
     if known is None or known[0] is not config:
-        out = {}
-        for f in form.fields:
-            out[f.key] = _Reading(f, limits)
-            for c in f.columns:
-                out[f"{f.key}.{c.key}"] = _Reading(c, limits)
-        known = _READINGS[key] = (config, out)
+        plan = tuple((f, _Reading(f, limits), tuple((c.key, _Reading(c, limits)) for c in f.columns)
+                      if f.is_table else None) for f in form.fields)
+        known = _PLANS[key] = (config, plan)
     return known[1]
 
 
@@ -160,9 +161,8 @@ def extract(form: Form, locator: Locator, config: CycleConfig,
     raw: dict[str, Any] = {}
     findings: list[Finding] = []
     invalid: set[str] = set()
-    readings = _readings(form, config, limits)
-    for f in form.fields:
-        if f.is_table:
+    for f, reading, columns in _plan(form, config, limits):
+        if columns is not None:
             rows = locator.table(f)
             if rows is None:
                 values[f.key], raw[f.key] = [], None
@@ -170,19 +170,21 @@ def extract(form: Form, locator: Locator, config: CycleConfig,
                 findings.append(finding("read.table-missing", ERROR if f.required else "warning",
                                         "文档中找不到这个表格（表头与下发的表格不一致）", f.label, f.key))
                 continue
-            columns = [(c.key, readings[f"{f.key}.{c.key}"]) for c in f.columns]
             values[f.key], raw[f.key] = table_values, table_raw = [], []
             for i, row in enumerate(rows):
                 out, raw_row, cells = {}, {}, row.cells
-                for key, reading in columns:
+                for key, column in columns:
                     cell = cells.get(key)
                     if cell is None:
                         out[key] = None
                         continue
                     text = cell.text
-                    raw_row[key] = {"text": text if len(text) <= reading.keep else text[:reading.keep] + "…",
+                    raw_row[key] = {"text": text if len(text) <= column.keep else text[:column.keep] + "…",
                                     "location": cell.location}
-                    out[key] = _value(reading, cell, config, (f.key, i), findings, invalid, limits, cells)
+                    try:
+                        out[key] = column.value(cell, config, cells, limits)
+                    except BadValue as bad:
+                        out[key] = _refused(bad, column.field, f"{f.key}[{i}].{key}", cell, findings, invalid, limits)
                 table_values.append(out)
                 table_raw.append(raw_row)
             continue
@@ -193,10 +195,13 @@ def extract(form: Form, locator: Locator, config: CycleConfig,
             findings.append(finding("read.field-missing", ERROR if f.required else "warning",
                                     "文档中找不到这个栏目（标签被删除或改动过多）", f.label, f.key))
             continue
-        reading, text = readings[f.key], located.text
+        text = located.text
         raw[f.key] = {"text": text if len(text) <= reading.keep else text[:reading.keep] + "…",
                       "location": located.location}
-        values[f.key] = _value(reading, located, config, f.key, findings, invalid, limits)
+        try:
+            values[f.key] = reading.value(located, config, None, limits)
+        except BadValue as bad:
+            values[f.key] = _refused(bad, f, f.key, located, findings, invalid, limits)
     return values, raw, findings, invalid
 
 
@@ -206,16 +211,9 @@ def _raw(f: Field, text: str, limits: Limits) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _value(reading: _Reading, located: Located, config: CycleConfig, at: str | tuple[str, int],
-           findings: list[Finding], invalid: set[str], limits: Limits, row: dict[str, Located] | None = None):
-    """The value of ``located`` for field (or column) ``reading.field`` at ``at``: a field's key, or a
-    table's key and a row number (the path, ``visits[2].date``, is only made for a finding)."""
-    try:
-        return reading.value(located, config, row, limits)
-    except BadValue as bad:
-        f = reading.field
-        path = at if isinstance(at, str) else f"{at[0]}[{at[1]}].{f.key}"
-        invalid.add(path)
-        findings.append(finding(bad.code, ERROR, bad.reason, f.label, path, located.location,
-                                _raw(f, located.text, limits)))
-        return None
+def _refused(bad: BadValue, f: Field, path: str, located: Located, findings: list[Finding], invalid: set[str],
+             limits: Limits) -> None:
+    """A text that is not a value of field (or column) ``f`` at ``path`` (``visits[2].date``): a finding, and
+    no value."""
+    invalid.add(path)
+    findings.append(finding(bad.code, ERROR, bad.reason, f.label, path, located.location, _raw(f, located.text, limits)))

@@ -1,10 +1,10 @@
 """What a file is, by its bytes (never by its name alone): the one classifier of incoming files, for
 ``formkit read`` and ``formkit ingest`` alike.
 
-Each kind is read directly (.docx family, .xlsx, PDF), converted first by LibreOffice (.doc, .wps, .xls, ODF,
-Word 2003 XML, Flat OPC, Word HTML, RTF: ``formkit ingest`` does, ``formkit read`` refuses them with the
-kind's code and says how to save the file instead), or refused (encrypted, OFD, images, Word lock files,
-empty and unknown files). Every kind has one code, whichever command met it.
+Each kind is read directly (.docx family, .xlsx, PDF, OFD; PNG, JPEG and TIFF scans by ``formkit.scan``), converted
+first by LibreOffice (.doc, .wps, .xls, ODF, Word 2003 XML, Flat OPC, Word HTML, RTF: ``formkit ingest`` does,
+``formkit read`` refuses them with the kind's code and says how to save the file instead), or refused
+(encrypted, GIF and BMP images, Word lock files, empty and unknown files). Every kind has one code, whichever command met it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from formkit.errors import FormkitError, os_reason
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 OWNER_FILE_SIZE = 162  # Word's ~$name.docx lock files
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"BM")
+SCANS = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG, JPEG, TIFF: read as scans (formkit.scan)
+IMAGES = (b"GIF8", b"BM")
 READ, CONVERT, REJECT = "read", "convert", "reject"
 
 
@@ -43,12 +44,12 @@ class Kind:
 
 _AS_DOCX = "请用 Word 另存为 .docx 后报送"
 _UNKNOWN = "无法识别的文件格式，请报送 .docx 或 PDF 文件"
-DOCX, XLSX, PDF = Kind("docx", READ), Kind("xlsx", READ), Kind("pdf", READ)
+DOCX, XLSX, PDF, SCAN = Kind("docx", READ), Kind("xlsx", READ), Kind("pdf", READ), Kind("scan", READ)
 EMPTY = Kind("empty", REJECT, "read.empty", "文件是空的（0 字节）")
 LOCK_FILE = Kind("lock-file", REJECT, "read.lock-file", "这是 Word 打开文件时生成的临时锁定文件（~$开头），不是报送材料")
 ENCRYPTED = Kind("encrypted", REJECT, "read.encrypted", "文件设置了打开密码（已加密），请取消密码后重新报送")
-OFD = Kind("ofd", REJECT, "read.ofd", "这是 OFD 版式文件，无法读取表格内容，请报送 Word 文件")
-IMAGE = Kind("image", REJECT, "read.image", "这是图片（扫描件），无法读取表格内容，请同时报送 Word 文件")
+OFD = Kind("ofd", READ)  # GB/T 33190 fixed layout: read as a PDF is (formkit.ofd)
+IMAGE = Kind("image", REJECT, "read.image", "这是 GIF 或 BMP 图片，无法读取；扫描件请报送 PDF、JPEG、PNG 或 TIFF 文件")
 UNKNOWN = Kind("unknown", REJECT, "read.unknown-format", _UNKNOWN)
 XML = Kind("xml", REJECT, "read.unknown-format", "无法识别的 XML 文件，请报送 .docx 或 PDF 文件")
 DOC = Kind("doc", CONVERT, "read.legacy-format", "这是旧版 Word（.doc/.wps）文件，请另存为 .docx 后报送")
@@ -59,7 +60,7 @@ RTF = Kind("rtf", CONVERT, "read.unsupported-format", "这是 RTF 文件，" + _
 HTML = Kind("html", CONVERT, "read.unsupported-format", "这是 XML/HTML 格式的导出文件，" + _AS_DOCX)
 WORD_XML = Kind("word-xml", CONVERT, "read.unsupported-format", HTML.message)
 FLAT_OPC = Kind("flat-opc", CONVERT, "read.unsupported-format", HTML.message)
-KINDS = (DOCX, XLSX, PDF, EMPTY, LOCK_FILE, ENCRYPTED, OFD, IMAGE, UNKNOWN, XML, DOC, XLS, ODT, ODS, RTF, HTML,
+KINDS = (DOCX, XLSX, PDF, SCAN, EMPTY, LOCK_FILE, ENCRYPTED, OFD, IMAGE, UNKNOWN, XML, DOC, XLS, ODT, ODS, RTF, HTML,
          WORD_XML, FLAT_OPC)
 
 
@@ -80,6 +81,8 @@ def classify(data: bytes, name: str = "") -> Kind:
         if "Workbook".encode("utf-16-le") in data[:1 << 20] or "Book".encode("utf-16-le") in data[:4096]:
             return XLS  # old Excel (a ledger kept as .xls)
         return DOC
+    if data.startswith(SCANS):
+        return SCAN
     if data.startswith(IMAGES):
         return IMAGE
     return _text(data[:2048].lstrip().lower())
@@ -115,7 +118,8 @@ def _text(head: bytes) -> Kind:
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """``docx``, ``xlsx`` or ``pdf``; any other kind raises :class:`ReadError` with the kind's code."""
+    """``docx``, ``xlsx``, ``pdf``, ``ofd`` or ``scan`` (an image: :mod:`formkit.scan` reads it); any other kind raises
+    :class:`ReadError` with the kind's code."""
     kind = classify(data, name)
     if kind.action != READ:
         raise ReadError(kind.code, kind.message)

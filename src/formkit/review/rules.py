@@ -34,7 +34,7 @@ class Rule:
 
 def check(cycle: Cycle) -> None:
     """Refuse working-group rules written as defaults (``default.review``): they are no year's decision."""
-    refuse_in_default([f"review.{key}" for key in cycle.config.review.misplaced], "review.rules-in-default")
+    refuse_in_default(cycle.config.review.misplaced, "review.rules-in-default", section="review")
 
 
 def applied(cycle: Cycle) -> list[Rule]:

@@ -7,7 +7,9 @@ about a unit: declared on its form, found in everyday work, or entered by the se
 Reports that disagree about one county (是 on one pair's form, 否 on another's) are a finding, and the bar
 holds until the secretariat records its conclusion with a reason (:func:`resolve`); that conclusion is then in
 force for its subject whatever the reports say. Entries and conclusions are acts in the store
-(``review_acts``, each one audited): ``veto:<rule>`` and ``veto-resolved:<rule>``, about a county or a unit."""
+(``review_acts``, each one audited): ``veto:<rule>`` and ``veto-resolved:<rule>``, about a county or a unit.
+The facts themselves are read by :mod:`formkit.evaluation.facts`, which the dossier's flags read too; this
+module adds the secretariat's spreadsheet and decides, for the configured vetoes, which unit they bar."""
 
 from __future__ import annotations
 

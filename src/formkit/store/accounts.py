@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from formkit.outcomes import READABLE
 from formkit.store import later, schema
 from formkit.store.objects import ObjectStore
-from formkit.store.records import Recipient, Submission, submission
+from formkit.store.records import IssuedForm, Recipient, Submission, issued_form, submission
 from formkit.store.safe import fit
 from formkit.store.writing import IssuedTo, StoreError
 
@@ -222,10 +222,28 @@ class DeskStore:
             rows = conn.execute(select(t).where(t.c.year == year, t.c.revoked_at.is_(None)).order_by(t.c.id)).all()
         return {r.holder: Link(r.id, r.year, r.holder, _aware(r.issued_at), None) for r in rows}
 
-    def forget_issued(self) -> None:
+    def forget_issued(self, year: int | None = None) -> None:
         """Read what was issued afresh at the next write (a long-running server: forms issued since it started).
-        The cache is replaced, not cleared, so a write under way in another thread keeps the one it read."""
+        The cache is replaced, not cleared, so a write under way in another thread keeps the one it read. With
+        ``year``, only when what was issued that year has changed since the last call (a cheap query instead
+        of reading the year's issued forms again for every upload)."""
+        if year is not None:
+            t = schema.issued
+            with self.reading() as conn:
+                mark = tuple(conn.execute(select(func.count(), func.max(t.c.id)).where(t.c.year == year)).one())
+            seen = getattr(self, "_issued_seen", {})  # year → the mark of the cache in use
+            if seen.get(year) == mark:
+                return
+            self._issued_seen = {**seen, year: mark}
         self.issued_to = IssuedTo()
+
+    def issued_to_holder(self, year: int, holder: str) -> list[IssuedForm]:
+        """The forms of ``year`` a link's holder returns (:func:`holder_of`), without reading the others'."""
+        t = schema.issued
+        with self.reading() as conn:
+            rows = conn.execute(select(t).where(t.c.year == year, (t.c.recipient_id == holder) | (t.c.unit_id == holder))
+                                .order_by(t.c.id)).mappings().all()
+        return [i for i in map(issued_form, rows) if holder_of(i.recipient) == holder]
 
     # what came back from some recipients ----------------------------------------------------------------
     def history(self, year: int, recipient_ids: set[str]) -> list[Submission]:

@@ -32,6 +32,9 @@ ROW_COLUMNS = ("sha256", "file_name", "size", "received_at", "format", "producer
                "reader", "converted_by", "supersedes")
 # Who a submission is for (migration 5): digested apart (``who``), so the digests of ROW_COLUMNS stay as they were.
 WHO_COLUMNS = ("unit_id", "unit", "county", "period")
+# An attachment's columns (migration 7) as its ``attached`` event digests them, frozen likewise.
+ATTACHMENT_COLUMNS = ("id", "year", "unit_id", "kind", "sha256", "file_name", "size", "format", "received_at",
+                      "supersedes", "actor")
 HEAD_COLUMN = "审计日志链头"  # the issue manifest's column
 HEAD_LINE = "# formkit-audit-head: "  # the dossier manifest's comment line (sha256sum -c skips it)
 _HEAD_RE = re.compile(r"^# formkit-audit-head: ([0-9a-f]{64})\s*$", re.M)
@@ -104,6 +107,29 @@ _RECORD_MARK_JSON = json.dumps(_RECORD_MARK)
 def who_digest(row: Mapping[str, Any]) -> str:
     """sha256 of a submission row's :data:`WHO_COLUMNS` (its unit, county and period as stored)."""
     return _digest({c: row.get(c) for c in WHO_COLUMNS})
+
+
+def attachment_digest(row: Mapping[str, Any]) -> str:
+    """sha256 of an attachment row's :data:`ATTACHMENT_COLUMNS` as the database gives them back."""
+    return _digest({c: instant(row[c]) if isinstance(row[c], datetime) else row[c] for c in ATTACHMENT_COLUMNS})
+
+
+def attachment_problems(rows: list[dict], events: list[dict]) -> list[dict]:
+    """Attachments against their ``attached`` events: a row no event records was written behind formkit's
+    back (``audit.attachment-unrecorded``), a row that no longer has its recorded digest was changed
+    (``audit.attachment-differs``)."""
+    recorded = {e["detail"].get("attachment"): e for e in events
+                if e["event"] == "attached" and isinstance(e["detail"], dict)}
+    out = []
+    for r in rows:
+        e = recorded.get(r["id"])
+        if e is None:
+            out.append(problem("audit.attachment-unrecorded", f"附件第 {r['id']} 份（{r['file_name']}）在审计日志中没有记录"
+                               "（不是 formkit 写入的）", attachment=r["id"]))
+        elif e["detail"].get("digest") != attachment_digest(r):
+            out.append(problem("audit.attachment-differs", f"附件第 {r['id']} 份（{r['file_name']}）在数据库中的内容与审计日志"
+                               f"第 {e['id']} 条事件记录的不一致：记录后被直接修改过", attachment=r["id"], event=e["id"]))
+    return out
 
 
 def later_digest(rows: Iterable[Mapping[str, Any]]) -> str:

@@ -214,6 +214,28 @@ def _v6_review_acts(conn: Connection) -> None:
     _frozen.create_all(conn, tables=[_v6_acts])
 
 
+_v7_attachments = Table(
+    "attachments", _frozen,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("unit_id", String(120), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("format", String(40), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("supersedes", Integer, ForeignKey("attachments.id")),
+    Column("actor", Text),
+    UniqueConstraint("year", "unit_id", "kind", "sha256", name="uq_attachments_file"),
+)
+Index("ix_attachments_unit", _v7_attachments.c.year, _v7_attachments.c.unit_id, _v7_attachments.c.kind)
+
+
+def _v7_attachments_table(conn: Connection) -> None:
+    _frozen.create_all(conn, tables=[_v7_attachments])
+
+
 _v8_accounts = Table(
     "desk_accounts", _frozen,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -273,6 +295,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "audit log hash chain; no replace, no truncate", _v4_audit_chain),
     (5, "unit, county and period as columns; findings across documents", upgrade_v5.upgrade),
     (6, "acts of the review's parties", _v6_review_acts),
+    (7, "attachments: a unit's written report beside its forms", _v7_attachments_table),
     (8, "the web desk: accounts, sessions, recipients' links, logins", _v8_desk),
 ]
 
@@ -321,6 +344,7 @@ APP_GRANTS = {
     "audit_log": "SELECT, INSERT",
     "later_findings": "SELECT, INSERT",
     "review_acts": "SELECT, INSERT",
+    "attachments": "SELECT, INSERT",
     "desk_accounts": "SELECT, INSERT, UPDATE",
     "desk_sessions": "SELECT, INSERT, UPDATE",
     "desk_links": "SELECT, INSERT, UPDATE",

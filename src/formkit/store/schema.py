@@ -143,6 +143,27 @@ acts = Table(
 )
 Index("ix_review_acts_kind", acts.c.year, acts.c.kind, acts.c.subject)
 
+# Attachments (v7): what a unit sends beside its forms and nobody reads as a form — its written 自评总结 (kind
+# ``self-report``) — kept like every original (by sha256, durable before its row commits, audited as
+# ``attached``), filed under the unit formkit issued to that year; a new one supersedes the unit's previous one
+# of that kind (both stay). Append-only.
+attachments = Table(
+    "attachments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("unit_id", String(120), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("format", String(40), nullable=False),  # docx, pdf
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("supersedes", Integer, ForeignKey("attachments.id")),
+    Column("actor", Text),  # who attached it (a desk account; none from the command line)
+    UniqueConstraint("year", "unit_id", "kind", "sha256", name="uq_attachments_file"),
+)
+Index("ix_attachments_unit", attachments.c.year, attachments.c.unit_id, attachments.c.kind)
+
 # The web desk (v8, ``formkit serve``): staff accounts (password hashes only), their sessions (the cookie's
 # token kept as its sha256), recipients' links (the token kept as its sha256; revoked, never deleted) and
 # login attempts (for throttling). What the desk does is also in the audit log (``desk:*`` events).

@@ -42,7 +42,8 @@ from sqlalchemy.exc import (
 from formkit.store import later, schema
 from formkit.store.accounts import DeskStore
 from formkit.store.acts import ActStore
-from formkit.store.audit import GENESIS, HEAD_COLUMN, audit_problems
+from formkit.store.attachments import AttachmentStore
+from formkit.store.audit import GENESIS, HEAD_COLUMN, attachment_problems, audit_problems
 from formkit.store.grades import GradeStore
 from formkit.store.migrations import CHAIN_LOCK, MIGRATIONS, grant_app, migrate, pending
 from formkit.store.objects import ObjectStore
@@ -79,7 +80,7 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-class Store(GradeStore, ActStore, DeskStore):
+class Store(GradeStore, ActStore, DeskStore, AttachmentStore):
     def __init__(self, url: str | None = None, originals: str | Path | None = None, *, create: bool = True,
                  owner: str | None = None):
         """Open the store at ``url`` (default ``FORMKIT_DB``, else ``formkit.db``), migrating it as
@@ -275,9 +276,10 @@ class Store(GradeStore, ActStore, DeskStore):
 
     # verification -------------------------------------------------------------------------------
     def stored(self) -> set[str]:
-        """The sha256 of every submission."""
+        """The sha256 of every original a row refers to: every submission's, every attachment's."""
         with self.reading() as conn:
-            return set(conn.execute(select(schema.submissions.c.sha256)).scalars())
+            return set(conn.execute(select(schema.submissions.c.sha256)).scalars()) | \
+                set(conn.execute(select(schema.attachments.c.sha256)).scalars())
 
     def unrecorded(self) -> list[str]:
         """The sha256 of every original no submission refers to: kept ahead of a row that never committed (an
@@ -292,8 +294,10 @@ class Store(GradeStore, ActStore, DeskStore):
         check the audit log (``audit``): its hash chain; that every submission has its intake event and that
         its row, as stored now, has the digest its latest row event (``ingested``, ``rejected``, ``retried``,
         ``relinked``) recorded (``audit.record-differs``: any column edited directly, the record's values
-        included); and that the head written into each of ``manifests`` is on the chain (a ``GENESIS`` head,
-        written before any event, proves nothing and is reported: ``audit.empty-head``).
+        included); that every attachment has the digest its ``attached`` event recorded
+        (``audit.attachment-*``; its original is re-hashed like a submission's); and that the head written into
+        each of ``manifests`` is on the chain (a ``GENESIS`` head, written before any event, proves nothing and
+        is reported: ``audit.empty-head``).
 
         Stores from before row digests: events written then carry no digest, so for those rows only what
         the event has is compared (the sha256 and the outcome); their other columns can be edited unnoticed
@@ -311,10 +315,15 @@ class Store(GradeStore, ActStore, DeskStore):
             state = self.objects.check(r["sha256"])
             if state:
                 problems[state].append({"id": r["id"], "sha256": r["sha256"], "file": r["file_name"]})
+        attached = self.attachment_rows()
+        for r in attached:
+            state = self.objects.check(r["sha256"])
+            if state:
+                problems[state].append({"id": None, "attachment": r["id"], "sha256": r["sha256"], "file": r["file_name"]})
         events = self.audit_events()
         with self.reading() as conn:
             later_rows = [dict(r._mapping) for r in conn.execute(select(schema.later_findings))]
-        problems["audit"] = audit_problems(rows, events, manifests, later_rows)
+        problems["audit"] = audit_problems(rows, events, manifests, later_rows) + attachment_problems(attached, events)
         with self._write() as conn:
             self._audit(conn, "verified", None, None, {k: len(v) for k, v in problems.items()},
                         datetime.now(timezone.utc))

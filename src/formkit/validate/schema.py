@@ -12,10 +12,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any
-
-from cerberus import Validator as _Cerberus
-from cerberus.errors import ErrorDefinition
 
 from formkit.findings import ERROR, Finding, finding
 from formkit.forms.model import Field, Form
@@ -25,16 +23,23 @@ TYPES = {"text": "string", "longtext": "string", "integer": "integer", "amount":
          "choice": "string", "boolean": "boolean"}
 
 
-NOT_VISIBLE = ErrorDefinition(0x70, "visible")
+@cache
+def _cerberus() -> type:
+    """Cerberus's Validator with the rule ``visible``: a string holds at least one character that shows.
+    Cerberus is imported here, when a value first fails its compiled check (importing it takes a tenth of a
+    second, and most reads never need it)."""
+    from cerberus import Validator as Cerberus
+    from cerberus.errors import ErrorDefinition
 
+    not_visible = ErrorDefinition(0x70, "visible")
 
-class Validator(_Cerberus):
-    """Cerberus with the rule ``visible``: a string holds at least one character that shows."""
+    class Validator(Cerberus):
+        def _validate_visible(self, constraint, field, value):
+            """{'type': 'boolean'}"""
+            if constraint and isinstance(value, str) and not has_visible(value):
+                self._error(field, not_visible)
 
-    def _validate_visible(self, constraint, field, value):
-        """{'type': 'boolean'}"""
-        if constraint and isinstance(value, str) and not has_visible(value):
-            self._error(field, NOT_VISIBLE)
+    return Validator
 
 
 def has_visible(text: str) -> bool:
@@ -64,19 +69,28 @@ def field_schema(f: Field) -> dict[str, Any]:
     return rule
 
 
-_VALIDATORS: dict[tuple, Validator] = {}
+_SCHEMAS: dict[tuple, dict[str, dict[str, Any]]] = {}
+_VALIDATORS: dict[tuple, Any] = {}
 
 
-def _validator(form: Form, table: str | None = None) -> Validator:
-    """A flat validator for the form's single values, or for one row of a table field. Nested list
-    schemas make cerberus build child validators on every call; flat ones are built once and reused."""
+def _schema(form: Form, table: str | None = None) -> dict[str, dict[str, Any]]:
+    """The schema of the form's single values, or of one row of a table field (cerberus keeps it as it
+    is: tests/test_read_paths.py)."""
+    key = (form.id, form.version, form.year, table)
+    if key not in _SCHEMAS:
+        if table is None:
+            _SCHEMAS[key] = {f.key: field_schema(f) for f in form.fields if not f.is_table}
+        else:
+            _SCHEMAS[key] = {c.key: field_schema(c) for c in form.field(table).columns}
+    return _SCHEMAS[key]
+
+
+def _validator(form: Form, table: str | None = None):
+    """A flat validator of :func:`_schema`. Nested list schemas make cerberus build child validators on
+    every call; flat ones are built once and reused."""
     key = (form.id, form.version, form.year, table)
     if key not in _VALIDATORS:
-        if table is None:
-            schema = {f.key: field_schema(f) for f in form.fields if not f.is_table}
-        else:
-            schema = {c.key: field_schema(c) for c in form.field(table).columns}
-        _VALIDATORS[key] = Validator(schema, allow_unknown=False, require_all=False)
+        _VALIDATORS[key] = _cerberus()(_schema(form, table), allow_unknown=False, require_all=False)
     return _VALIDATORS[key]
 
 
@@ -103,6 +117,10 @@ def _passes(rule: dict[str, Any]) -> Callable[[Any], bool]:
     types, nullable, visible = PYTHON_TYPES[rule["type"]], rule.get("nullable", False), rule.get("visible", False)
     low, high = rule.get("min"), rule.get("max")
     allowed = frozenset(rule["allowed"]) if "allowed" in rule else None
+    if len(types) == 1 and not visible and low is None and high is None and allowed is None:
+        only = types[0]  # the type alone (most text and date fields): the same check, in fewer steps
+        return (lambda value: value is None or type(value) is only) if nullable else \
+            (lambda value: type(value) is only)
 
     def check(value: Any) -> bool:
         if value is None:
@@ -120,7 +138,7 @@ def _checks(form: Form, table: str | None = None) -> dict[str, Callable[[Any], b
     """The compiled checks of :func:`_validator`'s schema, by field."""
     key = (form.id, form.version, form.year, table)
     if key not in _CHECKS:
-        _CHECKS[key] = {name: _passes(rule) for name, rule in _validator(form, table).schema.items()}
+        _CHECKS[key] = {name: _passes(rule) for name, rule in _schema(form, table).items()}
     return _CHECKS[key]
 
 
@@ -128,6 +146,7 @@ def prepare(form: Form) -> None:
     """Build the form's validators and compiled checks now (the reading workers inherit them)."""
     for table in (None, *(f.key for f in form.fields if f.is_table)):
         _checks(form, table)
+        _validator(form, table)
 
 
 def _refused(form: Form, table: str | None, document: Any, prefix: tuple) -> list[tuple[tuple, Any]]:
@@ -143,18 +162,29 @@ def _refused(form: Form, table: str | None, document: Any, prefix: tuple) -> lis
     return [((*prefix, *e.document_path), e) for e in _leaves(validator._errors)]
 
 
+_SHAPES: dict[tuple, tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]] = {}
+
+
+def _shape(form: Form) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """The keys of the form's single fields, and each table field's key and whether it is required."""
+    key = (form.id, form.version, form.year)
+    if key not in _SHAPES:
+        _SHAPES[key] = (tuple(f.key for f in form.fields if not f.is_table),
+                        tuple((f.key, f.required) for f in form.fields if f.is_table))
+    return _SHAPES[key]
+
+
 def validate(form: Form, values: dict[str, Any], raw: dict[str, Any], skip: set[str]) -> list[Finding]:
     """Findings for what the schema refuses; values whose text was already invalid (``skip``) are not
     reported twice."""
-    errors = _refused(form, None, {f.key: values.get(f.key) for f in form.fields if not f.is_table}, ())
-    for f in form.fields:
-        if not f.is_table:
-            continue
-        rows = values.get(f.key) or []
-        if f.required and not rows:
-            errors.append(((f.key,), _Missing("minlength", 1)))
+    singles, tables = _shape(form)
+    errors = _refused(form, None, {key: values.get(key) for key in singles}, ())
+    for table, required in tables:
+        rows = values.get(table) or []
+        if required and not rows:
+            errors.append(((table,), _Missing("minlength", 1)))
         for i, row in enumerate(rows):
-            errors += _refused(form, f.key, row, (f.key, i))
+            errors += _refused(form, table, row, (table, i))
     out: list[Finding] = []
     for path, error in errors:
         key = path_text(path)

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from formkit.errors import FormkitError
 from formkit.store import Store
-from formkit.web import recipient, review, staff
+from formkit.web import documents, findings, recipient, review, staff
 from formkit.web.auth import SecurityHeaders
 from formkit.web.common import Desk, page, refusal
 from formkit.web.pages import STATIC
@@ -34,6 +34,10 @@ ROUTES = [
     Route("/s/{id:int}", staff.submission_page),
     Route("/s/{id:int}/original", staff.original),
     Route("/missing.xlsx", staff.missing_list),
+    Route("/findings", findings.findings_page),
+    Route("/documents", documents.documents_page),
+    Route("/documents/dossier", documents.dossier, methods=["POST"]),
+    Route("/documents/notice", documents.notice, methods=["POST"]),
     Route("/accounts", staff.accounts_page),
     Route("/accounts", staff.change_account, methods=["POST"]),
     Route("/links", staff.links_page),

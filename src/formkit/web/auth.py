@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,10 +64,14 @@ def check_csrf(expected: str | None, given: object) -> None:
         raise FormkitError("desk.csrf", "表单已过期或来源不明（缺少有效的校验码），未处理；请刷新页面后重试")
 
 
-def same_origin(request: Request) -> None:
-    """A POST whose Origin (sent by every current browser) is another site's is refused."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
+def same_origin(request: Request, settings: DeskSettings) -> None:
+    """A POST whose Origin (sent by every current browser) is another site's is refused. The desk's own is the
+    address it was reached at, or its public one (``desk.base_url``: behind a reverse proxy that terminates
+    HTTPS, the browser's origin is that, not the proxy's plain-HTTP request)."""
+    origin = (request.headers.get("origin") or "").rstrip("/")
+    public = urlsplit(settings.base_url)
+    own = {f"{request.url.scheme}://{request.url.netloc}", f"{public.scheme}://{public.netloc}"}
+    if origin and origin != "null" and origin not in own:
         raise FormkitError("desk.csrf", "请求来自其他网站，未处理")
 
 

@@ -59,7 +59,7 @@ async def upload(request: Request) -> Response:
     desk, token = Desk.of(request), request.path_params["token"]
     address = desk.address(request)
     link, settings, viewer, forms = await run_in_threadpool(_holder, desk, token)
-    same_origin(request)
+    same_origin(request, settings)
     if too_large(request, settings.max_upload_bytes):
         await run_in_threadpool(desk.store.desk_event, "upload-refused", viewer.actor, address,
                                 {"code": "desk.too-large", "length": request.headers.get("content-length")})

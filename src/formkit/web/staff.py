@@ -51,7 +51,7 @@ def login_form(request: Request, message: str = "", status_code: int = 200) -> R
 
 async def login(request: Request) -> Response:
     desk = Desk.of(request)
-    same_origin(request)
+    same_origin(request, desk.settings)
     form = await request.form(max_files=0, max_fields=4)
     check_csrf(request.cookies.get(LOGIN_COOKIE), form.get("csrf"))
     try:
@@ -69,7 +69,7 @@ async def login(request: Request) -> Response:
 async def posted(request: Request, roles: tuple[str, ...] | None) -> tuple[Viewer, dict]:
     """The caller and the fields of a staff form, its CSRF token checked."""
     viewer, csrf = await run_in_threadpool(caller, request, roles)
-    same_origin(request)
+    same_origin(request, Desk.of(request).settings)
     form = await request.form(max_files=0, max_fields=8)
     check_csrf(csrf, form.get("csrf"))
     return viewer, {k: str(v) for k, v in form.items()}

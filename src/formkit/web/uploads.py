@@ -60,7 +60,7 @@ def only_for(forms: list[IssuedForm], year: int) -> Callable[[dict], None]:
 
 def take(store: Store, data: bytes, name: str, year: int, forms: list[IssuedForm]) -> Ingested:
     """Store one uploaded file for a link's holder (in the calling thread: run it in :func:`pool`)."""
-    store.forget_issued()  # what was issued since this server started counts (the cache is a batch's)
+    store.forget_issued(year)  # what was issued since this server started counts (the cache is a batch's)
     with tempfile.TemporaryDirectory(prefix="formkit-desk-") as tmp:
         path = Path(tmp) / upload_name(name)
         path.write_bytes(data)

@@ -12,7 +12,7 @@ from formkit.findings import ERROR
 from formkit.forms import load_form
 from formkit.forms.schedule import due
 from formkit.store import IssuedForm, Store, Submission
-from formkit.store.accounts import Account, Link, holder_of
+from formkit.store.accounts import Account, Link
 from formkit.web.settings import BEIJING, desk_settings, today
 
 STATES = {"missing": "未报送", "valid": "已报送（无错误）", "with-errors": "已报送（有错误，待修改）"}
@@ -42,14 +42,13 @@ class Viewer:
 
 def visible_forms(store: Store, viewer: Viewer, year: int) -> list[IssuedForm]:
     """The forms of ``year`` the viewer may see."""
-    issued = store.issued(year)
     if viewer.role == "recipient":
-        return [i for i in issued if year == viewer.year and holder_of(i.recipient) == viewer.holder]
+        return store.issued_to_holder(year, viewer.holder or "") if year == viewer.year else []
     if viewer.role == "lead":
         category = load_config(year).category(viewer.category or "")
-        return [i for i in issued if category is not None and i.lead_department == category.lead]
+        return [i for i in store.issued(year) if category is not None and i.lead_department == category.lead]
     if viewer.role in ("secretariat", "observer"):
-        return issued
+        return store.issued(year)
     return []
 
 
