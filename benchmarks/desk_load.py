@@ -5,11 +5,11 @@ serve`` on 127.0.0.1: SQLite with one worker, then PostgreSQL with two (``FORMKI
 ``FORMKIT_TEST_PG``). The store of each is made by ``formkit issue --db`` (which keeps what it issued and gives
 every recipient a link: its links file is where the tokens come from), the server by ``formkit serve``.
 
-Per recipient (asyncio + httpx): its link's page is read (for the form's CSRF token), the file posted, and the
-page its redirect leads to — the findings — read; the time until findings are shown runs from the start of the
-POST to the end of that page. Afterwards the store is checked: one submission per file, with the file's own
-sha256, none twice, every original there and the audit log sound (``Store.verify``), one ``desk:upload`` event
-per file, the expected number with errors; and no response was an error.
+Per recipient (asyncio and httpx2, of the test extra): its link's page is read (for the form's CSRF token),
+the file posted, and the page its redirect leads to — the findings — read; the time until findings are shown
+runs from the start of the POST to the end of that page. Afterwards the store is checked: one submission per
+file, with the file's own sha256, none twice, every original there and the audit log sound (``Store.verify``),
+one ``desk:upload`` event per file, the expected number with errors; and no response was an error.
 
 Bounded: at most ``--timeout`` seconds (600) of uploads per backend; the server (its own process group) is
 stopped whatever happens. The load average is printed with each run: the figures depend on what else runs.
@@ -89,7 +89,7 @@ def free_port() -> int:
 
 
 def start_server(env: dict, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
+    import httpx2 as httpx  # the test extra's client (Starlette's TestClient uses it too)
 
     port = free_port()
     proc = formkit("serve", "--port", str(port), "--workers", str(workers), env=env, background=True,
@@ -123,7 +123,7 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 async def upload_all(address: str, work: list[tuple[str, Path]], concurrency: int, timeout: float) -> dict:
-    import httpx
+    import httpx2 as httpx  # the test extra's client (Starlette's TestClient uses it too)
 
     gate = asyncio.Semaphore(concurrency)
     seconds: list[float] = []

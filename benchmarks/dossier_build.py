@@ -45,7 +45,7 @@ def child(variant: str, url: str, folder: str) -> None:
     elif variant == "soffice":
         from formkit.convert import convert
 
-        convert(work / "pdf" / "dossier.docx", work / "bare")
+        convert(work / "pdf" / "dossier.docx", work / "bare", timeout=1800)
         extra = {}
     else:  # docxcompose over one generated document per unit
         from docxcompose.composer import Composer

@@ -1,17 +1,24 @@
 """Benchmark: read back a national-size batch of filled forms (300 self-assessments, 600 county forms).
 
-Prints forms per second and peak memory for `formkit read` (the library call) next to the floor measured
-in the same run: unzip each file and lxml-parse its main part, nothing else. Each variant runs in its own
-process. The filled forms are made first (issued, then typed into as a person would); that is not timed.
-``--profile N`` also prints the N functions of formkit's run that take the most time of their own.
+Prints ms per form and peak memory for `formkit read` (the library call, in one process) next to the floor
+measured in the same run: unzip each file and lxml-parse its main part, nothing else. Each variant runs in
+its own process, in rounds that alternate which goes first, so that both see the same load; each round
+gives its ratio, by elapsed time and by CPU time (the CPU time is the steadier figure on a shared machine).
+The filled forms are made first (issued, then typed into as a person would); that is not timed.
+``--cli`` also times whole processes: the `formkit read --json` command over every file (start-up, isolated
+reading workers and output included) against a process that does the floor. ``--profile N`` also prints the
+N functions of formkit's run that take the most time of their own.
 
-    python benchmarks/read_forms.py [--units 300] [--pairs 600] [--profile 30]
+    python benchmarks/read_forms.py [--units 300] [--pairs 600] [--rounds 3] [--cli] [--profile 30]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,9 +43,10 @@ def make_filled(folder: Path, units: int, pairs: int) -> list[Path]:
 def run_formkit(paths: list[Path]) -> dict:
     from formkit.pipeline import read_file
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     errors = sum(read_file(p).has_errors for p in paths)
-    return {"documents": len(paths), "with_errors": errors, "seconds": time.perf_counter() - start}
+    return {"documents": len(paths), "with_errors": errors, "seconds": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu}
 
 
 def run_floor(paths: list[Path]) -> dict:
@@ -46,18 +54,74 @@ def run_floor(paths: list[Path]) -> dict:
 
     from lxml import etree
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for p in paths:
         with zipfile.ZipFile(p) as zf:
             etree.fromstring(zf.read("word/document.xml"))
-    return {"documents": len(paths), "with_errors": 0, "seconds": time.perf_counter() - start}
+    return {"documents": len(paths), "with_errors": 0, "seconds": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu}
+
+
+def _rounds(listing: Path, rounds: int) -> None:
+    """Floor and formkit, each in its own process, ``rounds`` times (alternating which goes first)."""
+    ratios, cpu_ratios, best = [], [], {}
+    for n in range(rounds):
+        figures = {}
+        for variant in ("floor", "formkit") if n % 2 == 0 else ("formkit", "floor"):
+            figures[variant] = run_child(__file__, variant, "--list", str(listing))
+        floor, formkit = figures["floor"], figures["formkit"]
+        ratios.append(formkit["seconds"] / floor["seconds"])
+        cpu_ratios.append(formkit["cpu"] / floor["cpu"])
+        docs = formkit["documents"]
+        print(f"round {n + 1}: floor {_ms(floor)}, formkit {_ms(formkit)} (peak {formkit['peak_mb']:.0f} MB, "
+              f"floor {floor['peak_mb']:.0f} MB, {formkit['with_errors']} of {docs} with errors); "
+              f"formkit/floor {ratios[-1]:.2f}× elapsed, {cpu_ratios[-1]:.2f}× CPU", flush=True)
+        for variant, r in figures.items():
+            if variant not in best or r["cpu"] < best[variant]["cpu"]:
+                best[variant] = r
+    print(f"formkit read takes {statistics.median(ratios):.2f}× the floor by elapsed time, "
+          f"{statistics.median(cpu_ratios):.2f}× by CPU time (median of {rounds} rounds); best round: "
+          f"floor {_ms(best['floor'])}, formkit {_ms(best['formkit'])}")
+
+
+def _ms(r: dict) -> str:
+    return f"{1000 * r['seconds'] / r['documents']:.2f} ms/form ({1000 * r['cpu'] / r['documents']:.2f} CPU)"
+
+
+def _process(args: list[str]) -> dict:
+    """Elapsed and CPU seconds of a whole process (its own children included) and the peak memory of the
+    largest of them."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    proc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):  # 1: read, with errors in some forms
+        raise SystemExit(f"{args[:4]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": after.ru_maxrss / 1024}
+
+
+def _whole_processes(listing: Path, paths: list[Path]) -> None:
+    """`formkit read --json` over every file, against a process doing the floor; and the command's start-up."""
+    cli = _process([sys.executable, "-m", "formkit", "read", "--json", *map(str, paths)])
+    floor = _process([sys.executable, __file__, "--child", "floor", "--list", str(listing)])
+    start = _process([sys.executable, "-c", "import formkit.cli, formkit.intake.batch"])
+    bare = _process([sys.executable, "-c", "pass"])
+    n = len(paths)
+    print(f"whole process, {n} files: `formkit read --json` {cli['seconds']:.2f} s elapsed = "
+          f"{1000 * cli['seconds'] / n:.2f} ms/file ({cli['cpu']:.2f} s CPU with its workers, largest process "
+          f"{cli['peak_mb']:.0f} MB); floor process {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU); "
+          f"{cli['seconds'] / floor['seconds']:.2f}× elapsed, {cli['cpu'] / floor['cpu']:.2f}× CPU")
+    print(f"start-up: importing the command and its reader {start['seconds'] - bare['seconds']:.2f} s "
+          f"(Python itself {bare['seconds']:.2f} s)")
 
 
 def main() -> None:
     parser = national_parser(__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cli", action="store_true", help="also time `formkit read` as a whole process")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--child", choices=["formkit", "floor"], help=argparse.SUPPRESS)
-    parser.add_argument("--list", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--list", type=Path, help="read the files listed here (one path a line) instead of making them")
     parser.add_argument("--stats", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -75,14 +139,15 @@ def main() -> None:
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
-        paths, listing = filled_listing(Path(tmp), args.units, args.pairs)
-        figures = {}
-        for variant in ("floor", "formkit"):
-            figures[variant] = r = run_child(__file__, variant, "--list", str(listing))
-            print(f"{variant:<8} {r['documents']} documents in {r['seconds']:.2f} s = "
-                  f"{r['documents'] / r['seconds']:.0f} forms/s, {1000 * r['seconds'] / r['documents']:.2f} ms/form, "
-                  f"peak {r['peak_mb']:.0f} MB" + (f", {r['with_errors']} with errors" if variant == "formkit" else ""))
-        print(f"formkit read takes {figures['formkit']['seconds'] / figures['floor']['seconds']:.1f}× the floor")
+        if args.list:
+            listing, paths = args.list, [Path(p) for p in args.list.read_text().splitlines()]
+        else:
+            paths, listing = filled_listing(Path(tmp), args.units, args.pairs)
+        with open("/proc/loadavg") as fh:
+            print(f"load average before: {' '.join(fh.read().split()[:3])}", flush=True)
+        _rounds(listing, args.rounds)
+        if args.cli:
+            _whole_processes(listing, paths)
         if args.profile:  # a run of its own: the profiler's cost is not in the figures above
             import pstats
 

@@ -41,23 +41,22 @@ def run_ingest(url, originals, folder, capture=True):
 def check_consistent(url, originals, files):
     import hashlib
 
-    store = Store(url, originals)
-    rows = stored_rows(store)
-    shas = [r["sha256"] for r in rows]
-    assert len(shas) == len(set(shas)) == len(files)
-    assert set(shas) == {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-    events = store.audit_events()
-    firsts = Counter(e["submission_id"] for e in events if e["event"] in ("ingested", "rejected"))
-    assert all(firsts[r["id"]] == 1 for r in rows), "every submission has exactly one intake event"
-    assert set(firsts) == {r["id"] for r in rows}
-    assert store.verify() == {"missing": [], "corrupt": [], "orphaned": [], "audit": []}
-    chain: dict = {}
-    for r in rows:  # versions of one recipient form a chain, oldest first
-        if r["recipient_id"] and r["outcome"] in ("accepted", "accepted-with-warnings"):
-            key = (r["form"], r["year"], r["recipient_id"])
-            assert r["supersedes"] == chain.get(key), r["id"]
-            chain[key] = r["id"]
-    store.close()
+    with Store(url, originals) as store:  # closed whatever an assertion says
+        rows = stored_rows(store)
+        shas = [r["sha256"] for r in rows]
+        assert len(shas) == len(set(shas)) == len(files)
+        assert set(shas) == {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+        events = store.audit_events()
+        firsts = Counter(e["submission_id"] for e in events if e["event"] in ("ingested", "rejected"))
+        assert all(firsts[r["id"]] == 1 for r in rows), "every submission has exactly one intake event"
+        assert set(firsts) == {r["id"] for r in rows}
+        assert store.verify() == {"missing": [], "corrupt": [], "orphaned": [], "audit": []}
+        chain: dict = {}
+        for r in rows:  # versions of one recipient form a chain, oldest first
+            if r["recipient_id"] and r["outcome"] in ("accepted", "accepted-with-warnings"):
+                key = (r["form"], r["year"], r["recipient_id"])
+                assert r["supersedes"] == chain.get(key), r["id"]
+                chain[key] = r["id"]
     return rows, events
 
 

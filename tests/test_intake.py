@@ -147,8 +147,8 @@ REFUSED = {  # file name → (bytes, the one code of its kind)
     "empty.docx": (b"", "read.empty"),
     "~$报表.docx": (b"\x06" + "王".encode("utf-16-le") * 80 + b"\0", "read.lock-file"),  # 162 bytes, as Word writes
     "encrypted.docx": (OLE + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le"), "read.encrypted"),
-    "scan.ofd": (b"PK\x03\x04" + b"\0" * 26 + b"OFD.xml", "read.ofd"),
-    "scan.docx": (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "read.image"),
+    "scan.ofd": (b"PK\x03\x04" + b"\0" * 26 + b"OFD.xml", "ofd.corrupt"),  # an OFD is read (formkit.ofd): this one is broken
+    "scan.docx": (b"GIF89a" + b"\0" * 64, "read.image"),  # PNG, JPEG and TIFF are read as scans (test_scan)
     "notes.docx": (b"garbage", "read.unknown-format"),
     "data.xml": (b"<?xml version='1.0'?><root/>", "read.unknown-format"),
 }

@@ -155,6 +155,7 @@ def test_missing_variable_is_an_error_not_an_empty_string():
     assert err.value.code == "issue.missing-variable"
 
 
+@pytest.mark.slow
 def test_a_failing_recipient_does_not_stop_the_batch(tmp_path, sample_roster):
     # a template a secretariat broke for one variable: the rest of the batch is still issued
     broken = tmp_path / "templates"
@@ -172,6 +173,7 @@ def test_a_failing_recipient_does_not_stop_the_batch(tmp_path, sample_roster):
     assert len([r for r in results if not r.error_code]) == len(sample_roster.units)
 
 
+@pytest.mark.slow
 def test_template_build_is_deterministic(tmp_path):
     build_templates(tmp_path / "a")
     build_templates(tmp_path / "b")
@@ -202,6 +204,7 @@ def _rewrite_part(path, part, change):
             zf.writestr(name, data)
 
 
+@pytest.mark.slow
 def test_a_template_restyled_in_word_still_issues(tmp_path, sample_roster):
     """Word splits a tag into several runs when someone formats part of it; issuing copes."""
     folder = tmp_path / "templates"

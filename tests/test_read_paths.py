@@ -1,7 +1,9 @@
 """The reading path's shortcuts read exactly what the careful path reads: the one-pass walk of a plain
 document's tables against the careful walk, the compiled schema checks against cerberus, the locator's
-issued-layout shortcut against its full index, the package's own inflating against zipfile's, and what is
-remembered of a part by its stored digest against the part itself."""
+issued-layout shortcut against its full index, the package's own central directory reader and inflating
+against zipfile's, what is remembered of a part by its stored bytes against the part itself, custom
+properties read without a parse against the parser, a footer's text without the walk up from every node
+against the walk, remembered and plain-digit values against normalising them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import re
 import struct
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import YEAR
@@ -19,14 +22,17 @@ from formkit.errors import FormkitError
 from formkit.forms import form_ids, load_form
 from formkit.ooxml import grid
 from formkit.ooxml.document import read_docx
-from formkit.ooxml.ns import qn
-from formkit.ooxml.package import Package
+from formkit.ooxml.ns import NS, qn
+from formkit.ooxml.package import Package, _directory, plain_properties
+from formkit.ooxml.xml import parse
 from formkit.pipeline import read_document
-from formkit.read import layout_of, load_source
+from formkit.read import layout_of, load_source, record
 from formkit.read.locate import Locator, _nearest, prepared
-from formkit.validate.schema import _leaves, _refused, _validator
+from formkit.read.normalise import BadValue, normalise_amount
+from formkit.validate.schema import _leaves, _refused, _schema, _validator
 
 COUNTY, UNIT = "U001-130731", "U001"
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 OTHER_NS = 'xmlns:x="urn:example:not-word"'
 
 
@@ -159,6 +165,13 @@ def test_compiled_checks_say_what_cerberus_says(form_id):
     assert accepted  # values the compiled checks let through without cerberus
 
 
+@pytest.mark.parametrize("form_id", form_ids())
+def test_the_checks_are_compiled_from_the_schema_cerberus_keeps(form_id):
+    form = load_form(form_id, YEAR)
+    for table in [None] + [f.key for f in form.fields if f.is_table]:
+        assert {key: dict(rule) for key, rule in _validator(form, table).schema.items()} == _schema(form, table)
+
+
 # the locator's shortcut -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("edit", [
@@ -229,3 +242,142 @@ def test_a_dtd_in_a_part_not_read_is_refused_after_forms_like_it_were_read(cf, p
     read_document(cf, "x.docx")
     assert _code(hv.late_dtd(cf, part, offset=10)) == "docx.dtd-forbidden"
     read_document(cf, "x.docx")
+
+
+# the central directory ----------------------------------------------------------------------------------
+
+def _facts(infos) -> list[tuple]:
+    return [(i.filename, i.orig_filename, i.header_offset, i.compress_size, i.file_size, i.CRC, i.compress_type,
+             i.flag_bits) for i in infos]
+
+
+def _zipfile_facts(data: bytes) -> list[tuple]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return _facts(zf.infolist())
+
+
+@pytest.mark.parametrize("which", ["cf", "sa", "libreoffice-resaved", "messy-typed"])
+def test_the_central_directory_is_read_as_zipfile_reads_it(which, request):
+    data = (GOLDEN / f"{which}.docx").read_bytes() if "-" in which else request.getfixturevalue(which)
+    entries = _directory(data)
+    assert entries is not None and _facts(entries) == _zipfile_facts(data)
+
+
+def _commented(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in hv.entries(data).items():
+            zf.writestr(name, body)
+        zf.comment = "由某软件生成".encode()
+    return out.getvalue()
+
+
+def _extra_fields(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in hv.entries(data).items():
+            info = zipfile.ZipInfo(name, (2026, 6, 30, 12, 0, 0))
+            info.extra = struct.pack("<HHBI", 0x5455, 5, 1, 1782820800)  # an extended timestamp, as Info-ZIP adds
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, body)
+    return out.getvalue()
+
+
+def _nul_in_a_name(data: bytes) -> bytes:
+    return hv.rezip({**hv.entries(data), "customXml/aXb.xml": b"<a/>"}).replace(b"customXml/aXb", b"customXml/a\0b")
+
+
+@pytest.mark.parametrize("odd", [_commented, _extra_fields, lambda data: data + b"\0" * 7, _nul_in_a_name],
+                         ids=["archive-comment", "extra-fields", "bytes-after-the-archive", "nul-in-a-name"])
+def test_an_archive_left_to_zipfile_reads_as_a_plain_one(cf, odd):
+    data = odd(cf)
+    assert _directory(data) is None  # zipfile reads it
+    read, plain = read_document(data, "x.docx"), read_document(cf, "x.docx")
+    assert read.values == plain.values and read.findings == plain.findings
+
+
+def test_a_damaged_central_directory_is_refused_as_zipfile_refuses_it(cf):
+    at = _central_entry(cf, hv.DOCUMENT)
+    assert _code(cf[:at] + b"PK\x01\x09" + cf[at + 4:]) == "docx.corrupt"
+    version = at + 6  # the version needed to extract: zipfile reads none above 6.3
+    assert _code(cf[:version] + bytes([64]) + cf[version + 1:]) == "docx.corrupt"
+
+
+def test_a_part_claiming_the_crc_and_sizes_of_one_remembered_is_not_taken_for_it(cf):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        for name, body in hv.entries(cf).items():
+            zf.writestr(name, body)
+    stored = out.getvalue()
+    read_document(stored, "x.docx")  # its styles are remembered (what they hide)
+    with zipfile.ZipFile(io.BytesIO(stored)) as zf:
+        info = zf.getinfo("word/styles.xml")
+        start = info.header_offset + 30 + len(info.filename.encode())
+        body = zf.read(info)
+    at = body.index(b"<w:style ")
+    changed = body[:at] + b"<w:STYLE " + body[at + 9:]  # same length, same claimed CRC: other bytes
+    assert _code(stored[:start] + body[:at] + changed[at:] + stored[start + len(body):]) == "docx.corrupt"
+
+
+# custom properties without a parse ------------------------------------------------------------------------
+
+def _parsed_properties(part: bytes) -> dict[str, str]:
+    return {p.get("name", ""): "".join(p.itertext()) for p in parse(part).iter(f"{{{NS['cp']}}}property")}
+
+
+@pytest.mark.parametrize("value", ["太行县（测试）", "A & B <c> \"d\" 'e'", "tab\tthere", "line\nbreak", "cr\r\nlf",
+                                   "  spaces  ", "]]>", "emoji 😀", "", "\u200b零宽", "U+FFFE \ufffe"])
+def test_custom_properties_read_without_a_parse_are_what_the_parser_reads(cf, value):
+    data = hv.set_property(cf, "formkit.recipient_name", value)
+    part = hv.entries(data)["docProps/custom.xml"]
+    try:
+        parsed = _parsed_properties(part)
+    except FormkitError as err:  # not XML at all: refused, as the parser refuses it
+        assert plain_properties(part) is None and _code(data) == err.code
+        return
+    assert plain_properties(part) in (None, parsed)
+    assert Package(data).custom_properties() == parsed
+
+
+@pytest.mark.parametrize("which", ["cf", "libreoffice-resaved", "messy-typed"])
+def test_the_properties_of_forms_as_issued_and_resaved_are_read_without_a_parse_or_parsed(which, request):
+    data = (GOLDEN / f"{which}.docx").read_bytes() if "-" in which else request.getfixturevalue(which)
+    part = hv.entries(data)["docProps/custom.xml"]
+    fast = plain_properties(part)
+    assert fast == _parsed_properties(part) or (which == "messy-typed" and fast is None)  # an &amp; in it
+    assert Package(data).custom_properties() == _parsed_properties(part)
+
+
+# a footer's text ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("edit", [
+    lambda xml: xml,
+    lambda xml: xml.replace("<w:r>", '<w:del w:id="9" w:author="x"><w:r><w:delText>旧</w:delText></w:r></w:del><w:r>', 1),
+    lambda xml: xml.replace("<w:r>", hv.alternate((hv.W14, "选择"), (None, "回退")) + "<w:r>", 1),
+], ids=["as-issued", "deleted-text", "alternate-content"])
+def test_a_footer_reads_as_the_walk_that_looks_up_from_every_node(cf, edit):
+    footer = Package(hv.edit_part(cf, "word/footer1.xml", edit)).xml("word/footer1.xml")
+    walked = "\n".join(grid.paragraph_text(p) for p in footer.iter(grid.W_P) if grid._own_paragraph(p, footer, ()))
+    assert grid.element_text(footer) == walked.strip() and "FK-" in walked
+
+
+# values ---------------------------------------------------------------------------------------------------
+
+def test_values_remembered_by_their_text_are_the_values_normalised_again(cf, sa, monkeypatch):
+    messy = [hv.set_value(cf, "投入帮扶资金实际到位（万元）", hv.typed("一千二百万元")),
+             hv.set_value(cf, "投入帮扶资金实际到位（万元）", hv.typed("约300")),
+             hv.set_value(cf, "评价年度", hv.typed("二〇二六")), sa, cf]
+    remembered = [read_document(data, "x.docx").as_dict() for data in messy + messy]
+    monkeypatch.setattr(record, "MEMO_CHARS", -1)  # every text normalised again
+    assert [read_document(data, "x.docx").as_dict() for data in messy + messy] == remembered
+
+
+@pytest.mark.parametrize("text", ["0", "945.58", "007", "1.0000005", "0.0000001", "123456789012345",
+                                  "1234567890123456", "99999999999999.99", "12.000000"])
+def test_a_plain_amount_reads_as_the_general_path_reads_it(text):
+    def outcome(typed: str):
+        try:
+            return normalise_amount(typed)
+        except BadValue as bad:
+            return bad.code, bad.reason
+    assert outcome(text) == outcome(" " + text)  # a space before it: the general path, which strips it

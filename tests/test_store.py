@@ -72,17 +72,15 @@ def test_audit_log_is_append_only(store, filled_forms):
 
 
 def test_migrations_are_recorded_and_applied_once(store_url, tmp_path):
-    first = Store(store_url, tmp_path / "o")
-    assert current_version(first.engine) == MIGRATIONS[-1][0]
-    with first.engine.connect() as conn:
-        names = [r[0] for r in conn.execute(text("SELECT name FROM formkit_migrations ORDER BY version"))]
-    assert names == [m[1] for m in MIGRATIONS]
-    first.close()
     from formkit.store.migrations import migrate
 
-    second = Store(store_url, tmp_path / "o")
-    assert migrate(second.engine) == []
-    second.close()
+    with Store(store_url, tmp_path / "o") as first:
+        assert current_version(first.engine) == MIGRATIONS[-1][0]
+        with first.engine.connect() as conn:
+            names = [r[0] for r in conn.execute(text("SELECT name FROM formkit_migrations ORDER BY version"))]
+    assert names == [m[1] for m in MIGRATIONS]
+    with Store(store_url, tmp_path / "o") as second:
+        assert migrate(second.engine) == []
 
 
 def test_verify_finds_missing_corrupt_and_orphaned_originals(store, filled_forms):

@@ -99,13 +99,27 @@ def browser(tmp_path):
 
 
 def wait_for(what, seconds: float = WAIT):
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + seconds
     while True:
-        found = what()
+        try:
+            found = what()
+        except StaleElementReferenceException:  # read while the page was being replaced: look again
+            found = None
         if found:
             return found
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+def submit(driver, button) -> None:
+    """Click a form's button and wait until its page has been replaced by the answer."""
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button.click()
+    WebDriverWait(driver, WAIT).until(staleness_of(button))
 
 
 def text_of(driver, css: str) -> str:
@@ -188,14 +202,14 @@ def test_a_lead_department_sees_its_category_only_in_a_real_browser(voted, brows
     browser.find_element(By.LINK_TEXT, "核实与分类评价").click()
     row = wait_for(lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "#verifications tbody tr")
                             if "民主建国协进会中央委员会" in r.text])[0]
-    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit(browser, row.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     verified = wait_for(lambda: browser.find_elements(By.ID, "verifications"))[0].text
     assert "已核实（中央统战部" in verified and "国家乡村建设发展署" not in verified
     categories = browser.find_element(By.ID, "categories").text
     assert LEAD_CATEGORY in categories and "2/2" in categories and "未确认" in categories
     assert "中央企业" not in categories  # another category's state
     browser.find_element(By.CSS_SELECTOR, "#confirm input[name=note]").send_keys("同意计票结果")
-    browser.find_element(By.CSS_SELECTOR, "#confirm button[type=submit]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#confirm button[type=submit]"))
     done = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".accepted, #refusal"))[0].text
     assert done == f"已确认{LEAD_CATEGORY}的分类评价结果", done
     assert f"已确认（中央统战部，{today().isoformat()}）" in browser.find_element(By.ID, "categories").text
@@ -220,11 +234,11 @@ def test_the_secretariat_works_from_its_desk_in_a_real_browser(served, browser, 
     code = next(r for r in rows if "约三百万" in r.text).find_element(By.TAG_NAME, "code").text
     Select(browser.find_element(By.NAME, "code")).select_by_value(code)
     Select(browser.find_element(By.NAME, "category")).select_by_value(LEAD_CATEGORY)
-    browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]"))
     wait_for(lambda: f"code={code}" in browser.current_url)
     [row] = browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
     assert "约三百万" in row.text
-    row.find_element(By.LINK_TEXT, "查看报送").click()
+    submit(browser, row.find_element(By.LINK_TEXT, "查看报送"))
     wait_for(lambda: browser.find_elements(By.ID, "verdict"))
     assert "约三百万" in browser.find_element(By.ID, "findings").text and "需要修改" in text_of(browser, "#verdict")
 
@@ -238,6 +252,6 @@ def test_the_secretariat_works_from_its_desk_in_a_real_browser(served, browser, 
     Select(wait_for(lambda: browser.find_elements(By.NAME, "rule"))[0]).select_by_value("violation")
     browser.find_element(By.NAME, "subject").send_keys("U002")
     browser.find_element(By.CSS_SELECTOR, "#veto input[name=reason]").send_keys("巡视发现违反工作纪律")
-    browser.find_element(By.CSS_SELECTOR, "#veto button[value=veto]").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#veto button[value=veto]"))
     vetoes = wait_for(lambda: browser.find_elements(By.ID, "vetoes"))[0].text
     assert "全国工商业联合总会" in vetoes and "巡视发现违反工作纪律" in vetoes

@@ -7,8 +7,11 @@ the 审定 as ``formkit review veto|approve`` record them; a late upload taken u
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
+import socket
+import stat
 import zipfile
 from dataclasses import replace
 from datetime import timedelta
@@ -180,3 +183,44 @@ def test_behind_a_proxy_that_terminates_https_the_public_origin_is_the_desks_own
     ours = desk.client.post("/login", data=fields, headers={"origin": "https://desk.example.org"},
                             follow_redirects=False)
     assert ours.status_code == 303 and ours.headers["location"] == "/"
+
+
+def test_the_issued_forms_are_read_again_only_after_new_ones_were_issued(store, issued):
+    from formkit.issue.batch import issued_rows
+
+    rows = issued_rows(issued[1], YEAR)
+    store.record_issued(rows[:-1])
+    store.forget_issued(YEAR)
+    cache = store.issued_to
+    store.forget_issued(YEAR)  # nothing issued since: every upload keeps the cache
+    assert store.issued_to is cache
+    store.record_issued(rows[-1:])
+    store.forget_issued(YEAR)
+    assert store.issued_to is not cache
+    # a unit holds its own form; its county's feedback on it is the county's
+    assert [(i.form, i.recipient.id) for i in store.issued_to_holder(YEAR, "U001")] == [("self-assessment", "U001")]
+    assert [i.form for i in store.issued_to_holder(YEAR, "U001-130731")] == ["county-feedback"]
+
+
+def _holds_a_socket(conn, fd: int) -> None:
+    """A child that says whether ``fd`` is still a socket in it, then stays alive until told to end."""
+    conn.send(stat.S_ISSOCK(os.fstat(fd).st_mode))
+    conn.recv()
+
+
+def test_a_reading_worker_started_while_clients_are_connected_keeps_none_of_their_connections():
+    """A reading worker is forked from the server process: a client's connection open at that moment must still
+    close when the server closes it (otherwise the client waits on it for ever, as a load test found)."""
+    from formkit.isolate import Child
+
+    served, client = socket.socketpair()
+    child = Child(_holds_a_socket, served.fileno())
+    try:
+        assert child.receive(10) is False
+        served.close()  # the server is done with the connection: the client sees its end at once
+        client.settimeout(5)
+        assert client.recv(1) == b""
+    finally:
+        child.send("end")
+        child.stop()
+        client.close()

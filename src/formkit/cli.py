@@ -374,6 +374,7 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
 @year_option()
 @click.option("--out", required=True, type=OUT_FILE, help="输出的 .docx 文件")
 @click.option("--pdf", "make_pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF 并检查版式")
+@click.option("--ofd", "make_ofd", is_flag=True, help="另在 PDF 旁生成 OFD 版式文件（含 --pdf），并读回检查文字层")
 @click.option("--serial", type=int, default=1, show_default=True, help="发文字号中的序号")
 @click.option("--content", type=click.Path(exists=True, path_type=Path), default=None,
               help="公文内容文件（默认 templates/notices/KIND.md）")
@@ -382,8 +383,8 @@ def check_format_cmd(file: Path, pdf_path: Path | None, as_json: bool) -> None:
               help="工作进展通报（progress）的半年：1 上半年，2 下半年（默认：已下发台账的最近一个半年）")
 @db_option
 @handle_errors
-def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, content: Path | None, when,
-               half: int | None, db_url: str | None) -> None:
+def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, make_ofd: bool, serial: int, content: Path | None,
+               when, half: int | None, db_url: str | None) -> None:
     """生成公文（按 GB/T 9704-2012 排版）：下发表格的通知（issue-forms）、半年工作进展通报（progress）、
     评价结果的请示（review-proposal）、结果通报（review-results）、送中央组织部的函（review-copy）。
     发文机关代字、签发人、联系人等取自 forms/cycle.yaml 的本年度设置，缺少时不生成。"""
@@ -391,7 +392,7 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
 
     if half is not None and kind != "progress":
         raise FormkitError("cli.bad-usage", "--half 只用于工作进展通报（progress）", {"option": "--half"})
-    options = {"serial": serial, "content": content, "pdf": make_pdf, "when": when, "half": half}
+    options = {"serial": serial, "content": content, "pdf": make_pdf, "when": when, "half": half, "ofd": make_ofd}
     if kind in STORE_KINDS:  # figures from the store: it must exist and hold the year
         with open_store(db_url) as store:
             require_records(store, year)
@@ -405,7 +406,10 @@ def notice_cmd(kind: str, year: int, out: Path, make_pdf: bool, serial: int, con
         click.echo(f"版式检查：{len(result['checks'])} 项，不合格 {len(failed)} 项")
         for c in failed:
             click.echo(f"  [{c.id}] {c.message}（实测 {c.measured}）", err=True)
-        sys.exit(1 if failed else 0)
+        lost = bool(result.get("ofd")) and not result["ofd_text_kept"]
+        if result.get("ofd"):
+            click.echo(f"OFD：{result['ofd']}（文字层读回{'与 PDF 不一致' if lost else '与 PDF 一致'}）", err=lost)
+        sys.exit(1 if failed or lost else 0)
 
 
 @main.command("progress")
@@ -501,10 +505,12 @@ def demo_cmd(out: Path, year: int, fresh: bool, then_serve: bool) -> None:
 
 def _register() -> None:
     from formkit.cli_review import review
+    from formkit.cli_scan import scan
     from formkit.cli_store import migrate_cmd, verify_cmd
     from formkit.cli_web import account, link, serve_cmd
 
     main.add_command(review)
+    main.add_command(scan)
     main.add_command(verify_cmd)
     main.add_command(migrate_cmd)
     for command in (serve_cmd, link, account):

@@ -105,7 +105,7 @@ WORKING_GROUP = ("points", "weights", "thresholds", "best_share", "share_scope",
                  "veto_demotes", "result_points", "source")
 # settings the 办法 has no word on, so always the working group's: only ever under `years.<YYYY>`, like a step's
 # date whose source is 工作组 (`deadlines.<step>`); a year without them checks nothing by them
-WORKING_GROUP_SETTINGS = ("plausibility", "funds_tolerance")
+WORKING_GROUP_SETTINGS = ("plausibility", "funds_tolerance", "seals")
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def settings(year: int | None = None, path: Path | None = None) -> dict:
 
 @lru_cache(maxsize=32)
 def _settings(path: str, year: int | None) -> dict:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     merged = dict(raw.get("default") or {})
     merged.update(((raw.get("years") or {}).get(year) or {}) if year is not None else {})
     return merged
@@ -199,7 +199,7 @@ def _settings(path: str, year: int | None) -> dict:
 
 @lru_cache(maxsize=32)
 def _load(path: str, year: int | None) -> CycleConfig:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     default = raw.get("default") or {}
     # the review's own are refused by the review, which alone uses them (review.rules-in-default)
     refuse_in_default(working_group_in_default(default), "config.working-group-in-default", path)

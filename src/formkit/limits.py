@@ -62,6 +62,11 @@ HELP = {
 DEFAULT = Limits()
 
 
+def scan_seconds(limits: Limits, pages: int) -> float:
+    """The time budget of a scan of ``pages`` pages: the file's own, and each page's on top."""
+    return limits.seconds + pages * limits.scan_page_seconds
+
+
 def over(name: str, limits: Limits = DEFAULT) -> str:
     """A limit as a clerk reads it: ``单个部件解压后的最大体积为 67108864 字节``."""
     unit, meaning = HELP[name]

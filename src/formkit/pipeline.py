@@ -34,6 +34,7 @@ from formkit.validate.rules import RuleContext, apply_rules, differs_from_sugges
 from formkit.validate.schema import prepare, validate
 
 COUNTY_FORM = "county-feedback"  # checked against its unit's UNIT_FORM
+NO_FORM = "该 PDF 没有文字层，页面上也找不到 formkit 的表格或二维码，无法读取内容，请同时报送 Word 文件"
 T = TypeVar("T")
 
 
@@ -67,15 +68,27 @@ def _extracted(data: bytes, name: str, year: int | None, limits: Limits) -> Extr
                 return _scanned_ofd(data, name, year, limits)
             if exc.code != "pdf.no-text":
                 raise
-    from formkit.scan import extract_scan  # OpenCV and numpy: imported only for a scan
+            try:
+                return _scan(data, name, year, limits)
+            except FormkitError as nothing:  # pages without a form's tables or QR code: no text, no form
+                if nothing.code != "read.not-a-form":
+                    raise
+                raise FormkitError(exc.code, NO_FORM, exc.where) from nothing
+    return _scan(data, name, year, limits)
 
+
+def _scan(data: bytes, name: str, year: int | None, limits: Limits) -> Extracted:
+    try:
+        from formkit.scan.read import extract_scan  # OpenCV, numpy and the OCR: imported only for a scan
+    except ImportError as exc:  # opencv-python needs libGL.so.1 (Debian: libgl1)
+        raise FormkitError("scan.unavailable", f"本机无法识别扫描件：缺少 OCR 组件（{exc}）") from exc
     return extract_scan(data, name, year, limits)
 
 
 def _scanned_ofd(data: bytes, name: str, year: int | None, limits: Limits) -> Extracted:
     """An OFD of page images (a scan saved as OFD): its pages, drawn from their images, read as a scan."""
     from formkit.ofd import page_scan
-    from formkit.scan import extract_scan
+    from formkit.scan.read import extract_scan
 
     ext = extract_scan(page_scan(data, limits), name, year, limits)
     ext.source.update(sha256=hashlib.sha256(data).hexdigest(), container="ofd")
@@ -91,9 +104,11 @@ def _signed(ext: Extracted, data: bytes, name: str, limits: Limits) -> None:
         return
     ext.source["signatures"] = found
     ext.findings += signature_findings(found)
-    from formkit.scan import sealed_forms
+    if not electronic_seal(found):
+        return
+    from formkit.scan.read import sealed_forms  # (loads OpenCV: only for a file with an electronic seal)
 
-    if electronic_seal(found) and ext.form.id in sealed_forms(ext.year or ext.values.get("year")):
+    if ext.form.id in sealed_forms(ext.year or ext.values.get("year")):
         ext.source["seal"] = "electronic"
         ext.findings = [f for f in ext.findings if f.code != "scan.seal-missing"]
 

@@ -20,6 +20,9 @@ from formkit.store import Store
 from formkit.store.audit import HEAD_LINE
 
 MANIFEST = "manifest-sha256.txt"
+# how long LibreOffice may take to render one dossier (the working group's choice: a national dossier of
+# several thousand pages takes minutes on a small machine; a notice's 180 s would cut it off)
+RENDER_SECONDS = 1800
 
 
 def build_dossier(store: Store, cycle: Cycle, out: str | Path, category: str | None = None,
@@ -31,7 +34,7 @@ def build_dossier(store: Store, cycle: Cycle, out: str | Path, category: str | N
     out = Path(out)
     _save(compose(dossier, cycle, when=when), out, cycle, dossier)
     if pdf:
-        convert(out, out.parent)
+        convert(out, out.parent, timeout=RENDER_SECONDS)
     write_manifest(out.parent, store.audit_head())
     return out, dossier
 
@@ -52,7 +55,7 @@ def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool
         built.append((path, part))
     if pdf:
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-            list(pool.map(lambda item: convert(item[0], folder), built))
+            list(pool.map(lambda item: convert(item[0], folder, timeout=RENDER_SECONDS), built))
     write_manifest(folder, store.audit_head())
     return built
 

@@ -15,6 +15,7 @@ from formkit.dossier.values import ANSWER_CHARS, COMMENT_CHARS, NOT_FILLED, coun
 from formkit.dossier.writer import Writer
 from formkit.evaluation.units import UNIT_FORM, CountyFeedback, UnitEntry
 from formkit.forms import measures as m
+from formkit.forms.computed import computed
 from formkit.forms.model import Field, Form
 
 SIZE = 21  # 五号, every table of a unit
@@ -79,45 +80,39 @@ def _completion(w: Writer, unit: UnitEntry, _f: dict) -> None:
            "单项超过100%按100%计，再取平均）")
 
 
-# after a table field: a line of the measures it is made into
+# after a table field: a line of the measures it is made into (an unfilled row is not shown)
 AFTER_TABLE: dict[str, Callable[[Writer, UnitEntry, dict], None]] = {
     "visits": _visits, "first_secretaries": _people, "funds": _funds, "responsibility": _completion}
 # after a single field: a 合计 row in its 项目 | 填报内容 table
 AFTER_VALUE = {"trained_technicians": "trained", "consumer_sold": "consumer"}
 
 
-def _filled(field: Field, rows: list[dict]) -> list[dict]:
-    """The rows someone typed something into (an unfilled row left in the form is not shown)."""
-    return [row for row in rows if any(row.get(col.key) not in (None, "") for col in field.columns)]
-
-
-def _table(w: Writer, unit: UnitEntry, field: Field, f: dict) -> None:
-    raw = _filled(field, unit.submission.record.rows(field.key) if unit.submission.record else [])
-    if not raw:
+def _table(w: Writer, unit: UnitEntry, field: Field, f: dict, figures: dict) -> None:
+    """A table of the form with what formkit computes of it: its computed columns (完成率, each indicator's
+    own rate, the only kind: ``measures.row_rate`` unrounded) and its total row (合计, ``forms.computed``)."""
+    rows = unit.submission.record.rows(field.key) if unit.submission.record else []
+    filled = [i for i, row in enumerate(rows) if any(row.get(col.key) not in (None, "") for col in field.columns)]
+    if not filled:
         w.line(f"{field.label}：{NOT_FILLED}")
         return
     w.line(f"{field.label}：", "body", keep=True)
-    head = [col.label for col in field.columns]
-    rows = [[shown(col, row.get(col.key), str(row.get(col.unit_from) or "") if col.unit_from else None)
-             for col in field.columns] for row in raw]
-    extra = 0
-    if field.key == "funds":  # each county's total, and the 合计 row of every column
-        subtotal = m.by_county("funds", UNIT_FORM, unit.values)
-        rows = [[*r, money(subtotal.get(row.get("county"), 0.0))] for r, row in zip(rows, raw, strict=True)]
-        rows.append(["合计", *(money(f[col.key]) for col in field.columns[1:]), money(f["funds"])])
-        head, extra = [*head, "合计"], 1
-    elif field.key == "responsibility":  # each indicator's rate (uncapped)
-        rates = dict(unit.figures.completion.rates)
-        rows = [[*r, share(rates.get(str(row.get("indicator") or "")), 1)] for r, row in zip(rows, raw, strict=True)]
-        head, extra = [*head, "完成率"], 1
-    w.table([head, *rows], widths=widths(list(field.columns), extra), size=SIZE)
+    entry = figures.get(field.key, {})
+    body = [[shown(col, rows[i].get(col.key), str(rows[i].get(col.unit_from) or "") if col.unit_from else None)
+             for col in field.columns] + [share(m.row_rate(rows[i]), 1) for _c in field.computed]  # 完成率
+            for i in filled]
+    if field.total:  # a column whose unit is another column's is not summed
+        sums = entry.get("total", {})
+        body.append([field.total, *(shown(col, sums[col.key]) if col.key in sums else "" for col in field.columns[1:]),
+                     *[""] * len(field.computed)])
+    head = [col.label for col in field.columns] + [c.label for c in field.computed]
+    w.table([head, *body], widths=widths(list(field.columns), len(field.computed)), size=SIZE)
     if field.key in AFTER_TABLE:
         AFTER_TABLE[field.key](w, unit, f)
 
 
 def self_assessment(w: Writer, unit: UnitEntry, form: Form, number: int = 1) -> int:
     """The unit's answers, section by section from ``number`` (1., 2. ...); returns the next number."""
-    values, f = unit.values, m.figures(UNIT_FORM, unit.values)
+    values, f, figures = unit.values, m.figures(UNIT_FORM, unit.values), computed(form, unit.values)
     for section in form.sections:
         fields = shown_fields(section.fields)
         if not fields:
@@ -132,7 +127,7 @@ def self_assessment(w: Writer, unit: UnitEntry, form: Form, number: int = 1) -> 
             if field.type == "longtext":
                 narrative(w, field.label, values.get(field.key), required=field.required)
             elif field.is_table:
-                _table(w, unit, field, f)
+                _table(w, unit, field, f, figures)
             else:
                 pending.append([field.label, shown(field, values.get(field.key))])
                 if field.key in AFTER_VALUE:
@@ -179,7 +174,8 @@ def county_feedback(w: Writer, unit: UnitEntry, form: Form, number: int) -> int:
         texts = [f for f in fields if f.type == "longtext"]
         for x in unit.counties if texts else ():
             if len(unit.counties) > 1 or x.submission is None:
-                w.line(f"{x.county}：" + ("" if x.submission else "评价表未报送。"), "heading2", keep=True)
+                w.line(f"{x.county}：" + ("" if x.submission else "评价表未报送。"), "heading2",
+                       keep=x.submission is not None)
             for field in texts if x.submission else ():
                 narrative(w, field.label, x.submission.values.get(field.key), COMMENT_CHARS, field.required)
     return number + 1

@@ -72,22 +72,20 @@ def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, w
     w = Writer(c)
     count = iter(range(len(headings(dossier))))
 
-    def heading(text: str, level: int, **kw) -> None:
+    def heading(text: str, level: int, indent: bool = True) -> None:
         n = next(count)
-        para = c.line(text, role=f"heading{level + 1}", outline=level, **kw)
-        para.paragraph_format.keep_with_next = True
-        ox.bookmark(para, n, _mark(n))
+        w.heading(text, level, n, _mark(n), indent)
 
     for number, (name, lead, units) in enumerate(dossier.categories, start=1):
-        _page_break(c)
-        heading(f"{_cn(number)}、{name}（牵头部门：{lead}）", 0, indent=True)
+        w.page_break()
+        heading(f"{_cn(number)}、{name}（牵头部门：{lead}）", 0)
         heading(SUMMARY, 1)
         summary(w, units, cycle.grades)
         for i, unit in enumerate(units, start=1):
-            _page_break(c)  # each unit from a new page: what one reviewer reads, separable
+            w.page_break()  # each unit from a new page: what one reviewer reads, separable
             heading(f"（{_cn(i + 1)}）{unit.unit}", 1)
             _unit(w, unit, forms)
-    _page_break(c)
+    w.page_break()
     heading(SOURCES, 0, indent=False)
     _sources(c, dossier)
     return c.doc
@@ -140,7 +138,8 @@ def _sources(c: Composer, dossier: Evaluation) -> None:
     c.line("本汇编依据以下材料编制。文件校验码是按SHA-256算法对所收原件计算的数字摘要，原件有任何改动即不相符，"
            "可用于核对原件是否完整、未经改动。")
     c.table([[head for head, _chars in SOURCE_COLUMNS]] + [
-        [str(n), FORMS.get(s.form or "", s.form or ""), answer(s.recipient.name or s.recipient.id, NAME_CHARS),
+        [str(n), FORMS.get(s.form or "", s.form or "") + ("（盖章件）" if s.scanned else ""),
+         answer(s.recipient.name or s.recipient.id, NAME_CHARS),
          f"第{s.form_version}版", _beijing(s.received_at).isoformat(), s.sha256]
         for n, s in enumerate(dossier.sources, start=1)], widths=fitted(SOURCE_COLUMNS, c.type_width), size=SIZE)
 

@@ -5,7 +5,10 @@ line): each shape is laid out once by the GB/T 9704 composer and copied after
 
 from __future__ import annotations
 
+from docx.enum.text import WD_BREAK
+
 from formkit.gongwen.compile import Composer
+from formkit.ooxml import official as ox
 from formkit.ooxml.paragraphs import ParagraphPrototype, header_may_split
 
 MARK = "\ue000"  # what a shape's runs hold until copied (a private-use character: in no answer)
@@ -22,6 +25,14 @@ class Writer:
         a table's caption)."""
         self._put(("line", role, keep), [text])
 
+    def heading(self, text: str, level: int, number: int, name: str, indent: bool = True) -> None:
+        """A heading of the contents (``level`` 0, 1): in the outline, bookmarked as ``name`` (``number``: the
+        bookmark's id), on the same page as what follows it."""
+        self._put(("heading", level, indent), [text], (number, name))
+
+    def page_break(self) -> None:
+        self._put(("break",), [])
+
     def labelled(self, label: str, text: str) -> None:
         """``label`` in 黑体, then ``text``: the first paragraph of a long answer."""
         self._put(("labelled",), [label, text])
@@ -36,16 +47,23 @@ class Writer:
         self.c.table(rows, widths=widths, size=size, align=align)
         header_may_split(self.c.doc)
 
-    def _put(self, shape: tuple, texts: list[str]) -> None:
+    def _put(self, shape: tuple, texts: list[str], bookmark: tuple[int, str] | None = None) -> None:
         if shape not in self._shapes:
             self._shapes[shape] = ParagraphPrototype(self._make(shape))
-        self._shapes[shape].append_to(self.c.doc, texts)
+        self._shapes[shape].append_to(self.c.doc, texts, bookmark)
 
     def _make(self, shape: tuple):
         c = self.c
         if shape[0] == "line":
             para = c.line(MARK, role=shape[1])
             para.paragraph_format.keep_with_next = shape[2] or None
+        elif shape[0] == "heading":
+            para = c.line(MARK, role=f"heading{shape[1] + 1}", outline=shape[1], indent=shape[2])
+            para.paragraph_format.keep_with_next = True
+            ox.bookmark(para, 0, MARK)
+        elif shape[0] == "break":
+            para = c.para()
+            para.add_run().add_break(WD_BREAK.PAGE)
         elif shape[0] == "labelled":
             para = c.para(first_line=c.p.v("grid.first_line_indent"), jc="both")
             c.run(para, MARK, "heading1")

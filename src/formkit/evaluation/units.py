@@ -12,7 +12,7 @@ from formkit.evaluation.ledgers import Ledger, latest
 from formkit.evaluation.verification import Verification, verifications
 from formkit.forms import measures as m
 from formkit.forms.cycle import Cycle
-from formkit.store import Store, Submission
+from formkit.store import Store, Submission, sealed
 from formkit.store.attachments import Attachment
 
 UNIT_FORM, COUNTY_FORM = m.UNIT_FORM, "county-feedback"
@@ -170,5 +170,7 @@ def evaluate(store: Store, cycle: Cycle, category: str | None = None) -> Evaluat
             entry.flag(flag)
         entries.setdefault(cat, []).append(entry)
     order = [(c.name, c.lead) for c in config.categories if c.name in entries]
+    shown = {(s.form, s.recipient.id) for s in sources.values()}  # and their sealed copies (scans)
+    sources.update({s.id: s for s in sealed.sealed_copies(store, year, shown)})
     return Evaluation(year, [(name, lead, entries[name]) for name, lead in order],
                       sorted(sources.values(), key=lambda s: s.id))

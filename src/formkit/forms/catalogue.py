@@ -105,7 +105,7 @@ def _indicator(raw: dict) -> Indicator:
 @lru_cache(maxsize=4)
 def load_catalogue(path: str | None = None) -> Catalogue:
     file = Path(path) if path else forms_dir() / "catalogue.yaml"
-    raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    raw = yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     try:
         return Catalogue(
             title=str(raw["title"]),

@@ -98,9 +98,15 @@ def load_form_file(path: str | Path, year: int | None = None) -> Form:
     return _load(str(path), year)
 
 
+@lru_cache(maxsize=16)
+def _parsed(path: str) -> Any:
+    """A definition file's YAML, parsed once for every year it is loaded for (never changed)."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SafeLoader)
+
+
 @lru_cache(maxsize=32)
 def _load(path: str, year: int | None) -> Form:
-    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SafeLoader)
+    raw = _parsed(path)
     config = load_config(year)
     where = {"file": Path(path).name}
     recipient = raw.get("recipient")

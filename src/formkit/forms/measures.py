@@ -74,12 +74,9 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("secretaries", "驻村第一书记", "人", {UNIT_FORM: Count("first_secretaries", "name")}),
     Measure("visits", "单位负责同志调研考察", "次", {UNIT_FORM: Count("visits", "date")}),
     Measure("projects", "帮扶项目", "个", {LEDGER_FORM: Sum("ledger", ("projects",))}),
-    # the year-end form's own counts (3.2.1) and the funds table's columns (the dossier's 合计 row)
+    # the year-end form's own counts of 3.2.1 (the dossier's summary totals them over a category)
     Measure("industry_projects", "引进帮扶项目", "个", {UNIT_FORM: Sum(None, ("industry_projects",))}),
     Measure("jobs", "助力脱贫人口稳岗就业", "人", {UNIT_FORM: Sum(None, ("jobs_supported",))}),
-    *(Measure(key, label, "万元", _both((key,))) for key, label in (
-        ("invested_free", "投入无偿资金"), ("invested_repayable", "投入有偿资金"),
-        ("brought_free", "引进无偿资金"), ("brought_repayable", "引进有偿资金"))),
 )}
 
 # responsibility-letter indicator (as the forms list it) → the measure its achieved figure is made of

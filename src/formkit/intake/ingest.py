@@ -30,7 +30,7 @@ from formkit.intake.sources import Refused, Source, TooLarge, expand, read_safel
 from formkit.intake.worker import FORK_LOCK, TICK, TRANSIENT, Outcome, in_order, read_isolated
 from formkit.limits import DEFAULT, Limits
 from formkit.read.sniff import classify
-from formkit.store import READABLE, Store, Submission, schema
+from formkit.store import READABLE, Store, Submission, schema, sealed
 from formkit.store.objects import ObjectStore
 from formkit.store.safe import Cleaned, Serialized, clean, display_name, fit
 from formkit.store.store import refused_by_database
@@ -73,6 +73,7 @@ def ingest(paths: Iterable[str | Path | Source], store: Store, year: int | None 
         yield from _stored(expand(paths), store, year, limits, on_progress, workers)
         if store.objects.alone():
             yield from _stored(_unrecorded(store), store, year, limits, on_progress, workers)
+    sealed.compare_stored(store)  # a new Word file or scan: compared with the other (store.sealed)
 
 
 def adopt(store: Store, year: int | None = None, limits: Limits = DEFAULT) -> list[Ingested] | None:
@@ -281,7 +282,7 @@ def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits,
     record = outcome.record  # what the worker read, as the store keeps it
     who = (record or {}).get("recipient") or {}
     row = {
-        "file_name": name, "format": kind.name, "outcome": outcome.outcome, "code": outcome.code or None,
+        "file_name": name, "format": _format(kind.name, record), "outcome": outcome.outcome, "code": outcome.code or None,
         "message": outcome.message or None, "reader": READER, "converted_by": converted_by,
         "record": record or None, "producer": (record.get("source") or {}).get("producer") if record else None,
         "form": record.get("form") if record else None, "form_version": record.get("version") if record else None,
@@ -291,6 +292,11 @@ def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits,
         "county": who.get("county"), "period": who.get("period"),
     }
     return _storable(row, outcome.text, outcome.canonical)
+
+
+def _format(kind: str, record: dict | None) -> str:
+    """The kind the file was sniffed as, or ``scan`` for what was read as a scan (a PDF of page images)."""
+    return "scan" if ((record or {}).get("source") or {}).get("format") == "scan" else kind
 
 
 def _storable(row: dict, text: str | None = None, canonical: str | None = None) -> dict:

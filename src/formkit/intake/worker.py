@@ -18,6 +18,7 @@ import atexit
 import json
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -26,7 +27,7 @@ from typing import Any, TypeVar
 
 from formkit import isolate
 from formkit.errors import FormkitError
-from formkit.limits import DEFAULT, Limits
+from formkit.limits import DEFAULT, Limits, scan_seconds
 from formkit.ooxml.document import read_docx
 from formkit.outcomes import TRANSIENT
 from formkit.pdf.extract import parse_pdf
@@ -61,7 +62,11 @@ class Outcome:
 
 def _serve(conn, limits: Limits) -> None:
     """The worker: reads file after file until the parent closes the pipe. Each answer says whether the
-    worker goes on; after any failure it answers and exits, since its heap or stack may be in a bad state."""
+    worker goes on; after any failure it answers and exits, since its heap or stack may be in a bad state. A
+    scan's number of pages is said first (``pages``): the parent's time budget for it grows with them."""
+    from formkit.scan.pages import on_pages
+
+    on_pages(lambda pages: conn.send(("pages", pages, True)))
     while True:
         try:
             data, name, year, file_limits, roster, stored = conn.recv()
@@ -90,13 +95,14 @@ def _serve(conn, limits: Limits) -> None:
 def _as_stored(result: ReadResult) -> tuple[dict[str, Any], str | None, str | None]:
     """What the store keeps of a result, made in the worker (beside the other reading, not in the process
     that stores): the record, its standard JSON when it needs no cleaning, and the canonical JSON of that
-    JSON read back (what the record's digest is taken of, as ``verify`` takes it). Standard JSON whose keys
-    are all text reads back as the same data, so its canonical JSON is taken of the record itself."""
+    JSON read back (what the record's digest is taken of, as ``verify`` takes it). The JSON is written in its
+    canonical form (keys sorted, no spaces): for a record whose keys are all text (every record formkit
+    makes), it is its own canonical JSON, made once."""
     record = result.as_dict()
-    text = standard_json(record)
+    text = standard_json(record, canonical=True)
     if text is None:
         return record, None, None
-    return record, text, canonical_json(record if _text_keys(record) else json.loads(text))
+    return record, text, text if _text_keys(record) else canonical_json(json.loads(text))
 
 
 def _text_keys(value: Any) -> bool:
@@ -160,10 +166,14 @@ class Worker:
             self.proc.send((data, name, year, limits, roster, stored))
             if meanwhile is not None:
                 _meanwhile(meanwhile)
-            status, payload, goes_on = self.proc.receive(limits.seconds)
+            started, budget = time.monotonic(), limits.seconds
+            status, payload, goes_on = self.proc.receive(budget)
+            while status == "pages":  # a scan: its budget grows with its pages (the OCR of each)
+                budget = scan_seconds(limits, payload)
+                status, payload, goes_on = self.proc.receive(max(0.0, budget - (time.monotonic() - started)))
         except isolate.Timeout:
             self.stop()
-            return Outcome("timeout", "intake.timeout", f"读取超过 {limits.seconds:g} 秒未完成，已停止")
+            return Outcome("timeout", "intake.timeout", f"读取超过 {budget:g} 秒未完成，已停止")
         except isolate.OutOfMemory as exc:
             self.stop()
             return _out_of_memory(self.limits, f"（{exc.detail}）" if exc.detail else "")
@@ -284,8 +294,8 @@ def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = Non
                 size = weight(item) if weight else 0
                 pending.append((pool.submit(fn, item), size))
                 held += size
-                while len(pending) > 2 * workers or (len(pending) > 1 and weight and held > budget) \
-                        or pending[0][0].done():
+                while pending and (len(pending) > 2 * workers or (len(pending) > 1 and weight and held > budget)
+                                   or pending[0][0].done()):
                     yield from _ticks(pending[0][0], tick)
                     future, size = pending.popleft()
                     held -= size

@@ -43,7 +43,7 @@ FOOTER_TWIPS = 1134  # 20 mm: the identity code's footer sits below where an off
 LABEL_MM = 58
 COMPUTED_FILL = LABEL_FILL  # cells formkit computes when it reads the form (合计, 完成率): shaded, left blank
 COMPUTED_WEIGHT = 1.6
-NUMBER_WEIGHT = 1.0  # a 序号 column (``prefill: number``): two digits
+NUMBER_WEIGHT = 1.5  # a 序号 column (``prefill: number``): its header on one line
 LONGTEXT_HEIGHT = 1700  # twips, about 3 cm
 COLUMN_WEIGHTS = {"text": 3.0, "longtext": 6.0, "date": 2.6, "amount": 2.0, "integer": 2.0,
                   "choice": 2.0, "boolean": 1.8}

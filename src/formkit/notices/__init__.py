@@ -16,6 +16,7 @@ from formkit.gongwen.issuers import Contact, load_issuers
 from formkit.gongwen.model import chinese_date
 from formkit.notices.content import NoticeError, notice_path, render_notice
 from formkit.notices.progress import progress_figures
+from formkit.ofd.write import ofd_beside
 from formkit.ooxml.inspect import first_body_text
 from formkit.outputs import save
 from formkit.review.results import approved_context, results_context
@@ -72,8 +73,9 @@ STORE_KINDS = {"progress": progress_context, "review-proposal": _review_context,
 
 def write_notice(kind: str, cycle: Cycle, out: str | Path, *, store: Store | None = None, serial: int = 1,
                  content: str | Path | None = None, pdf: bool = False, when: date | None = None,
-                 half: int | None = None) -> dict[str, Any]:
-    """Render the notice ``kind`` of ``cycle`` to ``out`` (.docx), and to PDF with its format checks; a
+                 half: int | None = None, ofd: bool = False) -> dict[str, Any]:
+    """Render the notice ``kind`` of ``cycle`` to ``out`` (.docx), and to PDF with its format checks (``ofd``:
+    also to OFD beside the PDF, its text read back: :func:`formkit.ofd.write.ofd_beside`); a
     notice whose figures come from the store (:data:`STORE_KINDS`) reads them from ``store``. ``when``: the
     成文日期 (today when not given), whose year the 发文字号 takes; ``half``: the progress notice's half-year."""
     when = when or date.today()
@@ -88,7 +90,7 @@ def write_notice(kind: str, cycle: Cycle, out: str | Path, *, store: Store | Non
     out = Path(out)
     save(build(document), out)
     result: dict[str, Any] = {"docx": out}
-    if pdf:
+    if pdf or ofd:
         data = out.read_bytes()
         rendered = convert(out, out.parent)
         fonts = font_report()
@@ -96,4 +98,6 @@ def write_notice(kind: str, cycle: Cycle, out: str | Path, *, store: Store | Non
             "仿宋_GB2312", "楷体_GB2312", "黑体", "宋体", "方正小标宋简体")),
             checks=check_docx(data) + check_pdf(rendered, first_text=first_body_text(data), letter=document.letter,
                                                 docx=data))
+    if ofd:
+        result.update(ofd_beside(rendered, document.title))
     return result

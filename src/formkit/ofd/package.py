@@ -22,7 +22,10 @@ from formkit.limits import DEFAULT, Limits
 from formkit.ooxml.package import Package
 
 ENTRY = "OFD.xml"
-_FROM_PACKAGE = {"not-a-package": "corrupt"}  # a refusal of the zip layer → its OFD code (else the same name)
+# a refusal of the zip and XML layer → the OFD's own code
+AS_OFD = {"docx.not-a-package": "ofd.corrupt", "docx.corrupt": "ofd.corrupt", "docx.zip-bomb": "ofd.zip-bomb",
+          "docx.too-many-parts": "ofd.too-many-parts", "docx.overlapping-entries": "ofd.overlapping-entries",
+          "docx.bad-xml": "ofd.bad-xml", "docx.too-deep": "ofd.too-deep", "docx.dtd-forbidden": "ofd.dtd-forbidden"}
 
 
 class OfdError(FormkitError):
@@ -35,11 +38,9 @@ def as_ofd() -> Iterator[None]:
     try:
         yield
     except FormkitError as exc:
-        if not exc.code.startswith("docx."):
+        if exc.code not in AS_OFD:
             raise
-        name = exc.code.split(".", 1)[1]
-        raise OfdError("ofd." + _FROM_PACKAGE.get(name, name), exc.message.replace("Word（.docx）", "OFD"),
-                       exc.where) from exc
+        raise OfdError(AS_OFD[exc.code], exc.message.replace("Word（.docx）", "OFD"), exc.where) from exc
 
 
 def q(name: str) -> str:

@@ -147,7 +147,7 @@ class _NothingSkipped:
 def element_text(el: etree._Element, doc: _Doc | None = None) -> str:
     """Visible text of an element: its paragraphs joined by newlines (nested tables included)."""
     if doc is None and not any(True for _ in el.iter(W_DEL, W_MOVEFROM, MC_CHOICE, MC_FALLBACK)):
-        doc = _NothingSkipped()  # type: ignore[assignment]  # (a footer): no walk up from every node
+        doc = _NothingSkipped()  # (a footer): no walk up from every node  # type: ignore[assignment]
     return "\n".join(paragraph_text(p, doc) for p in el.iter(W_P) if _own_paragraph(p, el, ())).strip()
 
 

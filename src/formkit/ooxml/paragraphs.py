@@ -16,28 +16,39 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
+def append_block(document, block) -> None:
+    """A paragraph or table element at the end of ``document``'s body, before its sectPr. The sectPr is
+    the body's last child, taken from the end: python-docx's own insert looks for it from the start, which
+    makes a document of tens of thousands of blocks quadratic (a national dossier: minutes)."""
+    body = element(document).body
+    last = body[-1]  # (len(body) would count every child)
+    if last.tag == qn("w:sectPr"):
+        last.addprevious(block)
+    else:
+        body.append(block)
+
+
 class ParagraphPrototype:
-    """A python-docx paragraph, taken out of its document, whose runs each hold one text."""
+    """A python-docx paragraph, taken out of its document, whose runs each hold one text (or none, a
+    page break's)."""
 
     def __init__(self, paragraph):
         self.element = element(paragraph)
         self.element.getparent().remove(self.element)
-        self.runs = len(self.element.findall(qn("w:r")))
 
-    def append_to(self, document, texts: list[str]):
-        """A paragraph of this shape with ``texts`` in its runs (in order), at the end of ``document``'s body;
-        returns its element."""
+    def append_to(self, document, texts: list[str], bookmark: tuple[int, str] | None = None):
+        """A paragraph of this shape with ``texts`` in its runs' texts (in order), at the end of
+        ``document``'s body; ``bookmark`` (id, name): the shape's bookmark renamed. Returns its element."""
         p = deepcopy(self.element)
-        for run, text in zip(p.iterfind(qn("w:r")), texts, strict=True):
-            t = run.find(qn("w:t"))
+        for t, text in zip(p.iter(qn("w:t")), texts, strict=True):
             t.text = _CONTROL.sub("", text).replace("\t", " ")
             t.set(_SPACE, "preserve")
-        body = element(document).body
-        last = body[-1] if len(body) else None  # the body's sectPr stays last (found from the end: no scan)
-        if last is not None and last.tag == qn("w:sectPr"):
-            last.addprevious(p)
-        else:
-            body.append(p)
+        if bookmark is not None:
+            for mark in (*p.iter(qn("w:bookmarkStart")), *p.iter(qn("w:bookmarkEnd"))):
+                mark.set(qn("w:id"), str(bookmark[0]))
+                if mark.tag == qn("w:bookmarkStart"):
+                    mark.set(qn("w:name"), bookmark[1])
+        append_block(document, p)
         return p
 
 

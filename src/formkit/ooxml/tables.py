@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 from docx.oxml import parse_xml
 
+from formkit.ooxml.paragraphs import append_block
 from formkit.ooxml.proxy import element
 from formkit.ooxml.xml import serialize
 
@@ -44,7 +45,7 @@ class TablePrototype:
             return "".join(piece + text for piece, text in zip(pieces, cells, strict=False)) + pieces[-1]
 
         xml = self.shell + row(self.header, rows[0]) + "".join(row(self.body, r) for r in rows[1:]) + "</w:tbl>"
-        element(document).body._insert_tbl(parse_xml(xml))
+        append_block(document, parse_xml(xml))  # from the end: no scan of the body
 
 
 def run_text(text: str) -> str:

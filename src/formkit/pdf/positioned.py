@@ -74,3 +74,50 @@ def _edge(r: Rule) -> dict[str, Any]:
     x = (r.x0 + r.x1) / 2
     return {"x0": x, "x1": x, "top": r.top, "bottom": r.bottom, "doctop": r.top, "width": 0.0,
             "height": r.bottom - r.top, "orientation": V, "object_type": "line"}
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A page of a PDF formkit rendered itself (a notice), as an OFD writer redraws it: points from the top-left
+    corner; colours as 0–255 RGB; each character's font name and size."""
+
+    width: float
+    height: float
+    chars: list[tuple[str, float, float, float, str, tuple[int, int, int]]]  # text, x0, baseline, size, font, colour
+    rules: list[tuple[float, float, float, float, float, tuple[int, int, int]]]  # x0, top, x1, bottom, width, colour
+
+
+def drawn_pages(pdf: bytes) -> list[Drawn]:
+    """What each page of ``pdf`` draws that an OFD can carry as text and lines. For formkit's own PDFs only:
+    parsed here, not in an isolated child."""
+    import io
+
+    import pdfplumber
+
+    out = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            chars = [(c["text"], c["x0"], c["bottom"] - c["size"] * 0.12, c["size"], _font(c["fontname"]),
+                      _rgb(c.get("non_stroking_color"))) for c in page.chars]
+            rules = [(e["x0"], e["top"], e["x1"], e["bottom"], e.get("linewidth") or 0.5,
+                      _rgb(e.get("stroking_color") if e.get("stroke") else e.get("non_stroking_color")))
+                     for e in page.lines + page.rects]
+            out.append(Drawn(page.width, page.height, chars, rules))
+    return out
+
+
+def _font(name: str) -> str:
+    """``ABCDEF+NotoSerifCJKsc-Regular`` → ``NotoSerifCJKsc-Regular`` (the subset tag dropped)."""
+    return name.split("+", 1)[-1]
+
+
+def _rgb(color: Any) -> tuple[int, int, int]:
+    values = list(color) if isinstance(color, (list, tuple)) else [color] if isinstance(color, (int, float)) else []
+    if len(values) == 1:
+        values *= 3
+    if len(values) == 4:  # CMYK
+        c, m, y, k = values
+        values = [(1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)]
+    if len(values) != 3:
+        return (0, 0, 0)
+    return tuple(max(0, min(255, round(float(v) * 255))) for v in values)  # type: ignore[return-value]

@@ -23,6 +23,7 @@ MAGNITUDE = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_00
 # units that mean the same thing; 人 and 人次 are deliberately different families
 UNIT_FAMILIES = [{"人", "名", "位"}, {"人次"}, {"个", "项"}, {"次"}, {"对"}]
 MAX_DIGITS = 15  # significant digits a float keeps exactly; what Excel shows
+MICRO = Decimal("0.000001")  # an amount is kept to this
 
 
 _SEPARATOR = re.compile(r"(?<=\d)[,，'’](?=\d{3})")
@@ -113,6 +114,8 @@ def _number(value: Decimal) -> int | float:
 
 def normalise_amount(text: str | None, unit: str = "万元") -> int | float | None:
     """An amount of money in ``unit``: 叁佰万元 → 300, 1.2亿元 → 12000, 12,000,000元 → 1200 (万元)."""
+    if text and _DECIMAL.fullmatch(text):  # plain digits (most amounts): in the field's unit, nothing to convert
+        return _number(checked_number(Decimal(text), text).quantize(MICRO).normalize())
     if is_blank(text):
         return None
     raw = squeeze(halfwidth(visible(text).strip())).replace("人民币", "")
@@ -130,7 +133,7 @@ def normalise_amount(text: str | None, unit: str = "万元") -> int | float | No
     elif any(m in number_text for m in "万亿萬"):  # 300万, 三百万, 1.2亿: a sum of money in 元
         money_unit = "元"
     value = value / YUAN_PER[unit] if money_unit else value
-    return _number(checked_number(value, text).quantize(Decimal("0.000001")).normalize())
+    return _number(checked_number(value, text).quantize(MICRO).normalize())
 
 
 def normalise_count(text: str | None, unit: str | None = None) -> int | None:

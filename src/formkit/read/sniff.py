@@ -99,7 +99,9 @@ def _zip(data: bytes, base: str) -> Kind:
         if b"mimetype" in head[:100] and b"opendocument" in head[:200]:
             return ODT
     # the part names are in the zip's central directory, at its end
-    return XLSX if b"xl/workbook.xml" in data[-(1 << 16):] or b"xl/workbook.xml" in data[:8192] else DOCX
+    workbook = data.find(b"xl/workbook.xml", max(len(data) - (1 << 16), 0)) >= 0 or \
+        data.find(b"xl/workbook.xml", 0, 8192) >= 0  # searched in place: nothing copied
+    return XLSX if workbook else DOCX
 
 
 def _text(head: bytes) -> Kind:

@@ -17,6 +17,9 @@ from formkit.scan.marks import Code, Seal, qr_code, seals, upside_down
 from formkit.scan.pages import DPI, page_images
 from formkit.scan.straighten import Straightened, straighten, turned
 
+# a check box alone in a cell, as the OCR reads its glyph: ☒ (a box with a cross) as 区, ☐ as 口
+BOXES = {"区": ("☒", True), "☒": ("☒", True), "☑": ("☑", True), "口": ("☐", False), "☐": ("☐", False),
+         "□": ("☐", False)}
 TOP_SHARE = 0.2  # a table starting this high on a page may continue the last table of the page before
 SAMPLE_LINES = 12  # lines of text that tell which way up a page without a QR code is
 
@@ -77,7 +80,7 @@ def read_scan(data: bytes, limits: Limits = DEFAULT) -> Scan:
             page = turned(page, 180)
             found = tables(page.image)
         boxes = [(c.x0, c.y0, c.x1, c.y1) for t in found for c in t.cells]
-        read = iter(ocr.read_cells(without_lines(page.image), boxes))
+        read = iter(ocr.read_cells(without_lines(page.image), boxes) if boxes else [])
         texts.append([[next(read) for _c in t.cells] for t in found])
         pages.append(ScannedPage(number, page, found, code, seals(page.image, number)))
     return _joined(pages, texts)
@@ -128,7 +131,8 @@ def _add_rows(scan: Scan, table: Table, box: TableBox, cell_texts: list[ocr.Cell
                 continue
             if id(found) not in made:
                 text = by_box[id(found)]
-                made[id(found)] = cell = Cell(text.text, offset + r, found.col, found.cols)
+                shown, checked = BOXES.get(text.text, (text.text, None))
+                made[id(found)] = cell = Cell(shown, offset + r, found.col, found.cols, checked=checked)
                 scanned = ScannedCell(page, (found.x0, found.y0, found.x1, found.y1), text)
                 scan.cells[(table.number, cell.row + 1, cell.col + 1)] = scanned
                 scan.boxes[id(cell)] = (page, scanned.box)

@@ -19,6 +19,7 @@ LINE_PX = 60  # a ruling line is longer than this (a character at 12 pt is about
 ROW_LINE_PX = 25  # a vertical line between cells, as high as the lowest row (a stroke of text touches no line)
 MIN_CELL_PX = 18  # a region narrower or lower than this is a gap between lines, not a cell
 SNAP_PX = 10  # edges closer than this are one grid line
+SIDE_PX = 12  # the paper a short line between cells has on each side (a cell's padding is about 15 px)
 
 
 @dataclass
@@ -58,16 +59,34 @@ def ruling(binary: np.ndarray, rows: int = ROW_LINE_PX, close: bool = True) -> n
     small gaps closed."""
     horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (LINE_PX, 1)))
     vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, rows)))
+    if rows < LINE_PX:
+        vertical = _between_cells(binary, vertical)
     if close:
         horizontal = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 3)))
         vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 9)))
     return cv2.bitwise_or(horizontal, vertical)
 
 
+def _between_cells(binary: np.ndarray, vertical: np.ndarray) -> np.ndarray:
+    """The short vertical lines that stand between cells: paper on both sides (a cell's padding), where a
+    character's stroke has the rest of its character beside it."""
+    count, labels, stats, _c = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    keep = np.ones(count, dtype=bool)
+    keep[0] = False
+    for index in range(1, count):
+        x, y, w, h, _area = stats[index]
+        if h >= LINE_PX:
+            continue
+        left = binary[y + 3:y + h - 3, max(0, x - SIDE_PX):max(0, x - 3)]
+        right = binary[y + 3:y + h - 3, x + w + 3:x + w + SIDE_PX]
+        keep[index] = all(side.size and np.count_nonzero(side) < 0.08 * side.size for side in (left, right))
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
 def without_lines(image: np.ndarray) -> np.ndarray:
     """The page with its ruling lines painted out (paper), so that text touching a line reads whole: only
     lines longer than any stroke of a character (a short vertical line stays: text keeps off it)."""
-    lines = ruling(ink(image), rows=LINE_PX, close=False)
+    lines = cv2.dilate(ruling(ink(image), rows=LINE_PX, close=False), np.ones((3, 3), np.uint8))
     out = image.copy()
     out[lines > 0] = 255
     return out

@@ -58,17 +58,28 @@ def _pdf_pages(data: bytes, limits: Limits) -> Iterator[np.ndarray]:
     try:
         _said(len(pdf), limits)
         for index in range(len(pdf)):
-            page = pdf[index]
-            width, height = page.get_size()  # points
-            scale = DPI / 72
-            if width * height * scale * scale > limits.scan_pixels:
-                raise ScanError("scan.too-large", f"第 {index + 1} 页按 {DPI} dpi 超过 {limits.scan_pixels} 像素的上限")
-            bitmap = page.render(scale=scale, grayscale=False)
-            image = np.array(bitmap.to_pil().convert("RGB"))[:, :, ::-1].copy()
-            page.close()
-            yield image
+            yield _pdf_page(pdf, index, limits, pdfium.PdfiumError)
     finally:
         pdf.close()
+
+
+def _pdf_page(pdf, index: int, limits: Limits, failure: type[Exception]) -> np.ndarray:
+    """Page ``index`` rendered at :data:`DPI`; a page pdfium cannot load or draw is a corrupt scan."""
+    try:
+        page = pdf[index]
+    except failure as exc:
+        raise ScanError("scan.corrupt", f"扫描件 PDF 第 {index + 1} 页无法打开（{exc}）") from exc
+    try:
+        width, height = page.get_size()  # points
+        scale = DPI / 72
+        if width * height * scale * scale > limits.scan_pixels:
+            raise ScanError("scan.too-large", f"第 {index + 1} 页按 {DPI} dpi 超过 {limits.scan_pixels} 像素的上限")
+        bitmap = page.render(scale=scale, grayscale=False)
+        return np.array(bitmap.to_pil().convert("RGB"))[:, :, ::-1].copy()
+    except failure as exc:
+        raise ScanError("scan.corrupt", f"扫描件 PDF 第 {index + 1} 页无法绘制（{exc}）") from exc
+    finally:
+        page.close()
 
 
 def _image_pages(data: bytes, limits: Limits) -> Iterator[np.ndarray]:

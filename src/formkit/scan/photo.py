@@ -13,8 +13,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formkit.scan.marks import MM_PX
-
 SEAL_BGR = (40, 30, 205)
 INK_BGR = (110, 40, 20)  # blue-black ballpoint
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -128,7 +126,3 @@ def scanned_pdf(pages: list[np.ndarray], dpi: int = 200) -> bytes:
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
-
-
-def mm_to_px(mm: float) -> float:
-    return mm * MM_PX

@@ -14,8 +14,6 @@ file's (:func:`formkit.read.extract_document`), then what only a scan needs.
 
 from __future__ import annotations
 
-from typing import Any
-
 from formkit.config import settings
 from formkit.findings import ERROR, WARNING, Finding, finding
 from formkit.forms import form_ids, load_form
@@ -28,8 +26,9 @@ from formkit.read.normalise import quote
 from formkit.read.sniff import ReadError
 from formkit.scan.document import Scan, ScannedCell, read_scan
 from formkit.scan.marks import MM_PX, Seal
+from formkit.scan.ocr import SURE
 
-ACCEPT = 0.9  # the lowest character confidence of a value taken as read
+ACCEPT = SURE  # the lowest character confidence of a value taken as read
 LABEL_SHARE = 0.5  # of a form's labels the tables of a scan without a QR code must hold
 SIGNED_INK = 0.004  # share of a signature box in ink that is a signature rather than specks
 
@@ -39,12 +38,11 @@ def extract_scan(data: bytes, name: str = "", year: int | None = None, limits: L
     reads a Word file."""
     scan = read_scan(data, limits)
     ext = extract_document(scan.doc, data, name, year, limits, _identified(scan, limits))
-    uncertain = _confidences(ext, scan)
-    ext.findings += uncertain + _signatures(ext.form, scan) + _seal_findings(ext, scan)
+    ext.source["scan"] = {**scan.summary(), "identified_by": ext.identity.found_by}
+    ext.findings += _confidences(ext, scan) + _signatures(ext.form, scan) + _seal_findings(ext, scan)
     ext.findings.append(finding("scan.read-from-scan", WARNING,
                                 "本表读自扫描件（盖章件）：有 Word 文件时以 Word 文件的数据为准、扫描件为盖章凭证；"
                                 "只有扫描件时按识别结果记录，识别不确定的内容须人工确认"))
-    ext.source["scan"] = {**scan.summary(), "identified_by": ext.identity.found_by}
     return ext
 
 
@@ -59,8 +57,8 @@ def _identified(scan: Scan, limits: Limits) -> tuple[Identity, list[Finding]]:
                                     + "），可能混入了其他表格的页面，请核实"))
         return identity, findings
     cells = {label_key(c.text) for t in scan.doc.tables for row in t.rows for c in row}
-    best = max(((len(cell_labels(load_form(f)) & cells) / max(1, len(cell_labels(load_form(f)))), f) for f in form_ids()),
-               default=(0.0, ""))
+    labels = {f: cell_labels(load_form(f)) for f in form_ids()}
+    best = max(((len(wanted & cells) / max(1, len(wanted)), f) for f, wanted in labels.items()), default=(0.0, ""))
     if best[0] < LABEL_SHARE:
         raise ReadError("read.not-a-form", "扫描件中找不到二维码，表格中也找不到 formkit 表格的栏目，无法识别是哪张表")
     return Identity(best[1], None, None, None, None, "cells"), [finding(
@@ -141,22 +139,20 @@ def sealed_forms(year: int | None) -> tuple[str, ...]:
 
 
 def _seal_findings(ext: Extracted, scan: Scan) -> list[Finding]:
-    """A form that needs a seal: where the seals are, and whether one sits on the signature block."""
-    found = scan.seals
+    """Where the seals are and whether each sits on the signature block (into ``source.scan.seals``); on a
+    form that needs a seal, none is ``scan.seal-missing``, none on the block ``scan.seal-misplaced``."""
+    blocks = _signature_rows(ext.form, scan)
+    placed = [{**seal.as_dict(), "on_signature": any(_overlaps(seal, block) for block in blocks)}
+              for seal in scan.seals]
+    ext.source["scan"]["seals"] = placed
     if ext.form.id not in sealed_forms(ext.year or ext.values.get("year")):
         return []
-    if not found:
+    if not placed:
         return [finding("scan.seal-missing", ERROR, "本表须加盖公章，扫描件上找不到红色印章，请核实是否报送了盖章件")]
-    blocks = _signature_rows(ext.form, scan)
-    on_block = [s for s in found if any(_overlaps(s, block) for block in blocks)]
-    for seal in found:
-        scan_seal = ext.source.setdefault("seals", [])
-        scan_seal.append({**seal.as_dict(), "on_signature": seal in on_block})
-    if on_block or not blocks:
+    if not blocks or any(p["on_signature"] for p in placed):
         return []
-    seal = found[0]
-    return [finding("scan.seal-misplaced", WARNING, f"第 {seal.page} 页的印章不在签章栏内，请核实",
-                    None, None, {"page": seal.page})]
+    page = placed[0]["page"]
+    return [finding("scan.seal-misplaced", WARNING, f"第 {page} 页的印章不在签章栏内，请核实", None, None, {"page": page})]
 
 
 def _signature_rows(form: Form, scan: Scan) -> list[tuple[int, tuple[int, int, int, int]]]:
@@ -182,9 +178,3 @@ def _overlaps(seal: Seal, block: tuple[int, tuple[int, int, int, int]]) -> bool:
     page, (x0, y0, x1, y1) = block
     cx, cy = (v * MM_PX for v in seal.centre_mm)
     return page == seal.page and x0 <= cx <= x1 and y0 - 10 * MM_PX <= cy <= y1 + 10 * MM_PX
-
-
-def scan_info(record: dict[str, Any]) -> dict[str, Any] | None:
-    """What a stored record says of the scan it was read from (None: not read from a scan)."""
-    source = record.get("source") or {}
-    return source.get("scan") if source.get("format") == "scan" else None

@@ -89,7 +89,8 @@ def _fitted(outline: np.ndarray, corners: np.ndarray) -> np.ndarray:
         side = b - a
         length = float(np.linalg.norm(side))
         t = (outline - a) @ side / (length * length)
-        distance = np.abs(np.cross(side, outline - a)) / length
+        rel = outline - a
+        distance = np.abs(side[0] * rel[:, 1] - side[1] * rel[:, 0]) / length
         near = outline[(t > 0.1) & (t < 0.9) & (distance < 0.02 * length)]
         if len(near) < 10:
             return corners

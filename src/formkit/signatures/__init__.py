@@ -34,10 +34,9 @@ def detect(data: bytes, fmt: str, limits: Limits = DEFAULT) -> list[dict[str, An
 
 
 def _who(sig: dict[str, Any]) -> str:
+    """``电子印章（某某县人民政府）``: the kind and who signed (the page is the finding's location)."""
     kind = "电子印章" if sig.get("kind") == "seal" else "电子签名"
-    pages = "、".join(str(p) for p in sig.get("pages") or [])
-    where = f"第 {pages} 页的" if pages else ""
-    return f"{where}{kind}" + (f"（{sig['signer']}）" if sig.get("signer") else "")
+    return kind + (f"（{sig['signer']}）" if sig.get("signer") else "")
 
 
 def findings(signatures: list[dict[str, Any]]) -> list[Finding]:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 from formkit.config import load_config
 from formkit.findings import Finding
 from formkit.store.audit import append, later_digest
-from formkit.store.records import READABLE, Record, Submission
+from formkit.store.records import READABLE, SCAN, Record, Submission
 from formkit.validate.cross import cross_findings, unit_row
 from formkit.validate.paths import location_at
 
@@ -33,7 +33,7 @@ EVENT = "cross-checked"
 def _side(t: Table, bounded: bool = False):
     """The readable versions of one form for one unit's recipients, ``bounded``: below an id (built once per
     table)."""
-    return select(t.c.id, t.c.recipient_id, t.c.county, t.c.record).where(
+    return select(t.c.id, t.c.recipient_id, t.c.county, t.c.record, t.c.format).where(
         t.c.form == bindparam("form"), t.c.year == bindparam("year"), t.c.unit_id == bindparam("unit_id"),
         t.c.outcome.in_(READABLE), *([t.c.id < bindparam("upto")] if bounded else [])).order_by(t.c.id)
 
@@ -43,7 +43,10 @@ def _current(conn: Connection, t: Table, form: str, year: int, unit_id: str, upt
     the rows below ``upto`` when given."""
     params = {"form": form, "year": year, "unit_id": unit_id, **({"upto": upto} if upto is not None else {})}
     rows = conn.execute(_side(t, upto is not None), params).mappings().all()
-    latest = {row["recipient_id"]: row for row in rows}  # in id order: the last version of each recipient wins
+    latest: dict = {}
+    for row in rows:  # in id order: the last version of each recipient wins, a Word file over a scan
+        if row["format"] != SCAN or latest.get(row["recipient_id"], {"format": SCAN})["format"] == SCAN:
+            latest[row["recipient_id"]] = row
     return sorted(latest.values(), key=lambda row: row["id"])
 
 

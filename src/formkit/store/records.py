@@ -19,6 +19,8 @@ from typing import Any
 from formkit.findings import ERROR, Finding
 from formkit.outcomes import READABLE
 
+SCAN = "scan"  # the format of a submission read from a scan: a sealed copy (``store.sealed``)
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -98,8 +100,19 @@ class Submission:
         return self.outcome in READABLE
 
     @property
+    def scanned(self) -> bool:
+        """Read from a scan: the sealed copy of the recipient's submission, its data only while no Word file
+        came (``store.sealed``)."""
+        return self.format == SCAN
+
+    @property
     def values(self) -> dict[str, Any]:
         return self.record.values if self.record else {}
+
+    @property
+    def signatures(self) -> list[dict[str, Any]]:
+        """The electronic seals and signatures the file carried (``formkit.signatures``), as read."""
+        return list((self.record.source.get("signatures") if self.record else None) or [])
 
     @property
     def findings(self) -> list[Finding]:

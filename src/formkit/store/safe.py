@@ -77,12 +77,14 @@ class Serialized(dict):
         self.canonical = canonical if text is not None else None
 
 
-def standard_json(value: Any) -> str | None:
+def standard_json(value: Any, canonical: bool = False) -> str | None:
     """``value`` as standard JSON text when it needs no cleaning at all, else None: no NaN or Infinity, only
     JSON types (no dates or Decimals), no NUL and no lone surrogate anywhere (a ``\\u0000`` that is really
-    a backslash in the text only sends it the slow way)."""
+    a backslash in the text only sends it the slow way). ``canonical``: keys sorted and no spaces, as
+    ``audit.canonical_json`` writes it (the same text, for data whose keys are all text)."""
     try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")) \
+            if canonical else json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (ValueError, TypeError):
         return None
     if "\\u0000" in text:

@@ -39,7 +39,7 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from formkit.store import later, schema
+from formkit.store import later, schema, sealed
 from formkit.store.accounts import DeskStore
 from formkit.store.acts import ActStore
 from formkit.store.attachments import AttachmentStore
@@ -234,14 +234,19 @@ class Store(GradeStore, ActStore, DeskStore, AttachmentStore):
         """(form, recipient id) → the latest readable submission: the one that counts, with the findings
         made later against the other current documents (``store.later``)."""
         out: dict[tuple[str, str], Submission] = {}
-        for sub in self.submissions(year):
+        subs = self.submissions(year)
+        names = sealed.issued_names(self, year) if any(s.scanned for s in subs) else {}
+        for sub in subs:
             if sub.readable and sub.recipient.id and sub.year == year:
-                out[(sub.form, sub.recipient.id)] = sub
+                key = (sub.form, sealed.recipient_id(sub, names))
+                if not (sub.scanned and key in out and not out[key].scanned):  # a Word file's data wins
+                    out[key] = sub
         by_id = {s.id: s for s in out.values()}
         t = schema.later_findings
         with self.reading() as conn:
             rows = conn.execute(select(t).where(t.c.submission_id.in_(list(by_id))).order_by(t.c.id)).mappings().all()
         later.attach(by_id, rows)
+        sealed.attach(self, year, out, subs)
         return out
 
     def audit_events(self) -> list[dict]:

@@ -9,12 +9,13 @@ cross-document check (``store.later``) — is every committed row plus the rows 
 audit chain grows one event after another, in the order the files are given. Intake gives it a group of files
 at a time (:mod:`formkit.intake.group`): one commit, and one fsync per folder of originals, for the group.
 
-New rows wait to be inserted together, in one statement (``INSERT ... RETURNING`` of many rows, in the order
-given): at the latest when the transaction commits, and earlier when a file needs what a waiting row would show
-it — the same bytes again, the same recipient's next version, anything that reads or appends otherwise. The
-version each row supersedes is found for all of them by one query; then, row by row in their order, their audit
-events are made and each is checked across documents against the rows that came before it (``later``, bounded by
-its id), so the outcome, the events and their order are those of inserting each row alone.
+New rows wait to be inserted together (PostgreSQL: one ``INSERT ... RETURNING`` of them all, in the order given;
+SQLite: one ``executemany``, read back in one query): at the latest when the transaction commits, and earlier
+when a file needs what a waiting row would show it — the same bytes again, the same recipient's next version,
+anything that reads or appends otherwise. The version each row supersedes is found for all of them by one
+query; then, row by row in their order, their audit events are made and each is checked across documents
+against the rows that came before it (``later``, bounded by its id), so the outcome, the events and their order
+are those of inserting each row alone.
 
 Every event that sets a submission's row records the row's digest as read back (``audit.row_digest``):
 ``ingested`` or ``rejected`` when it arrives, ``retried`` when a new attempt rewrites it, and ``relinked`` when
@@ -36,7 +37,7 @@ from formkit.errors import FormkitError
 from formkit.outcomes import TRANSIENT
 from formkit.store import later, schema
 from formkit.store.audit import append, chained, row_digest, who_digest
-from formkit.store.records import READABLE, Submission, submission
+from formkit.store.records import READABLE, SCAN, Submission, submission
 from formkit.store.safe import Serialized, clean, fit
 
 if TYPE_CHECKING:  # the store opens transactions of this kind; this module never opens a store
@@ -147,26 +148,26 @@ class Writing:
                 for r in self.conn.execute(LATEST_VERSIONS, {"versions": versions})}
 
     def _insert(self, rows: list[dict[str, Any]]) -> list[Any]:
-        """Insert ``rows`` (in one statement where the database returns many rows in order); each row as
-        stored, read back (by ``RETURNING`` where the database has it)."""
+        """Insert ``rows`` in order, each row as stored, read back: PostgreSQL returns them, in order, from the
+        one statement that inserts them all; elsewhere (SQLite returns inserted rows in no set order) they are
+        inserted by one ``executemany`` and read back by their sha256 in one query."""
         params = [{name: row.get(name, default) for name, default in _INSERTED.items()} for row in rows]
-        dialect = self.conn.dialect
-        if dialect.insert_executemany_returning_sort_by_parameter_order or (len(params) == 1 and
-                                                                               dialect.insert_returning):
+        if self.conn.dialect.name in RETURNING_IN_ORDER:
             found = self.conn.execute(INSERT_RETURNING, params if len(params) > 1 else params[0]).mappings().all()
-            stored = []
-            for row, back in zip(rows, found, strict=True):
-                back = dict(back)
-                text, sent = back.pop("record_text"), row.get("record")
-                # the record as stored: the one sent when the database holds exactly its JSON, else parsed back
-                back["record"] = sent if isinstance(sent, Serialized) and text == sent.text else \
-                    (None if text is None else json.loads(text))
-                stored.append(back)
-        else:  # SQLite before 3.35
-            stored = [self.conn.execute(BY_ID, {"id": self.conn.execute(INSERT, one).inserted_primary_key[0]})
-                      .mappings().one() for one in params]
-        for back in stored:
+        else:
+            self.conn.execute(INSERT, params)
+            back = {r["sha256"]: r for r in self.conn.execute(BY_SHAS, {"shas": [p["sha256"] for p in params]})
+                    .mappings()}
+            found = [back[p["sha256"]] for p in params]
+        stored = []
+        for row, back in zip(rows, found, strict=True):
+            back = dict(back)
+            text, sent = back.pop("record_text"), row.get("record")
+            # the record as stored: the one sent when the database holds exactly its JSON, else parsed back
+            back["record"] = sent if isinstance(sent, Serialized) and text == sent.text else \
+                (None if text is None else json.loads(text))
             self._rows[back["sha256"]] = back
+            stored.append(back)
         return stored
 
     def retry(self, submission_id: int, data: bytes, attempt: dict[str, Any]) -> Stored:
@@ -262,13 +263,13 @@ class Writing:
 
     def _latest_readable(self, row: dict, below: int) -> int | None:
         """The recipient's latest readable submission before ``below``: the one a retried version supersedes."""
-        if row["outcome"] not in READABLE or not row.get("recipient_id"):
+        if _version(row) is None:
             return None
         return self.conn.execute(LATEST_BELOW, {"form": row["form"], "year": row["year"],
                                                 "recipient_id": row["recipient_id"], "below": below}).scalar()
 
     def _next_readable(self, row: dict, after: int) -> int | None:
-        if row["outcome"] not in READABLE or not row.get("recipient_id"):
+        if _version(row) is None:
             return None
         return self.conn.execute(NEXT, {"form": row["form"], "year": row["year"],
                                         "recipient_id": row["recipient_id"], "after": after}).scalar()
@@ -293,8 +294,9 @@ class _Waiting:
 
 
 def _version(row: dict[str, Any]) -> tuple | None:
-    """Whose version a row is, when it is one that supersedes that recipient's latest readable version."""
-    if row["outcome"] in READABLE and row.get("recipient_id"):
+    """Whose version a row is, when it is one that supersedes that recipient's latest readable version (a
+    scan never is: it is the sealed copy beside the recipient's versions, ``store.sealed``)."""
+    if row["outcome"] in READABLE and row.get("recipient_id") and row.get("format") != SCAN:
         return row.get("form"), row.get("year"), row["recipient_id"]
     return None
 
@@ -344,15 +346,18 @@ INSERT = _S.insert()
 _INSERTED = {c.name: c.default.arg if c.default is not None else None for c in _S.c if c.name != "id"}
 BY_SHA = select(_S).where(_S.c.sha256 == bindparam("sha256"))
 BY_ID = select(_S).where(_S.c.id == bindparam("id"))
+_NOT_SCAN = func.coalesce(_S.c.format, "") != SCAN  # a sealed copy is no version of the recipient's form
 _RECIPIENT = (_S.c.form == bindparam("form"), _S.c.year == bindparam("year"),
-              _S.c.recipient_id == bindparam("recipient_id"), _S.c.outcome.in_(READABLE))
+              _S.c.recipient_id == bindparam("recipient_id"), _S.c.outcome.in_(READABLE), _NOT_SCAN)
 LATEST_BELOW = select(func.max(_S.c.id)).where(*_RECIPIENT, _S.c.id < bindparam("below"))
 _READABLE = _S.c.outcome.in_([literal_column(f"'{outcome}'") for outcome in READABLE])  # in the SQL, not a parameter
 _VERSION = (_S.c.form, _S.c.year, _S.c.recipient_id)
 LATEST_VERSIONS = select(*_VERSION, func.max(_S.c.id).label("latest")).where(
-    tuple_(*_VERSION).in_(bindparam("versions", expanding=True)), _READABLE).group_by(*_VERSION)
+    tuple_(*_VERSION).in_(bindparam("versions", expanding=True)), _READABLE, _NOT_SCAN).group_by(*_VERSION)
 # what an insert returns: every column, the record as its text (compared with what was sent, not parsed back),
 # row by row in the order the rows were given
 _RETURNED = [*(c for c in _S.c if c.name != "record"), cast(_S.c.record, Text).label("record_text")]
 INSERT_RETURNING = INSERT.returning(*_RETURNED, sort_by_parameter_order=True)
+RETURNING_IN_ORDER = ("postgresql",)  # the databases that return many inserted rows in order from one statement
+BY_SHAS = select(*_RETURNED).where(_S.c.sha256.in_(bindparam("shas", expanding=True)))
 NEXT = select(func.min(_S.c.id)).where(*_RECIPIENT, _S.c.id > bindparam("after"))
