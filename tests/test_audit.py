@@ -433,8 +433,10 @@ def test_a_manifest_head_covers_what_it_lists(command, options, tmp_path):
     assert issued.exit_code == 0, issued.output
     manifest = out / "manifest.csv"
     with Store(url) as store:
-        [event] = store.audit_events()
+        events = store.audit_events()  # the issue, then the recipients' desk links it made
+        event = events[0]
         assert event["event"] == "issued" and event["detail"]["documents"] == len(store.issued(YEAR)) > 0
+        assert all(e["event"].startswith("desk:") for e in events[1:])
     assert heads_in(manifest) == [event["hash"]]
     assert cli("verify", "--db", url, "--manifest", manifest).exit_code == 0
     sqlite_exec(url, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log", "DELETE FROM issued")

@@ -137,7 +137,8 @@ def test_the_default_holds_only_the_regulations_values_and_the_demo_year_the_wor
     # the working group's dates and thresholds: only in the demo year, each marked as a sample
     assert [y for y, own in years.items() if {"deadlines", *WORKING_GROUP_SETTINGS} & set(own)] == [YEAR]
     samples = sources({key: years[YEAR][key] for key in ("deadlines", *WORKING_GROUP_SETTINGS)})
-    assert len(samples) == 5 and all(s.startswith("工作组") and "示例" in s for s in samples)
+    # deadlines (ledgers, half-year reports, 分类评价), plausibility, funds_tolerance, seals
+    assert len(samples) == 6 and all(s.startswith("工作组") and "示例" in s for s in samples)
 
 
 def test_a_real_year_has_only_the_regulations_dates_and_no_thresholds():

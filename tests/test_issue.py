@@ -323,7 +323,8 @@ def test_a_copy_of_an_earlier_version_is_not_read_by_todays_positions(tmp_path):
 
 
 def test_a_correction_letter_points_where_the_copy_shows_it():
-    """The letter's 位置 column: the 表N printed above the table and the row under its header; on a copy that
+    """The letter's 位置 column: the 表N printed above the table and the row as the finding names it (counted
+    from the table's top, so the desk, `formkit read` and the letter agree); on a copy that
     numbers no tables, the section and the table's name; 表头 and 表尾 for the filer line and signature."""
     from formkit.findings import finding
     from formkit.letters import place
@@ -332,9 +333,9 @@ def test_a_correction_letter_points_where_the_copy_shows_it():
     funds = {"table": 9, "row": 2, "column": 2}
     at = "funds[0].invested_free"
     assert place(form, finding("x", "error", "…", "投入无偿资金", at, {**funds, "cited": "表8"})) \
-        == "表8“帮扶资金情况（万元）”第1行"
+        == "表8“帮扶资金情况（万元）”第2行"
     assert place(form, finding("x", "error", "…", "投入无偿资金", at, {**funds, "cited": "「帮扶资金情况（万元）」表"})) \
-        == "四、促进乡村振兴“帮扶资金情况（万元）”表第1行"
+        == "四、促进乡村振兴“帮扶资金情况（万元）”表第2行"
     assert place(form, finding("x", "error", "…", "召开定点帮扶专题工作会（次）", "special_meetings",
                                {"table": 5, "row": 5, "cited": "表4"})) == "二、组织领导 表4"
     assert place(form, finding("x", "error", "…", "联系电话", "contact_phone", {"table": 14, "cited": "表尾"})) == "表尾"

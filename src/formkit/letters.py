@@ -119,8 +119,11 @@ def place(form: Form, f: Finding) -> str:
     number = cited if re.fullmatch(r"表\d+", cited) else ""
     index = re.match(r"^[^\[]+\[(\d+)\]", f.field or "")
     name = f"{number}“{field.label}”" if number else f"{section}“{field.label}”表"
-    if field.is_table and index:
-        return f"{page}{name}第{int(index.group(1)) + 1}行"
+    if field.is_table and (f.location.get("row") or index):
+        # the row as the finding counts it (the table's rows from its top, header included), so the letter
+        # and the finding shown on the desk or by `formkit read` name the same row
+        row = f.location.get("row") or f"{int(index.group(1)) + 1}"  # no place known: the entry's number
+        return f"{page}{name}第{row}行"
     if field.is_table:
         return f"{page}{name}"
     return f"{page}{section} {number}".strip()
