@@ -14,6 +14,7 @@ from formkit.dossier.compose import compose, title
 from formkit.evaluation.units import Evaluation, evaluate
 from formkit.forms.cycle import Cycle
 from formkit.issue.templates import normalise_zip
+from formkit.ooxml.paragraphs import Spool
 from formkit.ooxml.props import finish_document
 from formkit.outputs import save, write_text
 from formkit.store import Store
@@ -32,7 +33,7 @@ def build_dossier(store: Store, cycle: Cycle, out: str | Path, category: str | N
     the day of the latest material it holds)."""
     dossier = evaluate(store, cycle, category)
     out = Path(out)
-    _save(compose(dossier, cycle, when=when), out, cycle, dossier)
+    _save(dossier, cycle, out, when)
     if pdf:
         convert(out, out.parent, timeout=RENDER_SECONDS)
     write_manifest(out.parent, store.audit_head())
@@ -51,7 +52,7 @@ def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool
         ids = {s.id for u in units for s in [u.submission, *(c.submission for c in u.counties)] if s}
         part = Evaluation(year, [(name, lead, units)], [s for s in whole.sources if s.id in ids])
         path = folder / f"{year}年度考核评价材料汇编（{name}）.docx"
-        _save(compose(part, cycle, when=when), path, cycle, part)
+        _save(part, cycle, path, when)
         built.append((path, part))
     if pdf:
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
@@ -60,11 +61,13 @@ def build_per_category(store: Store, cycle: Cycle, folder: str | Path, pdf: bool
     return built
 
 
-def _save(doc, out: Path, cycle: Cycle, part: Evaluation) -> None:
+def _save(dossier: Evaluation, cycle: Cycle, out: Path, when: date | None) -> None:
     # compiled by the coordinating body, as of the latest material it holds: the same store, the same bytes
-    as_of = max((s.received_at for s in part.sources), default=datetime(cycle.year, 12, 31, tzinfo=timezone.utc))
+    spool = Spool()
+    doc = compose(dossier, cycle, when=when, spool=spool)
+    as_of = max((s.received_at for s in dossier.sources), default=datetime(cycle.year, 12, 31, tzinfo=timezone.utc))
     finish_document(doc, cycle.config.coordinator, title(cycle.year), as_of)
-    save(doc, out, normalise_zip)
+    save(doc, out, lambda data: normalise_zip(spool.splice(data)))
 
 
 def write_manifest(folder: Path, audit_head: str | None = None) -> Path:

@@ -21,6 +21,7 @@ from formkit.forms.measures import MEASURES
 from formkit.gongwen.compile import CHAR, Composer
 from formkit.gongwen.model import chinese_date
 from formkit.ooxml import official as ox
+from formkit.ooxml.paragraphs import Spool
 from formkit.store.attachments import described
 
 __all__ = ["ANSWER_CHARS", "CELL_CHARS", "COMMENT_CHARS", "NAME_CHARS", "SOURCES", "compose", "headings", "title"]
@@ -51,12 +52,14 @@ def headings(dossier: Evaluation) -> list[tuple[int, str]]:
     return out
 
 
-def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, when: date | None = None):
+def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, when: date | None = None,
+            spool: Spool | None = None):
     """The dossier, compiled by the year's coordinating body on ``when`` (default: the day of the latest
     material it holds, so that the same store gives the same bytes). Its table of contents shows each
     heading's page through a PAGEREF field, which LibreOffice fills in as it renders (one rendering, no
     second pass); ``pages``, when known, is put in as the fields' shown value for readers that do not update
-    fields."""
+    fields. With a ``spool``, each unit's pages are spooled as they are written (saved through
+    ``spool.splice``): the document holds only a placeholder for them."""
     c = Composer.new()
     _cover(c, dossier, cycle, when or as_of(dossier))
     _page_break(c)
@@ -69,7 +72,7 @@ def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, w
         ox.page_ref(run, _mark(i), str(pages[i]) if pages else "")
     ox.update_fields_on_open(c.doc)
     forms = (cycle.form("self-assessment"), cycle.form("county-feedback"))
-    w = Writer(c)
+    w = Writer(c, spool)
     count = iter(range(len(headings(dossier))))
 
     def heading(text: str, level: int, indent: bool = True) -> None:
@@ -85,6 +88,7 @@ def compose(dossier: Evaluation, cycle: Cycle, pages: list[int] | None = None, w
             w.page_break()  # each unit from a new page: what one reviewer reads, separable
             heading(f"（{_cn(i + 1)}）{unit.unit}", 1)
             _unit(w, unit, forms)
+            w.done()
     w.page_break()
     heading(SOURCES, 0, indent=False)
     _sources(c, dossier)

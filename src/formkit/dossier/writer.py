@@ -9,16 +9,21 @@ from docx.enum.text import WD_BREAK
 
 from formkit.gongwen.compile import Composer
 from formkit.ooxml import official as ox
-from formkit.ooxml.paragraphs import ParagraphPrototype, header_may_split
+from formkit.ooxml.paragraphs import ParagraphPrototype, Spool, header_may_split
 
 MARK = "\ue000"  # what a shape's runs hold until copied (a private-use character: in no answer)
 NOTE_CHAR, NOTE_LINE = 280, 400  # twips: one 4号 character, a legend's line
 
 
 class Writer:
-    def __init__(self, c: Composer):
-        self.c = c
+    def __init__(self, c: Composer, spool: Spool | None = None):
+        self.c, self.spool = c, spool
         self._shapes: dict[tuple, ParagraphPrototype] = {}
+
+    def done(self) -> None:
+        """What is written so far is final: spooled, when there is a spool."""
+        if self.spool is not None:
+            self.spool.take(self.c.doc)
 
     def line(self, text: str, role: str = "body", keep: bool = False) -> None:
         """An indented paragraph in ``role``'s font; ``keep``: on the same page as the next one (a heading,

@@ -89,13 +89,12 @@ class Spool:
     last time by one placeholder paragraph and keeps its XML; :meth:`splice` puts it back into the saved
     package. The body's blocks may use only namespaces its root declares (``w``)."""
 
-    def __init__(self, document):
-        self.document = document
+    def __init__(self):
         self.chunks: list[bytes] = []
         self._last = None  # the latest placeholder
 
-    def take(self) -> None:
-        body = element(self.document).body
+    def take(self, document) -> None:
+        body = element(document).body
         block = self._last.getnext() if self._last is not None else body[0]
         blocks = []
         while block is not None and block.tag != qn("w:sectPr"):
