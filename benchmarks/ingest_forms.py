@@ -5,8 +5,9 @@ then keeps the originals and records them). Prints files per second, the ratio t
 process (and of its reading workers: the highest, and the file read when it was reached), and the CPU time of it
 all (the process, its reading workers and, on PostgreSQL, the server processes serving it), which other load
 on the machine disturbs less than the time taken. Each measurement runs in a fresh process, ``--rounds`` times
-in turn (every round is printed with the load average of the minute before it); the best of each is shown. ``--files DIR`` keeps the filled forms in DIR and uses
-them again on the next run (making them takes longer than measuring).
+in turn (every round is printed with the load average of the minute before it); the best of each is shown.
+``--files DIR`` keeps the filled forms in DIR and uses them again on the next run (making them takes longer than
+measuring).
 
     python benchmarks/ingest_forms.py [--units 300] [--pairs 600] [--rounds 2] [--files DIR]
 """
