@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -115,6 +116,8 @@ def main() -> None:
         if not pg:
             print("postgresql: skipped (set FORMKIT_BENCH_PG to a server URL)")
         best: dict[str, dict] = {}
+        ratios: dict[str, list[float]] = {}  # each round's ingest time over that round's reading
+        floor: dict = {}
         for round_ in range(args.rounds):  # in turn, so every measurement sees the same machine load
             for label in ("read", "sqlite", *(["postgresql"] if pg else [])):
                 if label == "postgresql":
@@ -127,7 +130,9 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 r = run_child(__file__, url, f"{tmp}/originals-{label}-{round_}", str(listing))
                 r["load"] = load
-                _print(label, r, round_)
+                floor = r if label == "read" else floor  # read comes first in every round
+                _print(label, r, round_, floor)
+                ratios.setdefault(label, []).append(r["seconds"] / floor["seconds"])
                 if label == "postgresql":
                     with admin.connect() as conn:
                         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -136,6 +141,10 @@ def main() -> None:
         print("best of each:")
         for label, r in best.items():
             _print(label, r, None, best["read"])
+        for label, each in ratios.items():
+            if label != "read":
+                print(f"{label}: ingest / reading of the same round, median {statistics.median(each):.2f}× "
+                      f"(rounds: {', '.join(f'{x:.2f}' for x in each)})")
         if admin is not None:
             admin.dispose()
 

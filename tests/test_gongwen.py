@@ -97,6 +97,37 @@ def test_a_wrong_document_reports_each_fault(tmp_path):
 
 
 @pytest.mark.libreoffice
+def test_only_a_declared_cover_may_go_without_a_page_number(tmp_path):
+    """7.5: every page carries its number; a cover the document declares (a distinct first page, w:titlePg, with
+    its own empty footer) may not, while a later page without its number still fails."""
+    import re
+    import zipfile
+
+    from formkit.gongwen.check import declared_cover
+
+    need_soffice()
+    plain = tmp_path / "plain.docx"
+    build(notice(3)).save(plain)
+    with zipfile.ZipFile(plain) as zf:
+        xml = zf.read("word/document.xml").decode()
+    grid = '<w:docGrid w:type="lines" w:linePitch="579"/>'
+    even = re.search(r'<w:footerReference w:type="even" [^>]*/>', xml).group(0)
+    cover = edit(plain, tmp_path / "cover.docx", replace=[(grid, "<w:titlePg/>" + grid)])
+    gap = edit(cover, tmp_path / "gap.docx", replace=[(even, "")])  # page 2 (even) prints no number either
+    assert [declared_cover(p.read_bytes()) for p in (plain, cover, gap)] == [False, True, True]
+    pdfs = dict(zip(("plain", "cover", "gap"), convert_many([plain, cover, gap], tmp_path / "pdf"), strict=True))
+
+    def pageno(name: str, **kw) -> tuple[str, str]:
+        c = next(c for c in check_pdf(pdfs[name], **kw) if c.id == "P-PAGENO")
+        return c.result, c.measured
+
+    assert pageno("plain", docx=plain.read_bytes())[0] == "pass"
+    assert pageno("cover", docx=cover.read_bytes()) == ("pass", "封面无页码，其余 4/4 页位置正确")
+    assert pageno("cover")[0] == FAIL  # the same pages, not known to have a cover
+    assert pageno("gap", docx=gap.read_bytes()) == (FAIL, "封面无页码，其余 2/4 页位置正确")
+
+
+@pytest.mark.libreoffice
 def test_joint_issuance_stacks_the_organs_with_wenjian_beside_them(tmp_path):
     need_soffice()
     doc = notice(2)
@@ -288,3 +319,19 @@ def test_each_layout_fault_fails_with_its_code_and_the_engines_layout_passes(tmp
     assert "缺少“、”" in results["P-LOST-TEXT"]["P-LOST-TEXT"].measured
     assert "中国人民银 / 行" in results["P-NAME-SPLIT"]["P-NAME-SPLIT"].measured
     assert "主送" in results["P-NAME-SPLIT"]["P-NAME-SPLIT"].measured
+
+
+def test_table_columns_keep_headers_and_grades_readable():
+    """The 请示's annex as the engine lays it out: no header one character a line (序号, 建议等次), a grade
+    such as 较好 on one line, and the widths fill the type area's characters."""
+    from formkit.gongwen.compile import auto_widths
+
+    rows = [["序号", "单位", "类别", "综合得分（工作组评分，仅供参考）", "建议等次", "牵头部门核实", "说明"],
+            ["1", "民主建国协进会中央委员会", "民主党派中央和全国工商联", "93.25", "好", "未核实", "—"],
+            ["2", "全国工商业联合总会", "民主党派中央和全国工商联", "88.25", "较好", "已核实（教育部，2026-12-02）",
+             "自评申报在帮扶工作中存在违纪违规问题，按规定不得评为“好”，调整为“较好”"]]
+    widths = auto_widths(rows, 36.8)
+    chars = [w / sum(widths) * 36.8 - 0.5 for w in widths]  # less the cell margins (1 mm a side)
+    assert chars[0] >= 2 and chars[4] >= 2  # 序号 and 建议等次 two characters a line, 较好 whole
+    assert all(c >= 2 for c in chars)
+    assert chars[6] > chars[4] and chars[1] > chars[0]  # the long texts get the room left

@@ -13,6 +13,9 @@ from formkit.evaluation.units import UNIT_FORM, UnitEntry
 from formkit.forms import measures as m
 
 NOT_RETURNED = "未报送"
+# 规模性返贫 is a fact about the county (``evaluation.facts``), read here as the unit's county flags give it:
+# barred for every unit assisting the county, 待核实 while reports disagree and the secretariat has not concluded
+POVERTY_FLAGS = {"flag.return-to-poverty": "是", "flag.poverty-conflict": "待核实"}
 TOTAL = "合计"
 # Each header is broken by hand between words ("\n"), and each column is as wide as its longest header line
 # or value needs (in 五号 characters; the unit's name, 0, takes what is left): no header ever wraps inside a word.
@@ -41,25 +44,30 @@ def _returned(units: list[UnitEntry]) -> list[UnitEntry]:
     return [u for u in units if u.submission is not None]
 
 
+def poverty(u: UnitEntry) -> str:
+    """What the 规模性返贫 column shows for a unit: 待核实 over 是 over 否, as its county flags say."""
+    shown = {POVERTY_FLAGS[f.code] for f in u.flags if f.code in POVERTY_FLAGS}
+    return "待核实" if "待核实" in shown else yes_no(bool(shown))
+
+
 def leadership_rows(units: list[UnitEntry], grades: tuple[str, ...]) -> list[list[str]]:
     """One row per unit, then the 合计 row (a yes/no column totals its 是)."""
     rows = []
     for u in units:
         grade_counts = "/".join(str(sum(1 for c in u.counties if c.grade == g)) for g in grades)
-        returned = any(c.return_to_poverty for c in u.counties)
         if u.submission is None:
-            rows.append([u.unit, NOT_RETURNED, *[NONE] * 4, yes_no(returned), NONE, grade_counts])
+            rows.append([u.unit, NOT_RETURNED, *[NONE] * 4, poverty(u), NONE, grade_counts])
             continue
         f, figures = _measures(u), u.figures
         rows.append([u.unit, count(f["visits"]), yes_no(figures.main_leader_visit), count(f["cadres"]),
-                     count(f["secretaries"]), yes_no(bool(u.values.get("violations"))), yes_no(returned),
+                     count(f["secretaries"]), yes_no(bool(u.values.get("violations"))), poverty(u),
                      share(figures.completion.rate), grade_counts])
     done = _returned(units)
     total = m.totals(_measures(u) for u in done)
     rows.append([TOTAL, count(total.get("visits", 0)), str(sum(u.figures.main_leader_visit for u in done)),
                  count(total.get("cadres", 0)), count(total.get("secretaries", 0)),
                  str(sum(bool(u.values.get("violations")) for u in done)),
-                 str(sum(any(c.return_to_poverty for c in u.counties) for u in units)), NONE,
+                 str(sum(poverty(u) != "否" for u in units)), NONE,
                  "/".join(str(sum(1 for u in units for c in u.counties if c.grade == g)) for g in grades)])
     return rows
 
@@ -84,8 +92,9 @@ def funds_rows(units: list[UnitEntry]) -> list[list[str]]:
 def legend(grades: tuple[str, ...]) -> list[str]:
     return [
         "注：1.数据取自各单位年底自评表，未报送自评表的单位不计入合计。",
-        "2.“主要负责同志到县”指单位主要负责同志本年度到定点帮扶县调研考察；“规模性返贫”指有定点帮扶县在评价表中"
-        "填报出现规模性返贫；这两栏和“违纪违规”栏的合计为填“是”的单位数。",
+        "2.“主要负责同志到县”指单位主要负责同志本年度到定点帮扶县调研考察；“规模性返贫”按县认定，指有定点帮扶县"
+        "出现规模性返贫（任一评价表填报或秘书处录入，共同帮扶该县的各单位均填“是”），各方报告不一致、秘书处尚未"
+        "核实的填“待核实”（核实前按出现处理）；这两栏和“违纪违规”栏的合计为填“是”（含“待核实”）的单位数。",
         f"3.责任书完成率按{m.WORKING_GROUP}：各项完成值÷承诺值，单项超过100%按100%计，再取平均，不作合计。",
         f"4.县综合评价为各定点帮扶县评价表中综合评价等次的个数，依次为{'/'.join(grades)}。",
         "5.帮扶资金含无偿和有偿资金；重点县资金占比指投向国家乡村振兴重点帮扶县的投入和引进资金占全部投入和"

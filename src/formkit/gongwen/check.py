@@ -14,6 +14,8 @@ from formkit.gongwen.profile import FAIL, WARN, Profile, load_profile
 from formkit.gongwen.rendered import rendered_checks
 from formkit.gongwen.verdict import Check, _check
 from formkit.ooxml.inspect import first_body_text, inspect_docx
+from formkit.ooxml.ns import qn
+from formkit.ooxml.package import Package
 from formkit.ooxml.texts import printed_texts
 
 MM = 25.4 / 72  # PDF points → mm
@@ -75,10 +77,36 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     return out + content_checks(printed_texts(data))
 
 
+def declared_cover(data: bytes) -> bool:
+    """Whether the document declares page 1 a cover with a footer of its own that prints no page number:
+    its first section has a distinct first page (``w:titlePg``), or is a separate section before the body."""
+    package = Package(data)
+    main = package.main_part()
+    body = package.xml(main).find(qn("w:body"))
+    inner = [s for s in body.iter(qn("w:sectPr")) if s.getparent() is not body]  # sections ended by a paragraph
+    first = inner[0] if inner else body.find(qn("w:sectPr"))
+    if first is None:
+        return False
+    targets = {i: t for i, _rt, t in package.rels(main)}
+    footers = {ref.get(qn("w:type"), "default"): targets.get(ref.get(qn("r:id")))
+               for ref in first.findall(qn("w:footerReference"))}
+
+    def numbered(kind: str) -> bool:  # a missing footer of the first section prints nothing
+        root = package.xml(footers[kind]) if footers.get(kind) and package.has(footers[kind]) else None
+        return root is not None and (any("PAGE" in (t.text or "") for t in root.iter(qn("w:instrText"))) or any(
+            "PAGE" in (f.get(qn("w:instr")) or "") for f in root.iter(qn("w:fldSimple"))))
+
+    if first.find(qn("w:titlePg")) is not None:
+        return not numbered("first")
+    return bool(inner) and not numbered("default")
+
+
 def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "", letter: bool = False,
-              imprint: bool = True, docx: bytes | None = None) -> list[Check]:
+              imprint: bool = True, docx: bytes | None = None, cover: bool | None = None) -> list[Check]:
     """Measure the rendered pages (pdfplumber, in the PDF layer); ``letter`` for the 信函格式 (10.1); with
-    the ``docx`` it was rendered from, also compare the two (:mod:`formkit.gongwen.rendered`)."""
+    the ``docx`` it was rendered from, also compare the two (:mod:`formkit.gongwen.rendered`). Page 1 may go
+    without a number only where the document declares it a cover (``cover``; read from the ``docx`` when
+    not given: :func:`declared_cover`)."""
     from formkit.pdf.lines import read_pages  # the PDF stack loads only when a PDF is measured
     from formkit.pdf.measure import measure
 
@@ -87,6 +115,9 @@ def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str 
     compared = rendered_checks(printed_texts(docx), read_pages(path)) if docx is not None else []
     if letter:
         return _check_letter_pdf(m, p, first_text) + compared
+    if cover is None:
+        cover = docx is not None and declared_cover(docx)
+    skip = 1 if cover and m["page_numbers"] and not m["page_numbers"][0] else 0  # a declared cover, unnumbered
     out: list[Check] = []
     size_ok = all(abs(w - 210) <= 0.5 and abs(h - 297) <= 0.5 for w, h in m["sizes"])
     out.append(_check("P-PAGE", "5.1", size_ok, FAIL, m["sizes"][0], "210×297 mm", "页面不是 A4"))
@@ -100,7 +131,7 @@ def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str 
                       "整页行数不是 22 行"))
     out.append(_check("P-CHARS", "5.2.3", m["max_chars"] <= p.v("grid.chars_per_line") + 1, WARN, m["max_chars"],
                       "每行 28 字", "每行字数超过 28 个"))
-    if first_text:
+    if first_text and not skip:  # behind a cover, page 1 is no 公文 first page
         out.append(_check("P-FIRSTPAGE", "7.3.3", first_text[:6] in m["page1_text"], FAIL, "首页有正文" if first_text[:6]
                           in m["page1_text"] else "首页无正文", "公文首页必须显示正文", "首页没有显示正文"))
     if m["red_rule"]:
@@ -116,8 +147,10 @@ def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str 
         out.append(_check("P-MARK", "7.2.4", abs(top - p.v("head.mark_top_mm")) <= p["head.mark_top_mm"].tolerance, FAIL,
                           f"{top:.1f} mm", "版心下 35 mm", "发文机关标志上边缘应距版心上边缘 35 mm"))
     numbers = m["page_numbers"]
-    pn_ok = bool(numbers) and all(ok for ok in numbers)
-    out.append(_check("P-PAGENO", "7.5", pn_ok, FAIL, f"{sum(numbers)}/{len(numbers)} 页位置正确" if numbers else "无页码",
+    judged = numbers[skip:]
+    pn_ok = bool(numbers) and all(judged)
+    shown = f"{sum(judged)}/{len(judged)} 页位置正确" if numbers else "无页码"
+    out.append(_check("P-PAGENO", "7.5", pn_ok, FAIL, ("封面无页码，其余 " if skip else "") + shown,
                       "“— N —”，单页右空一字、双页左空一字，版心下约 7 mm", "页码缺失或位置不正确"))
     if imprint and m["imprint_rule"] is not None:
         out.append(_check("P-IMPRINT", "7.4.1", abs(m["imprint_rule"] - 262) <= p["imprint.last_rule_mm"].tolerance,

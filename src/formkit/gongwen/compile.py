@@ -207,7 +207,8 @@ class Composer:
     # 主体 -------------------------------------------------------------------------------------------
     def block(self, block: Block) -> None:
         if block.kind == "table":  # columns as wide as their longest text needs (within limits), 小四
-            self.table(block.rows, widths=auto_widths(block.rows), size=24)
+            size = 24
+            self.table(block.rows, widths=auto_widths(block.rows, self.type_width / (size * 10)), size=size)
             return
         self.line(block.text, role=LEVEL_FONT[block.kind])
 
@@ -343,8 +344,25 @@ def _width(text: str) -> int:
     return sum(CHAR if ord(ch) > 0x2E80 else round(LATIN_EM.get(ch, 0.5) * (CHAR + 5)) - 5 for ch in text)
 
 
-def auto_widths(rows: list[list[str]]) -> tuple[int, ...]:
-    """Relative column widths from the longest text of each column: at least 3, at most 16 characters' worth
-    (longer text wraps)."""
+def auto_widths(rows: list[list[str]], capacity: float = 36.0) -> tuple[int, ...]:
+    """Relative column widths (in tenths of a character) for a table ``capacity`` characters wide. Each column
+    first gets its floor: its header in two lines (three when long), never one character a line; its short
+    values (up to 4 characters, a grade or a count) on one line; the cell margins. What is left goes to the
+    columns in proportion to how much more their longest text wants (3 to 16 characters; longer text wraps)."""
     cols = max(len(r) for r in rows)
-    return tuple(max(3, min(16, max(len(r[c]) if c < len(r) else 0 for r in rows))) for c in range(cols))
+
+    def cell(r: list[str], c: int) -> str:
+        return r[c] if c < len(r) else ""
+
+    want = [max(3, min(16, max(len(cell(r, c)) for r in rows))) for c in range(cols)]
+
+    def header(text: str) -> int:  # two characters a line at least, two lines (three for a long header)
+        return min(len(text), max(2, -(-len(text) // (2 if len(text) <= 8 else 3))))
+
+    floor = [min(want[c], max([header(cell(rows[0], c))] + [min(4, len(cell(r, c))) for r in rows[1:]])) + 0.6
+             for c in range(cols)]
+    left = capacity - sum(floor)
+    more = [max(0.0, w - f) for w, f in zip(want, floor, strict=True)]
+    if left <= 0 or not sum(more):
+        return tuple(round(f * 10) for f in floor)
+    return tuple(round((f + left * m / sum(more)) * 10) for f, m in zip(floor, more, strict=True))

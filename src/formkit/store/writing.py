@@ -9,10 +9,10 @@ cross-document check (``store.later``) — is every committed row plus the rows 
 audit chain grows one event after another, in the order the files are given. Intake gives it a group of files
 at a time (:mod:`formkit.intake.group`): one commit, and one fsync per folder of originals, for the group.
 
-New rows wait to be inserted together (PostgreSQL: one ``INSERT ... RETURNING`` of them all, in the order given;
-SQLite: one ``executemany``, read back in one query): at the latest when the transaction commits, and earlier
-when a file needs what a waiting row would show it — the same bytes again, the same recipient's next version,
-anything that reads or appends otherwise. The version each row supersedes is found for all of them by one
+New rows wait to be inserted together (PostgreSQL: a prepared ``INSERT … RETURNING`` for each, all sent in one
+pipeline; SQLite: one ``executemany``, read back in one query): at the latest when the transaction commits, and
+earlier when a file needs what a waiting row would show it — the same bytes again, the same recipient's next
+version, anything that reads or appends otherwise. The version each row supersedes is found for all of them by one
 query; then, row by row in their order, their audit events are made and each is checked across documents
 against the rows that came before it (``later``, bounded by its id), so the outcome, the events and their order
 are those of inserting each row alone.
@@ -29,6 +29,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Text, bindparam, cast, func, literal_column, select, tuple_
@@ -38,7 +39,7 @@ from formkit.outcomes import TRANSIENT
 from formkit.store import later, schema
 from formkit.store.audit import append, chained, row_digest, who_digest
 from formkit.store.records import READABLE, SCAN, Submission, submission
-from formkit.store.safe import Serialized, clean, fit
+from formkit.store.safe import Serialized, clean, dumps, fit
 
 if TYPE_CHECKING:  # the store opens transactions of this kind; this module never opens a store
     from formkit.store.store import Store
@@ -148,12 +149,13 @@ class Writing:
                 for r in self.conn.execute(LATEST_VERSIONS, {"versions": versions})}
 
     def _insert(self, rows: list[dict[str, Any]]) -> list[Any]:
-        """Insert ``rows`` in order, each row as stored, read back: PostgreSQL returns them, in order, from the
-        one statement that inserts them all; elsewhere (SQLite returns inserted rows in no set order) they are
-        inserted by one ``executemany`` and read back by their sha256 in one query."""
+        """Insert ``rows`` in order, each row as stored, read back: on PostgreSQL one prepared ``INSERT …
+        RETURNING`` per row, all sent in one pipeline (psycopg's ``executemany``), each row returned in order;
+        elsewhere (SQLite returns inserted rows in no set order) one ``executemany``, the rows read back by
+        their sha256 in one query."""
         params = [{name: row.get(name, default) for name, default in _INSERTED.items()} for row in rows]
-        if self.conn.dialect.name in RETURNING_IN_ORDER:
-            found = self.conn.execute(INSERT_RETURNING, params if len(params) > 1 else params[0]).mappings().all()
+        if self.conn.dialect.driver == "psycopg":
+            found = self._pipelined(params)
         else:
             self.conn.execute(INSERT, params)
             back = {r["sha256"]: r for r in self.conn.execute(BY_SHAS, {"shas": [p["sha256"] for p in params]})
@@ -169,6 +171,22 @@ class Writing:
             self._rows[back["sha256"]] = back
             stored.append(back)
         return stored
+
+    def _pipelined(self, params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows inserted and returned through psycopg directly (in this transaction): SQLAlchemy would
+        send one long statement of them all, which the driver parses and the server plans anew each time."""
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(_pipelined_sql(self.conn.dialect),
+                               [{**p, "record": None if p["record"] is None else dumps(p["record"])} for p in params],
+                               returning=True)
+            found = []
+            while True:
+                found.append(dict(zip([d.name for d in cursor.description], cursor.fetchone(), strict=True)))
+                if not cursor.nextset():
+                    return found
+        finally:
+            cursor.close()
 
     def retry(self, submission_id: int, data: bytes, attempt: dict[str, Any]) -> Stored:
         """A new attempt at bytes whose stored outcome was transient: the row is updated in place with what
@@ -357,7 +375,11 @@ LATEST_VERSIONS = select(*_VERSION, func.max(_S.c.id).label("latest")).where(
 # what an insert returns: every column, the record as its text (compared with what was sent, not parsed back),
 # row by row in the order the rows were given
 _RETURNED = [*(c for c in _S.c if c.name != "record"), cast(_S.c.record, Text).label("record_text")]
-INSERT_RETURNING = INSERT.returning(*_RETURNED, sort_by_parameter_order=True)
-RETURNING_IN_ORDER = ("postgresql",)  # the databases that return many inserted rows in order from one statement
 BY_SHAS = select(*_RETURNED).where(_S.c.sha256.in_(bindparam("shas", expanding=True)))
 NEXT = select(func.min(_S.c.id)).where(*_RECIPIENT, _S.c.id > bindparam("after"))
+
+
+@lru_cache(maxsize=4)
+def _pipelined_sql(dialect: Any) -> str:
+    """``INSERT … RETURNING`` of one row as the driver takes it (named parameters), built once per dialect."""
+    return str(INSERT.returning(*_RETURNED).compile(dialect=dialect, column_keys=list(_INSERTED)))
