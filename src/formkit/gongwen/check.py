@@ -13,9 +13,7 @@ from formkit.gongwen.content import content_checks
 from formkit.gongwen.profile import FAIL, WARN, Profile, load_profile
 from formkit.gongwen.rendered import rendered_checks
 from formkit.gongwen.verdict import Check, _check
-from formkit.ooxml.inspect import first_body_text, inspect_docx
-from formkit.ooxml.ns import qn
-from formkit.ooxml.package import Package
+from formkit.ooxml.inspect import declared_cover, first_body_text, inspect_docx
 from formkit.ooxml.texts import printed_texts
 
 MM = 25.4 / 72  # PDF points → mm
@@ -75,30 +73,6 @@ def check_docx(data: bytes, profile: Profile | None = None) -> list[Check]:
     out.append(_check("D-DATE", "7.3.5.4", not bad_dates, FAIL, "；".join(dates) or "无", "2024年7月1日",
                       f"成文日期“{bad_dates[0]}”应使用阿拉伯数字且不编虚位" if bad_dates else ""))
     return out + content_checks(printed_texts(data))
-
-
-def declared_cover(data: bytes) -> bool:
-    """Whether the document declares page 1 a cover with a footer of its own that prints no page number:
-    its first section has a distinct first page (``w:titlePg``), or is a separate section before the body."""
-    package = Package(data)
-    main = package.main_part()
-    body = package.xml(main).find(qn("w:body"))
-    inner = [s for s in body.iter(qn("w:sectPr")) if s.getparent() is not body]  # sections ended by a paragraph
-    first = inner[0] if inner else body.find(qn("w:sectPr"))
-    if first is None:
-        return False
-    targets = {i: t for i, _rt, t in package.rels(main)}
-    footers = {ref.get(qn("w:type"), "default"): targets.get(ref.get(qn("r:id")))
-               for ref in first.findall(qn("w:footerReference"))}
-
-    def numbered(kind: str) -> bool:  # a missing footer of the first section prints nothing
-        root = package.xml(footers[kind]) if footers.get(kind) and package.has(footers[kind]) else None
-        return root is not None and (any("PAGE" in (t.text or "") for t in root.iter(qn("w:instrText"))) or any(
-            "PAGE" in (f.get(qn("w:instr")) or "") for f in root.iter(qn("w:fldSimple"))))
-
-    if first.find(qn("w:titlePg")) is not None:
-        return not numbered("first")
-    return bool(inner) and not numbered("default")
 
 
 def check_pdf(path: str | Path, profile: Profile | None = None, first_text: str = "", letter: bool = False,

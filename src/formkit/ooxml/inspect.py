@@ -116,3 +116,27 @@ def first_body_text(data: bytes) -> str:
     """The first paragraph with a first-line indent of two characters: where the body starts."""
     facts = inspect_docx(data)
     return next((x.text for x in facts.paragraphs if x.text and x.first_line in (630, 640)), "")
+
+
+def declared_cover(data: bytes) -> bool:
+    """Whether the document declares page 1 a cover with a footer of its own that prints no page number:
+    its first section has a distinct first page (``w:titlePg``), or is a separate section before the body."""
+    package = Package(data)
+    main = package.main_part()
+    body = package.xml(main).find(qn("w:body"))
+    inner = [s for s in body.iter(qn("w:sectPr")) if s.getparent() is not body]  # sections ended by a paragraph
+    first = inner[0] if inner else body.find(qn("w:sectPr"))
+    if first is None:
+        return False
+    targets = {i: t for i, _rt, t in package.rels(main)}
+    footers = {ref.get(qn("w:type"), "default"): targets.get(ref.get(qn("r:id")))
+               for ref in first.findall(qn("w:footerReference"))}
+
+    def numbered(kind: str) -> bool:  # a missing footer of the first section prints nothing
+        root = package.xml(footers[kind]) if footers.get(kind) and package.has(footers[kind]) else None
+        return root is not None and (any("PAGE" in (t.text or "") for t in root.iter(qn("w:instrText"))) or any(
+            "PAGE" in (f.get(qn("w:instr")) or "") for f in root.iter(qn("w:fldSimple"))))
+
+    if first.find(qn("w:titlePg")) is not None:
+        return not numbered("first")
+    return bool(inner) and not numbered("default")

@@ -180,9 +180,10 @@ class Writing:
             cursor.executemany(_pipelined_sql(self.conn.dialect),
                                [{**p, "record": None if p["record"] is None else dumps(p["record"])} for p in params],
                                returning=True)
+            names = [d.name for d in cursor.description]  # the same for every row
             found = []
             while True:
-                found.append(dict(zip([d.name for d in cursor.description], cursor.fetchone(), strict=True)))
+                found.append(dict(zip(names, cursor.fetchone(), strict=True)))
                 if not cursor.nextset():
                     return found
         finally:
