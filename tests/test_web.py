@@ -189,6 +189,41 @@ def test_another_recipients_form_a_hostile_file_and_a_missing_csrf_token_are_ref
                                                       refused[3]["detail"]["code"]]
 
 
+
+def attach_report(desk: Desk, holder: str, data: bytes, name: str = "自评总结.docx", csrf: str | None = "page"):
+    fields = {} if csrf is None else {"csrf": desk.csrf(holder) if csrf == "page" else csrf}
+    return desk.client.post(f"{desk.page(holder)}/attach", data=fields, files={"file": (name, data, DOCX)})
+
+
+def test_a_unit_attaches_its_written_report_and_sees_it_listed(desk):
+    from test_attach import word_report
+
+    got = attach_report(desk, "U001", word_report())
+    assert got.status_code == 200 and "已收到书面自评总结“自评总结.docx”" in got.text
+    assert 'id="attachments"' in got.text and "现行版本" in desk.client.get(desk.page("U001")).text
+    with desk.store() as store:
+        [kept] = store.attachments(YEAR)
+    assert (kept.unit_id, kept.file_name, kept.format) == ("U001", "自评总结.docx", "docx")
+    [event] = desk.events("desk:attach")
+    assert event["detail"]["holder"] == "U001" and event["detail"]["attachment"] == kept.id
+    sheet = attach_report(desk, "U002", b"%PDF-1.4 not really", "总结.xlsx")  # refused with its code, on the page
+    assert sheet.status_code == 422 and "没有被接收" in sheet.text and 'id="refusal"' in sheet.text
+
+
+def test_a_county_cannot_attach_and_an_attachment_needs_its_csrf_token(desk):
+    from test_attach import word_report
+
+    county = desk.client.get(desk.page("U001-130731"))
+    assert county.status_code == 200 and "/attach" not in county.text and "书面自评总结" not in county.text
+    assert attach_report(desk, "U001-130731", word_report()).status_code == 403
+    assert attach_report(desk, "U001", word_report(), csrf=None).status_code == 403
+    assert attach_report(desk, "U001", word_report(), csrf="x" * 64).status_code == 403
+    with desk.store() as store:
+        assert store.attachments(YEAR, history=True) == []
+    assert [e["detail"]["code"] for e in desk.events("desk:attach-refused")] == ["desk.forbidden"]
+    assert desk.events("desk:attach") == []
+
+
 @pytest.fixture
 def small_uploads(tmp_path, monkeypatch):
     """A secretariat's own forms/ whose desk takes uploads of at most 0.1 MB."""
@@ -322,3 +357,14 @@ def test_a_lead_department_verifies_its_units_only(desk):
     assert [(a["subject"], a["actor"]) for a in acts] == [("U001", "中央统战部")]
     [event] = desk.events("desk:verify")
     assert event["detail"]["actor"] == "account:tongzhan" and event["detail"]["unit"] == "U001"
+
+
+def test_pages_show_a_stored_file_by_its_name_only():
+    """A file ingested from the secretariat's command line is stored with its path; a recipient's page shows
+    only the name (the secretariat's folders are nobody else's business)."""
+    from formkit.web.pages import ENV
+
+    page = ENV.from_string("“{{ name|filename }}”")
+    assert page.render(name="/srv/秘书处/收件/第1季度/U001-Q1 台账.xlsx") == "“U001-Q1 台账.xlsx”"
+    assert page.render(name="C:\\收件\\自评表.docx") == "“自评表.docx”"
+    assert page.render(name="自评表.docx") == "“自评表.docx”"

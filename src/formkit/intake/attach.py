@@ -80,9 +80,10 @@ def issued_unit(store: Store, unit_id: str, year: int) -> tuple[str, str]:
 
 
 def attach(paths: Iterable[str | Path | Source], store: Store, unit_id: str, year: int | None = None,
-           limits: Limits = DEFAULT, actor: str | None = None) -> Iterator[Attached]:
+           limits: Limits = DEFAULT, actor: str | None = None, name: str | None = None) -> Iterator[Attached]:
     """Every file in ``paths`` (files, or the files below folders) as ``unit_id``'s written report for
-    ``year`` (default: the store's latest year), in order (the module's docstring). The unit is checked
+    ``year`` (default: the store's latest year), in order (the module's docstring), each recorded under
+    ``name`` if given (the web desk: the name the browser sent), else the path given. The unit is checked
     first: one formkit did not issue to that year is refused for the whole batch (``attach.unknown-unit``)."""
     year = year or store.latest_year()
     if year is None:
@@ -90,12 +91,12 @@ def attach(paths: Iterable[str | Path | Source], store: Store, unit_id: str, yea
                            {"unit": unit_id})
     issued_unit(store, unit_id, year)
     for source in expand(paths):
-        yield _attach_one(source, store, unit_id, year, limits, actor)
+        yield _attach_one(source, store, unit_id, year, limits, actor, name)
 
 
 def _attach_one(source: Source, store: Store, unit_id: str, year: int, limits: Limits,
-                actor: str | None) -> Attached:
-    name = display_name(source.path)
+                actor: str | None, name: str | None = None) -> Attached:
+    name = name or display_name(source.path)
 
     def refused(code: str, message: str, sha: str = "") -> Attached:
         return Attached(name, sha, "rejected", code, message, unit_id)

@@ -26,6 +26,7 @@ ROUTES = [
     Route("/r/{token}", recipient.link_page),
     Route("/r/{token}/d/{form}/{recipient}", recipient.download),
     Route("/r/{token}/upload", recipient.upload, methods=["POST"]),
+    Route("/r/{token}/attach", recipient.attach_report, methods=["POST"]),
     Route("/r/{token}/s/{id:int}", recipient.submission_page),
     Route("/login", staff.login_form),
     Route("/login", staff.login, methods=["POST"]),

@@ -4,7 +4,7 @@ the few filters the pages share: a finding shown as the correction letter shows 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -33,11 +33,17 @@ def when(moment: datetime | date | None) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
+def filename(name: str | None) -> str:
+    """A stored file name as a page shows it: its last part only (a file ingested from the secretariat's
+    command line is recorded with its path, which is nobody else's business)."""
+    return PureWindowsPath(name or "").name  # splits on / and \\ alike
+
+
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(place=lambda f: where_text(f.location) or "—", problem=problem, when=when,
-                       outcome=outcome_label)
+                       outcome=outcome_label, filename=filename)
     env.globals.update(ERROR=ERROR, ROLES=ROLES)
     return env
 

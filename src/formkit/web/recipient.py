@@ -1,5 +1,6 @@
 """A recipient's pages, reached through its link ``/r/<token>``: its forms and their state, the download of
-each form as issued, the upload of a returned file with its findings at once, every version received."""
+each form as issued, the upload of a returned file (or its sealed scan) with its findings at once, every version
+received; for a unit, its written 自评总结 attached and listed."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from formkit.web.auth import check_csrf, link_csrf, same_origin
 from formkit.web.common import MEDIA, Desk, attachment, page, too_large
 from formkit.web.links import holder_name, open_link
 from formkit.web.settings import today
-from formkit.web.uploads import pool, take
+from formkit.web.uploads import pool, take, take_report
 from formkit.web.views import Viewer, form_states, ordered_findings, visible_forms, visible_submission
 
 
@@ -26,13 +27,25 @@ def _holder(desk: Desk, token: str):
     return link, settings, viewer, visible_forms(desk.store, viewer, link.year)
 
 
+def _unit(link, forms) -> str | None:
+    """The unit a link's holder is when it holds the unit's own forms; None for a county or a reviewer."""
+    return link.holder if any(f.recipient.unit_id == link.holder and not f.recipient.county for f in forms) else None
+
+
+def _link_page(request: Request, desk: Desk, token: str, link, settings, forms, status_code: int = 200,
+               report=None, report_size: int = 0) -> Response:
+    unit = _unit(link, forms)
+    return page(request, "link.html", status_code, token=token, year=link.year,
+                states=form_states(desk.store, link.year, forms), unit=unit,
+                reports=desk.store.attachments(link.year, unit, history=True) if unit else [],
+                name=holder_name(forms) if forms else link.holder, settings=settings, csrf=link_csrf(token),
+                closed=settings.closed(today()), report=report, report_size=report_size)
+
+
 def link_page(request: Request) -> Response:
     desk, token = Desk.of(request), request.path_params["token"]
     link, settings, _viewer, forms = _holder(desk, token)
-    states = form_states(desk.store, link.year, forms)
-    return page(request, "link.html", token=token, year=link.year, states=states,
-                name=holder_name(forms) if forms else link.holder, settings=settings, csrf=link_csrf(token),
-                closed=settings.closed(today()))
+    return _link_page(request, desk, token, link, settings, forms)
 
 
 def download(request: Request) -> Response:
@@ -55,15 +68,22 @@ def _too_large(settings) -> FormkitError:
     return FormkitError("desk.too-large", f"文件超过 {settings.max_upload_mb:g} MB 的上限，未保存")
 
 
-async def upload(request: Request) -> Response:
-    desk, token = Desk.of(request), request.path_params["token"]
+async def _received(request: Request, desk: Desk, token: str, refused: str, units_only: bool = False):
+    """The link's holder and the one file a link's form sent, after the checks every upload passes (the
+    origin, the declared size before the body is read, the CSRF token, the size read); a refusal before the
+    body is read is audited as ``refused``. With ``units_only``, a holder that is not a unit is refused first."""
     address = desk.address(request)
     link, settings, viewer, forms = await run_in_threadpool(_holder, desk, token)
     same_origin(request, settings)
-    if too_large(request, settings.max_upload_bytes):
-        await run_in_threadpool(desk.store.desk_event, "upload-refused", viewer.actor, address,
-                                {"code": "desk.too-large", "length": request.headers.get("content-length")})
-        raise _too_large(settings)
+    refusal = None
+    if units_only and _unit(link, forms) is None:
+        refusal = FormkitError("desk.forbidden", "只有单位的填报链接可以上传书面自评总结，未保存")
+    elif too_large(request, settings.max_upload_bytes):
+        refusal = _too_large(settings)
+    if refusal is not None:
+        await run_in_threadpool(desk.store.desk_event, refused, viewer.actor, address,
+                                {"code": refusal.code, "length": request.headers.get("content-length")})
+        raise refusal
     async with request.form(max_files=1, max_fields=4) as form:
         check_csrf(link_csrf(token), form.get("csrf"))
         file = form.get("file")
@@ -72,6 +92,12 @@ async def upload(request: Request) -> Response:
         data, name = await file.read(settings.max_upload_bytes + 1), file.filename
     if len(data) > settings.max_upload_bytes:  # a length declared falsely (the server holds to it, but still)
         raise _too_large(settings)
+    return link, settings, viewer, forms, address, data, name
+
+
+async def upload(request: Request) -> Response:
+    desk, token = Desk.of(request), request.path_params["token"]
+    link, _settings, viewer, forms, address, data, name = await _received(request, desk, token, "upload-refused")
     result = await asyncio.wrap_future(pool().submit(take, desk.store, data, name, link.year, forms))
     detail = {"file": result.file, "outcome": result.outcome, "code": result.code or None, "holder": link.holder,
               "duplicate": result.duplicate}
@@ -82,6 +108,22 @@ async def upload(request: Request) -> Response:
     await run_in_threadpool(desk.store.desk_event, "upload", viewer.actor, address, detail, result.submission,
                             result.sha256)
     return RedirectResponse(f"/r/{token}/s/{result.submission}", status_code=303)
+
+
+async def attach_report(request: Request) -> Response:
+    """A unit's written 自评总结 (Word or PDF), for the unit and year of its link (never the request's)."""
+    desk, token = Desk.of(request), request.path_params["token"]
+    link, settings, viewer, forms, address, data, name = await _received(request, desk, token, "attach-refused",
+                                                                         units_only=True)
+    result = await asyncio.wrap_future(pool().submit(take_report, desk.store, data, name, link.holder, link.year,
+                                                     viewer.actor))
+    accepted = result.outcome == "attached"
+    await run_in_threadpool(desk.store.desk_event, "attach" if accepted else "attach-refused", viewer.actor,
+                            address, {"file": result.file, "outcome": result.outcome, "code": result.code or None,
+                                      "holder": link.holder, "attachment": result.attachment,
+                                      "duplicate": result.duplicate}, None, result.sha256 or None)
+    return await run_in_threadpool(_link_page, request, desk, token, link, settings, forms, 200 if accepted else 422,
+                                   result, len(data))
 
 
 def submission_page(request: Request) -> Response:

@@ -1,7 +1,10 @@
 """A returned file through the desk: taken in exactly as ``formkit ingest`` takes a file (sniffed by its bytes,
 read in an isolated worker, stored with its version chain and audit events: :func:`formkit.intake.ingest.
 ingest_one`), after two checks that hold nothing back from the reader: the file is readable, and it is a form
-issued to this link's holder for this year. A file failing either is refused with nothing stored.
+issued to this link's holder for this year. A file failing either is refused with nothing stored. A sealed
+scan (PDF, JPEG, PNG, TIFF) is taken the same way, and compared with the Word file as after each ``formkit
+ingest`` (:func:`formkit.store.sealed.compare_stored`). A unit's written 自评总结 goes to
+:func:`formkit.intake.attach.attach`, as ``formkit ingest --attach-to`` sends it.
 
 Files are read by a fixed pool of threads (one isolated reading worker each, as many as ``formkit ingest``
 uses), so fifty uploads at once queue for the readers instead of starting fifty workers."""
@@ -16,10 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from formkit.errors import FormkitError
+from formkit.intake.attach import Attached, attach
 from formkit.intake.ingest import Ingested, ingest_one
 from formkit.intake.worker import readers
 from formkit.outcomes import READABLE
-from formkit.store import IssuedForm, Store
+from formkit.store import IssuedForm, Store, sealed
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -64,4 +68,19 @@ def take(store: Store, data: bytes, name: str, year: int, forms: list[IssuedForm
     with tempfile.TemporaryDirectory(prefix="formkit-desk-") as tmp:
         path = Path(tmp) / upload_name(name)
         path.write_bytes(data)
-        return ingest_one(path, store, year, check=only_for(forms, year), name=path.name)
+        result = ingest_one(path, store, year, check=only_for(forms, year), name=path.name)
+    if result.submission is not None and not result.duplicate:
+        sealed.compare_stored(store)  # a new Word file or scan: compared with the other, as after an ingest
+    return result
+
+
+def take_report(store: Store, data: bytes, name: str, unit_id: str, year: int, actor: str) -> Attached:
+    """One uploaded file as ``unit_id``'s written report (in the calling thread: run it in :func:`pool`);
+    a unit not issued to is refused like a file (nothing stored)."""
+    with tempfile.TemporaryDirectory(prefix="formkit-desk-") as tmp:
+        path = Path(tmp) / upload_name(name)
+        path.write_bytes(data)
+        try:
+            return next(iter(attach([path], store, unit_id, year, actor=actor, name=path.name)))
+        except FormkitError as exc:
+            return Attached(path.name, "", "rejected", exc.code, exc.message, unit_id)
