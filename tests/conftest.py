@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -127,9 +128,31 @@ def pg_database(base: str):
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}"))
     yield base.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    try:
+        drop_database(admin, name)
+    finally:
+        admin.dispose()
+
+
+def drop_database(admin, name: str, attempts: int = 10) -> None:
+    """Drop a test database. FORCE ends the tests' own connections, but not a process of another role the
+    server started on it (autovacuum after a test's inserts runs as the superuser), which makes the drop fail
+    until that process is done: try again for a few seconds, then leave the database to the next cleanup."""
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            return
+        except (OperationalError, ProgrammingError):
+            if attempt == attempts - 1:
+                print(f"test database {name} left behind: another role's process is still on it", file=sys.stderr)
+                return
+            time.sleep(0.5)
 
 
 @pytest.fixture

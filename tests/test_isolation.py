@@ -28,7 +28,7 @@ READ_OK = ("accepted", "accepted-with-warnings")
 
 def small_memory(**changes):
     """Limits whose memory is what this process already maps plus 200 MB (a worker is forked from it): plenty
-    for any genuine form, far too little for the big table."""
+    for any genuine form (the PDF path's libraries included), far too little for the big table."""
     import re
 
     from formkit.pipeline import warm_up
@@ -191,6 +191,21 @@ def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch)
     assert first.outcome in READ_OK and after.outcome in READ_OK and after.extra["attempts"] == 1
     assert worker_for(limits).proc.pid != pid
     assert not alive(pid)
+
+
+def test_a_library_that_cannot_load_under_the_memory_limit_is_out_of_memory_not_a_crash(filled_forms, monkeypatch):
+    """The scan path loads its OCR and PDF renderer on first use; under the worker's address-space limit the
+    loader fails with "failed to map segment": the file is reported as over the memory limit."""
+    import formkit.intake.worker as worker
+
+    def unloadable(data, name, *args):
+        raise ImportError("libpdfium.so: failed to map segment from shared object")
+
+    monkeypatch.setattr(worker, "read_document", unloadable)  # the workers forked from now on inherit it
+    limits = replace(DEFAULT, seconds=58.0)  # limits no earlier test used: a worker forked after the patch
+    result = read_isolated(filled_forms["U004"].read_bytes(), "scan.pdf", YEAR, limits)
+    assert (result.outcome, result.code) == ("out-of-memory", "intake.out-of-memory")
+    assert f"{limits.memory_mb} MB" in result.message
 
 
 @pytest.mark.slow

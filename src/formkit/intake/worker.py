@@ -86,10 +86,19 @@ def _serve(conn, limits: Limits) -> None:
         except RecursionError:
             reply = ("error", ("read.too-deep", "文档结构嵌套过深，已拒绝读取", {}), False)
         except Exception as exc:  # a reader bug must not take the batch down: classify it
-            reply = ("crash", f"{type(exc).__name__}: {exc}"[:500], False)
+            reply = ("oom", None, False) if _no_address_space(exc) else \
+                ("crash", f"{type(exc).__name__}: {exc}"[:500], False)
         conn.send(reply)  # outside the handler, so what the failed read held is freed first
         if not reply[2]:
             return
+
+
+def _no_address_space(exc: Exception) -> bool:
+    """A library that could not be loaded or could not allocate under the worker's address-space limit (the
+    scan path's OCR and PDF renderer load their shared objects on first use): the memory limit, not a bug."""
+    text = str(exc).lower()
+    return isinstance(exc, (ImportError, OSError)) and (
+        "failed to map segment" in text or "cannot allocate memory" in text or "out of memory" in text)
 
 
 def _as_stored(result: ReadResult) -> tuple[dict[str, Any], str | None, str | None]:
