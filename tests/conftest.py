@@ -24,9 +24,18 @@ def pytest_addoption(parser):
     parser.addini("fast_excludes", "markers that keep a test out of the fast subset (-m fast)", type="args")
 
 
+FRESH = "FORMKIT_FRESH_PROCESS"  # set in the interpreter that runs the tests marked fresh_process
+
+
 def pytest_collection_modifyitems(config, items):
-    """Every test without one of ``fast_excludes`` is marked ``fast``: `pytest -m fast` is the inner loop."""
+    """Every test without one of ``fast_excludes`` is marked ``fast``: `pytest -m fast` is the inner loop.
+    A test marked ``fresh_process`` runs only in an interpreter of its own (tests/test_fresh.py starts it),
+    never in the long-lived test process, whose size its memory limits are measured against."""
     excluded = set(config.getini("fast_excludes"))
+    fresh = [i for i in items if i.get_closest_marker("fresh_process")]
+    if fresh and not os.environ.get(FRESH):
+        config.hook.pytest_deselected(items=fresh)
+        items[:] = [i for i in items if not i.get_closest_marker("fresh_process")]
     for item in items:
         if not excluded & {m.name for m in item.iter_markers()}:
             item.add_marker(pytest.mark.fast)

@@ -135,6 +135,7 @@ def test_an_outside_program_and_its_grandchildren_die_with_formkit():
 # -- the reading worker -----------------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.fresh_process
 def test_a_valid_file_right_after_an_out_of_memory_one_is_accepted_at_the_first_attempt(filled_forms):
     hog = big_table_docx(filled_forms["U001"].read_bytes(), 60_000)
     good = filled_forms["U002"].read_bytes()
@@ -209,6 +210,7 @@ def test_a_library_that_cannot_load_under_the_memory_limit_is_out_of_memory_not_
 
 
 @pytest.mark.slow
+@pytest.mark.fresh_process
 def test_read_many_gives_the_hanging_and_the_memory_eating_file_a_code_and_reads_the_rest(filled_forms, tmp_path):
     limits = small_memory(seconds=4.0)  # time for the memory eater to reach its limit on a busy machine
     (tmp_path / "hang.pdf").write_bytes(slow_pdf(80))
