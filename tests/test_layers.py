@@ -48,13 +48,15 @@ LAYERS: list[tuple[str, dict[str, str]]] = [
     ("command line", {"cli_params": "option types", "cli_common": "JSON output, coded errors, the store's lifetime",
                       "cli_store": "verify, migrate", "cli_review": "review commands",
                       "cli_web": "serve, link, account", "cli_scan": "scan list, scan confirm",
+                      "cli_notice": "notice, check-format",
                       "cli": "the formkit command"}),
 ]
 # imports allowed inside one layer (importer → imported)
 PEERS = {("cli_common", "cli_params"), ("cli_store", "cli_common"), ("cli_store", "cli_params"),
          ("cli_review", "cli_common"), ("cli_review", "cli_params"), ("cli", "cli_common"), ("cli", "cli_params"),
          ("cli", "cli_store"), ("cli", "cli_review"), ("findings", "codes"), ("cli_web", "cli_common"),
-         ("cli", "cli_web"), ("cli", "cli_scan"), ("cli_scan", "cli_common"), ("cli_scan", "cli_web")}
+         ("cli", "cli_web"), ("cli", "cli_scan"), ("cli", "cli_notice"),
+         ("cli_notice", "cli_common"), ("cli_notice", "cli_params"), ("cli_scan", "cli_common"), ("cli_scan", "cli_web")}
 LEVEL = {unit: n for n, (_name, units) in enumerate(LAYERS) for unit in units}
 INTERNALS = re.compile(r"\._(p|tr|tc|tbl|sectPr|element|r|body|parent)\b|\.element\b|\bdocx\.oxml\b|\bOxmlElement\b"
                        r"|\bparse_xml\b|\bqn\(|\bnsmap\b")
