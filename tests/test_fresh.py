@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 @pytest.mark.slow
 def test_the_fresh_process_tests_pass_in_an_interpreter_of_their_own():
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
-                          "-m", "fresh_process", str(HERE / "test_isolation.py")],
+                          "-m", "fresh_process", str(HERE / "test_isolation.py"), str(HERE / "test_mutation.py")],
                          cwd=HERE.parent, env={**os.environ, FRESH: "1"}, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert re.search(r"^2 passed\b", run.stdout, re.M) and "skipped" not in run.stdout, run.stdout[-2000:]
+    assert re.search(r"^3 passed\b", run.stdout, re.M) and "skipped" not in run.stdout, run.stdout[-2000:]

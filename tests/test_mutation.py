@@ -300,6 +300,7 @@ def test_mutants_never_crash_hang_or_read_clean_with_a_value_the_file_does_not_s
 
 
 @pytest.mark.slow
+@pytest.mark.fresh_process
 def test_a_valid_file_read_right_after_an_out_of_memory_one_is_accepted_at_the_first_attempt(sources):
     from fixtures.mutate import memory_hogs
 
