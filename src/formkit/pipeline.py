@@ -25,6 +25,7 @@ from formkit.limits import DEFAULT, Limits
 from formkit.read import READER, Extracted, ReadResult, cannot_open, classify, extract
 from formkit.read import warm_up as warm_up_reading
 from formkit.read.identify import conflicts_with_values
+from formkit.read.sniff import Kind
 from formkit.roster.model import Roster
 from formkit.signatures import detect as detect_signatures
 from formkit.signatures import electronic_seal
@@ -42,8 +43,9 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
                   limits: Limits = DEFAULT) -> ReadResult:
     """Read and check one returned document. Raises a FormkitError (exit status 2) when it cannot be read
     at all; ``roster`` adds the checks against the roster, ``year`` overrides the year the document says."""
-    ext = _extracted(data, name, year, limits)
-    _signed(ext, data, name, limits)
+    kind = classify(data, name)
+    ext = _extracted(data, name, year, limits, kind)
+    _signed(ext, data, kind, limits)
     form, values, raw, identity = ext.form, ext.values, ext.raw, ext.identity
     findings = ext.findings + validate(form, values, raw, ext.invalid)
     if not any(f.code == "read.identity-conflict" for f in findings):  # one conflict is said once
@@ -57,12 +59,12 @@ def read_document(data: bytes, name: str = "", roster: Roster | None = None, yea
                       computed=computed(form, values))
 
 
-def _extracted(data: bytes, name: str, year: int | None, limits: Limits) -> Extracted:
+def _extracted(data: bytes, name: str, year: int | None, limits: Limits, kind: Kind) -> Extracted:
     """A Word file, spreadsheet, text PDF or OFD by :func:`formkit.read.extract`; a scan (an image, a PDF without
     a text layer, an OFD of page images) by :func:`formkit.scan.extract_scan`."""
-    if classify(data, name).name != "scan":
+    if kind.name != "scan":
         try:
-            return extract(data, name, year, limits)
+            return extract(data, name, year, limits, kind)
         except FormkitError as exc:
             if exc.code == "ofd.image-only":
                 return _scanned_ofd(data, name, year, limits)
@@ -95,11 +97,11 @@ def _scanned_ofd(data: bytes, name: str, year: int | None, limits: Limits) -> Ex
     return ext
 
 
-def _signed(ext: Extracted, data: bytes, name: str, limits: Limits) -> None:
+def _signed(ext: Extracted, data: bytes, kind: Kind, limits: Limits) -> None:
     """The document's electronic seals and signatures recorded with it (``source.signatures``), what is wrong
     with them as findings; an intact electronic seal is the seal a form needs (``cycle.yaml`` ``seals``):
     ``source.seal`` says so, and a scan saved as OFD is not ``scan.seal-missing``."""
-    found = detect_signatures(data, classify(data, name).name, limits)
+    found = detect_signatures(data, kind.name, limits)
     if not found:
         return
     ext.source["signatures"] = found

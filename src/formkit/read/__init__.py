@@ -27,7 +27,7 @@ from formkit.read.identify import Identity, identify
 from formkit.read.locate import Layout, Locator, prepared
 from formkit.read.record import extract as extract_values
 from formkit.read.result import ReadResult
-from formkit.read.sniff import ReadError, cannot_open, classify, sniff
+from formkit.read.sniff import Kind, ReadError, cannot_open, classify, sniff
 from formkit.resources import template_path
 
 READER = f"formkit-read/{__version__}"
@@ -60,9 +60,10 @@ class Extracted:
                 "period": identity.period}
 
 
-def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT) -> SourceDocument:
-    """The document's cells and text, or a ReadError / coded FormkitError when it cannot be read."""
-    kind = sniff(data, name)
+def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT, kind: Kind | None = None) -> SourceDocument:
+    """The document's cells and text, or a ReadError / coded FormkitError when it cannot be read (``kind``:
+    what :func:`classify` already said of ``data``)."""
+    kind = sniff(data, name, kind)
     if kind == "scan":  # an image: read by formkit.scan (pipeline.read_document), never as a .docx
         raise ReadError("read.image", "这是图片（扫描件），请用 formkit read 或 formkit ingest 读取")
     if kind == "pdf":
@@ -76,10 +77,11 @@ def load_source(data: bytes, name: str = "", limits: Limits = DEFAULT) -> Source
     return read_docx(data, limits)
 
 
-def extract(data: bytes, name: str = "", year: int | None = None, limits: Limits = DEFAULT) -> Extracted:
+def extract(data: bytes, name: str = "", year: int | None = None, limits: Limits = DEFAULT,
+            kind: Kind | None = None) -> Extracted:
     """Read one returned document into values. Raises a FormkitError (exit status 2) when it cannot be
     read at all."""
-    return extract_document(load_source(data, name, limits), data, name, year, limits)
+    return extract_document(load_source(data, name, limits, kind), data, name, year, limits)
 
 
 def extract_document(doc: SourceDocument, data: bytes, name: str = "", year: int | None = None,

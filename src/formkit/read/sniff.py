@@ -98,8 +98,13 @@ def _zip(data: bytes, base: str) -> Kind:
             return ODS
         if b"mimetype" in head[:100] and b"opendocument" in head[:200]:
             return ODT
-    # the part names are in the zip's central directory, at its end
-    workbook = data.find(b"xl/workbook.xml", max(len(data) - (1 << 16), 0)) >= 0 or \
+    # the part names are in the zip's central directory, at its end (where the end record says it starts,
+    # when the archive has no comment)
+    directory = max(len(data) - (1 << 16), 0)
+    at = int.from_bytes(data[-6:-2], "little")
+    if data[-22:-18] == b"PK\x05\x06" and at < len(data) - 22:  # (not a zip64 archive's 0xFFFFFFFF)
+        directory = max(at, directory)
+    workbook = data.find(b"xl/workbook.xml", directory) >= 0 or \
         data.find(b"xl/workbook.xml", 0, 8192) >= 0  # searched in place: nothing copied
     return XLSX if workbook else DOCX
 
@@ -119,10 +124,10 @@ def _text(head: bytes) -> Kind:
     return UNKNOWN
 
 
-def sniff(data: bytes, name: str = "") -> str:
+def sniff(data: bytes, name: str = "", kind: Kind | None = None) -> str:
     """``docx``, ``xlsx``, ``pdf``, ``ofd`` or ``scan`` (an image: :mod:`formkit.scan` reads it); any other kind raises
-    :class:`ReadError` with the kind's code."""
-    kind = classify(data, name)
+    :class:`ReadError` with the kind's code. ``kind``: what :func:`classify` already said of ``data``."""
+    kind = kind or classify(data, name)
     if kind.action != READ:
         raise ReadError(kind.code, kind.message)
     return kind.name

@@ -1,0 +1,48 @@
+"""Wheel build hook: compiles formkit's one C module, the table scan (``src/formkit/ooxml/_tablescan.c``), when
+a C compiler, Python's headers and lxml's (a build requirement) are there. Without them, or with
+``FORMKIT_PURE_PYTHON=1``, the wheel is pure Python and formkit reads tables with its Python walk: the same
+grids, more slowly (tests/test_tablescan.py)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sysconfig
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+SOURCE = Path("src") / "formkit" / "ooxml" / "_tablescan.c"
+MODULE = "formkit/ooxml/_tablescan"
+
+
+class CustomBuildHook(BuildHookInterface):
+    def initialize(self, version: str, build_data: dict) -> None:
+        if self.target_name != "wheel" or os.environ.get("FORMKIT_PURE_PYTHON"):
+            return
+        suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+        root = Path(self.root)
+        if version == "editable":  # beside its source, where the editable install imports it from
+            target = root / SOURCE.with_name("_tablescan" + suffix)
+        else:
+            target = root / "build" / "formkit-ext" / ("_tablescan" + suffix)
+        try:
+            _compile(root / SOURCE, target)
+        except (OSError, subprocess.CalledProcessError, ImportError) as exc:
+            self.app.display_warning(f"formkit: the C table scan was not built ({exc}); tables are read in Python")
+            return
+        build_data["pure_python"] = False
+        build_data["infer_tag"] = True
+        if version != "editable":
+            build_data["force_include"][str(target)] = MODULE + suffix
+
+
+def _compile(source: Path, target: Path) -> None:
+    import lxml  # a build requirement: its headers declare libxml2's tree
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    linker = shlex.split(sysconfig.get_config_var("LDSHARED") or "cc -shared")
+    includes = [sysconfig.get_paths()["include"], *lxml.get_include()]
+    command = [*linker, "-O2", "-fPIC", *(f"-I{i}" for i in includes), str(source), "-o", str(target)]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
