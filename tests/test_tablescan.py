@@ -1,4 +1,4 @@
-"""The C scan of a plain table (``formkit.ooxml._tablescan``, laid out by ``grid._laid_out``) gives exactly the
+"""The C scan of a plain table (``formkit.ooxml._tablescan``, which lays out its cells too) gives exactly the
 grid the Python walk (``grid._plain_grid``) gives, or leaves the table to it: on the issued and filled forms,
 on every kind of markup the walk treats with care, and on a few hundred random edits of a filled form. In CI
 the scan must be built (hatch_build.py); elsewhere without a compiler its tests skip and the Python walk reads."""
@@ -13,6 +13,7 @@ import pytest
 from fixtures import hostile_values as hv
 from lxml import etree
 
+from formkit.document import Cell
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT
 from formkit.ooxml import grid
@@ -63,7 +64,7 @@ def test_every_table_of_a_filled_form_is_scanned_in_c_and_laid_out_as_the_python
     body = parse(_main_xml(data).encode()).find(qn("w:body"))
     tables = list(grid._blocks(body))
     for tbl in (t for t in tables if t.tag == qn("w:tbl")):
-        assert grid._scan(tbl, 10_000, 10_000_000) is not None  # the scan reads it: not left to Python
+        assert grid._scan(tbl, 10_000, 10_000_000, Cell) is not None  # the scan reads it: not left to Python
     _same(_main_xml(data))
 
 
@@ -162,12 +163,12 @@ def test_random_edits_of_a_filled_form_read_the_same_scanned_or_left_to_the_walk
             edited = edited[:start + at] + rng.choice(PIECES) + edited[start + at:]
         _same(edited)
         body = parse(edited.encode()).find(qn("w:body"))
-        scanned += any(grid._scan(t, 10_000, 10_000_000) is not None for t in body.iter(qn("w:tbl")))
+        scanned += any(grid._scan(t, 10_000, 10_000_000, Cell) is not None for t in body.iter(qn("w:tbl")))
     assert scanned > 100  # most edits leave tables the scan reads: the comparison is not all fallbacks
 
 
 def test_the_scan_takes_only_a_word_table():
     with pytest.raises(TypeError):
-        grid._scan("<w:tbl/>", 1, 1)
+        grid._scan("<w:tbl/>", 1, 1, Cell)
     with pytest.raises(ValueError):
-        grid._scan(etree.fromstring(f'<w:tr xmlns:w="{NS["w"]}"/>'), 1, 1)
+        grid._scan(etree.fromstring(f'<w:tr xmlns:w="{NS["w"]}"/>'), 1, 1, Cell)

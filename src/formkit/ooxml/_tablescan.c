@@ -1,14 +1,12 @@
 /* One pass in C over a WordprocessingML table that lxml has parsed: each cell's text, span, vertical merge
  * and content controls, read from libxml2's tree as formkit.ooxml.grid._plain_grid reads them through lxml.
  *
- * scan(tbl, columns, positions) -> list of rows, each a list of (text, span, continues, extra), or None.
- *   text       the cell's text as _plain_grid joins it (not yet stripped)
- *   span       its w:gridSpan (at least 1); continues: a w:vMerge continuation
- *   extra      None, or (placeholder, checked, tags) of the content controls in the cell
+ * scan(tbl, columns, positions, Cell) -> the table's rows, each a list of Cell (a merged cell at every grid
+ * position it covers, the same object), laid out as grid._place lays them out, or None.
  * None says "read this table in Python": anything the plain walk treats with care (a row or cell not directly
  * in its table or row, a nested table, a legacy check box, a w:gridSpan that is not plain digits, an attribute
  * that is not one text node) and a table larger than ``columns`` per row or ``positions`` in all (the Python
- * walk then raises the limit's error). The tree is only read, never changed, while the GIL is held; the walk
+ * walk then raises the limit's error, before anything beyond them is allocated). The tree is only read, never changed, while the GIL is held; the walk
  * follows parent pointers (no recursion), within ``tbl``.
  *
  * Built by hatch_build.py when a C compiler is there; formkit reads tables in Python without it
@@ -169,26 +167,58 @@ static int control(CellState *c, const xmlNode *pr) {
     return 0;
 }
 
-/* Close the cell: append (text, span, continues, extra) to row. */
-static int close_cell(CellState *c, PyObject *row) {
-    PyObject *text = PyUnicode_DecodeUTF8(c->text.data ? c->text.data : "", (Py_ssize_t)c->text.len, "strict");
-    if (text == NULL) return -1;
-    PyObject *extra;
-    if (c->extra) {
-        PyObject *checked = c->checked < 0 ? Py_None : (c->checked ? Py_True : Py_False);
-        PyObject *tags = c->tags ? PyList_AsTuple(c->tags) : PyTuple_New(0);
-        if (tags == NULL) { Py_DECREF(text); return -1; }
-        extra = Py_BuildValue("(ONN)", c->placeholder ? Py_True : Py_False, Py_NewRef(checked), tags);
-    } else {
-        extra = Py_NewRef(Py_None);
-    }
-    if (extra == NULL) { Py_DECREF(text); return -1; }
-    PyObject *cell = Py_BuildValue("(NlON)", text, c->span, c->continues ? Py_True : Py_False, extra);
-    if (cell == NULL) return -1;
-    int failed = PyList_Append(row, cell);
-    Py_DECREF(cell);
+/* What the grid of one table needs as its cells close: the rows laid out so far, the Cell class, the limits. */
+typedef struct {
+    PyObject *rows, *cell_type;
+    long columns, positions, used;
+} Grid;
+
+static PyObject *strip_name = NULL;
+
+/* Close the cell: lay it out over the columns it spans in row (grid._place): the cell above when it
+ * continues it, else a new Cell. 1: beyond the limits (left to Python, which says so), -1: an error. */
+static int close_cell(CellState *c, PyObject *row, Grid *g) {
+    Py_ssize_t col = PyList_GET_SIZE(row), r = PyList_GET_SIZE(g->rows);
     c->tc = NULL;
-    return failed;
+    g->used += c->span;
+    if (col + c->span > g->columns || g->used > g->positions) return 1;
+    PyObject *cell = NULL;
+    if (c->continues && r > 0) {
+        PyObject *above = PyList_GET_ITEM(g->rows, r - 1);
+        if (col < PyList_GET_SIZE(above)) {
+            cell = PyList_GET_ITEM(above, col);
+            Py_INCREF(cell);
+        }
+    }
+    if (cell == NULL) {
+        PyObject *raw = PyUnicode_DecodeUTF8(c->text.data ? c->text.data : "", (Py_ssize_t)c->text.len, "strict");
+        if (raw == NULL) return -1;
+        PyObject *text = PyObject_CallMethodNoArgs(raw, strip_name);
+        Py_DECREF(raw);
+        if (text == NULL) return -1;
+        PyObject *args[7] = {text, PyLong_FromSsize_t(r), PyLong_FromSsize_t(col), PyLong_FromLong(c->span),
+                             NULL, NULL, NULL};
+        size_t nargs = 4;
+        if (c->extra) {
+            args[4] = Py_NewRef(c->placeholder ? Py_True : Py_False);
+            args[5] = Py_NewRef(c->checked < 0 ? Py_None : (c->checked ? Py_True : Py_False));
+            args[6] = c->tags ? PyList_AsTuple(c->tags) : PyTuple_New(0);
+            nargs = 7;
+        }
+        int complete = 1;
+        for (size_t i = 0; i < nargs; i++) complete = complete && args[i] != NULL;
+        if (complete) cell = PyObject_Vectorcall(g->cell_type, args, nargs, NULL);
+        for (size_t i = 0; i < nargs; i++) Py_XDECREF(args[i]);
+        if (cell == NULL) return -1;
+    }
+    for (long i = 0; i < c->span; i++) {
+        if (PyList_Append(row, cell) < 0) {
+            Py_DECREF(cell);
+            return -1;
+        }
+    }
+    Py_DECREF(cell);
+    return 0;
 }
 
 /* el is inside the cell tc, not in a row or table between them (grid._inside). */
@@ -212,9 +242,9 @@ static const xmlNode *following(const xmlNode *n, const xmlNode *top, int skip_c
 }
 
 static PyObject *scan(PyObject *self, PyObject *args) {
-    PyObject *element;
+    PyObject *element, *cell_type;
     long columns, positions;
-    if (!PyArg_ParseTuple(args, "Oll", &element, &columns, &positions)) return NULL;
+    if (!PyArg_ParseTuple(args, "OllO", &element, &columns, &positions, &cell_type)) return NULL;
     if (!PyObject_TypeCheck(element, element_type)) {
         PyErr_SetString(PyExc_TypeError, "scan() takes an lxml element");
         return NULL;
@@ -226,16 +256,20 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     }
     PyObject *rows = PyList_New(0), *row = NULL;
     if (rows == NULL) return NULL;
+    Grid g = {rows, cell_type, columns, positions, 0};
     CellState c = {0};
     const xmlNode *tr = NULL;
-    long used = 0, row_columns = 0;
-    int plain = 1;
+    int plain = 1, closed;
     for (const xmlNode *n = tbl->children; n != NULL && plain; n = following(n, tbl, 0)) {
         if (n->type != XML_ELEMENT_NODE) continue;
         int k = kind(n);
         if (k == T_OTHER) continue;
         if (k == T_TC || k == T_TR) {
-            if (c.tc != NULL && close_cell(&c, row) < 0) goto error;
+            if (c.tc != NULL && (closed = close_cell(&c, row, &g)) != 0) {
+                if (closed < 0) goto error;
+                plain = 0;
+                break;
+            }
             if (k == T_TR) {
                 if (n->parent != tbl) { plain = 0; break; }
                 if (row != NULL) {
@@ -244,12 +278,8 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                 }
                 if ((row = PyList_New(0)) == NULL) goto error;
                 tr = n;
-                row_columns = 0;
             } else {
                 if (tr == NULL || n->parent != tr) { plain = 0; break; }
-                /* each cell holds a grid position at least: a table beyond the limits is left to Python, which
-                   says so, before it is all scanned */
-                if (++used > positions || ++row_columns > columns) { plain = 0; break; }
                 reset(&c, n);
             }
         } else if (c.tc == NULL) {
@@ -292,7 +322,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             }
         }
     }
-    if (plain && c.tc != NULL && close_cell(&c, row) < 0) goto error;
+    if (plain && c.tc != NULL && (closed = close_cell(&c, row, &g)) != 0) {
+        if (closed < 0) goto error;
+        plain = 0;
+    }
     if (plain && row != NULL && PyList_Append(rows, row) < 0) goto error;
     Py_XDECREF(row);
     Py_CLEAR(c.tags);
@@ -311,13 +344,14 @@ error:
 }
 
 static PyMethodDef methods[] = {
-    {"scan", scan, METH_VARARGS, "scan(tbl, columns, positions): a table's cells in one pass, or None"},
+    {"scan", scan, METH_VARARGS, "scan(tbl, columns, positions, Cell): a table's rows of cells, or None"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_tablescan", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__tablescan(void) {
+    if ((strip_name = PyUnicode_InternFromString("strip")) == NULL) return NULL;
     PyObject *etree = PyImport_ImportModule("lxml.etree");
     if (etree == NULL) return NULL;
     element_type = (PyTypeObject *)PyObject_GetAttrString(etree, "_Element");

@@ -364,54 +364,22 @@ def _c_scan():
         return None
     probe = etree.fromstring(f'<w:tbl xmlns:w="{NS["w"]}"><w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr>'
                              '<w:p><w:r><w:t>甲</w:t><w:tab/><w:t>乙</w:t></w:r></w:p></w:tc></w:tr></w:tbl>')
-    return scan if scan(probe, 10, 10) == [[("甲\t乙", 2, False, (False, None, ()))]] else None
+    cell = Cell("甲\t乙", 0, 0, 2)
+    return scan if scan(probe, 10, 10, Cell) == [[cell, cell]] else None
 
 
 _scan = _c_scan()
 
 
 def _plain_table(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
-    """A table of a plain document: scanned in C (:mod:`formkit.ooxml._tablescan`, when it was built) and laid
-    out here, else (or when the scan leaves it to Python) by :func:`_plain_grid`; both give the same grid."""
+    """A table of a plain document: scanned and laid out in C (:mod:`formkit.ooxml._tablescan`, when it was
+    built), else (or when the scan leaves it to Python) by :func:`_plain_grid`; both give the same grid."""
     if _scan is not None:
-        scanned = _scan(tbl, doc.limits.grid_columns, doc.limits.grid_cells - doc.positions)
-        if scanned is not None:
-            return _laid_out(number, scanned, doc, caption)
+        rows = _scan(tbl, doc.limits.grid_columns, doc.limits.grid_cells - doc.positions, Cell)
+        if rows is not None:
+            doc.positions += sum(map(len, rows))
+            return Table(number, rows, caption)
     return _plain_grid(number, tbl, doc, caption)
-
-
-def _laid_out(number: int, scanned: list, doc: _Doc, caption: str) -> Table:
-    """The grid of a table's scanned cells, each ``(text, span, continues, extra)``, laid out as
-    :func:`_plain_grid` lays out the cells it reads."""
-    rows: list[list[Cell]] = []
-    columns, cells = doc.limits.grid_columns, doc.limits.grid_cells
-    for scanned_row in scanned:
-        row: list[Cell] = []
-        for text, span, continues, extra in scanned_row:
-            col = len(row)
-            if extra is None and not continues and col + span <= columns and doc.positions + span <= cells:
-                doc.positions += span
-                cell = Cell(text.strip(), len(rows), col, span)
-                if span == 1:
-                    row.append(cell)
-                else:
-                    row.extend([cell] * span)
-            else:
-                _place(rows, row, span, continues, _Controls(*extra) if extra else PLAIN, text.strip(), doc, number)
-        rows.append(row)
-    return Table(number, rows, caption)
-
-
-class _Controls:
-    """A scanned cell's content controls: whether one shows its placeholder, the check box state, the tags."""
-
-    __slots__ = ("placeholder", "checked", "tags")
-
-    def __init__(self, placeholder: bool, checked: bool | None, tags: tuple[str, ...]):
-        self.placeholder, self.checked, self.tags = placeholder, checked, tags
-
-    def cell(self, text: str, r: int, col: int, span: int) -> Cell:
-        return Cell(text, r, col, span, self.placeholder, self.checked, self.tags)
 
 
 def _plain_grid(number: int, tbl: etree._Element, doc: _Doc, caption: str) -> Table:
