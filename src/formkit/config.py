@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import copy
+import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -179,8 +180,13 @@ class CycleConfig:
 
 
 def load_config(year: int | None = None, path: Path | None = None) -> CycleConfig:
-    path = path or forms_dir() / "cycle.yaml"
-    return _load(str(path), year)
+    return _load(str(path) if path else _cycle_file(os.environ.get("FORMKIT_FORMS")), year)
+
+
+@lru_cache(maxsize=8)
+def _cycle_file(_forms: str | None) -> str:
+    """``cycle.yaml`` of the forms folder in use (``FORMKIT_FORMS``: the key, so a change is seen)."""
+    return str(forms_dir() / "cycle.yaml")
 
 
 def settings(year: int | None = None, path: Path | None = None) -> dict:

@@ -29,9 +29,17 @@ static const char W14[] = "http://schemas.microsoft.com/office/word/2010/wordml"
 
 enum { T_OTHER, T_T, T_P, T_TC, T_TR, T_TBL, T_GRIDSPAN, T_VMERGE, T_SDTPR, T_TAB, T_BR, T_CR, T_CHECKBOX };
 
+/* The namespace declarations found to be W's and W14's in the table being scanned (reset by every scan): an
+ * element's namespace is most often one already met, compared by its address before its name. */
+static const xmlNs *w_ns = NULL, *w14_ns = NULL;
+
 static int in_ns(const xmlNode *n, const char *href) {
-    return n->type == XML_ELEMENT_NODE && n->ns != NULL && n->ns->href != NULL &&
-           strcmp((const char *)n->ns->href, href) == 0;
+    if (n->type != XML_ELEMENT_NODE || n->ns == NULL) return 0;
+    const xmlNs **known = href == W ? &w_ns : &w14_ns;
+    if (n->ns == *known) return 1;
+    if (n->ns->href == NULL || strcmp((const char *)n->ns->href, href) != 0) return 0;
+    *known = n->ns;
+    return 1;
 }
 
 static int is_w(const xmlNode *n, const char *name) {
@@ -250,6 +258,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         return NULL;
     }
     const xmlNode *tbl = ((Element *)element)->_c_node;
+    w_ns = w14_ns = NULL;
     if (tbl == NULL || !is_w(tbl, "tbl")) {
         PyErr_SetString(PyExc_ValueError, "scan() takes a w:tbl element");
         return NULL;
