@@ -282,10 +282,11 @@ class Locator:
                 continue  # header repeated
             if f.total and row and label_key(row[0].text) == label_key(f.total):
                 continue  # the 合计 row: formkit sums the rows itself (forms/computed.py), never a row of its own
-            cells = {key: self._located(table, row[col]) for key, col in columns.items() if col < len(row)}
-            keys = fillable or list(cells)
-            if all(_empty(cells[k]) for k in keys if k in cells):
+            found = {key: row[col] for key, col in columns.items() if col < len(row)}
+            keys = fillable or list(found)
+            if all(_empty(found[k]) for k in keys if k in found):
                 continue  # an empty row, or a prefilled row nobody filled
+            cells = {key: self._located(table, cell) for key, cell in found.items()}
             rows.append(LocatedRow(cells, self.location(table, row[0])))
         return rows
 
@@ -361,11 +362,11 @@ def cell_labels(form: Form) -> frozenset[str]:
     return _CELL_LABELS[key]
 
 
-def _empty(located: Located) -> bool:
+def _empty(cell: Cell) -> bool:
     """Nothing typed: blank, a placeholder, or an unticked check box."""
-    if located.cell is not None and located.cell.checked:
+    if cell.checked:
         return False
-    return is_blank(located.text) or located.text.strip() in UNCHECKED_MARKS
+    return is_blank(cell.text) or cell.text.strip() in UNCHECKED_MARKS
 
 
 def _match(label: str, texts: list[str], taken: set[int], fuzzy: bool = True) -> int | None:
