@@ -19,7 +19,7 @@ MODULE = "formkit/ooxml/_tablescan"
 
 class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict) -> None:
-        if self.target_name != "wheel" or os.environ.get("FORMKIT_PURE_PYTHON"):
+        if self.target_name != "wheel":
             return
         suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
         root = Path(self.root)
@@ -28,9 +28,14 @@ class CustomBuildHook(BuildHookInterface):
         else:
             target = root / "build" / "formkit-ext" / ("_tablescan" + suffix)
         try:
+            target.unlink(missing_ok=True)  # never one built before (from other source) left in place
+            if os.environ.get("FORMKIT_PURE_PYTHON"):
+                return
             _compile(root / SOURCE, target)
-        except (OSError, subprocess.CalledProcessError, ImportError) as exc:
-            self.app.display_warning(f"formkit: the C table scan was not built ({exc}); tables are read in Python")
+        except (OSError, subprocess.SubprocessError, ImportError) as exc:
+            said = getattr(exc, "stderr", None) or b""
+            said = said.decode(errors="replace")[-2000:] if isinstance(said, bytes) else str(said)[-2000:]
+            self.app.display_warning(f"formkit: the C table scan was not built ({exc}) {said}; tables are read in Python")
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
@@ -43,6 +48,7 @@ def _compile(source: Path, target: Path) -> None:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     linker = shlex.split(sysconfig.get_config_var("LDSHARED") or "cc -shared")
+    flags = shlex.split(sysconfig.get_config_var("CCSHARED") or "-fPIC") + ["-O2", "-fwrapv", "-fno-strict-aliasing"]
     includes = [sysconfig.get_paths()["include"], *lxml.get_include()]
-    command = [*linker, "-O2", "-fPIC", *(f"-I{i}" for i in includes), str(source), "-o", str(target)]
+    command = [*linker, *flags, *(f"-I{i}" for i in includes), str(source), "-o", str(target)]
     subprocess.run(command, check=True, capture_output=True, timeout=300)

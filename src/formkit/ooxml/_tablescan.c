@@ -10,7 +10,7 @@
  * follows parent pointers (no recursion), within ``tbl``.
  *
  * Built by hatch_build.py when a C compiler is there; formkit reads tables in Python without it
- * (tests/test_read_paths.py proves both give the same grid). */
+ * (tests/test_tablescan.py proves both give the same grid). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
@@ -31,7 +31,7 @@ enum { T_OTHER, T_T, T_P, T_TC, T_TR, T_TBL, T_GRIDSPAN, T_VMERGE, T_SDTPR, T_TA
 
 /* The namespace declarations found to be W's and W14's in the table being scanned (reset by every scan): an
  * element's namespace is most often one already met, compared by its address before its name. */
-static const xmlNs *w_ns = NULL, *w14_ns = NULL;
+static _Thread_local const xmlNs *w_ns = NULL, *w14_ns = NULL;
 
 static int in_ns(const xmlNode *n, const char *href) {
     if (n->type != XML_ELEMENT_NODE || n->ns == NULL) return 0;
@@ -178,7 +178,7 @@ static int control(CellState *c, const xmlNode *pr) {
 /* What the grid of one table needs as its cells close: the rows laid out so far, the Cell class, the limits. */
 typedef struct {
     PyObject *rows, *cell_type;
-    long columns, positions, used;
+    Py_ssize_t columns, positions, used;
 } Grid;
 
 static PyObject *strip_name = NULL;
@@ -251,8 +251,8 @@ static const xmlNode *following(const xmlNode *n, const xmlNode *top, int skip_c
 
 static PyObject *scan(PyObject *self, PyObject *args) {
     PyObject *element, *cell_type;
-    long columns, positions;
-    if (!PyArg_ParseTuple(args, "OllO", &element, &columns, &positions, &cell_type)) return NULL;
+    Py_ssize_t columns, positions;
+    if (!PyArg_ParseTuple(args, "OnnO", &element, &columns, &positions, &cell_type)) return NULL;
     if (!PyObject_TypeCheck(element, element_type)) {
         PyErr_SetString(PyExc_TypeError, "scan() takes an lxml element");
         return NULL;
@@ -371,5 +371,7 @@ PyMODINIT_FUNC PyInit__tablescan(void) {
         PyErr_SetString(PyExc_ImportError, "lxml's element is not laid out as _tablescan expects");
         return NULL;
     }
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "ABI", 2) < 0) Py_CLEAR(m);
+    return m;
 }

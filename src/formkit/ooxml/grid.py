@@ -355,17 +355,27 @@ class _Extra:
 PLAIN = _Extra()  # a cell with nothing but text (never changed)
 
 
+SCAN_ABI = 2  # what _tablescan.c says it is (its arguments and results): a module built from other source is not used
+
+
 def _c_scan():
-    """The C scan of a plain table (built by hatch_build.py when a compiler was there), when it reads a small
-    table right in this process (lxml and libxml2 laid out as it was built for); else None: the Python walk."""
+    """The C scan of a plain table (built by hatch_build.py when a compiler was there), when it is the one this
+    code calls and reads a small table right in this process (lxml and libxml2 laid out as it was built for);
+    else None: the Python walk."""
     try:
-        from formkit.ooxml._tablescan import scan
+        from formkit.ooxml import _tablescan
     except ImportError:
+        return None
+    if getattr(_tablescan, "ABI", None) != SCAN_ABI:
         return None
     probe = etree.fromstring(f'<w:tbl xmlns:w="{NS["w"]}"><w:tr><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr>'
                              '<w:p><w:r><w:t>甲</w:t><w:tab/><w:t>乙</w:t></w:r></w:p></w:tc></w:tr></w:tbl>')
     cell = Cell("甲\t乙", 0, 0, 2)
-    return scan if scan(probe, 10, 10, Cell) == [[cell, cell]] else None
+    try:
+        read = _tablescan.scan(probe, 10, 10, Cell)
+    except Exception:  # noqa: BLE001 - anything wrong with the module: the Python walk reads
+        return None
+    return _tablescan.scan if read == [[cell, cell]] else None
 
 
 _scan = _c_scan()
