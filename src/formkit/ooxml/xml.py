@@ -8,7 +8,7 @@ from formkit.errors import FormkitError
 
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-    remove_blank_text=False, collect_ids=False,  # (xml:id is never looked up: no table of ids to build)
+    remove_blank_text=False,
 )
 
 
