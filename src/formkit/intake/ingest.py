@@ -37,6 +37,7 @@ from formkit.store.store import refused_by_database
 from formkit.store.writing import Writing
 
 READER = f"formkit/{__version__}"
+READ_AHEAD = 32  # files in hand per reading worker: reading goes on while a group commits (within GROUP_BYTES)
 COLUMN_LABELS = {"recipient_id": "接收方编号", "form": "表单", "producer": "生成软件", "format": "格式"}
 
 
@@ -113,7 +114,7 @@ def _stored(sources: Iterable[Source], store: Store, year: int | None, limits: L
     group = Group(store)
     try:
         for item in in_order(read, map(prepare, sources), workers, tick=GROUP_SECONDS,
-                             weight=lambda item: getattr(item, "size", 0), budget=GROUP_BYTES):
+                             weight=lambda item: getattr(item, "size", 0), budget=GROUP_BYTES, ahead=READ_AHEAD):
             if item is not TICK:
                 if not group.fits(item):  # the originals a group holds stay within its budget
                     yield from _committed(group, known, on_progress)

@@ -284,13 +284,13 @@ TICK = object()  # what in_order yields, when asked to, while the next result is
 
 
 def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None, tick: float | None = None,
-             weight: Callable[[T], int] | None = None, budget: int = 0) -> Iterator[R | object]:
+             weight: Callable[[T], int] | None = None, budget: int = 0, ahead: int = 2) -> Iterator[R | object]:
     """``fn(item)`` for every item, computed by up to ``workers`` threads (each reading in its own worker
-    process), yielded in the items' order as soon as each is ready; at most twice as many items as workers
-    are in hand at once, and with ``weight`` (an item's bytes) no more than ``budget`` of them beyond the
-    first. With one worker everything runs in the calling thread. With ``tick``, :data:`TICK` is yielded every
-    ``tick`` seconds while the next result is not ready (the caller's moment to do what is due, such as
-    committing what it holds)."""
+    process), yielded in the items' order as soon as each is ready; at most ``ahead`` times as many items as
+    workers are in hand at once (the work the threads go on with while the caller is busy with a result), and
+    with ``weight`` (an item's bytes) no more than ``budget`` of them beyond the first. With one worker
+    everything runs in the calling thread. With ``tick``, :data:`TICK` is yielded every ``tick`` seconds while
+    the next result is not ready (the caller's moment to do what is due, such as committing what it holds)."""
     workers = workers or readers()
     if workers == 1:
         yield from map(fn, items)
@@ -303,7 +303,7 @@ def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = Non
                 size = weight(item) if weight else 0
                 pending.append((pool.submit(fn, item), size))
                 held += size
-                while pending and (len(pending) > 2 * workers or (len(pending) > 1 and weight and held > budget)
+                while pending and (len(pending) > ahead * workers or (len(pending) > 1 and weight and held > budget)
                                    or pending[0][0].done()):
                     yield from _ticks(pending[0][0], tick)
                     future, size = pending.popleft()
