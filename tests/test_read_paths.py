@@ -22,6 +22,7 @@ from formkit.errors import FormkitError
 from formkit.forms import form_ids, load_form
 from formkit.ooxml import grid
 from formkit.ooxml.document import read_docx
+from formkit.ooxml.footer import footer_text
 from formkit.ooxml.ns import NS, qn
 from formkit.ooxml.package import Package, _directory, plain_properties
 from formkit.ooxml.xml import parse
@@ -359,6 +360,67 @@ def test_a_footer_reads_as_the_walk_that_looks_up_from_every_node(cf, edit):
     footer = Package(hv.edit_part(cf, "word/footer1.xml", edit)).xml("word/footer1.xml")
     walked = "\n".join(grid.paragraph_text(p) for p in footer.iter(grid.W_P) if grid._own_paragraph(p, footer, ()))
     assert grid.element_text(footer) == walked.strip() and "FK-" in walked
+
+
+def _footer_part(data: bytes, edit) -> bytes:
+    """The footer of ``data`` with ``edit(bytes) -> bytes`` applied."""
+    parts = hv.entries(data)
+    parts["word/footer1.xml"] = edit(parts["word/footer1.xml"])
+    return hv.rezip(parts)
+
+
+def _code_text(xml: bytes, text: str) -> bytes:
+    """The footer with the identity code's run holding ``text`` instead."""
+    code = re.compile(rb"(<w:t[^>]*>) ?" + "识别码".encode() + rb"[^<]*(</w:t>)")
+    return code.sub(lambda m: m.group(1) + text.encode() + m.group(2), xml, count=1)
+
+
+FOOTER_EDITS = {
+    "other-code": lambda x: _code_text(x, " 识别码：FK-CF-2026-U009-600009-V2（请勿删除）"),
+    "spaces-tabs-lines": lambda x: _code_text(x, "  识别码：\tFK-CF-2026-U009-600009-V2\n "),
+    "empty": lambda x: _code_text(x, ""),
+    "greater-than": lambda x: _code_text(x, "a > b"),
+    "entity": lambda x: _code_text(x, "FK-CF-2026-U009-600009-V2 &amp; &#x4e59;"),
+    "carriage-return": lambda x: _code_text(x, "FK-CF-2026-U009\r\n-600009-V2"),
+    "control-character": lambda x: _code_text(x, "FK-CF\x01-2026"),
+    "cdata-end": lambda x: _code_text(x, "a]]>b"),
+    "not-a-character": lambda x: _code_text(x, "a\ufffeb"),
+    "bad-utf8": lambda x: x.replace("识别码".encode(), b"\xff\xfe\x80", 1),
+    "slot-characters": lambda x: _code_text(x, "\ue000" + "0" + "\ue001"),
+    "deleted-run": lambda x: x.replace(b"<w:r>", '<w:del w:id="9" w:author="x"><w:r><w:t>旧</w:t></w:r></w:del><w:r>'.encode(),
+                                       1),
+    "dtd": lambda x: x.replace(b"?>", b'?><!DOCTYPE w:ftr [<!ENTITY e "x">]>', 1),
+    "comment-in-text": lambda x: _code_text(x, "FK<!--c-->-CF"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(FOOTER_EDITS))
+def test_a_footer_learnt_reads_as_the_parser_reads_it(cf, sa, edit):
+    def parsed(data: bytes) -> object:
+        try:
+            return grid.element_text(Package(data).xml("word/footer1.xml"))
+        except FormkitError as exc:
+            return exc.code
+
+    def fast(data: bytes) -> object:
+        try:
+            return footer_text(Package(data), "word/footer1.xml")
+        except FormkitError as exc:
+            return exc.code
+
+    for learnt in (cf, sa):  # footers of this skeleton learnt (the county's and the unit's)
+        assert fast(learnt) == parsed(learnt) and "FK-" in fast(learnt)
+    for edited in (_footer_part(cf, FOOTER_EDITS[edit]), _footer_part(sa, FOOTER_EDITS[edit])):
+        assert fast(edited) == parsed(edited)
+        assert fast(edited) == parsed(edited)  # once more, after learning from it
+
+
+def test_a_footer_like_one_learnt_is_read_without_the_parser_and_counts_as_free_of_a_dtd(cf, monkeypatch):
+    footer_text(Package(cf), "word/footer1.xml")  # learnt
+    package = Package(_footer_part(cf, FOOTER_EDITS["other-code"]))
+    monkeypatch.setattr(Package, "xml", lambda *_a: pytest.fail("parsed"))
+    assert "FK-CF-2026-U009-600009-V2" in footer_text(package, "word/footer1.xml")
+    assert "word/footer1.xml" in package._parsed  # refuse_dtds need not inflate it again
 
 
 # values ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from formkit.document import SourceDocument
 from formkit.limits import DEFAULT, Limits
+from formkit.ooxml.footer import footer_text
 from formkit.ooxml.grid import element_text, tables
 from formkit.ooxml.hidden import NOTHING_HIDDEN, Hiding, hiding
 from formkit.ooxml.ns import NS, qn
@@ -20,7 +21,7 @@ def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
     body = root.find(qn("w:body"))
     if body is None:
         raise PackageError("docx.no-body", "文档正文为空或结构异常")
-    footers = " ".join(element_text(package.xml(p)) for p in package.parts_of(main, "footer"))
+    footers = " ".join(footer_text(package, p) for p in package.parts_of(main, "footer"))
     properties = package.custom_properties()
     document = SourceDocument(
         format="docx",

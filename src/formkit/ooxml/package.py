@@ -163,6 +163,10 @@ class Package:
         self._parsed.add(name.lstrip("/"))
         return root
 
+    def found_plain(self, name: str) -> None:
+        """Part ``name`` was read and found plain XML without a DTD without the parser (``ooxml/footer.py``)."""
+        self._parsed.add(name.lstrip("/"))
+
     def refuse_dtd(self, name: str, data: bytes | None = None) -> None:
         """Refuse part ``name`` (whose inflated bytes may be given) if it holds a DTD (``docx.dtd-forbidden``);
         a part stored exactly as one already found free of a DTD is not inflated again."""

@@ -1,0 +1,76 @@
+"""A footer's text without parsing it again when its markup is a footer's already read, but for the words in
+its text runs: forms issued from one template have footers alike but for the recipient's identity code.
+
+What is learnt of a footer, once it is parsed and read (:func:`formkit.ooxml.grid.element_text`), is its
+*skeleton* (its bytes with the text of every ``<w:t>`` taken out) and where each of those texts goes in its
+text. A footer whose skeleton was learnt, and each of whose texts is plain XML text (no markup, no reference,
+no character XML refuses or changes: tests/test_read_paths.py), reads as the learnt text with its own words
+put in; any other footer is parsed as every part is (DTDs refused, broken XML refused). Which texts a reading
+keeps, and in which order, depends on the markup alone (deleted text, alternate content, paragraphs): the same
+skeleton reads the same way whatever words it holds."""
+
+from __future__ import annotations
+
+import re
+
+from formkit.ooxml.grid import element_text
+from formkit.ooxml.package import Package
+from formkit.ooxml.xml import parse
+
+_TEXT = re.compile(rb"(<w:t(?:\s[^<>]*)?>)([^<&]*)(</w:t>)")
+# what XML text may not hold as it is: C0 controls (a carriage return the parser turns into a line feed), the
+# end of a CDATA section, U+FFFE and U+FFFF
+_NOT_PLAIN = re.compile(rb"[\x00-\x08\x0b-\x1f]|]]>|\xef\xbf[\xbe\xbf]")
+_SLOT = "\ue000{}\ue001"  # where the n-th text went, in the text of a footer being learnt
+_SLOTS = re.compile("\ue000([0-9]+)\ue001")
+LEARNT_FOOTERS, LEARNT_BYTES = 64, 64 << 10  # footers learnt at most, and the largest skeleton learnt
+# skeleton → how many texts it holds, and the text's pieces: literal text, or a text's number
+_LEARNT: dict[bytes, tuple[int, tuple[str | int, ...]]] = {}
+
+
+def footer_text(package: Package, name: str) -> str:
+    """The text of footer part ``name``, as ``element_text(package.xml(name))`` reads it."""
+    data = package.read(name)
+    texts = _TEXT.findall(data)
+    skeleton = _TEXT.sub(rb"\1\3", data) if texts else data
+    learnt = _LEARNT.get(skeleton)
+    if learnt is not None and learnt[0] == len(texts):
+        words = _plain([text for _open, text, _close in texts])
+        if words is not None:
+            package.found_plain(name)  # a skeleton parsed before (no DTD) with plain text in it
+            return "".join(words[p] if isinstance(p, int) else p for p in learnt[1]).strip()
+    text = element_text(package.xml(name))
+    _learn(data, skeleton, len(texts), name)
+    return text
+
+
+def _plain(texts: list[bytes]) -> list[str] | None:
+    """The texts as the parser reads them, when each is plain UTF-8 XML text; else None."""
+    try:
+        words = [t.decode("utf-8") for t in texts]
+    except UnicodeDecodeError:
+        return None
+    return None if any(_NOT_PLAIN.search(t) for t in texts) else words
+
+
+def _learn(data: bytes, skeleton: bytes, count: int, name: str) -> None:
+    """Where each text of a footer just read goes in its text: the footer read again with a numbered slot for
+    each text (UTF-8 only; never when the footer holds a slot's characters itself)."""
+    if len(skeleton) > LEARNT_BYTES or "\ue000".encode() in data or "\ue001".encode() in data or \
+            b"purl.oclc.org/ooxml" in data[:2048]:  # (a Strict footer, whose namespaces Package.xml maps)
+        return
+    numbered = iter(range(count))
+    marked = _TEXT.sub(lambda m: m.group(1) + _SLOT.format(next(numbered)).encode() + m.group(3), data)
+    root = parse(marked, name)
+    if (root.getroottree().docinfo.encoding or "").upper() != "UTF-8":
+        return
+    template = element_text(root)
+    pieces: list[str | int] = []
+    at = 0
+    for slot in _SLOTS.finditer(template):
+        pieces += [template[at:slot.start()], int(slot.group(1))]
+        at = slot.end()
+    pieces.append(template[at:])
+    if len(_LEARNT) >= LEARNT_FOOTERS:
+        _LEARNT.clear()
+    _LEARNT[skeleton] = count, tuple(p for p in pieces if p != "")
