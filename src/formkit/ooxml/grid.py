@@ -11,8 +11,9 @@
   cell above it; the grid's size is checked against the limits before it is allocated.
 
 Most returned forms have nothing of the first three kinds: such a *plain* document's tables are read in one
-pass each over the elements that matter (``tbl.iter`` filters them in C), the others by the careful walk,
-row by row and cell by cell; both give the same grid (tests/test_read_paths.py).
+pass each over the elements that matter: in C over the tree lxml parsed (``_tablescan.c``, when it was built),
+else in Python (``tbl.iter`` filters them in C); the others by the careful walk, row by row and cell by cell.
+All give the same grid (tests/test_read_paths.py, tests/test_tablescan.py).
 """
 
 from __future__ import annotations
