@@ -53,9 +53,9 @@ class Outcome:
     outcome: str
     code: str = ""
     message: str = ""
-    record: dict[str, Any] | None = None
+    record: dict[str, Any] | None = None  # what the store keeps (a file read to be stored)
     extra: dict[str, Any] = field(default_factory=dict)
-    result: ReadResult | None = None  # the reader's own result, when the file was read for itself
+    result: ReadResult | None = None  # the reader's own result, when the file was read for itself (no record)
     text: str | None = None  # ``record`` as standard JSON, made by the worker (None: not shown storable yet)
     canonical: str | None = None  # and the canonical JSON of ``text`` read back (``audit.canonical_json``)
 
@@ -207,14 +207,20 @@ def _outcome(status: str, payload: Any, limits: Limits) -> Outcome:
     if status == "checked":
         return Outcome("accepted", extra=payload)
     if status == "ok":  # the record the store keeps (and its JSON, when made in the worker), or the typed result
-        record, text, canonical, result = (*payload, None) if isinstance(payload, tuple) else \
-            (payload.as_dict(), None, None, payload)
-        stored = {"record": record, "result": result, "text": text, "canonical": canonical}
-        findings = record.get("findings") or []
-        if not findings:
+        if isinstance(payload, tuple):
+            record, text, canonical = payload
+            stored = {"record": record, "text": text, "canonical": canonical}
+            findings = record.get("findings") or []
+            first = next((f for f in findings if f["severity"] == "error"), findings[0]) if findings else None
+            said = (first["code"], first["message"]) if first else None
+        else:  # read for itself (``formkit read``): the result, its record made only by whoever needs it
+            stored = {"result": payload}
+            findings = payload.findings
+            first = next((f for f in findings if f.severity == "error"), findings[0]) if findings else None
+            said = (first.code, first.message) if first else None
+        if said is None:
             return Outcome("accepted", **stored)
-        first = next((f for f in findings if f["severity"] == "error"), findings[0])
-        return Outcome("accepted-with-warnings", first["code"], first["message"], **stored)
+        return Outcome("accepted-with-warnings", *said, **stored)
     if status == "error":
         code, text, where = payload
         return Outcome(_transient(code) or "rejected", code, text, extra={"where": where} if where else {})
