@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits
+
+if TYPE_CHECKING:  # numpy loads with the first page: the reading worker imports this module for on_pages
+    import numpy as np
 
 DPI = 200  # what the reader works at: a PDF is rendered at it, an image is scaled to it (A4 at 200 dpi)
 A4_MM = (210.0, 297.0)
@@ -75,6 +77,8 @@ def _pdf_page(pdf, index: int, limits: Limits, failure: type[Exception]) -> np.n
         if width * height * scale * scale > limits.scan_pixels:
             raise ScanError("scan.too-large", f"第 {index + 1} 页按 {DPI} dpi 超过 {limits.scan_pixels} 像素的上限")
         bitmap = page.render(scale=scale, grayscale=False)
+        import numpy as np
+
         return np.array(bitmap.to_pil().convert("RGB"))[:, :, ::-1].copy()
     except failure as exc:
         raise ScanError("scan.corrupt", f"扫描件 PDF 第 {index + 1} 页无法绘制（{exc}）") from exc
@@ -83,6 +87,7 @@ def _pdf_page(pdf, index: int, limits: Limits, failure: type[Exception]) -> np.n
 
 
 def _image_pages(data: bytes, limits: Limits) -> Iterator[np.ndarray]:
+    import numpy as np
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = None  # checked here, against formkit's own limit, before decoding
