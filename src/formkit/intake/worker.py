@@ -35,8 +35,6 @@ from formkit.pipeline import read_document, warm_up
 from formkit.read.result import ReadResult
 from formkit.read.sniff import sniff
 from formkit.roster.model import Roster
-from formkit.store.audit import canonical_json
-from formkit.store.safe import standard_json
 
 # A child forked while another thread of this process is inside a C library that released the GIL (lxml
 # parsing, sqlite, OpenSSL hashing) inherits that library's locks as held and can hang on its first call.
@@ -107,6 +105,9 @@ def _as_stored(result: ReadResult) -> tuple[dict[str, Any], str | None, str | No
     JSON read back (what the record's digest is taken of, as ``verify`` takes it). The JSON is written in its
     canonical form (keys sorted, no spaces): for a record whose keys are all text (every record formkit
     makes), it is its own canonical JSON, made once."""
+    from formkit.store.audit import canonical_json  # (the store: loaded by whoever stores, before its workers
+    from formkit.store.safe import standard_json  # start; `formkit read` never needs it, nor SQLAlchemy)
+
     record = result.as_dict()
     text = standard_json(record, canonical=True)
     if text is None:
