@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import calendar
 import copy
-import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -180,13 +179,13 @@ class CycleConfig:
 
 
 def load_config(year: int | None = None, path: Path | None = None) -> CycleConfig:
-    return _load(str(path) if path else _cycle_file(os.environ.get("FORMKIT_FORMS")), year)
+    return _load(str(path) if path else _cycle_file(forms_dir()), year)
 
 
 @lru_cache(maxsize=8)
-def _cycle_file(_forms: str | None) -> str:
-    """``cycle.yaml`` of the forms folder in use (``FORMKIT_FORMS``: the key, so a change is seen)."""
-    return str(forms_dir() / "cycle.yaml")
+def _cycle_file(forms: Path) -> str:
+    """``cycle.yaml`` of the forms folder in use."""
+    return str(forms / "cycle.yaml")
 
 
 def settings(year: int | None = None, path: Path | None = None) -> dict:

@@ -25,7 +25,11 @@ def data_dir(name: str) -> Path:
 
 def forms_dir() -> Path:
     """The form definitions and cycle configuration; ``FORMKIT_FORMS`` points at a secretariat's own copy."""
-    own = os.environ.get("FORMKIT_FORMS")
+    return _forms_dir(os.environ.get("FORMKIT_FORMS"))
+
+
+@cache  # asked for every document read: one Path per value of FORMKIT_FORMS
+def _forms_dir(own: str | None) -> Path:
     return Path(own) if own else data_dir("forms")
 
 
