@@ -20,6 +20,7 @@ from fixtures import hostile_values as hv
 
 from formkit.errors import FormkitError
 from formkit.forms import form_ids, load_form
+from formkit.ooxml import footer as footer_module
 from formkit.ooxml import grid
 from formkit.ooxml.document import read_docx
 from formkit.ooxml.footer import footer_text
@@ -30,6 +31,7 @@ from formkit.pipeline import read_document
 from formkit.read import layout_of, load_source, record
 from formkit.read.locate import Locator, _nearest, prepared
 from formkit.read.normalise import BadValue, normalise_amount
+from formkit.read.sniff import classify
 from formkit.validate.schema import _leaves, _refused, _schema, _validator
 
 COUNTY, UNIT = "U001-130731", "U001"
@@ -421,6 +423,82 @@ def test_a_footer_like_one_learnt_is_read_without_the_parser_and_counts_as_free_
     monkeypatch.setattr(Package, "xml", lambda *_a: pytest.fail("parsed"))
     assert "FK-CF-2026-U009-600009-V2" in footer_text(package, "word/footer1.xml")
     assert "word/footer1.xml" in package._parsed  # refuse_dtds need not inflate it again
+
+
+W_NS = NS["w"]
+STRICT_W = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+FOOTER_LAYOUTS = {  # footers of other markup, each learnt, then read again with other words in the same places
+    "attribute-with-greater-than": '<w:p><w:r><w:t xml:space="preserve" w:x="a>b">{}</w:t></w:r></w:p>',
+    "slot-character-references": "<w:p><w:r><w:t>{}</w:t></w:r><w:r><w:t>&#xe000;0&#xe001;&#xe000;9&#xe001;</w:t></w:r></w:p>",
+    "comment-holding-a-run": "<w:p><!--<w:t>{}</w:t>--><w:r><w:t>{}</w:t></w:r></w:p>",
+    "instruction-holding-a-run": "<w:p><?pi <w:t>{}</w:t>?><w:r><w:t>{}</w:t></w:r></w:p>",
+    "cdata-run": "<w:p><w:r><w:t><![CDATA[<w:t>B>]]></w:t><w:t>{}</w:t></w:r></w:p>",
+    "deleted-run": '<w:p><w:del w:id="1" w:author="x"><w:r><w:t>{}</w:t></w:r></w:del><w:r><w:t>{}</w:t></w:r></w:p>',
+    "strict-namespace-further-on": ('<w:p><w:r><w:t>{}</w:t></w:r></w:p>'
+                                    f'<w:p xmlns:w="{STRICT_W}"><w:r><w:t>B</w:t></w:r></w:p>'),
+    "tab-before": "<w:p><w:r><w:tab/><w:t>{}</w:t></w:r><w:r><w:t>{}</w:t></w:r></w:p>",
+}
+FOOTER_WORDS = ["甲", "  乙\t", "", "a--b", "a?>b", STRICT_W, "L" * 2100, "&amp;", "\ue000" + "0" + "\ue001"]
+
+
+def _footer_package(layout: str, word: str) -> bytes:
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:ftr xmlns:w="{W_NS}">'
+           + layout.replace("{}", word) + "</w:ftr>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/footer1.xml", xml.encode())
+    return out.getvalue()
+
+
+def _footer_read(data: bytes, fast: bool) -> object:
+    try:
+        package = Package(data)
+        return footer_text(package, "word/footer1.xml") if fast else grid.element_text(package.xml("word/footer1.xml"))
+    except FormkitError as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("layout", sorted(FOOTER_LAYOUTS))
+def test_a_footer_of_any_markup_learnt_reads_as_the_parser_reads_it(layout):
+    footer_module._LEARNT.clear()
+    for word in ["CODE-1", *FOOTER_WORDS, "CODE-2"]:  # each read after the ones before were learnt
+        data = _footer_package(FOOTER_LAYOUTS[layout], word)
+        assert _footer_read(data, fast=True) == _footer_read(data, fast=False), word
+
+
+def _shifted(data: bytes, by: int) -> bytes:
+    """The zip with every offset its central directory and end record hold raised by ``by`` (zipfile still
+    reads it, counting the difference as data before the archive)."""
+    end = len(data) - 22
+    sig, disk, first, here, count, size, at, comment = struct.unpack("<4s4H2LH", data[end:])
+    out, p = bytearray(data), at
+    for _ in range(count):
+        names, extra, note = struct.unpack("<3H", out[p + 28:p + 34])
+        out[p + 42:p + 46] = struct.pack("<L", struct.unpack("<L", out[p + 42:p + 46])[0] + by)
+        p += 46 + names + extra + note
+    out[end:] = struct.pack("<4s4H2LH", sig, disk, first, here, count, size, at + by, comment)
+    return bytes(out)
+
+
+def test_a_workbook_is_known_by_its_directory_wherever_its_end_record_says_the_directory_is():
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "x"
+    saved = io.BytesIO()
+    book.save(saved)
+    parts = zipfile.ZipFile(saved)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:  # a picture first, as a workbook with a logo has
+        z.writestr("xl/media/image1.png", bytes(range(256)) * 80, compress_type=zipfile.ZIP_STORED)
+        for name in parts.namelist():
+            z.writestr(name, parts.read(name))
+    data = out.getvalue()
+    at = struct.unpack("<L", data[-6:-2])[0]
+    shifted = _shifted(data, data.find(b"xl/workbook.xml", at) - at + 1)  # the record points past its name
+    assert zipfile.ZipFile(io.BytesIO(shifted)).read("xl/workbook.xml")
+    assert classify(data, "a.xlsx").name == classify(shifted, "a.xlsx").name == "xlsx"
+    assert classify(data + b"", "a.docx").name == "xlsx"  # by its bytes, never its name
 
 
 # values ---------------------------------------------------------------------------------------------------

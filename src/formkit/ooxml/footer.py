@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import re
 
+from formkit.errors import FormkitError
 from formkit.ooxml.grid import element_text
 from formkit.ooxml.package import Package
 from formkit.ooxml.xml import parse
 
-_TEXT = re.compile(rb"(<w:t(?:\s[^<>]*)?>)([^<&]*)(</w:t>)")
+# a text run's opening tag (its attributes quoted, as XML has them), text and closing tag
+_TEXT = re.compile(rb"""(<w:t(?:\s+[^\s=<>"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*>)([^<&]*)(</w:t>)""")
 # what XML text may not hold as it is: C0 controls (a carriage return the parser turns into a line feed), the
 # end of a CDATA section, U+FFFE and U+FFFF
 _NOT_PLAIN = re.compile(rb"[\x00-\x08\x0b-\x1f]|]]>|\xef\xbf[\xbe\xbf]")
 _SLOT = "\ue000{}\ue001"  # where the n-th text went, in the text of a footer being learnt
 _SLOTS = re.compile("\ue000([0-9]+)\ue001")
-LEARNT_FOOTERS, LEARNT_BYTES = 64, 64 << 10  # footers learnt at most, and the largest skeleton learnt
+LEARNT_FOOTERS, LEARNT_BYTES = 64, 64 << 10  # footers learnt at most, and the largest footer read so
+STRICT = b"purl.oclc.org/ooxml"  # a Strict part's namespaces, which Package.xml maps (and text that names them)
 # skeleton → how many texts it holds, and the text's pieces: literal text, or a text's number
 _LEARNT: dict[bytes, tuple[int, tuple[str | int, ...]]] = {}
 
@@ -31,6 +34,8 @@ _LEARNT: dict[bytes, tuple[int, tuple[str | int, ...]]] = {}
 def footer_text(package: Package, name: str) -> str:
     """The text of footer part ``name``, as ``element_text(package.xml(name))`` reads it."""
     data = package.read(name)
+    if len(data) > LEARNT_BYTES or STRICT in data:
+        return element_text(package.xml(name))
     texts = _TEXT.findall(data)
     skeleton = _TEXT.sub(rb"\1\3", data) if texts else data
     learnt = _LEARNT.get(skeleton)
@@ -38,10 +43,14 @@ def footer_text(package: Package, name: str) -> str:
         words = _plain([text for _open, text, _close in texts])
         if words is not None:
             package.found_plain(name)  # a skeleton parsed before (no DTD) with plain text in it
-            return "".join(words[p] if isinstance(p, int) else p for p in learnt[1]).strip()
+            return _filled(learnt[1], words)
     text = element_text(package.xml(name))
-    _learn(data, skeleton, len(texts), name)
+    _learn(data, skeleton, texts, text, name)
     return text
+
+
+def _filled(pieces: tuple[str | int, ...], words: list[str]) -> str:
+    return "".join(words[p] if isinstance(p, int) else p for p in pieces).strip()
 
 
 def _plain(texts: list[bytes]) -> list[str] | None:
@@ -53,15 +62,25 @@ def _plain(texts: list[bytes]) -> list[str] | None:
     return None if any(_NOT_PLAIN.search(t) for t in texts) else words
 
 
-def _learn(data: bytes, skeleton: bytes, count: int, name: str) -> None:
-    """Where each text of a footer just read goes in its text: the footer read again with a numbered slot for
-    each text (UTF-8 only; never when the footer holds a slot's characters itself)."""
-    if len(skeleton) > LEARNT_BYTES or "\ue000".encode() in data or "\ue001".encode() in data or \
-            b"purl.oclc.org/ooxml" in data[:2048]:  # (a Strict footer, whose namespaces Package.xml maps)
+def _learn(data: bytes, skeleton: bytes, texts: list[tuple[bytes, bytes, bytes]], text: str, name: str) -> None:
+    """Where each text of a footer just read (``text``) goes in its text: the footer read again with a numbered
+    slot for each text. Learnt only when that gives back ``text`` with the footer's own texts put in, and for a
+    skeleton of plain markup (UTF-8, no comment, CDATA section or processing instruction, no slot characters)."""
+    body = skeleton.removeprefix(b"\xef\xbb\xbf")
+    if body.startswith(b"<?xml"):
+        body = body.split(b"?>", 1)[-1]
+    if b"<!" in body or b"<?" in body or "\ue000" in text or "\ue001" in text or \
+            "\ue000".encode() in data or "\ue001".encode() in data:
         return
-    numbered = iter(range(count))
+    words = _plain([t for _open, t, _close in texts])
+    if words is None:
+        return
+    numbered = iter(range(len(texts)))
     marked = _TEXT.sub(lambda m: m.group(1) + _SLOT.format(next(numbered)).encode() + m.group(3), data)
-    root = parse(marked, name)
+    try:
+        root = parse(marked, name)
+    except FormkitError:
+        return
     if (root.getroottree().docinfo.encoding or "").upper() != "UTF-8":
         return
     template = element_text(root)
@@ -71,6 +90,9 @@ def _learn(data: bytes, skeleton: bytes, count: int, name: str) -> None:
         pieces += [template[at:slot.start()], int(slot.group(1))]
         at = slot.end()
     pieces.append(template[at:])
+    learnt = tuple(p for p in pieces if p != "")
+    if _filled(learnt, words) != text:  # (what the parser read of this footer, given back)
+        return
     if len(_LEARNT) >= LEARNT_FOOTERS:
         _LEARNT.clear()
-    _LEARNT[skeleton] = count, tuple(p for p in pieces if p != "")
+    _LEARNT[skeleton] = len(texts), learnt

@@ -98,11 +98,11 @@ def _zip(data: bytes, base: str) -> Kind:
             return ODS
         if b"mimetype" in head[:100] and b"opendocument" in head[:200]:
             return ODT
-    # the part names are in the zip's central directory, at its end (where the end record says it starts,
-    # when the archive has no comment)
+    # the part names are in the zip's central directory, at its end: where the end record says it starts when
+    # the record is consistent (no comment, the directory ending where the record begins), else the last 64 KiB
     directory = max(len(data) - (1 << 16), 0)
-    at = int.from_bytes(data[-6:-2], "little")
-    if data[-22:-18] == b"PK\x05\x06" and at < len(data) - 22:  # (not a zip64 archive's 0xFFFFFFFF)
+    size, at = int.from_bytes(data[-10:-6], "little"), int.from_bytes(data[-6:-2], "little")
+    if data[-22:-18] == b"PK\x05\x06" and data[-2:] == b"\0\0" and at + size == len(data) - 22:
         directory = max(at, directory)
     workbook = data.find(b"xl/workbook.xml", directory) >= 0 or \
         data.find(b"xl/workbook.xml", 0, 8192) >= 0  # searched in place: nothing copied
