@@ -27,15 +27,13 @@ READ_OK = ("accepted", "accepted-with-warnings")
 
 
 def small_memory(**changes):
-    """Limits whose memory is what this process already maps plus 200 MB (a worker is forked from it): plenty
-    for any genuine form (the PDF path's libraries included), far too little for the big table."""
-    import re
-
+    """Limits of 200 MB beyond what a worker inherits from this process (definitions warmed up here first, as
+    a worker's parent does): plenty for any genuine form (the PDF path's libraries included), far too little
+    for the big table."""
     from formkit.pipeline import warm_up
 
     warm_up(YEAR)
-    mapped = int(re.search(r"VmSize:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) // 1024
-    return replace(DEFAULT, memory_mb=mapped + 200, **changes)
+    return replace(DEFAULT, memory_mb=200, **changes)
 
 
 def formkit(*args, env=None, **kwargs):

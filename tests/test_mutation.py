@@ -309,7 +309,7 @@ def test_a_valid_file_read_right_after_an_out_of_memory_one_is_accepted_at_the_f
 
     valid = next(s for s in sources if s.fmt == "docx")
     data = valid.path.read_bytes()
-    limits = replace(DEFAULT, memory_mb=_virtual_mb() + 200, seconds=60)
+    limits = replace(DEFAULT, memory_mb=200, seconds=60)  # beyond what the worker inherits
     tried = []
     for hog in memory_hogs(data):
         first = read_isolated(hog, "hog.docx", YEAR, limits)
@@ -327,6 +327,4 @@ def test_a_valid_file_read_right_after_an_out_of_memory_one_is_accepted_at_the_f
             (attempt, after.outcome, after.code, after.message, after.extra)
 
 
-def _virtual_mb() -> int:
-    status = Path("/proc/self/status").read_text()
-    return int(re.search(r"VmSize:\s+(\d+) kB", status).group(1)) // 1024
+

@@ -96,8 +96,11 @@ def release_sockets(keep: int) -> None:
 
 
 def limit_memory(memory_mb: int) -> None:
-    """Cap this process's address space (``RLIMIT_AS``), never above a hard limit already set."""
-    limit = memory_mb * 1024 * 1024
+    """Cap this process's address space (``RLIMIT_AS``) at ``memory_mb`` beyond what it holds now, never above
+    a hard limit already set. A child forked from a large process (a long test run, the desk's server with
+    its threads' stacks and libraries mapped) inherits that address space: the limit is what the child's own
+    work may add to it, whatever the parent had grown to."""
+    limit = _address_space() + memory_mb * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
@@ -105,6 +108,15 @@ def limit_memory(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):  # not enforceable on this system
         pass
+
+
+def _address_space() -> int:
+    """This process's mapped address space in bytes (``/proc/self/statm``); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def kill_group(pgid: int) -> None:
