@@ -366,6 +366,37 @@ def test_a_scan_differing_in_one_figure_gives_exactly_that_finding(cf, county_pa
     assert found[0].params["page"] >= 1
 
 
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_a_county_returns_its_sealed_scan_on_the_desk_and_it_is_read_as_the_word_files_sealed_copy(
+        county_pages, cf, store_url, tmp_path, issued):
+    """Through the county's link: the Word file, then its sealed scan, read by the desk's own reading worker
+    (forked from the server's process, the OCR loaded there under the worker's memory limit)."""
+    from starlette.testclient import TestClient
+    from test_web import Desk, make_desk
+
+    from formkit.scan import photo
+    from formkit.store import Store, sealed
+    from formkit.web.app import create_app
+
+    tokens = make_desk(store_url, tmp_path / "originals", issued, tmp_path)
+    with TestClient(create_app(store_url, tmp_path / "originals")) as client:
+        desk = Desk(client, tokens, store_url, tmp_path / "originals")
+        assert desk.upload("U001-130731", cf, "评价表.docx").status_code == 303
+        sent = desk.upload("U001-130731", photo.scanned_pdf(county_pages), "盖章件.pdf")
+        assert sent.status_code == 303
+        shown = client.get(sent.headers["location"])
+        assert shown.status_code == 200 and "盖章件.pdf" in shown.text
+        assert "内存" not in shown.text and "异常" not in shown.text  # not out of memory, not crashed
+    with Store(store_url, tmp_path / "originals") as store:
+        now = store.current(2026)[("county-feedback", "U001-130731")]
+        assert not now.scanned and not [f for f in now.findings if f.code == "scan.differs"]
+        [row] = sealed.overview(store, 2026)
+        assert row["word"] == now.id and row["differences"] == 0
+        [copy] = sealed.sealed_copies(store, 2026, {("county-feedback", "U001-130731")})
+        assert copy.scanned and copy.outcome in ("accepted", "accepted-with-warnings")
+
+
 def _replaced(docx: bytes, old: str, new: str) -> bytes:
     """The Word file with one figure typed differently (the copy that was printed and sealed)."""
     out = io.BytesIO()
