@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formkit.ooxml.grid import element_text, tables
+from formkit.ooxml.grid import tables
 from formkit.ooxml.package import Package
+from formkit.ooxml.runs import element_text
 
 
 class DocView:

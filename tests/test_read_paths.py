@@ -21,7 +21,7 @@ from fixtures import hostile_values as hv
 from formkit.errors import FormkitError
 from formkit.forms import form_ids, load_form
 from formkit.ooxml import footer as footer_module
-from formkit.ooxml import grid
+from formkit.ooxml import grid, runs
 from formkit.ooxml.document import read_docx
 from formkit.ooxml.footer import footer_text
 from formkit.ooxml.ns import NS, qn
@@ -360,8 +360,8 @@ def test_the_properties_of_forms_as_issued_and_resaved_are_read_without_a_parse_
 ], ids=["as-issued", "deleted-text", "alternate-content"])
 def test_a_footer_reads_as_the_walk_that_looks_up_from_every_node(cf, edit):
     footer = Package(hv.edit_part(cf, "word/footer1.xml", edit)).xml("word/footer1.xml")
-    walked = "\n".join(grid.paragraph_text(p) for p in footer.iter(grid.W_P) if grid._own_paragraph(p, footer, ()))
-    assert grid.element_text(footer) == walked.strip() and "FK-" in walked
+    walked = "\n".join(runs.paragraph_text(p) for p in footer.iter(runs.W_P) if runs.own_paragraph(p, footer, ()))
+    assert runs.element_text(footer) == walked.strip() and "FK-" in walked
 
 
 def _footer_part(data: bytes, edit) -> bytes:
@@ -400,7 +400,7 @@ FOOTER_EDITS = {
 def test_a_footer_learnt_reads_as_the_parser_reads_it(cf, sa, edit):
     def parsed(data: bytes) -> object:
         try:
-            return grid.element_text(Package(data).xml("word/footer1.xml"))
+            return runs.element_text(Package(data).xml("word/footer1.xml"))
         except FormkitError as exc:
             return exc.code
 
@@ -453,7 +453,7 @@ def _footer_package(layout: str, word: str) -> bytes:
 def _footer_read(data: bytes, fast: bool) -> object:
     try:
         package = Package(data)
-        return footer_text(package, "word/footer1.xml") if fast else grid.element_text(package.xml("word/footer1.xml"))
+        return footer_text(package, "word/footer1.xml") if fast else runs.element_text(package.xml("word/footer1.xml"))
     except FormkitError as exc:
         return exc.code
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from formkit.document import SourceDocument
 from formkit.limits import DEFAULT, Limits
 from formkit.ooxml.footer import footer_text
-from formkit.ooxml.grid import element_text, tables
+from formkit.ooxml.grid import tables
 from formkit.ooxml.hidden import NOTHING_HIDDEN, Hiding, hiding
 from formkit.ooxml.ns import NS, qn
 from formkit.ooxml.package import Package, PackageError
+from formkit.ooxml.runs import element_text
 from formkit.ooxml.xml import mentions
 
 REVISIONS = (qn("w:ins"), qn("w:del"), qn("w:moveFrom"), qn("w:moveTo"))

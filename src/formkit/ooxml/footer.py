@@ -1,7 +1,7 @@
 """A footer's text without parsing it again when its markup is a footer's already read, but for the words in
 its text runs: forms issued from one template have footers alike but for the recipient's identity code.
 
-What is learnt of a footer, once it is parsed and read (:func:`formkit.ooxml.grid.element_text`), is its
+What is learnt of a footer, once it is parsed and read (:func:`formkit.ooxml.runs.element_text`), is its
 *skeleton* (its bytes with the text of every ``<w:t>`` taken out) and where each of those texts goes in its
 text. A footer whose skeleton was learnt, and each of whose texts is plain XML text (no markup, no reference,
 no character XML refuses or changes: tests/test_read_paths.py), reads as the learnt text with its own words
@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from formkit.errors import FormkitError
-from formkit.ooxml.grid import element_text
 from formkit.ooxml.package import Package
+from formkit.ooxml.runs import element_text
 from formkit.ooxml.xml import parse
 
 # a text run's opening tag (its attributes quoted, as XML has them), text and closing tag

@@ -1,19 +1,13 @@
-"""A .docx body → tables as grids of cells, with text resolved as a reader needs it.
+"""A .docx body → tables as grids of cells, with text resolved as a reader needs it (``runs.py``: what Word
+shows of each paragraph) and check boxes (``w14:checkbox`` controls and legacy ``FORMCHECKBOX`` fields) as ☒/☐
+with their state; merged cells resolved: a ``gridSpan`` cell fills the columns it spans, a ``vMerge``
+continuation is the cell above it; the grid's size is checked against the limits before it is allocated.
 
-- text from every run, inside content controls, fields and tracked insertions; deleted and moved-away text
-  (``w:delText``, ``w:moveFrom``) left out, so tracked changes read as their final text;
-- hidden text left out, as Word does not show it (``w:vanish``, resolved with the styles in ``hidden.py``); a
-  hidden paragraph mark only joins paragraphs and hides no text;
-- of an ``mc:AlternateContent`` the branch Word shows: the first ``mc:Choice`` whose ``Requires`` names only
-  namespaces Word understands (``ns.UNDERSTOOD``), else ``mc:Fallback``;
-- check boxes (``w14:checkbox`` controls and legacy ``FORMCHECKBOX`` fields) as ☒/☐ with their state;
-- merged cells resolved: a ``gridSpan`` cell fills the columns it spans, a ``vMerge`` continuation is the
-  cell above it; the grid's size is checked against the limits before it is allocated.
-
-Most returned forms have nothing of the first three kinds: such a *plain* document's tables are read in one
-pass each over the elements that matter: in C over the tree lxml parsed (``_tablescan.c``, when it was built),
-else in Python (``tbl.iter`` filters them in C); the others by the careful walk, row by row and cell by cell.
-All give the same grid (tests/test_read_paths.py, tests/test_tablescan.py).
+Most returned forms have no alternate content, revisions, text boxes or hidden text: such a *plain* document's
+tables are read in one pass each over the elements that matter: in C over the tree lxml parsed
+(``_tablescan.c``, when it was built), else in Python (``tbl.iter`` filters them in C); the others by the
+careful walk, row by row and cell by cell. All give the same grid (tests/test_read_paths.py,
+tests/test_tablescan.py).
 """
 
 from __future__ import annotations
@@ -24,19 +18,33 @@ from formkit.document import Cell, Table
 from formkit.errors import FormkitError
 from formkit.limits import DEFAULT, Limits, over
 from formkit.ooxml.hidden import NOTHING_HIDDEN, W_VAL, Hiding
-from formkit.ooxml.ns import NS, UNDERSTOOD, qn
-
-W_T, W_TAB, W_BR, W_CR, W_P = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:p")
-W_TBL, W_TR, W_TC, W_SDT = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
-W_CHECKBOX, W_DEL, W_MOVEFROM = qn("w:checkBox"), qn("w:del"), qn("w:moveFrom")
-W14_CHECKBOX = f"{{{NS['w14']}}}checkbox"
-MC_ALTERNATE, MC_CHOICE, MC_FALLBACK = (f"{{{NS['mc']}}}{t}" for t in ("AlternateContent", "Choice", "Fallback"))
-W_R, W_RPR, W_VANISH, W_TABS = qn("w:r"), qn("w:rPr"), qn("w:vanish"), qn("w:tabs")
-W_TXBX = qn("w:txbxContent")
-SKIP = {W_DEL, W_MOVEFROM}
-EXOTIC = (MC_ALTERNATE, W_DEL, W_MOVEFROM, W_VANISH, W_TXBX)  # what makes a document careful (``_Doc``)
-BRANCHES = {MC_CHOICE, MC_FALLBACK}
-CHECKED, UNCHECKED = "☒", "☐"
+from formkit.ooxml.ns import NS, qn
+from formkit.ooxml.runs import (
+    CHECKED,
+    EXOTIC,
+    MC_ALTERNATE,
+    SKIP,
+    UNCHECKED,
+    W14_CHECKBOX,
+    W_BR,
+    W_CHECKBOX,
+    W_CR,
+    W_P,
+    W_SDT,
+    W_T,
+    W_TAB,
+    W_TABS,
+    W_TBL,
+    W_TC,
+    W_TR,
+    W_TXBX,
+    W_VANISH,
+    chosen_branch,
+    has_ancestor,
+    legacy_checked,
+    own_paragraph,
+    paragraph_text,
+)
 
 
 class GridError(FormkitError):
@@ -70,108 +78,6 @@ class _Doc:
             self.controls, self.legacy_boxes = W_SDT in tags, W_CHECKBOX in tags
             self.nested = any(True for t in root.iter(W_TBL) if _in_table(t, root))
 
-
-def _hidden_run(node: etree._Element, doc: _Doc, paragraph_level: bool) -> bool:
-    run = node.getparent()
-    if run is None or run.tag != W_R:
-        return doc.hiding.run_hidden(None, paragraph_level)
-    return doc.hiding.run_hidden(run.find(W_RPR), paragraph_level)
-
-
-def chosen_branch(alternate: etree._Element) -> etree._Element | None:
-    """The branch of an ``mc:AlternateContent`` Word shows: the first ``mc:Choice`` all of whose
-    ``Requires`` prefixes name (in scope there) a namespace Word understands, else the ``mc:Fallback``."""
-    for branch in alternate:
-        if branch.tag == MC_CHOICE:
-            prefixes = (branch.get("Requires") or "").split()
-            if prefixes and all(branch.nsmap.get(p) in UNDERSTOOD for p in prefixes):
-                return branch
-        elif branch.tag == MC_FALLBACK:
-            return branch
-    return None
-
-
-def _unchosen(branch: etree._Element) -> bool:
-    alternate = branch.getparent()
-    return alternate is not None and alternate.tag == MC_ALTERNATE and chosen_branch(alternate) is not branch
-
-
-def _skipped(node: etree._Element, stop: etree._Element) -> bool:
-    """``node`` is inside deleted or moved-away text, or a branch of alternate content Word does not show."""
-    parent = node.getparent()
-    while parent is not None and parent is not stop:
-        tag = parent.tag
-        if tag in SKIP or (tag in BRANCHES and _unchosen(parent)):
-            return True
-        parent = parent.getparent()
-    return False
-
-
-def paragraph_text(p: etree._Element, doc: _Doc | None = None) -> str:
-    skippable = doc.skippable if doc else True
-    hides = doc is not None and doc.hides
-    paragraph_level = hides and doc.hiding.paragraph_level(p)
-    parts = []
-    for node in p.iter(W_T, W_TAB, W_BR, W_CR, W_CHECKBOX):
-        if skippable and _skipped(node, p):
-            continue
-        tag = node.tag
-        if hides and tag != W_CHECKBOX and _hidden_run(node, doc, paragraph_level):
-            continue
-        if tag == W_T:
-            parts.append(node.text or "")
-        elif tag == W_TAB:
-            if node.getparent().tag != W_TABS:  # a tab stop of the paragraph's properties is not text
-                parts.append("\t")
-        elif tag == W_CHECKBOX:
-            parts.append(CHECKED if _legacy_checked(node) else UNCHECKED)
-        else:
-            parts.append("\n")
-    return "".join(parts)
-
-
-def _legacy_checked(box: etree._Element) -> bool:
-    for name in ("w:checked", "w:default"):
-        el = box.find(qn(name))
-        if el is not None:
-            return el.get(qn("w:val"), "1") not in ("0", "false", "off")
-    return False
-
-
-class _NothingSkipped:
-    """What :func:`paragraph_text` needs to know of an element without deleted or moved-away text and
-    without alternate content: no node is skipped, and (with no styles given) no text hidden."""
-
-    skippable = hides = False
-
-
-def element_text(el: etree._Element, doc: _Doc | None = None) -> str:
-    """Visible text of an element: its paragraphs joined by newlines (nested tables included)."""
-    if doc is None and not any(True for _ in el.iter(W_DEL, W_MOVEFROM, MC_CHOICE, MC_FALLBACK)):
-        doc = _NothingSkipped()  # (a footer): no walk up from every node  # type: ignore[assignment]
-    return "\n".join(paragraph_text(p, doc) for p in el.iter(W_P) if _own_paragraph(p, el, ())).strip()
-
-
-def _has_ancestor(el: etree._Element, tag: str, stop: etree._Element) -> bool:
-    parent = el.getparent()
-    while parent is not None and parent is not stop:
-        if parent.tag == tag:
-            return True
-        parent = parent.getparent()
-    return False
-
-
-def _own_paragraph(p: etree._Element, stop: etree._Element, inside: tuple[str, ...] = (W_TBL,)) -> bool:
-    """A paragraph whose text ``stop`` shows as its own: not in a paragraph (a text box: its text is already
-    that paragraph's), not in one of the ``inside`` elements (a nested table), not in a branch of alternate
-    content Word does not show."""
-    parent = p.getparent()
-    while parent is not None and parent is not stop:
-        tag = parent.tag
-        if tag == W_P or tag in inside or (tag in BRANCHES and _unchosen(parent)):
-            return False
-        parent = parent.getparent()
-    return True
 
 
 W_BODY, W_TCPR, W_GRIDSPAN, W_VMERGE = qn("w:body"), qn("w:tcPr"), qn("w:gridSpan"), qn("w:vMerge")
@@ -344,7 +250,7 @@ class _Extra:
                 parts.append("\t")
         elif tag == W_CHECKBOX:
             self.legacy = True
-            parts.append(CHECKED if _legacy_checked(node) else UNCHECKED)
+            parts.append(CHECKED if legacy_checked(node) else UNCHECKED)
         else:
             parts.append("\n")
 
@@ -520,8 +426,8 @@ def _control(pr: etree._Element, tags: list[str], checked: bool | None) -> tuple
 def _cell_paragraphs(tc: etree._Element, doc: _Doc) -> list[etree._Element]:
     if not doc.nested and not doc.textboxes and not doc.alternates:
         return list(tc.iter(W_P))
-    return [p for p in tc.iter(W_P) if _own_paragraph(p, tc)]
+    return [p for p in tc.iter(W_P) if own_paragraph(p, tc)]
 
 
 def _in_table(el: etree._Element, stop: etree._Element) -> bool:
-    return _has_ancestor(el, W_TBL, stop)
+    return has_ancestor(el, W_TBL, stop)

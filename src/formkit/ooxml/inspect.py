@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from formkit.ooxml.grid import paragraph_text
 from formkit.ooxml.ns import qn
 from formkit.ooxml.package import Package, PackageError
+from formkit.ooxml.runs import paragraph_text
 
 
 @dataclass
