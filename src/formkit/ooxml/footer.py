@@ -14,15 +14,15 @@ from __future__ import annotations
 import re
 
 from formkit.errors import FormkitError
-from formkit.ooxml.package import Package
+from formkit.ooxml.package import NOT_XML, Package
 from formkit.ooxml.runs import element_text
 from formkit.ooxml.xml import parse
 
 # a text run's opening tag (its attributes quoted, as XML has them), text and closing tag
 _TEXT = re.compile(rb"""(<w:t(?:\s+[^\s=<>"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*>)([^<&]*)(</w:t>)""")
-# what XML text may not hold as it is: C0 controls (a carriage return the parser turns into a line feed), the
-# end of a CDATA section, U+FFFE and U+FFFF
-_NOT_PLAIN = re.compile(rb"[\x00-\x08\x0b-\x1f]|]]>|\xef\xbf[\xbe\xbf]")
+# what XML text may not hold as it is: C0 controls (a carriage return the parser turns into a line feed), and
+# what the package's plain custom properties may not hold either (the end of a CDATA section, U+FFFE, U+FFFF)
+_NOT_PLAIN = re.compile(rb"[\x00-\x08\x0b-\x1f]|" + b"|".join(map(re.escape, NOT_XML)))
 _SLOT = "\ue000{}\ue001"  # where the n-th text went, in the text of a footer being learnt
 _SLOTS = re.compile("\ue000([0-9]+)\ue001")
 LEARNT_FOOTERS, LEARNT_BYTES = 64, 64 << 10  # footers learnt at most, and the largest footer read so
