@@ -55,7 +55,20 @@ def mentions(data: bytes, word: str) -> bool:
         return any(word.encode(e) in data for e in ("utf-32-le", "utf-32-be"))
     if b"\x00" in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return any(word.encode(e) in data for e in ("utf-16-le", "utf-16-be"))
-    return word.encode("ascii") in data
+    needle = word.encode("ascii")
+    return _pair_in(data, needle) if len(needle) == 2 else needle in data
+
+
+def _pair_in(data: bytes, pair: bytes, tries: int = 64) -> bool:
+    """``pair in data`` for a two-byte ``pair`` whose second byte is rare (``<!``): its second byte looked for
+    with memchr, many times quicker than CPython's search for a two-byte needle; the plain search past
+    ``tries`` occurrences of the second byte."""
+    first, at = pair[0], data.find(pair[1:], 1)
+    while at >= 0 and tries:
+        if data[at - 1] == first:
+            return True
+        at, tries = data.find(pair[1:], at + 1), tries - 1
+    return at >= 0 and pair in data
 
 
 def _dtd(part: str) -> XmlError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,8 @@ def extract_document(doc: SourceDocument, data: bytes, name: str = "", year: int
                      limits: Limits = DEFAULT, identified: tuple[Identity, list[Finding]] | None = None) -> Extracted:
     """:func:`extract` of a document already in cells (a scan's: ``formkit.scan``), identified by
     ``identified`` when its reader knows better than :func:`identify` (a scan's QR code or its cells)."""
-    if sum(sum(map(len, map(_TEXT, row))) for t in doc.tables for row in t.rows) > limits.text_chars:
+    cells = chain.from_iterable(chain.from_iterable(t.rows for t in doc.tables))  # every grid position
+    if sum(map(len, map(_TEXT, cells))) > limits.text_chars:
         raise ReadError("read.too-much-text", f"文档表格中的文字超过 {limits.text_chars} 个字符的上限")
     identity, findings = identified or identify(doc, limits)
     form_year = year or identity.year

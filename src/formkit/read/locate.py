@@ -39,10 +39,12 @@ class LocatedRow:
 
 @dataclass
 class Layout:
-    """Where each single-value field's value and label sat in the issued form: (table number, row, column)."""
+    """Where each single-value field's value and label sat in the issued form: (table number, row, column);
+    and where each table field's header row sat: (table number, row)."""
 
     positions: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     labels: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    headers: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 _SPACES = re.compile(r"[\s*＊]+")
@@ -82,6 +84,7 @@ class Locator:
         self.findings: list[Finding] = []
         self._places: dict[int, dict] = {}  # by table number: what place() says (never changed)
         ready = prepared(form)
+        self._numbered = {t.number: t for t in doc.tables}
         self._all_labels = ready.all_labels
         self._heads: tuple[list[tuple[Table, int, list[str]]], dict[str, list[int]]] | None = None
         self._indexed: tuple[dict[str, list[tuple[Table, Cell]]], dict[str, tuple[Table, Cell]]] | None = None
@@ -101,7 +104,7 @@ class Locator:
 
     def _issued_labels(self, ready: Prepared) -> dict[str, tuple[Table, Cell]] | None:
         """Every single field's label cell when each stands exactly where the issued form put it, else None."""
-        tables = {t.number: t for t in self.doc.tables}
+        tables = self._numbered
         found = {}
         for f, key in ready.singles:
             issued = self.layout.labels.get(f.key)
@@ -145,11 +148,13 @@ class Locator:
         return self._indexed
 
     def location(self, table: Table, cell: Cell) -> dict:
-        row = table.row_numbers[cell.row] if table.row_numbers else cell.row + 1
-        col = table.col_numbers[cell.col] if table.col_numbers else cell.col + 1
         place = self._places.get(table.number)
         if place is None:
             place = self._places[table.number] = self.place(table)
+        if not (table.row_numbers or table.col_numbers or table.row_pages):  # a Word table: as it is laid out
+            return {**place, "row": cell.row + 1, "column": cell.col + 1}
+        row = table.row_numbers[cell.row] if table.row_numbers else cell.row + 1
+        col = table.col_numbers[cell.col] if table.col_numbers else cell.col + 1
         loc = {**place, "row": row, "column": col}
         if table.row_pages:
             loc["page"] = table.row_pages[min(cell.row, len(table.row_pages) - 1)]
@@ -167,9 +172,10 @@ class Locator:
         by its position in the issued form."""
         exact = self._label_cells.get(f.key)
         if exact:
-            value = self._value_cell(*exact)
+            table, _label = exact
+            value = self._value_cell(table, _label)
             if value is not None:
-                return self._located(exact[0], value)
+                return Located(value.text, self.location(table, value), value)
         tagged = self._tags.get("fk:" + f.key)
         if tagged:
             return self._located(*tagged)
@@ -185,7 +191,12 @@ class Locator:
         template, the layout by which a value is found when its label is gone (:meth:`single`)."""
         layout = Layout()
         for f in self.form.fields:
-            hit = None if f.is_table else self._by_label(f)
+            if f.is_table:
+                found = self._find_table(f)
+                if found is not None and len(found[2]) == len(f.columns):
+                    layout.headers[f.key] = (found[0].number, found[1])
+                continue
+            hit = self._by_label(f)
             if hit is None:
                 continue
             table, label = hit
@@ -217,7 +228,10 @@ class Locator:
 
     def _value_cell(self, table: Table, label: Cell) -> Cell | None:
         row = table.rows[label.row]
-        cell = next((c for c in row[label.col + label.span:] if c is not label), None)  # the first to the right
+        right = label.col + label.span
+        cell = row[right] if right < len(row) else None  # the first to the right
+        if cell is label:  # a label cell wider than its span says
+            cell = next((c for c in row[right:] if c is not label), None)
         if cell is None:
             if label.row + 1 >= len(table.rows):
                 return None
@@ -274,24 +288,34 @@ class Locator:
         prefilled = {c.key for c in f.columns if c.prefill}
         fillable = [c.key for c in f.columns if c.key not in prefilled]
         header_texts = [label_key(c.text) for c in table.rows[header_row]]
+        total = label_key(f.total) if f.total else None
         rows: list[LocatedRow] = []
-        for r in range(header_row + 1, len(table.rows)):
-            row = table.rows[r]
-            if len(row) == len(header_texts) and all(
+        location = self.location
+        for row in table.rows[header_row + 1:]:
+            if not row:
+                continue
+            first = label_key(row[0].text)
+            if first == header_texts[0] and len(row) == len(header_texts) and all(
                     label_key(c.text) == h for c, h in zip(row, header_texts, strict=True)):
                 continue  # header repeated
-            if f.total and row and label_key(row[0].text) == label_key(f.total):
+            if first == total:
                 continue  # the 合计 row: formkit sums the rows itself (forms/computed.py), never a row of its own
             found = {key: row[col] for key, col in columns.items() if col < len(row)}
             keys = fillable or list(found)
             if all(_empty(found[k]) for k in keys if k in found):
                 continue  # an empty row, or a prefilled row nobody filled
-            cells = {key: self._located(table, cell) for key, cell in found.items()}
-            rows.append(LocatedRow(cells, self.location(table, row[0])))
+            cells = {key: Located(cell.text, location(table, cell), cell) for key, cell in found.items()}
+            rows.append(LocatedRow(cells, location(table, row[0])))
         return rows
 
     def _find_table(self, f: Field) -> tuple[Table, int, dict[str, int]] | None:
+        """The table whose header row holds the field's column labels: where the issued form had it when that
+        row still holds every one of them, else the table whose row holds most (reworded labels only when
+        exact ones are not enough)."""
         wanted = [(c.key, label_key(c.label)) for c in f.columns]
+        issued = self._issued_header(f, wanted)
+        if issued is not None:
+            return issued
         best = self._best_table(wanted, fuzzy=False)
         if best is None or len(best[2]) < len(wanted):
             best = self._best_table(wanted, fuzzy=True) or best  # only when exact labels were not enough
@@ -300,6 +324,21 @@ class Locator:
             self.findings.append(finding("read.column-missing", WARNING, f"表格中找不到列：{'、'.join(missing)}",
                                          f.label, f.key, self.place(best[0])))
         return best
+
+    def _issued_header(self, f: Field, wanted: list[tuple[str, str]]) -> tuple[Table, int, dict[str, int]] | None:
+        """The table and header row where the issued form had field ``f``'s, when it holds every column label."""
+        issued = self.layout.headers.get(f.key)
+        table = self._numbered.get(issued[0]) if issued is not None else None
+        if table is None or issued[1] >= len(table.rows):
+            return None
+        texts = [label_key(c.text) for c in table.rows[issued[1]]]
+        columns: dict[str, int] = {}
+        for key, label in wanted:
+            col = _match(label, texts, set(columns.values()), fuzzy=False)
+            if col is None:
+                return None
+            columns[key] = col
+        return table, issued[1], columns
 
     def _best_table(self, wanted: list[tuple[str, str]], fuzzy: bool) -> tuple[Table, int, dict[str, int]] | None:
         best = None

@@ -90,14 +90,11 @@ def classify(data: bytes, name: str = "") -> Kind:
 
 def _zip(data: bytes, base: str) -> Kind:
     """A zip package: OOXML (or a damaged zip, whose reader says how), ODF or OFD."""
-    head = data[:4096]
-    if data.startswith(b"PK\x03\x04"):
-        if b"OFD.xml" in head or base.lower().endswith(".ofd"):
+    if data.startswith(b"PK\x03\x04"):  # (searched in place: a slice of a large file is a copy)
+        if data.find(b"OFD.xml", 0, 4096) >= 0 or base.lower().endswith(".ofd"):
             return OFD
-        if b"mimetype" in head[:100] and b"opendocument.spreadsheet" in head[:200]:
-            return ODS
-        if b"mimetype" in head[:100] and b"opendocument" in head[:200]:
-            return ODT
+        if data.find(b"mimetype", 0, 100) >= 0 and data.find(b"opendocument", 0, 200) >= 0:
+            return ODS if data.find(b"opendocument.spreadsheet", 0, 200) >= 0 else ODT
     # the part names are in the zip's central directory, at its end: where the end record says it starts when
     # the record is consistent (no comment, the directory ending where the record begins), else the last 64 KiB
     directory = max(len(data) - (1 << 16), 0)
