@@ -36,17 +36,24 @@ def footer_text(package: Package, name: str) -> str:
     data = package.read(name)
     if len(data) > LEARNT_BYTES or STRICT in data:
         return element_text(package.xml(name))
-    texts = _TEXT.findall(data)
-    skeleton = _TEXT.sub(rb"\1\3", data) if texts else data
+    skeleton, texts = _taken_out(data)
     learnt = _LEARNT.get(skeleton)
     if learnt is not None and learnt[0] == len(texts):
-        words = _plain([text for _open, text, _close in texts])
+        words = _plain(texts)
         if words is not None:
             package.found_plain(name)  # a skeleton parsed before (no DTD) with plain text in it
             return _filled(learnt[1], words)
     text = element_text(package.xml(name))
     _learn(data, skeleton, texts, text, name)
     return text
+
+
+def _taken_out(data: bytes) -> tuple[bytes, list[bytes]]:
+    """The footer's skeleton, and the text of each of its text runs (one pass of the regular expression)."""
+    parts = _TEXT.split(data)  # before, (opening tag, text, closing tag, what follows)...
+    texts = parts[2::4]
+    del parts[2::4]
+    return b"".join(parts), texts
 
 
 def _filled(pieces: tuple[str | int, ...], words: list[str]) -> str:
@@ -62,7 +69,7 @@ def _plain(texts: list[bytes]) -> list[str] | None:
     return None if any(_NOT_PLAIN.search(t) for t in texts) else words
 
 
-def _learn(data: bytes, skeleton: bytes, texts: list[tuple[bytes, bytes, bytes]], text: str, name: str) -> None:
+def _learn(data: bytes, skeleton: bytes, texts: list[bytes], text: str, name: str) -> None:
     """Where each text of a footer just read (``text``) goes in its text: the footer read again with a numbered
     slot for each text. Learnt only when that gives back ``text`` with the footer's own texts put in, and for a
     skeleton of plain markup (UTF-8, no comment, CDATA section or processing instruction, no slot characters)."""
@@ -72,7 +79,7 @@ def _learn(data: bytes, skeleton: bytes, texts: list[tuple[bytes, bytes, bytes]]
     if b"<!" in body or b"<?" in body or "\ue000" in text or "\ue001" in text or \
             "\ue000".encode() in data or "\ue001".encode() in data:
         return
-    words = _plain([t for _open, t, _close in texts])
+    words = _plain(texts)
     if words is None:
         return
     numbered = iter(range(len(texts)))

@@ -301,8 +301,9 @@ def _directory(data: bytes) -> list[_Entry] | None:
         following = at + 46 + name_length + comment_length
         if sig != b"PK\x01\x02" or version > zipfile.MAX_EXTRACT_VERSION or extra_length or following > end:
             return None
-        try:
-            name = data[at + 46:at + 46 + name_length].decode("utf-8" if flags & 0x800 else "cp437")
+        raw = data[at + 46:at + 46 + name_length]
+        try:  # (an ASCII name reads alike in both, and ASCII is decoded in C: cp437 is a Python codec)
+            name = raw.decode("ascii" if raw.isascii() else "utf-8" if flags & 0x800 else "cp437")
         except UnicodeDecodeError:
             return None
         if "\0" in name:
