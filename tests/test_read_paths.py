@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import YEAR
 from fixtures import hostile_values as hv
+from lxml import etree
 
 from formkit.errors import FormkitError
 from formkit.forms import form_ids, load_form
@@ -118,6 +119,34 @@ def test_the_one_pass_walk_reads_every_table_as_the_careful_walk(which, request)
     assert any(c.checked is True and c.text.endswith("☒") for c in cells)
     assert any("fk:inline" in c.tags for c in cells) and not any({"row", "wrapper"} & set(c.tags) for c in cells)
     assert any(c.text.endswith("\nsecond") for c in cells)
+
+
+def _blocks_wrapped(xml: str) -> str:
+    """Every paragraph and table right in the body wrapped: paragraphs in custom XML, tables in a content control."""
+    root = etree.fromstring(xml.encode())
+    body = root.find(qn("w:body"))
+    for el in list(body):
+        if el.tag in (qn("w:p"), qn("w:tbl")):
+            wrapper = etree.Element(qn("w:customXml") if el.tag == qn("w:p") else qn("w:sdt"))
+            el.addprevious(wrapper)
+            inner = wrapper if el.tag == qn("w:p") else etree.SubElement(wrapper, qn("w:sdtContent"))
+            inner.append(el)
+    return etree.tostring(root, encoding="unicode")
+
+
+@pytest.mark.parametrize("which", ["cf", "sa"])
+def test_captions_are_read_alike_whether_blocks_stand_in_the_body_or_in_wrappers(which, request):
+    """A table's caption is the nearest paragraph with text before it, back to the table before, else the
+    caption before: found among the body's own children by lxml, or by the walk through wrappers."""
+    data = request.getfixturevalue(which)
+    body = _body(data)
+    assert next(body.iterchildren(*grid.WRAPPERS), None) is None  # the forms as issued: lxml finds the blocks
+    captions = [(t.number, t.caption) for t in grid.tables(body)]
+    assert captions[1][1].startswith("表1") and all(caption for _n, caption in captions)
+    assert any(a[1] == b[1] for a, b in zip(captions[1:], captions[2:], strict=False)), "a table after a table keeps the caption"
+    wrapped = _body(hv.edit_part(data, hv.DOCUMENT, _blocks_wrapped))
+    assert next(wrapped.iterchildren(*grid.WRAPPERS), None) is not None
+    assert [(t.number, t.caption) for t in grid.tables(wrapped)] == captions
 
 
 @pytest.mark.parametrize("edit", [

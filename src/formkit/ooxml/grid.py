@@ -12,6 +12,8 @@ tests/test_tablescan.py).
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 from lxml import etree
 
 from formkit.document import Cell, Table
@@ -125,20 +127,36 @@ def tables(body: etree._Element, hidden: Hiding = NOTHING_HIDDEN, limits: Limits
 
 
 def _tables(body: etree._Element, doc: _Doc) -> list[Table]:
+    """The tables, each with its caption: the text of the nearest paragraph with text before it (back to the
+    table before; else the caption before)."""
     out: list[Table] = []
     caption, before = "", []
+    if next(body.iterchildren(*WRAPPERS), None) is None:  # every block right in the body: lxml finds them
+        for tbl in body.iterchildren(W_TBL):
+            caption = _caption(takewhile(_paragraph, tbl.itersiblings(W_P, W_TBL, preceding=True)), doc, caption)
+            _collect(tbl, doc, caption, out)
+        return out
     for el in _blocks(body):
         if el.tag == W_P:
             before.append(el)
             continue
-        for p in reversed(before):  # the caption: the nearest paragraph with text (only it is read)
-            text = paragraph_text(p, doc).strip()
-            if text:
-                caption = text
-                break
+        caption = _caption(reversed(before), doc, caption)
         before = []
         _collect(el, doc, caption, out)
     return out
+
+
+def _paragraph(el: etree._Element) -> bool:
+    return el.tag == W_P
+
+
+def _caption(paragraphs, doc: _Doc, caption: str) -> str:
+    """The text of the first of ``paragraphs`` (the nearest first) that has any, else ``caption``."""
+    for p in paragraphs:
+        text = paragraph_text(p, doc).strip()
+        if text:
+            return text
+    return caption
 
 
 def _blocks(el: etree._Element):
