@@ -30,7 +30,7 @@ from formkit.ooxml.package import Package, _directory, plain_properties
 from formkit.ooxml.xml import parse
 from formkit.pipeline import read_document
 from formkit.read import layout_of, load_source, record
-from formkit.read.locate import Locator, _nearest, prepared
+from formkit.read.locate import Locator, _nearest, label_key, prepared
 from formkit.read.normalise import BadValue, normalise_amount
 from formkit.read.sniff import classify
 from formkit.validate.schema import _leaves, _refused, _schema, _validator
@@ -221,6 +221,30 @@ def test_the_locator_finds_the_label_cells_its_full_index_finds(cf, edit):
         if hits:
             expected[f.key] = _nearest(hits, locator.layout.labels.get(f.key))
     assert locator._label_cells == expected
+
+
+def test_a_table_field_is_found_where_the_issued_form_had_it_or_else_by_its_header(sa):
+    """Each table field of a returned self-assessment is where the issued form had it (``Layout.headers``), the
+    table the search of every table's first rows finds too; with a table inserted before them, every table
+    number changes and each is found by its header, its rows read alike."""
+    form = load_form("self-assessment", YEAR)
+    layout = layout_of(form)
+    locator = Locator(form, load_source(sa, "x.docx"), layout)
+    tables = [f for f in form.fields if f.is_table]
+    assert set(layout.headers) == {f.key for f in tables}
+    for f in tables:
+        table, row, columns = locator._find_table(f)
+        assert (table.number, row) == layout.headers[f.key] and len(columns) == len(f.columns)
+        searched = locator._best_table([(c.key, label_key(c.label)) for c in f.columns], fuzzy=False)
+        assert (searched[0], searched[1], searched[2]) == (table, row, columns)
+    inserted = '<w:p/><w:tbl><w:tr><w:tc><w:p><w:r><w:t>插入的表格</w:t></w:r></w:p></w:tc></w:tr></w:tbl>'
+    moved = hv.edit_part(sa, hv.DOCUMENT, lambda xml: xml.replace("</w:tbl>", "</w:tbl>" + inserted, 1))
+    before, after = read_document(sa, "x.docx"), read_document(moved, "x.docx")
+    assert {f.key: after.values[f.key] for f in tables} == {f.key: before.values[f.key] for f in tables}
+    assert all(before.values[f.key] for f in tables)
+    assert [cell["location"]["table"] for row in after.raw["funds"] for cell in row.values()] == \
+        [cell["location"]["table"] + 1 for row in before.raw["funds"] for cell in row.values()]
+    assert not [x for x in after.findings if x.code in ("read.table-missing", "read.column-missing")]
 
 
 # the package ------------------------------------------------------------------------------------------------
