@@ -192,6 +192,47 @@ def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch)
     assert not alive(pid)
 
 
+def test_the_file_sent_ahead_is_read_in_its_turn_even_after_the_file_before_it_crashed_the_worker(filled_forms,
+                                                                                                   monkeypatch):
+    """A worker is sent the next file while it reads one (``Worker.read``'s ``ahead``): when the file before
+    takes the worker down, the one sent ahead is read by the fresh worker, at its first attempt; a file sent
+    ahead and never asked for is never answered in place of another."""
+    import formkit.intake.worker as worker
+
+    real = worker.read_document
+
+    def buggy(data, name, *args):
+        if name == "boom.docx":
+            raise KeyError("a reader bug")
+        return real(data, name, *args)
+
+    monkeypatch.setattr(worker, "read_document", buggy)  # the workers forked from now on inherit it
+    limits = replace(DEFAULT, seconds=57.0)
+    good = [worker.Request(filled_forms[u].read_bytes(), f"{u}.docx", YEAR, limits) for u in ("U004", "U005")]
+    boom = worker.Request(filled_forms["U006"].read_bytes(), "boom.docx", YEAR, limits)
+    crashed = worker.read_request(boom, ahead=good[0])
+    assert (crashed.outcome, crashed.extra["attempts"]) == ("crashed", 2)
+    first = worker.read_request(good[0], ahead=good[1])
+    assert first.outcome in READ_OK and first.extra["attempts"] == 1 and first.result.recipient["id"] == "U004"
+    assert worker_for(limits).ahead is good[1]  # sent while U004 was read
+    other = worker.read_request(worker.Request(filled_forms["U007"].read_bytes(), "U007.docx", YEAR, limits))
+    assert other.outcome in READ_OK and other.result.recipient["id"] == "U007"  # not U005's answer
+    again = worker.read_request(good[1])
+    assert again.outcome in READ_OK and again.result.recipient["id"] == "U005"
+
+
+def test_read_many_reads_alike_with_one_worker_or_two(filled_forms, monkeypatch):
+    paths = [filled_forms[u] for u in ("U001", "U002", "U003", "U004", "U005")] + [Path("/nonexistent.docx")]
+    runs = {}
+    for readers in ("1", "2"):
+        monkeypatch.setenv("FORMKIT_READERS", readers)
+        runs[readers] = [(p, r.as_dict() if isinstance(r, ReadResult) else r.code)
+                         for p, r in read_many(paths, year=YEAR)]
+    assert runs["1"] == runs["2"]
+    assert [p for p, _r in runs["2"]] == paths and runs["2"][-1][1] == "read.cannot-open"
+    assert [r["recipient"]["id"] for _p, r in runs["2"][:-1]] == ["U001", "U002", "U003", "U004", "U005"]
+
+
 def test_a_library_that_cannot_load_under_the_memory_limit_is_out_of_memory_not_a_crash(filled_forms, monkeypatch):
     """The scan path loads its OCR and PDF renderer on first use; under the worker's address-space limit the
     loader fails with "failed to map segment": the file is reported as over the memory limit."""

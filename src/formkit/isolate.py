@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, Pipe
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
@@ -177,10 +178,14 @@ class Child:
         return self.status is None
 
     def send(self, message: Any) -> None:
+        self.send_bytes(ForkingPickler.dumps(message))
+
+    def send_bytes(self, pickled: bytes | memoryview) -> None:
+        """A message already pickled (``ForkingPickler.dumps``), as :meth:`send` sends one."""
         if self.conn is None:
             raise Crashed("已停止")
         try:
-            self.conn.send(message)
+            self.conn.send_bytes(pickled)
         except (OSError, ValueError) as exc:
             raise self._died() from exc
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from formkit.errors import FormkitError
-from formkit.intake.worker import Outcome, in_order, read_isolated
+from formkit.intake.worker import Outcome, Request, in_turn, read_request
 from formkit.limits import DEFAULT, Limits
 from formkit.pipeline import cross_checked
 from formkit.read import ReadError, ReadResult, cannot_open
@@ -20,17 +20,23 @@ from formkit.roster.model import Roster
 
 def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | None = None,
               limits: Limits = DEFAULT) -> Iterator[tuple[Path, ReadResult | FormkitError]]:
-    """(path, result or coded error) for every file, in order."""
-    def read_one(path: Path) -> ReadResult | FormkitError:
+    """(path, result or coded error) for every file, in order: each read in its turn by one of the reading
+    workers (:func:`in_turn`), the next file of the same worker sent to it ahead."""
+    def request(path: Path) -> Request | FormkitError:
         try:
-            data = read_regular(path, limits)
+            return Request(read_regular(path, limits), str(path), year, limits, roster)
         except FormkitError as exc:
             return exc
-        outcome = read_isolated(data, str(path), year, limits, roster)
+
+    def read_one(path: Path, item: Request | FormkitError, ahead: Request | FormkitError | None
+                 ) -> ReadResult | FormkitError:
+        if isinstance(item, FormkitError):
+            return item
+        outcome = read_request(item, ahead=ahead if isinstance(ahead, Request) else None)
         return outcome.result if outcome.result is not None else _error(path, outcome)
 
     paths = list(map(Path, paths))
-    results = in_order(read_one, paths)  # several workers at once, results in order
+    results = in_turn(read_one, request, paths)
     yield from zip(paths, cross_checked(results), strict=True)
 
 

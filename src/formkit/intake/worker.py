@@ -17,12 +17,14 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, TypeVar
 
 from formkit import isolate
@@ -44,6 +46,7 @@ FORK_LOCK = threading.RLock()
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P")
 
 
 @dataclass
@@ -150,11 +153,30 @@ def _transient(code: str) -> str | None:
     return kind if kind in TRANSIENT else None
 
 
+AHEAD_BYTES = 96 << 10  # a file is sent ahead of its turn when it and the one being read are this small together
+
+
+class Request:
+    """One file for the worker to read, pickled once (what ``_serve`` receives). Sent *ahead* of its turn (the
+    ``ahead`` of :meth:`Worker.read`), it waits in the pipe while the worker reads the file before it: the worker
+    goes from one file to the next without sleeping in between (a worker woken for each file read it a
+    quarter slower: benchmarks/read_forms.py --cli). Only small files go ahead: two messages within
+    :data:`AHEAD_BYTES` fit in the pipe's buffer (212 KB on Linux), so sending never waits for the worker."""
+
+    __slots__ = ("limits", "message", "year")
+
+    def __init__(self, data: bytes, name: str, year: int | None = None, limits: Limits = DEFAULT,
+                 roster: Roster | None = None, stored: bool | str = False):
+        self.message = ForkingPickler.dumps((data, name, year, limits, roster, stored))
+        self.year, self.limits = year, limits
+
+
 class Worker:
     def __init__(self, limits: Limits):
         self.limits = limits
         self.proc: isolate.Child | None = None
         self.starts = 0
+        self.ahead: Request | None = None  # sent, its turn not come yet
 
     def _start(self, year: int | None) -> None:
         with FORK_LOCK:  # no other thread is inside a C library (lxml, sqlite, OpenSSL) while this one forks
@@ -165,15 +187,27 @@ class Worker:
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.stop()
-        self.proc = None
+        self.proc, self.ahead = None, None  # a file sent ahead is lost with the worker: sent again in its turn
 
-    def read(self, data: bytes, name: str, year: int | None, limits: Limits, roster: Roster | None = None,
-             stored: bool | str = False, meanwhile: Callable[[], None] | None = None) -> Outcome:
+    def read(self, request: Request, meanwhile: Callable[[], None] | None = None,
+             ahead: Request | None = None) -> Outcome:
+        """The outcome of ``request``; ``ahead``, the file to be read next by this worker, is sent now (when
+        small, :class:`Request`), to be asked for by the next call. Its time budget starts when it is asked
+        for (the worker may have begun it a little earlier)."""
+        if self.ahead is not None and self.ahead is not request:
+            self.stop()  # a file sent ahead and never asked for: its answer would be taken for this one's
         if self.proc is None or not self.proc.is_alive():
             self.stop()
-            self._start(year)
+            self._start(request.year)
+        limits = request.limits
         try:
-            self.proc.send((data, name, year, limits, roster, stored))
+            if self.ahead is None:
+                self.proc.send_bytes(request.message)
+            self.ahead = None
+            if ahead is not None and ahead.limits == limits and \
+                    len(request.message) + len(ahead.message) <= AHEAD_BYTES:
+                self.proc.send_bytes(ahead.message)
+                self.ahead = ahead
             if meanwhile is not None:
                 _meanwhile(meanwhile)
             started, budget = time.monotonic(), limits.seconds
@@ -259,12 +293,18 @@ def read_isolated(data: bytes, name: str, year: int | None = None, limits: Limit
     what the store keeps (the record and its JSON, made in the worker; :data:`CHECK`: only checked).
     ``meanwhile`` is called while the worker reads (ingest writes the original then). A transient outcome
     is retried once in a fresh worker; ``extra["attempts"]`` says how many were made."""
-    worker = worker_for(limits)
-    first = worker.read(data, name, year, limits, roster, stored, meanwhile)
+    return read_request(Request(data, name, year, limits, roster, stored), meanwhile)
+
+
+def read_request(request: Request, meanwhile: Callable[[], None] | None = None,
+                 ahead: Request | None = None) -> Outcome:
+    """:func:`read_isolated` of a request; ``ahead``: the request this thread reads next (:meth:`Worker.read`)."""
+    worker = worker_for(request.limits)
+    first = worker.read(request, meanwhile, ahead)
     if first.outcome not in TRANSIENT:
         first.extra["attempts"] = 1
         return first
-    second = worker.read(data, name, year, limits, roster, stored)
+    second = worker.read(request)
     second.extra.update(attempts=2, first={"outcome": first.outcome, "code": first.code, "message": first.message})
     return second
 
@@ -322,6 +362,67 @@ def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = Non
         finally:
             for future, _size in pending:
                 future.cancel()
+
+
+def in_turn(fn: Callable[[T, P, P | None], R], prepare: Callable[[T], P], items: Sequence[T],
+            workers: int | None = None, ahead: int = 2) -> Iterator[R]:
+    """``fn(item, prepare(item), prepare(its worker's next item) or None)`` for every item, yielded in the
+    items' order. Item ``i`` is read by thread ``i % workers``, each with its own worker process (one thread:
+    the calling thread), so each knows the file it reads next and sends it ahead (:meth:`Worker.read`); at
+    most ``ahead`` results of each thread wait for the caller. ``prepare`` runs in the thread (reading a file,
+    say), one item ahead."""
+    workers = min(workers or readers(), max(1, len(items)))
+    if workers == 1:
+        yield from _turns(fn, prepare, items)
+        return
+    queues: list[queue.Queue] = [queue.Queue(ahead) for _ in range(workers)]
+    stop = threading.Event()
+
+    def put(j: int, entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queues[j].put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(j: int) -> None:
+        try:
+            for result in _turns(fn, prepare, items[j::workers]):
+                if not put(j, (True, result)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread, in its turn
+            put(j, (False, exc))
+
+    threads = [threading.Thread(target=run, args=(j,), name=f"formkit-read-{j}", daemon=True) for j in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for i in range(len(items)):
+            done, value = queues[i % workers].get()
+            if not done:
+                raise value
+            yield value
+    finally:  # stopped early or failed: the threads end after the file each is reading
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def _turns(fn: Callable[[T, P, P | None], R], prepare: Callable[[T], P], items: Iterable[T]) -> Iterator[R]:
+    """``fn(item, prepare(item), prepare(next item))`` for each item in turn, each item prepared once."""
+    them = iter(items)
+    item = next(them, _END)
+    ready = prepare(item) if item is not _END else None
+    while item is not _END:
+        following = next(them, _END)
+        upcoming = prepare(following) if following is not _END else None
+        yield fn(item, ready, upcoming)
+        item, ready = following, upcoming
+
+
+_END = object()
 
 
 def _ticks(future: Future, tick: float | None) -> Iterator[object]:
