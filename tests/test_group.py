@@ -131,6 +131,34 @@ def test_files_in_hand_stay_within_the_budget():
         most[0] = max(most[0], held[0])
         return size
 
-    for size in in_order(lambda size: time.sleep(0.01) or size, [10] * 20, workers=2, weight=weighed, budget=25):
+    for size in in_order(lambda size, _following: time.sleep(0.01) or size, [10] * 20, workers=2, weight=weighed,
+                         budget=25):
         held[0] -= size
     assert most[0] <= 35  # the budget, and the item that went over it (unbounded: 2 × 2 + 1 items, 50)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_item_is_given_the_item_its_thread_computes_next(workers):
+    """What lets a reading thread send its worker the next file ahead: ``following`` is the item the same
+    thread computes next (when already in hand), and the results still come in the items' order."""
+    import threading
+
+    from formkit.intake.worker import in_order
+
+    calls = []
+
+    def fn(item, following):
+        calls.append((threading.current_thread().name, item, following))
+        time.sleep(0.005)
+        return item
+
+    assert list(in_order(fn, range(12), workers=workers)) == list(range(12))
+    threads = {name for name, _item, _following in calls}
+    assert len(threads) == workers
+    for thread in threads:
+        mine = [(item, following) for name, item, following in calls if name == thread]
+        assert [item for item, _f in mine] == sorted(item for item, _f in mine)
+        assert all(f is None or f == nxt for (_i, f), (nxt, _g) in zip(mine, mine[1:], strict=False))
+        assert mine[-1][1] is None
+    assert sum(f is not None for _n, _i, f in calls) >= 12 - 2 * workers
+

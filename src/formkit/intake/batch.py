@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from formkit.errors import FormkitError
-from formkit.intake.worker import Outcome, Request, in_turn, read_request
+from formkit.intake.worker import Outcome, Request, in_order, read_request
 from formkit.limits import DEFAULT, Limits
 from formkit.pipeline import cross_checked
 from formkit.read import ReadError, ReadResult, cannot_open
@@ -20,23 +20,25 @@ from formkit.roster.model import Roster
 
 def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | None = None,
               limits: Limits = DEFAULT) -> Iterator[tuple[Path, ReadResult | FormkitError]]:
-    """(path, result or coded error) for every file, in order: each read in its turn by one of the reading
-    workers (:func:`in_turn`), the next file of the same worker sent to it ahead."""
-    def request(path: Path) -> Request | FormkitError:
+    """(path, result or coded error) for every file, in order: read by the reading workers in turn, each
+    worker sent its next file while it reads one (:func:`formkit.intake.worker.in_order`)."""
+    def request(path: Path) -> tuple[Path, Request | FormkitError]:
         try:
-            return Request(read_regular(path, limits), str(path), year, limits, roster)
+            return path, Request(read_regular(path, limits), str(path), year, limits, roster)
         except FormkitError as exc:
-            return exc
+            return path, exc
 
-    def read_one(path: Path, item: Request | FormkitError, ahead: Request | FormkitError | None
+    def read_one(item: tuple[Path, Request | FormkitError], following: tuple[Path, Request | FormkitError] | None
                  ) -> ReadResult | FormkitError:
-        if isinstance(item, FormkitError):
-            return item
-        outcome = read_request(item, ahead=ahead if isinstance(ahead, Request) else None)
+        path, request = item
+        if isinstance(request, FormkitError):
+            return request
+        ahead = following[1] if following is not None and isinstance(following[1], Request) else None
+        outcome = read_request(request, ahead=ahead)
         return outcome.result if outcome.result is not None else _error(path, outcome)
 
     paths = list(map(Path, paths))
-    results = in_turn(read_one, request, paths)
+    results = in_order(read_one, map(request, paths))  # several workers at once, results in order
     yield from zip(paths, cross_checked(results), strict=True)
 
 

@@ -27,7 +27,7 @@ from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.group import GROUP_BYTES, GROUP_SECONDS, Group, Storable
 from formkit.intake.sources import Refused, Source, TooLarge, expand, read_safely
-from formkit.intake.worker import FORK_LOCK, TICK, TRANSIENT, Outcome, in_order, read_isolated
+from formkit.intake.worker import FORK_LOCK, TICK, TRANSIENT, Outcome, Request, in_order, read_isolated, read_request
 from formkit.limits import DEFAULT, Limits
 from formkit.read.sniff import classify
 from formkit.store import READABLE, Store, Submission, schema, sealed
@@ -98,9 +98,11 @@ def _unrecorded(store: Store) -> list[Source]:
 
 def _stored(sources: Iterable[Source], store: Store, year: int | None, limits: Limits,
             on_progress: Callable[[Ingested], None] | None, workers: int | None) -> Iterator[Ingested]:
-    def read(item: _Prepared | _Known | Ingested) -> _Prepared | _Known | Ingested:  # in a reading thread
+    def read(item: _Prepared | _Known | Ingested, following: _Prepared | _Known | Ingested | None
+             ) -> _Prepared | _Known | Ingested:  # in a reading thread
         if isinstance(item, _Prepared):
-            item.read(year, limits, store.objects)
+            ahead = following.request(year, limits) if isinstance(following, _Prepared) else None
+            item.read(year, limits, store.objects, ahead)
         return item
 
     def prepare(source: Source) -> _Prepared | _Known | Ingested:  # in this thread, as in_order pulls it
@@ -173,14 +175,25 @@ class _Prepared(Storable):
     existing: Submission | None
     row: dict | None = None
     failure: Exception | None = None
+    _request: Request | None = None
 
     @property
     def size(self) -> int:
         return len(self.data)
 
-    def read(self, year: int | None, limits: Limits, objects: ObjectStore | None = None) -> None:
+    def request(self, year: int | None, limits: Limits) -> Request | None:
+        """What the reading worker is sent for this file (made once: sent ahead, then asked for in its turn),
+        or None for a file not read there (refused or converted first)."""
+        if self._request is None and self.failure is None and classify(self.data, display_name(self.source.path.name)
+                                                                       ).action == "read":
+            self._request = Request(self.data, display_name(self.source.path.name), year, limits, stored=True)
+        return self._request
+
+    def read(self, year: int | None, limits: Limits, objects: ObjectStore | None = None,
+             ahead: Request | None = None) -> None:
         """The submission row (in a reading thread: nothing here touches the database); with ``objects``,
-        the original is written there, to be made durable with its row, while the worker reads."""
+        the original is written there, to be made durable with its row, while the worker reads. ``ahead``:
+        the next file this thread reads, sent to the worker now."""
         def keep() -> None:
             try:
                 objects.stage(self.data, self.sha)
@@ -190,7 +203,8 @@ class _Prepared(Storable):
         if self.failure is not None:
             return
         try:
-            self.row = _read(self.data, self.source.path, self.name, year, limits, keep if objects else None)
+            self.row = _read(self.data, self.source.path, self.name, year, limits, keep if objects else None,
+                             self.request(year, limits), ahead)
         except Exception as exc:  # the boundary: kept for together() or alone() to record
             self.failure = exc
 
@@ -265,9 +279,11 @@ def _prepare(source: Source, store: Store, limits: Limits, known: set[str] | Non
 
 
 def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits,
-          meanwhile: Callable[[], None] | None = None) -> dict:
+          meanwhile: Callable[[], None] | None = None, request: Request | None = None,
+          ahead: Request | None = None) -> dict:
     """The submission row for these bytes: sniffed, converted or read in the worker, made storable.
-    ``meanwhile`` is called while the worker reads (at once when nothing is read in the worker)."""
+    ``meanwhile`` is called while the worker reads (at once when nothing is read in the worker); ``request``:
+    these bytes as sent to the worker, if made already; ``ahead``: the next file the worker reads."""
     base = display_name(path.name)
     kind = classify(data, base)
     if meanwhile is not None and kind.action != "read":
@@ -279,7 +295,7 @@ def _read(data: bytes, path: Path, name: str, year: int | None, limits: Limits,
     elif kind.action == "convert":
         outcome, _converted, converted_by = _convert_then_read(data, path, kind.name, year, limits)
     else:
-        outcome = read_isolated(data, base, year, limits, stored=True, meanwhile=meanwhile)
+        outcome = read_request(request or Request(data, base, year, limits, stored=True), meanwhile, ahead)
     record = outcome.record  # what the worker read, as the store keeps it
     who = (record or {}).get("recipient") or {}
     row = {

@@ -17,12 +17,11 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, TypeVar
@@ -46,7 +45,6 @@ FORK_LOCK = threading.RLock()
 
 T = TypeVar("T")
 R = TypeVar("R")
-P = TypeVar("P")
 
 
 @dataclass
@@ -163,12 +161,12 @@ class Request:
     quarter slower: benchmarks/read_forms.py --cli). Only small files go ahead: two messages within
     :data:`AHEAD_BYTES` fit in the pipe's buffer (212 KB on Linux), so sending never waits for the worker."""
 
-    __slots__ = ("limits", "message", "year")
+    __slots__ = ("limits", "message", "name", "year")
 
     def __init__(self, data: bytes, name: str, year: int | None = None, limits: Limits = DEFAULT,
                  roster: Roster | None = None, stored: bool | str = False):
         self.message = ForkingPickler.dumps((data, name, year, limits, roster, stored))
-        self.year, self.limits = year, limits
+        self.name, self.year, self.limits = name, year, limits
 
 
 class Worker:
@@ -330,99 +328,105 @@ def readers() -> int:
 TICK = object()  # what in_order yields, when asked to, while the next result is not ready
 
 
-def in_order(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None, tick: float | None = None,
-             weight: Callable[[T], int] | None = None, budget: int = 0, ahead: int = 2) -> Iterator[R | object]:
-    """``fn(item)`` for every item, computed by up to ``workers`` threads (each reading in its own worker
-    process), yielded in the items' order as soon as each is ready; at most ``ahead`` times as many items as
+def in_order(fn: Callable[[T, T | None], R], items: Iterable[T], workers: int | None = None,
+             tick: float | None = None, weight: Callable[[T], int] | None = None, budget: int = 0,
+             ahead: int = 2) -> Iterator[R | object]:
+    """``fn(item, following)`` for every item, computed by up to ``workers`` threads (each reading in its own
+    worker process), yielded in the items' order as soon as each is ready. Item ``i`` goes to thread
+    ``i % workers``; ``following`` is the item that thread computes next when it is already in hand (else
+    None), for ``fn`` to send its file ahead (:meth:`Worker.read`). At most ``ahead`` times as many items as
     workers are in hand at once (the work the threads go on with while the caller is busy with a result), and
     with ``weight`` (an item's bytes) no more than ``budget`` of them beyond the first. With one worker
     everything runs in the calling thread. With ``tick``, :data:`TICK` is yielded every ``tick`` seconds while
     the next result is not ready (the caller's moment to do what is due, such as committing what it holds)."""
     workers = workers or readers()
     if workers == 1:
-        yield from map(fn, items)
+        yield from _in_turn(fn, items)
         return
     pending: deque[tuple[Future, int]] = deque()
     held = 0  # the weight of the items in hand
-    with ThreadPoolExecutor(workers, thread_name_prefix="formkit-read") as pool:
-        try:
-            for item in items:
-                size = weight(item) if weight else 0
-                pending.append((pool.submit(fn, item), size))
-                held += size
-                while pending and (len(pending) > ahead * workers or (len(pending) > 1 and weight and held > budget)
-                                   or pending[0][0].done()):
-                    yield from _ticks(pending[0][0], tick)
-                    future, size = pending.popleft()
-                    held -= size
-                    yield future.result()
-            while pending:
-                yield from _ticks(pending[0][0], tick)
-                yield pending.popleft()[0].result()
-        finally:
-            for future, _size in pending:
-                future.cancel()
-
-
-def in_turn(fn: Callable[[T, P, P | None], R], prepare: Callable[[T], P], items: Sequence[T],
-            workers: int | None = None, ahead: int = 2) -> Iterator[R]:
-    """``fn(item, prepare(item), prepare(its worker's next item) or None)`` for every item, yielded in the
-    items' order. Item ``i`` is read by thread ``i % workers``, each with its own worker process (one thread:
-    the calling thread), so each knows the file it reads next and sends it ahead (:meth:`Worker.read`); at
-    most ``ahead`` results of each thread wait for the caller. ``prepare`` runs in the thread (reading a file,
-    say), one item ahead."""
-    workers = min(workers or readers(), max(1, len(items)))
-    if workers == 1:
-        yield from _turns(fn, prepare, items)
-        return
-    queues: list[queue.Queue] = [queue.Queue(ahead) for _ in range(workers)]
-    stop = threading.Event()
-
-    def put(j: int, entry: tuple[bool, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                queues[j].put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run(j: int) -> None:
-        try:
-            for result in _turns(fn, prepare, items[j::workers]):
-                if not put(j, (True, result)):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread, in its turn
-            put(j, (False, exc))
-
-    threads = [threading.Thread(target=run, args=(j,), name=f"formkit-read-{j}", daemon=True) for j in range(workers)]
-    for thread in threads:
-        thread.start()
+    turns = _Turns(fn, workers)
     try:
-        for i in range(len(items)):
-            done, value = queues[i % workers].get()
-            if not done:
-                raise value
-            yield value
-    finally:  # stopped early or failed: the threads end after the file each is reading
-        stop.set()
-        for thread in threads:
-            thread.join()
+        for item in items:
+            size = weight(item) if weight else 0
+            pending.append((turns.submit(item), size))
+            held += size
+            while pending and (len(pending) > ahead * workers or (len(pending) > 1 and weight and held > budget)
+                               or pending[0][0].done()):
+                yield from _ticks(pending[0][0], tick)
+                future, size = pending.popleft()
+                held -= size
+                yield future.result()
+        while pending:
+            yield from _ticks(pending[0][0], tick)
+            yield pending.popleft()[0].result()
+    finally:  # stopped early or failed: what has not begun is cancelled, the threads end after their item
+        turns.close()
 
 
-def _turns(fn: Callable[[T, P, P | None], R], prepare: Callable[[T], P], items: Iterable[T]) -> Iterator[R]:
-    """``fn(item, prepare(item), prepare(next item))`` for each item in turn, each item prepared once."""
+def _in_turn(fn: Callable[[T, T | None], R], items: Iterable[T]) -> Iterator[R]:
+    """``fn(item, following)`` for each item in turn, in this thread (the next item pulled before each call)."""
     them = iter(items)
     item = next(them, _END)
-    ready = prepare(item) if item is not _END else None
     while item is not _END:
         following = next(them, _END)
-        upcoming = prepare(following) if following is not _END else None
-        yield fn(item, ready, upcoming)
-        item, ready = following, upcoming
+        yield fn(item, None if following is _END else following)
+        item = following
 
 
 _END = object()
+
+
+class _Turns:
+    """``workers`` threads, each with its own queue of items, given in turn: ``fn(item, following)`` runs in
+    the item's thread, ``following`` being the next item already in that thread's queue."""
+
+    def __init__(self, fn: Callable[[T, T | None], R], workers: int):
+        self.fn = fn
+        self.queues: list[deque[tuple[T, Future]]] = [deque() for _ in range(workers)]
+        self.given = 0
+        self.closed = False
+        self.changed = threading.Condition()
+        self.threads = [threading.Thread(target=self._run, args=(q,), name=f"formkit-read-{n}", daemon=True)
+                        for n, q in enumerate(self.queues)]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, item: T) -> Future:
+        future: Future = Future()
+        with self.changed:
+            self.queues[self.given % len(self.queues)].append((item, future))
+            self.given += 1
+            self.changed.notify_all()
+        return future
+
+    def _run(self, queue: deque) -> None:
+        while True:
+            with self.changed:
+                while not queue and not self.closed:
+                    self.changed.wait()
+                if not queue:
+                    return
+                item, future = queue.popleft()
+                following = queue[0][0] if queue else None
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(self.fn(item, following))
+            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread, from the future
+                future.set_exception(exc)
+
+    def close(self) -> None:
+        """Cancel what has not begun; wait for the threads to finish the item each is computing."""
+        with self.changed:
+            self.closed = True
+            for queue in self.queues:
+                for _item, future in queue:
+                    future.cancel()
+                queue.clear()
+            self.changed.notify_all()
+        for thread in self.threads:
+            thread.join()
 
 
 def _ticks(future: Future, tick: float | None) -> Iterator[object]:
