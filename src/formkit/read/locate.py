@@ -34,7 +34,6 @@ class Located:
 @dataclass(slots=True)
 class LocatedRow:
     cells: dict[str, Located]
-    location: dict
 
 
 @dataclass
@@ -329,7 +328,7 @@ class Locator:
             if all(_empty(found[k]) for k in keys if k in found):
                 continue  # an empty row, or a prefilled row nobody filled
             cells = {key: Located(cell.text, location(table, cell), cell) for key, cell in found.items()}
-            rows.append(LocatedRow(cells, location(table, row[0])))
+            rows.append(LocatedRow(cells))
         return rows
 
     def _find_table(self, f: Field) -> tuple[Table, int, dict[str, int]] | None:

@@ -148,7 +148,7 @@ def skew(image: np.ndarray) -> float:
     limit = np.radians(MAX_SKEW)
     lines = cv2.HoughLines(binary, 1, np.pi / 1440, threshold=binary.shape[1] // 4,
                            min_theta=np.pi / 2 - limit, max_theta=np.pi / 2 + limit)
-    if lines is None:
+    if lines is None or len(lines) == 0:  # (OpenCV 5.1 gives an empty array where 5.0 gave None)
         return 0.0
     thetas = lines.reshape(-1, 2)[:12, 1]  # the strongest first
     return float(np.degrees(np.pi / 2 - np.median(thetas)))
