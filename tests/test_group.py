@@ -152,7 +152,7 @@ def test_each_item_is_given_the_item_its_thread_computes_next(workers):
         time.sleep(0.005)
         return item
 
-    assert list(in_order(fn, range(12), workers=workers)) == list(range(12))
+    assert list(in_order(fn, range(12), workers=workers, ahead=4)) == list(range(12))
     threads = {name for name, _item, _following in calls}
     assert len(threads) == workers
     for thread in threads:
@@ -161,4 +161,23 @@ def test_each_item_is_given_the_item_its_thread_computes_next(workers):
         assert all(f is None or f == nxt for (_i, f), (nxt, _g) in zip(mine, mine[1:], strict=False))
         assert mine[-1][1] is None
     assert sum(f is not None for _n, _i, f in calls) >= 12 - 2 * workers
+
+
+def test_slow_items_are_shared_by_the_threads_whatever_their_places():
+    """A thread takes the next item when it is free (claiming only the one after it): slow items at every
+    other place are not all left to one thread."""
+    import threading
+
+    from formkit.intake.worker import in_order
+
+    slow_by = []
+
+    def fn(item, _following):
+        if item % 2 == 0:
+            slow_by.append(threading.current_thread().name)
+            time.sleep(0.05)
+        return item
+
+    assert list(in_order(fn, range(16), workers=2)) == list(range(16))
+    assert len(set(slow_by)) == 2
 

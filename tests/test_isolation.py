@@ -219,6 +219,37 @@ def test_the_file_sent_ahead_is_read_in_its_turn_even_after_the_file_before_it_c
     assert other.outcome in READ_OK and other.result.recipient["id"] == "U007"  # not U005's answer
     again = worker.read_request(good[1])
     assert again.outcome in READ_OK and again.result.recipient["id"] == "U005"
+    assert 0 < worker_for(limits).room <= worker.AHEAD_BYTES
+    big = worker.Request(b"x" * worker_for(limits).room, "big.docx", YEAR, limits)
+    worker.read_request(good[0], ahead=big)
+    assert worker_for(limits).ahead is None  # never more than the pipe takes without waiting
+
+
+def test_a_file_sent_ahead_that_ends_the_worker_is_read_once_and_answered_by_that_worker(filled_forms, tmp_path,
+                                                                                          monkeypatch):
+    """The worker reads the file sent ahead before it is asked for; when that file ends the worker (a
+    document nested too deep), its answer is the one already written, not a second reading."""
+    import formkit.intake.worker as worker
+
+    real, reads = worker.read_document, tmp_path / "reads"
+
+    def deep(data, name, *args):
+        if name == "deep.docx":
+            with open(reads, "a") as fh:
+                fh.write("read\n")
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(data, name, *args)
+
+    monkeypatch.setattr(worker, "read_document", deep)  # the workers forked from now on inherit it
+    limits = replace(DEFAULT, seconds=56.0)
+    good = worker.Request(filled_forms["U004"].read_bytes(), "good.docx", YEAR, limits)
+    bad = worker.Request(filled_forms["U005"].read_bytes(), "deep.docx", YEAR, limits)
+    first = worker.read_request(good, ahead=bad)
+    assert first.outcome in READ_OK and worker_for(limits).ahead is bad
+    wait_for(lambda: reads.exists(), 30, "the file sent ahead read")
+    answer = worker.read_request(bad)
+    assert (answer.outcome, answer.code, answer.extra["attempts"]) == ("rejected", "read.too-deep", 1)
+    assert reads.read_text() == "read\n"
 
 
 def test_read_many_reads_alike_with_one_worker_or_two(filled_forms, monkeypatch):

@@ -20,6 +20,7 @@ import ctypes
 import os
 import resource
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -188,6 +189,17 @@ class Child:
             self.conn.send_bytes(pickled)
         except (OSError, ValueError) as exc:
             raise self._died() from exc
+
+    def send_room(self) -> int:
+        """The bytes this end of the pipe takes without waiting for the child to read (its ``SO_SNDBUF``);
+        0 when the system does not say."""
+        if self.conn is None:
+            return 0
+        try:
+            with socket.socket(fileno=os.dup(self.conn.fileno())) as end:
+                return end.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        except OSError:
+            return 0
 
     def receive(self, seconds: float) -> Any:
         """The child's next message; raises Timeout (after killing the group), OutOfMemory or Crashed."""

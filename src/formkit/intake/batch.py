@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from formkit.errors import FormkitError
-from formkit.intake.worker import Outcome, Request, in_order, read_request
+from formkit.intake.worker import AHEAD_BYTES, Outcome, Request, in_order, read_request
 from formkit.limits import DEFAULT, Limits
 from formkit.pipeline import cross_checked
 from formkit.read import ReadError, ReadResult, cannot_open
@@ -20,26 +20,37 @@ from formkit.roster.model import Roster
 
 def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | None = None,
               limits: Limits = DEFAULT) -> Iterator[tuple[Path, ReadResult | FormkitError]]:
-    """(path, result or coded error) for every file, in order: read by the reading workers in turn, each
-    worker sent its next file while it reads one (:func:`formkit.intake.worker.in_order`)."""
-    def request(path: Path) -> tuple[Path, Request | FormkitError]:
-        try:
-            return path, Request(read_regular(path, limits), str(path), year, limits, roster)
-        except FormkitError as exc:
-            return path, exc
+    """(path, result or coded error) for every file, in order, read by the reading workers; each worker is
+    sent its next file while it reads one, when both are small (:func:`formkit.intake.worker.in_order`)."""
+    ahead: dict[int, Request | FormkitError] = {}  # files read before their turn, by their place in ``paths``
 
-    def read_one(item: tuple[Path, Request | FormkitError], following: tuple[Path, Request | FormkitError] | None
-                 ) -> ReadResult | FormkitError:
-        path, request = item
-        if isinstance(request, FormkitError):
-            return request
-        ahead = following[1] if following is not None and isinstance(following[1], Request) else None
-        outcome = read_request(request, ahead=ahead)
+    def request(path: Path) -> Request | FormkitError:
+        try:
+            return Request(read_regular(path, limits), str(path), year, limits, roster)
+        except FormkitError as exc:
+            return exc
+
+    def read_one(item: tuple[int, Path], following: tuple[int, Path] | None) -> ReadResult | FormkitError:
+        (n, path), sent = item, None
+        this = ahead.pop(n, None) or request(path)
+        if isinstance(this, FormkitError):
+            return this
+        if following is not None and _small(following[1], limits):
+            sent = ahead[following[0]] = request(following[1])
+        outcome = read_request(this, ahead=sent if isinstance(sent, Request) else None)
         return outcome.result if outcome.result is not None else _error(path, outcome)
 
     paths = list(map(Path, paths))
-    results = in_order(read_one, map(request, paths))  # several workers at once, results in order
+    results = in_order(read_one, enumerate(paths), ahead=4)  # several workers at once, results in order
     yield from zip(paths, cross_checked(results), strict=True)
+
+
+def _small(path: Path, limits: Limits) -> bool:
+    """A file small enough to be sent to a worker ahead of its turn (:class:`Request`), as it is now."""
+    try:
+        return os.stat(path).st_size <= min(AHEAD_BYTES // 2, limits.max_bytes)
+    except OSError:
+        return False
 
 
 def read_regular(path: Path, limits: Limits = DEFAULT) -> bytes:
@@ -56,7 +67,10 @@ def read_regular(path: Path, limits: Limits = DEFAULT) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ReadError("read.not-a-file", "不是普通文件，未读取", where)
-        data = fh.read(limits.max_bytes + 1) if info.st_size <= limits.max_bytes else b""
+        try:
+            data = fh.read(limits.max_bytes + 1) if info.st_size <= limits.max_bytes else b""
+        except OSError as exc:  # (an I/O error of the disk, say)
+            raise cannot_open(path, exc) from exc
     size = max(info.st_size, len(data))
     if size > limits.max_bytes:
         raise ReadError("read.too-large", f"文件有 {size} 字节，超过 {limits.max_bytes} 字节的上限，未读取", where)

@@ -27,7 +27,17 @@ from formkit.errors import FormkitError, os_reason
 from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.group import GROUP_BYTES, GROUP_SECONDS, Group, Storable
 from formkit.intake.sources import Refused, Source, TooLarge, expand, read_safely
-from formkit.intake.worker import FORK_LOCK, TICK, TRANSIENT, Outcome, Request, in_order, read_isolated, read_request
+from formkit.intake.worker import (
+    AHEAD_BYTES,
+    FORK_LOCK,
+    TICK,
+    TRANSIENT,
+    Outcome,
+    Request,
+    in_order,
+    read_isolated,
+    read_request,
+)
 from formkit.limits import DEFAULT, Limits
 from formkit.read.sniff import classify
 from formkit.store import READABLE, Store, Submission, schema, sealed
@@ -101,8 +111,7 @@ def _stored(sources: Iterable[Source], store: Store, year: int | None, limits: L
     def read(item: _Prepared | _Known | Ingested, following: _Prepared | _Known | Ingested | None
              ) -> _Prepared | _Known | Ingested:  # in a reading thread
         if isinstance(item, _Prepared):
-            ahead = following.request(year, limits) if isinstance(following, _Prepared) else None
-            item.read(year, limits, store.objects, ahead)
+            item.read(year, limits, store.objects, following if isinstance(following, _Prepared) else None)
         return item
 
     def prepare(source: Source) -> _Prepared | _Known | Ingested:  # in this thread, as in_order pulls it
@@ -175,25 +184,25 @@ class _Prepared(Storable):
     existing: Submission | None
     row: dict | None = None
     failure: Exception | None = None
-    _request: Request | None = None
+    _ahead: Request | None = None
 
     @property
     def size(self) -> int:
         return len(self.data)
 
-    def request(self, year: int | None, limits: Limits) -> Request | None:
-        """What the reading worker is sent for this file (made once: sent ahead, then asked for in its turn),
-        or None for a file not read there (refused or converted first)."""
-        if self._request is None and self.failure is None and classify(self.data, display_name(self.source.path.name)
-                                                                       ).action == "read":
-            self._request = Request(self.data, display_name(self.source.path.name), year, limits, stored=True)
-        return self._request
+    def ahead(self, year: int | None, limits: Limits) -> Request | None:
+        """This file as the reading worker is sent it ahead of its turn (kept for its turn), when it is small
+        and read there (not refused or converted first); else None."""
+        if self._ahead is None and self.failure is None and self.size <= AHEAD_BYTES // 2 and \
+                classify(self.data, display_name(self.source.path.name)).action == "read":
+            self._ahead = Request(self.data, display_name(self.source.path.name), year, limits, stored=True)
+        return self._ahead
 
     def read(self, year: int | None, limits: Limits, objects: ObjectStore | None = None,
-             ahead: Request | None = None) -> None:
+             following: _Prepared | None = None) -> None:
         """The submission row (in a reading thread: nothing here touches the database); with ``objects``,
-        the original is written there, to be made durable with its row, while the worker reads. ``ahead``:
-        the next file this thread reads, sent to the worker now."""
+        the original is written there, to be made durable with its row, while the worker reads. ``following``:
+        the file this thread reads next, sent to the worker now when small."""
         def keep() -> None:
             try:
                 objects.stage(self.data, self.sha)
@@ -203,10 +212,16 @@ class _Prepared(Storable):
         if self.failure is not None:
             return
         try:
+            ahead = following.ahead(year, limits) if following is not None else None
+        except Exception:  # noqa: BLE001 - that file is read in its turn (and meets what failed then)
+            ahead = None
+        try:
             self.row = _read(self.data, self.source.path, self.name, year, limits, keep if objects else None,
-                             self.request(year, limits), ahead)
+                             self._ahead, ahead)
         except Exception as exc:  # the boundary: kept for together() or alone() to record
             self.failure = exc
+        finally:
+            self._ahead = None
 
     def together(self, target: Store | Writing) -> Callable[[], Ingested]:
         """Keep the original and its row through ``target`` (a group's transaction, or the store), in the

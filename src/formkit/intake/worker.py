@@ -159,7 +159,8 @@ class Request:
     ``ahead`` of :meth:`Worker.read`), it waits in the pipe while the worker reads the file before it: the worker
     goes from one file to the next without sleeping in between (a worker woken for each file read it a
     quarter slower: benchmarks/read_forms.py --cli). Only small files go ahead: two messages within
-    :data:`AHEAD_BYTES` fit in the pipe's buffer (212 KB on Linux), so sending never waits for the worker."""
+    :data:`AHEAD_BYTES` and half the pipe's buffer (``SO_SNDBUF``: 212 KB on Linux, 8 KB on BSD), so that
+    sending never waits for the worker, which may itself be waiting to send its answer."""
 
     __slots__ = ("limits", "message", "name", "year")
 
@@ -175,12 +176,14 @@ class Worker:
         self.proc: isolate.Child | None = None
         self.starts = 0
         self.ahead: Request | None = None  # sent, its turn not come yet
+        self.room = 0  # the bytes of a file and the one sent ahead of it, at most
 
     def _start(self, year: int | None) -> None:
         with FORK_LOCK:  # no other thread is inside a C library (lxml, sqlite, OpenSSL) while this one forks
             warm_up(year)  # the child inherits loaded definitions, layouts and validators
             self.proc = isolate.Child(_serve, self.limits, memory_mb=self.limits.memory_mb)
         self.starts += 1
+        self.room = min(AHEAD_BYTES, self.proc.send_room() // 2)  # what the pipe takes without waiting, halved
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -194,16 +197,15 @@ class Worker:
         for (the worker may have begun it a little earlier)."""
         if self.ahead is not None and self.ahead is not request:
             self.stop()  # a file sent ahead and never asked for: its answer would be taken for this one's
-        if self.proc is None or not self.proc.is_alive():
+        if self.ahead is None and (self.proc is None or not self.proc.is_alive()):
             self.stop()
             self._start(request.year)
         limits = request.limits
-        try:
+        try:  # (a file sent ahead is answered by the worker it was sent to, even one that exited after it)
             if self.ahead is None:
                 self.proc.send_bytes(request.message)
             self.ahead = None
-            if ahead is not None and ahead.limits == limits and \
-                    len(request.message) + len(ahead.message) <= AHEAD_BYTES:
+            if ahead is not None and ahead.limits == limits and len(request.message) + len(ahead.message) <= self.room:
                 self.proc.send_bytes(ahead.message)
                 self.ahead = ahead
             if meanwhile is not None:
@@ -222,6 +224,9 @@ class Worker:
         except isolate.Crashed as exc:
             self.stop()
             return Outcome("crashed", "intake.crashed", f"读取进程异常退出（{exc.detail}）")
+        except BaseException:  # interrupted with an answer maybe still to come: never taken for another file's
+            self.stop()
+            raise
         if not goes_on:
             self.stop()  # it had a failure and exits: reaped here, so the next file never races its exit
         return _outcome(status, payload, self.limits)
@@ -332,9 +337,9 @@ def in_order(fn: Callable[[T, T | None], R], items: Iterable[T], workers: int | 
              tick: float | None = None, weight: Callable[[T], int] | None = None, budget: int = 0,
              ahead: int = 2) -> Iterator[R | object]:
     """``fn(item, following)`` for every item, computed by up to ``workers`` threads (each reading in its own
-    worker process), yielded in the items' order as soon as each is ready. Item ``i`` goes to thread
-    ``i % workers``; ``following`` is the item that thread computes next when it is already in hand (else
-    None), for ``fn`` to send its file ahead (:meth:`Worker.read`). At most ``ahead`` times as many items as
+    worker process), yielded in the items' order as soon as each is ready. ``following`` is the item the same
+    thread computes next, when one was waiting as it began (else None: :class:`_Turns`), for ``fn`` to send its
+    file ahead (:meth:`Worker.read`). At most ``ahead`` times as many items as
     workers are in hand at once (the work the threads go on with while the caller is busy with a result), and
     with ``weight`` (an item's bytes) no more than ``budget`` of them beyond the first. With one worker
     everything runs in the calling thread. With ``tick``, :data:`TICK` is yielded every ``tick`` seconds while
@@ -378,41 +383,45 @@ _END = object()
 
 
 class _Turns:
-    """``workers`` threads, each with its own queue of items, given in turn: ``fn(item, following)`` runs in
-    the item's thread, ``following`` being the next item already in that thread's queue."""
+    """``workers`` threads taking the items from one queue as each is free: each takes the first item and
+    claims the one after it, which it computes next; ``fn(item, following)`` runs with ``following`` that
+    claimed item (None when none was waiting). A slow item holds back at most the one its thread claimed."""
 
     def __init__(self, fn: Callable[[T, T | None], R], workers: int):
         self.fn = fn
-        self.queues: list[deque[tuple[T, Future]]] = [deque() for _ in range(workers)]
-        self.given = 0
+        self.queue: deque[tuple[T, Future]] = deque()
         self.closed = False
         self.changed = threading.Condition()
-        self.threads = [threading.Thread(target=self._run, args=(q,), name=f"formkit-read-{n}", daemon=True)
-                        for n, q in enumerate(self.queues)]
+        self.threads = [threading.Thread(target=self._run, name=f"formkit-read-{n}", daemon=True)
+                        for n in range(workers)]
         for thread in self.threads:
             thread.start()
 
     def submit(self, item: T) -> Future:
         future: Future = Future()
         with self.changed:
-            self.queues[self.given % len(self.queues)].append((item, future))
-            self.given += 1
-            self.changed.notify_all()
+            self.queue.append((item, future))
+            self.changed.notify()
         return future
 
-    def _run(self, queue: deque) -> None:
+    def _run(self) -> None:
+        claimed: tuple[T, Future] | None = None  # this thread's next item
         while True:
             with self.changed:
-                while not queue and not self.closed:
-                    self.changed.wait()
-                if not queue:
+                if claimed is None:
+                    while not self.queue and not self.closed:
+                        self.changed.wait()
+                    if not self.queue:
+                        return
+                    claimed = self.queue.popleft()
+                elif self.closed:
+                    claimed[1].cancel()
                     return
-                item, future = queue.popleft()
-                following = queue[0][0] if queue else None
+                (item, future), claimed = claimed, self.queue.popleft() if self.queue else None
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(self.fn(item, following))
+                future.set_result(self.fn(item, claimed[0] if claimed else None))
             except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread, from the future
                 future.set_exception(exc)
 
@@ -420,10 +429,9 @@ class _Turns:
         """Cancel what has not begun; wait for the threads to finish the item each is computing."""
         with self.changed:
             self.closed = True
-            for queue in self.queues:
-                for _item, future in queue:
-                    future.cancel()
-                queue.clear()
+            for _item, future in self.queue:
+                future.cancel()
+            self.queue.clear()
             self.changed.notify_all()
         for thread in self.threads:
             thread.join()
