@@ -115,11 +115,22 @@ def wait_for(what, seconds: float = WAIT):
 
 def submit(driver, button) -> None:
     """Click a form's button and wait until its page has been replaced by the answer."""
-    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def replaced(_driver) -> bool:
+        try:
+            button.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:  # Chromium 156 says so of a node whose page was just replaced
+            if "does not belong to the document" not in str(exc):
+                raise
+            return True
+        return False
+
     button.click()
-    WebDriverWait(driver, WAIT).until(staleness_of(button))
+    WebDriverWait(driver, WAIT).until(replaced)
 
 
 def text_of(driver, css: str) -> str:
