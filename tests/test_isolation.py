@@ -134,6 +134,25 @@ def test_an_outside_program_and_its_grandchildren_die_with_formkit():
 
 @pytest.mark.slow
 @pytest.mark.fresh_process
+def reader_failing_on(monkeypatch, name: str, error: BaseException, note: Path | None = None):
+    """The reader of the workers forked from now on (they inherit it) raises ``error`` for the file ``name``,
+    writing a line to ``note`` each time it reads that file; returns the worker module."""
+    import formkit.intake.worker as worker
+
+    real = worker.read_document
+
+    def failing(data, file, *args):
+        if file == name:
+            if note is not None:
+                with open(note, "a") as fh:
+                    fh.write("read\n")
+            raise error
+        return real(data, file, *args)
+
+    monkeypatch.setattr(worker, "read_document", failing)
+    return worker
+
+
 def test_a_valid_file_right_after_an_out_of_memory_one_is_accepted_at_the_first_attempt(filled_forms):
     hog = big_table_docx(filled_forms["U001"].read_bytes(), 60_000)
     good = filled_forms["U002"].read_bytes()
@@ -169,16 +188,7 @@ def test_a_transient_outcome_is_retried_once_in_a_fresh_worker(filled_forms):
 
 
 def test_a_worker_whose_reader_failed_is_never_reused(filled_forms, monkeypatch):
-    import formkit.intake.worker as worker
-
-    real = worker.read_document
-
-    def buggy(data, name, *args):
-        if name == "boom.docx":
-            raise KeyError("a reader bug")
-        return real(data, name, *args)
-
-    monkeypatch.setattr(worker, "read_document", buggy)  # the workers forked from now on inherit it
+    reader_failing_on(monkeypatch, "boom.docx", KeyError("a reader bug"))
     limits = replace(DEFAULT, seconds=59.0)
     good = filled_forms["U004"].read_bytes()
     first = read_isolated(good, "good.docx", YEAR, limits)
@@ -197,16 +207,7 @@ def test_the_file_sent_ahead_is_read_in_its_turn_even_after_the_file_before_it_c
     """A worker is sent the next file while it reads one (``Worker.read``'s ``ahead``): when the file before
     takes the worker down, the one sent ahead is read by the fresh worker, at its first attempt; a file sent
     ahead and never asked for is never answered in place of another."""
-    import formkit.intake.worker as worker
-
-    real = worker.read_document
-
-    def buggy(data, name, *args):
-        if name == "boom.docx":
-            raise KeyError("a reader bug")
-        return real(data, name, *args)
-
-    monkeypatch.setattr(worker, "read_document", buggy)  # the workers forked from now on inherit it
+    worker = reader_failing_on(monkeypatch, "boom.docx", KeyError("a reader bug"))
     limits = replace(DEFAULT, seconds=57.0)
     good = [worker.Request(filled_forms[u].read_bytes(), f"{u}.docx", YEAR, limits) for u in ("U004", "U005")]
     boom = worker.Request(filled_forms["U006"].read_bytes(), "boom.docx", YEAR, limits)
@@ -229,18 +230,8 @@ def test_a_file_sent_ahead_that_ends_the_worker_is_read_once_and_answered_by_tha
                                                                                           monkeypatch):
     """The worker reads the file sent ahead before it is asked for; when that file ends the worker (a
     document nested too deep), its answer is the one already written, not a second reading."""
-    import formkit.intake.worker as worker
-
-    real, reads = worker.read_document, tmp_path / "reads"
-
-    def deep(data, name, *args):
-        if name == "deep.docx":
-            with open(reads, "a") as fh:
-                fh.write("read\n")
-            raise RecursionError("maximum recursion depth exceeded")
-        return real(data, name, *args)
-
-    monkeypatch.setattr(worker, "read_document", deep)  # the workers forked from now on inherit it
+    reads = tmp_path / "reads"
+    worker = reader_failing_on(monkeypatch, "deep.docx", RecursionError("maximum recursion depth exceeded"), reads)
     limits = replace(DEFAULT, seconds=56.0)
     good = worker.Request(filled_forms["U004"].read_bytes(), "good.docx", YEAR, limits)
     bad = worker.Request(filled_forms["U005"].read_bytes(), "deep.docx", YEAR, limits)

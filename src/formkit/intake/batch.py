@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from formkit.errors import FormkitError
-from formkit.intake.worker import AHEAD_BYTES, Outcome, Request, in_order, read_request
+from formkit.intake.worker import Outcome, Request, in_order, read_request, small
 from formkit.limits import DEFAULT, Limits
 from formkit.pipeline import cross_checked
 from formkit.read import ReadError, ReadResult, cannot_open
@@ -48,9 +48,10 @@ def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | N
 def _small(path: Path, limits: Limits) -> bool:
     """A file small enough to be sent to a worker ahead of its turn (:class:`Request`), as it is now."""
     try:
-        return os.stat(path).st_size <= min(AHEAD_BYTES // 2, limits.max_bytes)
+        size = os.stat(path).st_size
     except OSError:
         return False
+    return small(size) and size <= limits.max_bytes
 
 
 def read_regular(path: Path, limits: Limits = DEFAULT) -> bytes:

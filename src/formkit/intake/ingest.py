@@ -28,7 +28,6 @@ from formkit.findings import ERROR, WARNING, finding
 from formkit.intake.group import GROUP_BYTES, GROUP_SECONDS, Group, Storable
 from formkit.intake.sources import Refused, Source, TooLarge, expand, read_safely
 from formkit.intake.worker import (
-    AHEAD_BYTES,
     FORK_LOCK,
     TICK,
     TRANSIENT,
@@ -37,6 +36,7 @@ from formkit.intake.worker import (
     in_order,
     read_isolated,
     read_request,
+    small,
 )
 from formkit.limits import DEFAULT, Limits
 from formkit.read.sniff import classify
@@ -193,7 +193,7 @@ class _Prepared(Storable):
     def ahead(self, year: int | None, limits: Limits) -> Request | None:
         """This file as the reading worker is sent it ahead of its turn (kept for its turn), when it is small
         and read there (not refused or converted first); else None."""
-        if self._ahead is None and self.failure is None and self.size <= AHEAD_BYTES // 2 and \
+        if self._ahead is None and self.failure is None and small(self.size) and \
                 classify(self.data, display_name(self.source.path.name)).action == "read":
             self._ahead = Request(self.data, display_name(self.source.path.name), year, limits, stored=True)
         return self._ahead

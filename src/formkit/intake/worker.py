@@ -154,6 +154,11 @@ def _transient(code: str) -> str | None:
 AHEAD_BYTES = 96 << 10  # a file is sent ahead of its turn when it and the one being read are this small together
 
 
+def small(size: int) -> bool:
+    """Whether a file of ``size`` bytes is worth reading before its turn, to be sent ahead (:class:`Request`)."""
+    return size <= AHEAD_BYTES // 2
+
+
 class Request:
     """One file for the worker to read, pickled once (what ``_serve`` receives). Sent *ahead* of its turn (the
     ``ahead`` of :meth:`Worker.read`), it waits in the pipe while the worker reads the file before it: the worker
