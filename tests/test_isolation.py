@@ -132,8 +132,6 @@ def test_an_outside_program_and_its_grandchildren_die_with_formkit():
 
 # -- the reading worker -----------------------------------------------------------------------------------
 
-@pytest.mark.slow
-@pytest.mark.fresh_process
 def reader_failing_on(monkeypatch, name: str, error: BaseException, note: Path | None = None):
     """The reader of the workers forked from now on (they inherit it) raises ``error`` for the file ``name``,
     writing a line to ``note`` each time it reads that file; returns the worker module."""
@@ -153,6 +151,8 @@ def reader_failing_on(monkeypatch, name: str, error: BaseException, note: Path |
     return worker
 
 
+@pytest.mark.slow
+@pytest.mark.fresh_process
 def test_a_valid_file_right_after_an_out_of_memory_one_is_accepted_at_the_first_attempt(filled_forms):
     hog = big_table_docx(filled_forms["U001"].read_bytes(), 60_000)
     good = filled_forms["U002"].read_bytes()
