@@ -457,8 +457,8 @@ def test_migrate_says_what_it_did(store_url, tmp_path):
     again = cli("migrate", "--db", store_url)
     assert again.exit_code == 0 and "无需升级" in again.output
     engine = create_engine(store_url)  # a store from before the hash chain (4), the recipient columns (5), acts (6),
-    with engine.begin() as conn:  # attachments (7), the web desk (8)
-        conn.execute(_migrations.delete().where(_migrations.c.version.in_([4, 5, 6, 7, 8])))
+    with engine.begin() as conn:  # attachments (7), the web desk (8), lz4 records (9)
+        conn.execute(_migrations.delete().where(_migrations.c.version.in_([4, 5, 6, 7, 8, 9])))
         conn.execute(text("DROP TABLE later_findings"))
         conn.execute(text("DROP TABLE review_acts"))
         conn.execute(text("DROP TABLE attachments"))
@@ -474,5 +474,5 @@ def test_migrate_says_what_it_did(store_url, tmp_path):
         conn.execute(text("ALTER TABLE audit_log DROP COLUMN prev_hash"))
     engine.dispose()
     upgraded = cli("migrate", "--db", store_url)
-    assert MIGRATIONS[-1][0] == 8
-    assert upgraded.exit_code == 0 and "升级到第 8 版（本次应用第 4、5、6、7、8 版）" in upgraded.output, upgraded.output
+    assert MIGRATIONS[-1][0] == 9
+    assert upgraded.exit_code == 0 and "升级到第 9 版（本次应用第 4、5、6、7、8、9 版）" in upgraded.output, upgraded.output

@@ -2,11 +2,12 @@
 append-only audit, recorded migrations, verification."""
 
 import pytest
-from conftest import YEAR
+from conftest import YEAR, need_pg, pg_database
 from sqlalchemy import text
 
 from formkit.forms import load_form
 from formkit.intake.ingest import ingest_one
+from formkit.pipeline import read_file
 from formkit.store import Store
 from formkit.store.migrations import MIGRATIONS, current_version
 
@@ -81,6 +82,22 @@ def test_migrations_are_recorded_and_applied_once(store_url, tmp_path):
     assert names == [m[1] for m in MIGRATIONS]
     with Store(store_url, tmp_path / "o") as second:
         assert migrate(second.engine) == []
+
+
+@pytest.mark.postgres
+def test_records_are_compressed_with_lz4_on_postgresql(filled_forms, tmp_path):
+    """Migration 9: a record (about 8 KB of JSON) is stored compressed with lz4 where the server has it (the
+    PostgreSQL CI installs does), and reads back as the reader returned it."""
+    for url in pg_database(need_pg()):
+        with Store(url, tmp_path / "o") as store:
+            stored = ingest_one(filled_forms["U001"], store)
+            with store.engine.connect() as conn:
+                column = conn.execute(text("SELECT attcompression FROM pg_attribute WHERE attrelid = "
+                                           "'submissions'::regclass AND attname = 'record'")).scalar()
+                used = conn.execute(text("SELECT pg_column_compression(record) FROM submissions")).scalar()
+            assert (column, used) == ("l", "lz4")
+            row = store.submissions()[0]
+            assert row.sha256 == stored.sha256 and row.record.values == read_file(filled_forms["U001"]).as_dict()["values"]
 
 
 def test_verify_finds_missing_corrupt_and_orphaned_originals(store, filled_forms):

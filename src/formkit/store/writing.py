@@ -173,21 +173,22 @@ class Writing:
         return stored
 
     def _pipelined(self, params: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The rows inserted and returned through psycopg directly (in this transaction): SQLAlchemy would
-        send one long statement of them all, which the driver parses and the server plans anew each time."""
+        """The rows inserted and returned through psycopg directly (in this transaction), by one statement
+        whose text never changes (prepared once per connection): each column's values as one array,
+        ``unnest``-ed in the rows' order (``ORDER BY`` their ordinal, so their ids follow it); the rows
+        returned, matched to the rows given by their sha256 (unique). SQLAlchemy would send a statement
+        with a placeholder per value, of a length that changes with the number of rows; one prepared
+        ``INSERT`` per row in a pipeline costs the driver a query's round in Python for each row."""
+        columns = {name: [p[name] for p in params] for name in _INSERTED}
+        columns["record"] = [None if r is None else dumps(r) for r in columns["record"]]
         cursor = self.conn.connection.driver_connection.cursor()
         try:
-            cursor.executemany(_pipelined_sql(self.conn.dialect),
-                               [{**p, "record": None if p["record"] is None else dumps(p["record"])} for p in params],
-                               returning=True)
-            names = [d.name for d in cursor.description]  # the same for every row
-            found = []
-            while True:
-                found.append(dict(zip(names, cursor.fetchone(), strict=True)))
-                if not cursor.nextset():
-                    return found
+            cursor.execute(_unnest_sql(self.conn.dialect), columns, prepare=True)
+            names = [d.name for d in cursor.description]
+            back = {row["sha256"]: row for row in (dict(zip(names, r, strict=True)) for r in cursor.fetchall())}
         finally:
             cursor.close()
+        return [back[p["sha256"]] for p in params]
 
     def retry(self, submission_id: int, data: bytes, attempt: dict[str, Any]) -> Stored:
         """A new attempt at bytes whose stored outcome was transient: the row is updated in place with what
@@ -381,6 +382,12 @@ NEXT = select(func.min(_S.c.id)).where(*_RECIPIENT, _S.c.id > bindparam("after")
 
 
 @lru_cache(maxsize=4)
-def _pipelined_sql(dialect: Any) -> str:
-    """``INSERT … RETURNING`` of one row as the driver takes it (named parameters), built once per dialect."""
-    return str(INSERT.returning(*_RETURNED).compile(dialect=dialect, column_keys=list(_INSERTED)))
+def _unnest_sql(dialect: Any) -> str:
+    """``INSERT … SELECT … FROM unnest(…) … RETURNING`` of any number of rows, one array per column (named
+    parameters, as the driver takes them), built once per dialect."""
+    names = list(_INSERTED)
+    arrays = ", ".join(f"%({name})b::{_S.c[name].type.compile(dialect=dialect)}[]" for name in names)
+    returned = ", ".join(f"{c.compile(dialect=dialect)} AS {c.name}" for c in _RETURNED)
+    listed = ", ".join(names)
+    return (f"INSERT INTO {_S.name} ({listed}) SELECT {listed} FROM unnest({arrays}) WITH ORDINALITY "
+            f"AS given ({listed}, ordinal) ORDER BY ordinal RETURNING {returned}")
