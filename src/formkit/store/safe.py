@@ -17,7 +17,10 @@ from sqlalchemy import String, Table
 
 def safe_text(text: str) -> str:
     """``text`` without NUL characters, lone surrogates written as ``\\udcxx`` escapes."""
-    text = text.replace("\x00", "")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii():  # (no surrogate: nothing to encode)
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -126,15 +129,26 @@ def dumps(value: Any) -> str:
 def fit(table: Table, row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """``row`` with its text made storable and every string clipped to its column's length; also the names
     of the columns that were clipped."""
+    lengths = _lengths(table)
     out, clipped = {}, []
     for key, value in row.items():
         if isinstance(value, str):
             value = safe_text(value)
-            column = table.c.get(key)
-            length = getattr(column.type, "length", None) if column is not None and isinstance(column.type, String) \
-                else None
+            length = lengths.get(key)
             if length and len(value) > length:
                 value = value[:length]
                 clipped.append(key)
         out[key] = value
     return out, clipped
+
+
+_LENGTHS: dict[int, tuple[Table, dict[str, int]]] = {}
+
+
+def _lengths(table: Table) -> dict[str, int]:
+    """The length of each of ``table``'s text columns that has one (read from the table once)."""
+    known = _LENGTHS.get(id(table))
+    if known is None or known[0] is not table:
+        known = _LENGTHS[id(table)] = (table, {c.name: c.type.length for c in table.c
+                                               if isinstance(c.type, String) and c.type.length})
+    return known[1]

@@ -9,8 +9,8 @@ cross-document check (``store.later``) — is every committed row plus the rows 
 audit chain grows one event after another, in the order the files are given. Intake gives it a group of files
 at a time (:mod:`formkit.intake.group`): one commit, and one fsync per folder of originals, for the group.
 
-New rows wait to be inserted together (PostgreSQL: a prepared ``INSERT … RETURNING`` for each, all sent in one
-pipeline; SQLite: one ``executemany``, read back in one query): at the latest when the transaction commits, and
+New rows wait to be inserted together (PostgreSQL: one prepared ``INSERT … SELECT … FROM unnest(…) RETURNING``
+of them all; SQLite: one ``executemany``, read back in one query): at the latest when the transaction commits, and
 earlier when a file needs what a waiting row would show it — the same bytes again, the same recipient's next
 version, anything that reads or appends otherwise. The version each row supersedes is found for all of them by one
 query; then, row by row in their order, their audit events are made and each is checked across documents
@@ -149,13 +149,12 @@ class Writing:
                 for r in self.conn.execute(LATEST_VERSIONS, {"versions": versions})}
 
     def _insert(self, rows: list[dict[str, Any]]) -> list[Any]:
-        """Insert ``rows`` in order, each row as stored, read back: on PostgreSQL one prepared ``INSERT …
-        RETURNING`` per row, all sent in one pipeline (psycopg's ``executemany``), each row returned in order;
-        elsewhere (SQLite returns inserted rows in no set order) one ``executemany``, the rows read back by
-        their sha256 in one query."""
+        """Insert ``rows`` in order, each row as stored, read back: on PostgreSQL by one statement of arrays
+        (:meth:`_unnested`); elsewhere (SQLite returns inserted rows in no set order) one ``executemany``, the
+        rows read back by their sha256 in one query."""
         params = [{name: row.get(name, default) for name, default in _INSERTED.items()} for row in rows]
         if self.conn.dialect.driver == "psycopg":
-            found = self._pipelined(params)
+            found = self._unnested(params)
         else:
             self.conn.execute(INSERT, params)
             back = {r["sha256"]: r for r in self.conn.execute(BY_SHAS, {"shas": [p["sha256"] for p in params]})
@@ -172,13 +171,14 @@ class Writing:
             stored.append(back)
         return stored
 
-    def _pipelined(self, params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _unnested(self, params: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The rows inserted and returned through psycopg directly (in this transaction), by one statement
         whose text never changes (prepared once per connection): each column's values as one array,
         ``unnest``-ed in the rows' order (``ORDER BY`` their ordinal, so their ids follow it); the rows
         returned, matched to the rows given by their sha256 (unique). SQLAlchemy would send a statement
         with a placeholder per value, of a length that changes with the number of rows; one prepared
-        ``INSERT`` per row in a pipeline costs the driver a query's round in Python for each row."""
+        ``INSERT`` per row in a pipeline costs the driver a query's round in Python for each row. The arrays
+        are sent in binary: in text, psycopg escapes each quote of a record's JSON in Python."""
         columns = {name: [p[name] for p in params] for name in _INSERTED}
         columns["record"] = [None if r is None else dumps(r) for r in columns["record"]]
         cursor = self.conn.connection.driver_connection.cursor()
