@@ -321,10 +321,10 @@ def test_a_value_json_cannot_hold_is_a_coded_error_and_the_batch_goes_on(monkeyp
 
     real = batch.read_many
 
-    def read_many(paths, roster=None, year=None):
+    def read_many(paths, roster=None, year=None, each=None):
         paths = list(paths)
-        yield paths[0], NotFinite()
-        yield from real(paths[1:], roster, year)
+        yield paths[0], NotFinite()  # (never given to ``each``: rendered when its turn comes)
+        yield from real(paths[1:], roster, year, each=each)
 
     monkeypatch.setattr(batch, "read_many", read_many)
     from conftest import doc_for

@@ -66,6 +66,8 @@ def test_a_unit_and_its_county_read_in_one_batch_are_checked_against_each_other(
 
     together = codes(filled_forms[UNIT], county)
     assert together[COUNTY].count("rule.funds-differ") == 1 and "rule.funds-differ" not in together[UNIT]
+    # the county's JSON, made as soon as it was read, is made again with the finding its unit read after it gives
+    assert codes(county, filled_forms[UNIT]) == together
     assert "rule.funds-differ" not in codes(county)[COUNTY]  # its unit's form is not in the batch
 
 

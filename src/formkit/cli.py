@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,6 +28,9 @@ from formkit.forms.cycle import cycle
 from formkit.forms.model import PERIODS
 from formkit.outcomes import READABLE
 from formkit.outcomes import label as outcome_label
+
+if TYPE_CHECKING:  # (the reader is loaded by the commands that read)
+    from formkit.read import ReadResult
 
 
 @click.group(cls=FormkitGroup)
@@ -198,10 +202,17 @@ def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None
 
     roster = load_roster(roster_path, year) if roster_path else None
     worst = 0
-    for path, outcome in read_many(files, roster, year):
+    lines: dict[int, tuple[ReadResult, str | None]] = {}  # each result's JSON, made while the others are read
+
+    def render(path: Path, result: ReadResult) -> None:
+        lines[id(result)] = result, json_line({"file": str(path), **result.as_dict()})
+
+    for path, outcome in read_many(files, roster, year, each=render if as_json else None):
         line = None
         if as_json and not isinstance(outcome, FormkitError):
-            line = json_line({"file": str(path), **outcome.as_dict()})
+            made, line = lines.pop(id(outcome), (None, None))
+            if made is not outcome:  # given findings across the batch after it was read
+                line = json_line({"file": str(path), **outcome.as_dict()})
             outcome = outcome if line else FormkitError("cli.not-finite", NOT_FINITE)
         if isinstance(outcome, FormkitError):
             worst = 2

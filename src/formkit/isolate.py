@@ -17,8 +17,10 @@ death signal of its own parent ``oosplash``). Stdlib only: the layers above tran
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import resource
+import select
 import signal
 import socket
 import stat
@@ -167,6 +169,8 @@ class Child:
         self.pid = pid
         self.conn: Connection | None = mine
         self.status: int | None = None  # the wait status, once reaped
+        self._answer = select.poll()  # (made once: Connection.poll builds a selector for every wait)
+        self._answer.register(mine.fileno(), select.POLLIN)
 
     def is_alive(self) -> bool:
         if self.status is None:
@@ -205,7 +209,7 @@ class Child:
         """The child's next message; raises Timeout (after killing the group), OutOfMemory or Crashed."""
         if self.conn is None:
             raise Crashed("已停止")
-        if not self.conn.poll(seconds):
+        if not self._answer.poll(math.ceil(max(seconds, 0.0) * 1000)):  # (an answer, or the pipe closed)
             self.stop()
             raise Timeout(f"{seconds:g} 秒")
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from formkit.errors import FormkitError
@@ -19,9 +19,13 @@ from formkit.roster.model import Roster
 
 
 def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | None = None,
-              limits: Limits = DEFAULT) -> Iterator[tuple[Path, ReadResult | FormkitError]]:
+              limits: Limits = DEFAULT, each: Callable[[Path, ReadResult], None] | None = None,
+              ) -> Iterator[tuple[Path, ReadResult | FormkitError]]:
     """(path, result or coded error) for every file, in order, read by the reading workers; each worker is
-    sent its next file while it reads one, when both are small (:func:`formkit.intake.worker.in_order`)."""
+    sent its next file while it reads one, when both are small (:func:`formkit.intake.worker.in_order`).
+    ``each(path, result)`` is called with every result as it comes in, in the thread that waited for it, while
+    other files are still being read (``formkit read --json`` writes each result's JSON then, instead of after
+    the batch: a county's result that the checks across the batch give more findings is a new object)."""
     ahead: dict[int, Request | FormkitError] = {}  # files read before their turn, by their place in ``paths``
 
     def request(path: Path) -> Request | FormkitError:
@@ -38,7 +42,11 @@ def read_many(paths: Iterable[Path], roster: Roster | None = None, year: int | N
         if following is not None and _small(following[1], limits):
             sent = ahead[following[0]] = request(following[1])
         outcome = read_request(this, ahead=sent if isinstance(sent, Request) else None)
-        return outcome.result if outcome.result is not None else _error(path, outcome)
+        if outcome.result is None:
+            return _error(path, outcome)
+        if each is not None:
+            each(path, outcome.result)
+        return outcome.result
 
     paths = list(map(Path, paths))
     results = in_order(read_one, enumerate(paths), ahead=4)  # several workers at once, results in order
