@@ -5,8 +5,8 @@ measured in the same run: unzip each file and lxml-parse its main part, nothing 
 its own process, in rounds that alternate which goes first, so that both see the same load; each round
 gives its ratio, by elapsed time and by CPU time (the CPU time is the steadier figure on a shared machine).
 The filled forms are made first (issued, then typed into as a person would); that is not timed.
-``--cli`` also times whole processes: the `formkit read --json` command over every file (start-up, isolated
-reading workers and output included) against a process that does the floor. ``--profile N`` also prints the
+``--cli`` also times whole processes, in as many rounds: the `formkit read --json` command over every file
+(start-up, isolated reading workers and output included) against a process that does the floor. ``--profile N`` also prints the
 N functions of formkit's run that take the most time of their own.
 
     python benchmarks/read_forms.py [--units 300] [--pairs 600] [--rounds 3] [--cli] [--profile 30]
@@ -100,17 +100,27 @@ def _process(args: list[str]) -> dict:
     return {"seconds": seconds, "cpu": cpu, "peak_mb": after.ru_maxrss / 1024}
 
 
-def _whole_processes(listing: Path, paths: list[Path]) -> None:
-    """`formkit read --json` over every file, against a process doing the floor; and the command's start-up."""
-    cli = _process([sys.executable, "-m", "formkit", "read", "--json", *map(str, paths)])
-    floor = _process([sys.executable, __file__, "--child", "floor", "--list", str(listing)])
+def _whole_processes(listing: Path, paths: list[Path], rounds: int) -> None:
+    """`formkit read --json` over every file, against a process doing the floor, in ``rounds`` that alternate
+    which goes first; and the command's start-up."""
+    n, ratios = len(paths), []
+    for i in range(rounds):
+        runs = {}
+        for which in (("cli", "floor") if i % 2 == 0 else ("floor", "cli")):
+            runs[which] = _process([sys.executable, "-m", "formkit", "read", "--json", *map(str, paths)]
+                                   if which == "cli" else
+                                   [sys.executable, __file__, "--child", "floor", "--list", str(listing)])
+        cli, floor = runs["cli"], runs["floor"]
+        ratios.append((cli["seconds"] / floor["seconds"], cli["cpu"] / floor["cpu"]))
+        print(f"whole process, round {i + 1}, {n} files: `formkit read --json` {cli['seconds']:.2f} s elapsed = "
+              f"{1000 * cli['seconds'] / n:.2f} ms/file ({cli['cpu']:.2f} s CPU with its workers, largest process "
+              f"{cli['peak_mb']:.0f} MB); floor process {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU); "
+              f"{ratios[-1][0]:.2f}× elapsed, {ratios[-1][1]:.2f}× CPU", flush=True)
+    print(f"whole process: `formkit read --json` takes {statistics.median(r[0] for r in ratios):.2f}× the floor "
+          f"process by elapsed time, {statistics.median(r[1] for r in ratios):.2f}× by CPU time (median of {rounds} "
+          f"rounds; its reading workers use the machine's other cores, the floor one core)")
     start = _process([sys.executable, "-c", "import formkit.cli, formkit.intake.batch"])
     bare = _process([sys.executable, "-c", "pass"])
-    n = len(paths)
-    print(f"whole process, {n} files: `formkit read --json` {cli['seconds']:.2f} s elapsed = "
-          f"{1000 * cli['seconds'] / n:.2f} ms/file ({cli['cpu']:.2f} s CPU with its workers, largest process "
-          f"{cli['peak_mb']:.0f} MB); floor process {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU); "
-          f"{cli['seconds'] / floor['seconds']:.2f}× elapsed, {cli['cpu'] / floor['cpu']:.2f}× CPU")
     print(f"start-up: importing the command and its reader {start['seconds'] - bare['seconds']:.2f} s "
           f"(Python itself {bare['seconds']:.2f} s)")
 
@@ -147,7 +157,7 @@ def main() -> None:
             print(f"load average before: {' '.join(fh.read().split()[:3])}", flush=True)
         _rounds(listing, args.rounds)
         if args.cli:
-            _whole_processes(listing, paths)
+            _whole_processes(listing, paths, args.rounds)
         if args.profile:  # a run of its own: the profiler's cost is not in the figures above
             import pstats
 
