@@ -84,20 +84,36 @@ def test_migrations_are_recorded_and_applied_once(store_url, tmp_path):
         assert migrate(second.engine) == []
 
 
+@pytest.fixture
+def pg_url():
+    yield from pg_database(need_pg())
+
+
 @pytest.mark.postgres
-def test_records_are_compressed_with_lz4_on_postgresql(filled_forms, tmp_path):
+def test_records_are_compressed_with_lz4_on_postgresql(pg_url, filled_forms, tmp_path):
     """Migration 9: a record (about 8 KB of JSON) is stored compressed with lz4 where the server has it (the
     PostgreSQL CI installs does), and reads back as the reader returned it."""
-    for url in pg_database(need_pg()):
-        with Store(url, tmp_path / "o") as store:
-            stored = ingest_one(filled_forms["U001"], store)
-            with store.engine.connect() as conn:
-                column = conn.execute(text("SELECT attcompression FROM pg_attribute WHERE attrelid = "
-                                           "'submissions'::regclass AND attname = 'record'")).scalar()
-                used = conn.execute(text("SELECT pg_column_compression(record) FROM submissions")).scalar()
-            assert (column, used) == ("l", "lz4")
-            row = store.submissions()[0]
-            assert row.sha256 == stored.sha256 and row.record.values == read_file(filled_forms["U001"]).as_dict()["values"]
+    with Store(pg_url, tmp_path / "o") as store:
+        stored = ingest_one(filled_forms["U001"], store)
+        with store.engine.connect() as conn:
+            column = conn.execute(text("SELECT attcompression FROM pg_attribute WHERE attrelid = "
+                                       "'submissions'::regclass AND attname = 'record'")).scalar()
+            used = conn.execute(text("SELECT pg_column_compression(record) FROM submissions")).scalar()
+        assert (column, used) == ("l", "lz4")
+        row = store.submissions()[0]
+        assert row.sha256 == stored.sha256 and row.record.values == read_file(filled_forms["U001"]).as_dict()["values"]
+
+
+def test_bytes_another_writer_stored_meanwhile_are_a_duplicate(store, filled_forms):
+    """A writer that found no submission of its bytes a moment ago (``fresh``) while another stored them: the
+    database refuses the second row (the unique sha256, an IntegrityError on SQLite and PostgreSQL alike) and
+    the file is recorded as a duplicate of the first, not as a failure."""
+    first = ingest_one(filled_forms["U001"], store)
+    data = filled_forms["U001"].read_bytes()
+    again = store.add(data, {"file_name": "again.docx", "outcome": "rejected", "code": "x", "reader": "test"},
+                      fresh=True)
+    assert (again.id, again.duplicate, again.sha256) == (first.submission, True, first.sha256)
+    assert [e["event"] for e in events(store)] == ["ingested", "duplicate"] and len(store.submissions()) == 1
 
 
 def test_verify_finds_missing_corrupt_and_orphaned_originals(store, filled_forms):

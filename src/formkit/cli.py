@@ -205,7 +205,10 @@ def read_cmd(files: tuple[Path, ...], roster_path: Path | None, year: int | None
     lines: dict[int, tuple[ReadResult, str | None]] = {}  # each result's JSON, made while the others are read
 
     def render(path: Path, result: ReadResult) -> None:
-        lines[id(result)] = result, json_line({"file": str(path), **result.as_dict()})
+        try:
+            lines[id(result)] = result, json_line({"file": str(path), **result.as_dict()})
+        except Exception:  # noqa: BLE001 - made again in its turn below, where what it raises is met as before
+            pass
 
     for path, outcome in read_many(files, roster, year, each=render if as_json else None):
         line = None

@@ -32,7 +32,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Text, bindparam, cast, func, literal_column, select, tuple_
+from sqlalchemy import Connection, String, Text, bindparam, cast, func, literal_column, select, tuple_
+from sqlalchemy.exc import DBAPIError
 
 from formkit.errors import FormkitError
 from formkit.outcomes import TRANSIENT
@@ -173,7 +174,7 @@ class Writing:
 
     def _unnested(self, params: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The rows inserted and returned through psycopg directly (in this transaction), by one statement
-        whose text never changes (prepared once per connection): each column's values as one array,
+        whose text never changes (psycopg prepares it on the connection): each column's values as one array,
         ``unnest``-ed in the rows' order (``ORDER BY`` their ordinal, so their ids follow it); the rows
         returned, matched to the rows given by their sha256 (unique). SQLAlchemy would send a statement
         with a placeholder per value, of a length that changes with the number of rows; one prepared
@@ -181,11 +182,14 @@ class Writing:
         are sent in binary: in text, psycopg escapes each quote of a record's JSON in Python."""
         columns = {name: [p[name] for p in params] for name in _INSERTED}
         columns["record"] = [None if r is None else dumps(r) for r in columns["record"]]
+        dialect, sql = self.conn.dialect, _unnest_sql(self.conn.dialect)
         cursor = self.conn.connection.driver_connection.cursor()
         try:
-            cursor.execute(_unnest_sql(self.conn.dialect), columns, prepare=True)
+            cursor.execute(sql, columns)  # (prepared by psycopg once it has run a few times)
             names = [d.name for d in cursor.description]
             back = {row["sha256"]: row for row in (dict(zip(names, r, strict=True)) for r in cursor.fetchall())}
+        except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it (a refused row: an IntegrityError)
+            raise DBAPIError.instance(sql, columns, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
         finally:
             cursor.close()
         return [back[p["sha256"]] for p in params]
@@ -381,12 +385,18 @@ BY_SHAS = select(*_RETURNED).where(_S.c.sha256.in_(bindparam("shas", expanding=T
 NEXT = select(func.min(_S.c.id)).where(*_RECIPIENT, _S.c.id > bindparam("after"))
 
 
+def _array_of(column_type: Any, dialect: Any) -> str:
+    """The array type a column's values are sent as: text without a length (a cast to ``varchar(n)`` would
+    clip a longer value, where the insert into the column refuses it), any other type as it is."""
+    return "TEXT[]" if isinstance(column_type, String) else f"{column_type.compile(dialect=dialect)}[]"
+
+
 @lru_cache(maxsize=4)
 def _unnest_sql(dialect: Any) -> str:
     """``INSERT … SELECT … FROM unnest(…) … RETURNING`` of any number of rows, one array per column (named
     parameters, as the driver takes them), built once per dialect."""
     names = list(_INSERTED)
-    arrays = ", ".join(f"%({name})b::{_S.c[name].type.compile(dialect=dialect)}[]" for name in names)
+    arrays = ", ".join(f"%({name})b::{_array_of(_S.c[name].type, dialect)}" for name in names)
     returned = ", ".join(f"{c.compile(dialect=dialect)} AS {c.name}" for c in _RETURNED)
     listed = ", ".join(names)
     return (f"INSERT INTO {_S.name} ({listed}) SELECT {listed} FROM unnest({arrays}) WITH ORDINALITY "
