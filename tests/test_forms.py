@@ -130,6 +130,7 @@ def _definition(tmp_path, fields: str):
     ("- {key: a, label: 甲, type: text, lable: x}\n", "form.unknown-attribute"),
     ("- {key: a, label: 甲, type: text, prefill: county.name}\n", "form.invalid-prefill"),
     ("- {key: a, label: 甲, type: choice}\n", "form.invalid"),
+    ("- {key: 12, label: 甲, type: text}\n", "form.invalid"),  # a key is text: a record's keys are (intake)
     ("- {key: t, label: 甲, type: table, computed: [{label: 率, measure: x}], columns: [{key: a, label: 乙, type: text}]}\n",
      "form.invalid"),
 ])

@@ -165,6 +165,8 @@ def _field(raw: dict[str, Any], config: CycleConfig, recipient: str, where: dict
         raise DefinitionError("form.unknown-attribute", f"字段“{key}”有未知属性：{sorted(unknown)}", here)
     if not key or not raw.get("label"):
         raise DefinitionError("form.invalid", "每个字段都要有 key 和 label", here)
+    if not isinstance(key, str):  # (a record's keys are text: intake's stored JSON is its canonical JSON)
+        raise DefinitionError("form.invalid", f"字段的 key“{key}”要写成文字（例如 key: \"{key}\" 或字母开头的名称）", here)
     ftype = raw.get("type")
     if ftype not in FIELD_TYPES or (table is not None and ftype == "table"):
         raise DefinitionError("form.unknown-type", f"字段“{key}”的类型“{ftype}”不受支持", here)

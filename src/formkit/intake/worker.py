@@ -100,35 +100,20 @@ def _no_address_space(exc: Exception) -> bool:
         "failed to map segment" in text or "cannot allocate memory" in text or "out of memory" in text)
 
 
-def _as_stored(result: ReadResult) -> tuple[dict[str, Any], str | None, str | None]:
+def _as_stored(result: ReadResult) -> tuple[dict[str, Any] | None, str | None]:
     """What the store keeps of a result, made in the worker (beside the other reading, not in the process
-    that stores): the record, its standard JSON when it needs no cleaning, and the canonical JSON of that
-    JSON read back (what the record's digest is taken of, as ``verify`` takes it). The JSON is written in its
-    canonical form (keys sorted, no spaces): for a record whose keys are all text (every record formkit
-    makes), it is its own canonical JSON, made once."""
-    from formkit.store.audit import canonical_json  # (the store: loaded by whoever stores, before its workers
-    from formkit.store.safe import standard_json  # start; `formkit read` never needs it, nor SQLAlchemy)
+    that stores): its record as standard JSON, in canonical form (keys sorted, no spaces), sent alone: the
+    parent reads the record back from it, as the store will hold it (:func:`_outcome`). Every key of a record
+    is text (the literal keys of ``ReadResult.as_dict`` and the fields' keys, which the form loader only takes
+    as text), so that JSON is also the canonical JSON of the record read back: what its digest is taken of,
+    as ``verify`` takes it. A record that needs cleaning first (a number that is not finite) is sent itself,
+    without JSON."""
+    from formkit.store.safe import standard_json  # (the store: loaded by whoever stores, before its workers
+    # start; `formkit read` never needs it, nor SQLAlchemy)
 
     record = result.as_dict()
     text = standard_json(record, canonical=True)
-    if text is None:
-        return record, None, None
-    return record, text, text if _text_keys(record) else canonical_json(json.loads(text))
-
-
-def _text_keys(value: Any) -> bool:
-    """Whether every key of every object in ``value`` (standard JSON data) is text: JSON makes any other key
-    text, so the data read back would differ."""
-    if type(value) is dict:
-        for key, item in value.items():
-            if type(key) is not str or (type(item) in _NESTED and not _text_keys(item)):
-                return False
-    elif type(value) in _NESTED:
-        return all(_text_keys(item) for item in value if type(item) in _NESTED)
-    return True
-
-
-_NESTED = (dict, list, tuple)
+    return (record, None) if text is None else (None, text)
 
 
 CHECK = "check"  # what the worker is asked to do with a document it only checks
@@ -250,9 +235,11 @@ def _outcome(status: str, payload: Any, limits: Limits) -> Outcome:
     if status == "checked":
         return Outcome("accepted", extra=payload)
     if status == "ok":  # the record the store keeps (and its JSON, when made in the worker), or the typed result
-        if isinstance(payload, tuple):
-            record, text, canonical = payload
-            stored = {"record": record, "text": text, "canonical": canonical}
+        if isinstance(payload, tuple):  # (_as_stored)
+            record, text = payload
+            if record is None:
+                record = json.loads(text)
+            stored = {"record": record, "text": text, "canonical": text}
             findings = record.get("findings") or []
             first = next((f for f in findings if f["severity"] == "error"), findings[0]) if findings else None
             said = (first["code"], first["message"]) if first else None
