@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, String, Text, bindparam, cast, func, literal_column, select, tuple_
+from sqlalchemy import JSON, Connection, String, Table, Text, bindparam, cast, func, literal_column, select, tuple_
 from sqlalchemy.exc import DBAPIError
 
 from formkit.errors import FormkitError
@@ -82,7 +82,10 @@ class Writing:
     def _flush(self) -> None:
         """Insert the events made so far (at once: one statement for many), before anything else appends."""
         if self._events:
-            self.conn.execute(schema.audit.insert(), self._events)
+            if self.conn.dialect.driver == "psycopg":
+                self._unnested(schema.audit, self._events)
+            else:
+                self.conn.execute(schema.audit.insert(), self._events)
             self._events = []
 
     def _keep(self, data: bytes, sha: str) -> None:
@@ -155,7 +158,8 @@ class Writing:
         rows read back by their sha256 in one query."""
         params = [{name: row.get(name, default) for name, default in _INSERTED.items()} for row in rows]
         if self.conn.dialect.driver == "psycopg":
-            found = self._unnested(params)
+            back = {row["sha256"]: row for row in self._unnested(_S, params, tuple(_RETURNED))}
+            found = [back[p["sha256"]] for p in params]
         else:
             self.conn.execute(INSERT, params)
             back = {r["sha256"]: r for r in self.conn.execute(BY_SHAS, {"shas": [p["sha256"] for p in params]})
@@ -172,27 +176,32 @@ class Writing:
             stored.append(back)
         return stored
 
-    def _unnested(self, params: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The rows inserted and returned through psycopg directly (in this transaction), by one statement
-        whose text never changes (psycopg prepares it on the connection): each column's values as one array,
-        ``unnest``-ed in the rows' order (``ORDER BY`` their ordinal, so their ids follow it); the rows
-        returned, matched to the rows given by their sha256 (unique). SQLAlchemy would send a statement
-        with a placeholder per value, of a length that changes with the number of rows; one prepared
-        ``INSERT`` per row in a pipeline costs the driver a query's round in Python for each row. The arrays
-        are sent in binary: in text, psycopg escapes each quote of a record's JSON in Python."""
-        columns = {name: [p[name] for p in params] for name in _INSERTED}
-        columns["record"] = [None if r is None else dumps(r) for r in columns["record"]]
-        dialect, sql = self.conn.dialect, _unnest_sql(self.conn.dialect)
+    def _unnested(self, table: Table, rows: list[dict[str, Any]], returned: tuple = ()) -> list[dict[str, Any]]:
+        """``rows`` (each with every column of ``table`` but its id) inserted in their order through psycopg
+        directly (in this transaction), by one statement whose text never changes (psycopg prepares it on
+        the connection): each column's values as one array, ``unnest``-ed in the rows' order (``ORDER BY``
+        their ordinal: their ids follow it, and the audit log's chain trigger meets each event after the one
+        before it). Returns the ``returned`` columns of the rows inserted, in no set order. SQLAlchemy would
+        send a statement with a placeholder per value, of a length that changes with the number of rows; one
+        prepared ``INSERT`` per row in a pipeline costs the driver a query's round in Python for each row.
+        The arrays are sent in binary: in text, psycopg escapes each quote of a record's JSON in Python."""
+        names = [c.name for c in table.c if c.name != "id"]
+        columns = {name: [row[name] for row in rows] for name in names}
+        for name in names:
+            if isinstance(table.c[name].type, JSON):
+                columns[name] = [None if value is None else dumps(value) for value in columns[name]]
+        dialect, sql = self.conn.dialect, _unnest_sql(table, dialect=self.conn.dialect, returned=returned)
         cursor = self.conn.connection.driver_connection.cursor()
         try:
             cursor.execute(sql, columns)  # (prepared by psycopg once it has run a few times)
+            if not returned:
+                return []
             names = [d.name for d in cursor.description]
-            back = {row["sha256"]: row for row in (dict(zip(names, r, strict=True)) for r in cursor.fetchall())}
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
         except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy raises it (a refused row: an IntegrityError)
             raise DBAPIError.instance(sql, columns, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
         finally:
             cursor.close()
-        return [back[p["sha256"]] for p in params]
 
     def retry(self, submission_id: int, data: bytes, attempt: dict[str, Any]) -> Stored:
         """A new attempt at bytes whose stored outcome was transient: the row is updated in place with what
@@ -391,13 +400,15 @@ def _array_of(column_type: Any, dialect: Any) -> str:
     return "TEXT[]" if isinstance(column_type, String) else f"{column_type.compile(dialect=dialect)}[]"
 
 
-@lru_cache(maxsize=4)
-def _unnest_sql(dialect: Any) -> str:
-    """``INSERT … SELECT … FROM unnest(…) … RETURNING`` of any number of rows, one array per column (named
-    parameters, as the driver takes them), built once per dialect."""
-    names = list(_INSERTED)
-    arrays = ", ".join(f"%({name})b::{_array_of(_S.c[name].type, dialect)}" for name in names)
-    returned = ", ".join(f"{c.compile(dialect=dialect)} AS {c.name}" for c in _RETURNED)
+@lru_cache(maxsize=16)
+def _unnest_sql(table: Table, dialect: Any, returned: tuple = ()) -> str:
+    """``INSERT … SELECT … FROM unnest(…) … [RETURNING]`` of any number of rows of ``table``, one array per
+    column but the id (named parameters, as the driver takes them), built once per table and dialect."""
+    names = [c.name for c in table.c if c.name != "id"]
+    arrays = ", ".join(f"%({name})b::{_array_of(table.c[name].type, dialect)}" for name in names)
     listed = ", ".join(names)
-    return (f"INSERT INTO {_S.name} ({listed}) SELECT {listed} FROM unnest({arrays}) WITH ORDINALITY "
-            f"AS given ({listed}, ordinal) ORDER BY ordinal RETURNING {returned}")
+    sql = (f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM unnest({arrays}) WITH ORDINALITY "
+           f"AS given ({listed}, ordinal) ORDER BY ordinal")
+    if returned:
+        sql += " RETURNING " + ", ".join(f"{c.compile(dialect=dialect)} AS {c.name}" for c in returned)
+    return sql
