@@ -5,11 +5,13 @@ measured in the same run: unzip each file and lxml-parse its main part, nothing 
 its own process, in rounds that alternate which goes first, so that both see the same load; each round
 gives its ratio, by elapsed time and by CPU time (the CPU time is the steadier figure on a shared machine).
 The filled forms are made first (issued, then typed into as a person would); that is not timed.
-``--cli`` also times whole processes, in as many rounds: the `formkit read --json` command over every file
-(start-up, isolated reading workers and output included) against a process that does the floor. ``--profile N`` also prints the
-N functions of formkit's run that take the most time of their own.
+``--interleave`` also times both in one process, taking turns of 30 forms, in as many rounds: both then see
+the same moments of the shared machine, and the ratio is steadier. ``--cli`` also times whole processes, in as
+many rounds: the `formkit read --json` command over every file (start-up, isolated reading workers and output
+included) against a process that does the floor. ``--profile N`` also prints the N functions of formkit's run
+that take the most time of their own.
 
-    python benchmarks/read_forms.py [--units 300] [--pairs 600] [--rounds 3] [--cli] [--profile 30]
+    python benchmarks/read_forms.py [--units 300] [--pairs 600] [--rounds 3] [--interleave] [--cli] [--profile 30]
 """
 
 from __future__ import annotations
@@ -60,6 +62,52 @@ def run_floor(paths: list[Path]) -> dict:
             etree.fromstring(zf.read("word/document.xml"))
     return {"documents": len(paths), "with_errors": 0, "seconds": time.perf_counter() - start,
             "cpu": time.process_time() - cpu}
+
+
+TURN = 30  # forms read by one variant before the other takes its turn (--interleave)
+
+
+def run_interleaved(paths: list[Path]) -> dict:
+    """Floor and formkit in one process, taking turns of :data:`TURN` forms (which goes first alternating),
+    each turn's CPU time added to its variant's: both see the same moments of a shared machine, and the same
+    warm process (each read a few forms before)."""
+    from formkit.pipeline import read_file
+
+    def formkit(batch: list[Path]) -> None:
+        for p in batch:
+            read_file(p)
+
+    def floor(batch: list[Path]) -> None:
+        import zipfile
+
+        from lxml import etree
+
+        for p in batch:
+            with zipfile.ZipFile(p) as zf:
+                etree.fromstring(zf.read("word/document.xml"))
+
+    formkit(paths[:TURN])
+    floor(paths[:TURN])
+    cpu = {"formkit": 0.0, "floor": 0.0}
+    for n, at in enumerate(range(0, len(paths), TURN)):
+        batch = paths[at:at + TURN]
+        for name, run in ((("formkit", formkit), ("floor", floor)) if n % 2 else (("floor", floor), ("formkit", formkit))):
+            start = time.process_time()
+            run(batch)
+            cpu[name] += time.process_time() - start
+    return {"documents": len(paths), "formkit_cpu": cpu["formkit"], "floor_cpu": cpu["floor"]}
+
+
+def _interleaved(listing: Path, rounds: int) -> None:
+    """:func:`run_interleaved` in a fresh process for each of ``rounds``; each round's ratio and the median."""
+    ratios = []
+    for n in range(rounds):
+        r = run_child(__file__, "interleaved", "--list", str(listing))
+        ratios.append(r["formkit_cpu"] / r["floor_cpu"])
+        print(f"interleaved, round {n + 1}: floor {1000 * r['floor_cpu'] / r['documents']:.2f} ms/form of CPU, formkit "
+              f"{1000 * r['formkit_cpu'] / r['documents']:.2f} ms/form: {ratios[-1]:.2f}×", flush=True)
+    print(f"interleaved in one process (turns of {TURN} forms): formkit read takes {statistics.median(ratios):.2f}× "
+          f"the floor's CPU time (median of {rounds} rounds, {min(ratios):.2f}–{max(ratios):.2f}×)")
 
 
 def _rounds(listing: Path, rounds: int) -> None:
@@ -130,13 +178,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cli", action="store_true", help="also time `formkit read` as a whole process")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
-    parser.add_argument("--child", choices=["formkit", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--interleave", action="store_true",
+                        help="also time both in one process, in turns of 30 forms (the steadier figure here)")
+    parser.add_argument("--child", choices=["formkit", "floor", "interleaved"], help=argparse.SUPPRESS)
     parser.add_argument("--list", type=Path, help="read the files listed here (one path a line) instead of making them")
     parser.add_argument("--stats", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         paths = [Path(p) for p in args.list.read_text().splitlines()]
-        run = {"formkit": run_formkit, "floor": run_floor}[args.child]
+        run = {"formkit": run_formkit, "floor": run_floor, "interleaved": run_interleaved}[args.child]
         if args.stats:
             import cProfile
 
@@ -156,6 +206,8 @@ def main() -> None:
         with open("/proc/loadavg") as fh:
             print(f"load average before: {' '.join(fh.read().split()[:3])}", flush=True)
         _rounds(listing, args.rounds)
+        if args.interleave:
+            _interleaved(listing, args.rounds)
         if args.cli:
             _whole_processes(listing, paths, args.rounds)
         if args.profile:  # a run of its own: the profiler's cost is not in the figures above
