@@ -131,6 +131,9 @@ def kill_group(pgid: int) -> None:
         pass
 
 
+POLL_MAX_MS = 2**31 - 1  # the longest wait poll() takes (about 24.8 days): a longer budget waits that long
+
+
 class Child:
     """A forked child running ``target(conn, *args)``, talking to the parent over ``conn``.
 
@@ -209,7 +212,7 @@ class Child:
         """The child's next message; raises Timeout (after killing the group), OutOfMemory or Crashed."""
         if self.conn is None:
             raise Crashed("已停止")
-        if not self._answer.poll(math.ceil(max(seconds, 0.0) * 1000)):  # (an answer, or the pipe closed)
+        if not self._answer.poll(min(math.ceil(max(seconds, 0.0) * 1000), POLL_MAX_MS)):  # an answer, or the pipe closed
             self.stop()
             raise Timeout(f"{seconds:g} 秒")
         try:
