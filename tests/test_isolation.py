@@ -340,3 +340,22 @@ def test_sigkill_of_dossier_pdf_during_conversion_leaves_no_libreoffice_behind(s
         tree = wait_for(lambda: (d := descendants(proc.pid)) and "soffice.bin" in [n for n, _g in d.values()] and d,
                         180, "LibreOffice converting the dossier")
         assert gone_after_kill(proc, tree) == {}
+
+
+def _answers_soon(conn) -> None:
+    time.sleep(0.1)
+    conn.send("读完了")
+
+
+def test_a_child_is_waited_for_within_its_budget_however_long_that_budget_is():
+    """A budget longer than poll() can wait (about 24.8 days) waits as long as it can, never overflows; a
+    budget that runs out stops the child with a Timeout."""
+    child = isolate.Child(_answers_soon)
+    try:
+        assert child.receive(1e12) == "读完了"
+    finally:
+        child.stop()
+    child = isolate.Child(_answers_soon)
+    with pytest.raises(isolate.Timeout):
+        child.receive(0.01)
+    assert not child.is_alive()
