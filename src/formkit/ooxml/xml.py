@@ -9,7 +9,6 @@ from formkit.errors import FormkitError
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
     remove_blank_text=False,
-    collect_ids=False,  # no table of xml:id attributes: formkit never looks an element up by its ID
 )
 
 
