@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, Table
@@ -142,13 +143,7 @@ def fit(table: Table, row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return out, clipped
 
 
-_LENGTHS: dict[int, tuple[Table, dict[str, int]]] = {}
-
-
+@lru_cache(maxsize=16)
 def _lengths(table: Table) -> dict[str, int]:
     """The length of each of ``table``'s text columns that has one (read from the table once)."""
-    known = _LENGTHS.get(id(table))
-    if known is None or known[0] is not table:
-        known = _LENGTHS[id(table)] = (table, {c.name: c.type.length for c in table.c
-                                               if isinstance(c.type, String) and c.type.length})
-    return known[1]
+    return {c.name: c.type.length for c in table.c if isinstance(c.type, String) and c.type.length}

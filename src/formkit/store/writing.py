@@ -158,13 +158,12 @@ class Writing:
         rows read back by their sha256 in one query."""
         params = [{name: row.get(name, default) for name, default in _INSERTED.items()} for row in rows]
         if self.conn.dialect.driver == "psycopg":
-            back = {row["sha256"]: row for row in self._unnested(_S, params, tuple(_RETURNED))}
-            found = [back[p["sha256"]] for p in params]
+            returned = self._unnested(_S, params, tuple(_RETURNED))
         else:
             self.conn.execute(INSERT, params)
-            back = {r["sha256"]: r for r in self.conn.execute(BY_SHAS, {"shas": [p["sha256"] for p in params]})
-                    .mappings()}
-            found = [back[p["sha256"]] for p in params]
+            returned = self.conn.execute(BY_SHAS, {"shas": [p["sha256"] for p in params]}).mappings()
+        back = {r["sha256"]: r for r in returned}  # (in no set order: matched by their unique sha256)
+        found = [back[p["sha256"]] for p in params]
         stored = []
         for row, back in zip(rows, found, strict=True):
             back = dict(back)
