@@ -1,7 +1,8 @@
-"""Wheel build hook: compiles formkit's one C module, the table scan (``src/formkit/ooxml/_tablescan.c``), when
-a C compiler, Python's headers and lxml's (a build requirement) are there. Without them, or with
-``FORMKIT_PURE_PYTHON=1``, the wheel is pure Python and formkit reads tables with its Python walk: the same
-grids, more slowly (tests/test_tablescan.py)."""
+"""Wheel build hook: compiles formkit's two C modules when a C compiler, Python's headers and lxml's (a build
+requirement) are there: the table scan over lxml's tree (``src/formkit/ooxml/_tablescan.c``) and the streaming
+scan of a plain main part with Python's own expat (``_bodyscan.c``). Without them, or with
+``FORMKIT_PURE_PYTHON=1``, the wheel is pure Python: formkit parses every part with lxml and reads tables with
+its Python walk, the same grids, more slowly (tests/test_tablescan.py, tests/test_bodyscan.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("src") / "formkit" / "ooxml" / "_tablescan.c"
-MODULE = "formkit/ooxml/_tablescan"
+SOURCES = {  # module: its source; each built or not on its own
+    "formkit/ooxml/_tablescan": Path("src") / "formkit" / "ooxml" / "_tablescan.c",
+    "formkit/ooxml/_bodyscan": Path("src") / "formkit" / "ooxml" / "_bodyscan.c",
+}
 
 
 class CustomBuildHook(BuildHookInterface):
@@ -23,24 +26,26 @@ class CustomBuildHook(BuildHookInterface):
             return
         suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
         root = Path(self.root)
-        if version == "editable":  # beside its source, where the editable install imports it from
-            target = root / SOURCE.with_name("_tablescan" + suffix)
-        else:
-            target = root / "build" / "formkit-ext" / ("_tablescan" + suffix)
-        try:
-            target.unlink(missing_ok=True)  # never one built before (from other source) left in place
-            if os.environ.get("FORMKIT_PURE_PYTHON"):
-                return
-            _compile(root / SOURCE, target)
-        except (OSError, subprocess.SubprocessError, ImportError) as exc:
-            said = getattr(exc, "stderr", None) or b""
-            said = said.decode(errors="replace")[-2000:] if isinstance(said, bytes) else str(said)[-2000:]
-            self.app.display_warning(f"formkit: the C table scan was not built ({exc}) {said}; tables are read in Python")
-            return
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
-        if version != "editable":
-            build_data["force_include"][str(target)] = MODULE + suffix
+        for module, source in SOURCES.items():
+            name = module.rsplit("/", 1)[1]
+            if version == "editable":  # beside its source, where the editable install imports it from
+                target = root / source.with_name(name + suffix)
+            else:
+                target = root / "build" / "formkit-ext" / (name + suffix)
+            try:
+                target.unlink(missing_ok=True)  # never one built before (from other source) left in place
+                if os.environ.get("FORMKIT_PURE_PYTHON"):
+                    continue
+                _compile(root / source, target)
+            except (OSError, subprocess.SubprocessError, ImportError) as exc:
+                said = getattr(exc, "stderr", None) or b""
+                said = said.decode(errors="replace")[-2000:] if isinstance(said, bytes) else str(said)[-2000:]
+                self.app.display_warning(f"formkit: {name} was not built ({exc}) {said}; it is done in Python")
+                continue
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
+            if version != "editable":
+                build_data["force_include"][str(target)] = module + suffix
 
 
 def _compile(source: Path, target: Path) -> None:

@@ -28,8 +28,9 @@ def test_wheel_carries_forms_templates_and_samples(wheel):
                    "formkit/_data/forms/review-vote.yaml", "formkit/_data/templates/notices/review-results.md",
                    "formkit/_data/samples/roster/units.csv", "formkit/_data/samples/roster/pairs.csv"):
         assert needed in names
-    if os.environ.get("CI"):  # CI has a compiler: the wheel carries the C table scan (hatch_build.py)
-        assert any(n.startswith("formkit/ooxml/_tablescan") and n.endswith((".so", ".pyd")) for n in names)
+    if os.environ.get("CI"):  # CI has a compiler: the wheel carries both C modules (hatch_build.py)
+        for module in ("_tablescan", "_bodyscan"):
+            assert any(n.startswith(f"formkit/ooxml/{module}") and n.endswith((".so", ".pyd")) for n in names)
 
 
 @pytest.mark.slow

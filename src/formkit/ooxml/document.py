@@ -10,6 +10,7 @@ from formkit.ooxml.hidden import NOTHING_HIDDEN, Hiding, hiding
 from formkit.ooxml.ns import NS, qn
 from formkit.ooxml.package import Package, PackageError
 from formkit.ooxml.runs import element_text
+from formkit.ooxml.streamed import streamed_tables
 from formkit.ooxml.xml import mentions
 
 REVISIONS = (qn("w:ins"), qn("w:del"), qn("w:moveFrom"), qn("w:moveTo"))
@@ -18,24 +19,36 @@ REVISIONS = (qn("w:ins"), qn("w:del"), qn("w:moveFrom"), qn("w:moveTo"))
 def read_docx(data: bytes, limits: Limits = DEFAULT) -> SourceDocument:
     package = Package(data, limits)
     main = package.main_part()
-    root = package.xml(main)
-    body = root.find(qn("w:body"))
-    if body is None:
-        raise PackageError("docx.no-body", "文档正文为空或结构异常")
+    hidden = _hiding(package, main)
+    part = package.read(main)
+    streamed = streamed_tables(package, main, part, hidden, limits)
+    if streamed is None:  # parsed: a careful document, or the streaming pass is not there
+        body = _body(package.xml(main, part))
+        found, text = tables(body, hidden, limits), lambda: element_text(body)
+        tracked = any(True for _ in body.iter(*REVISIONS))
+    else:
+        (found, tracked), text = streamed, lambda: element_text(_body(package.xml(main, part)))
     footers = " ".join(footer_text(package, p) for p in package.parts_of(main, "footer"))
     properties = package.custom_properties()
     document = SourceDocument(
         format="docx",
-        tables=tables(body, _hiding(package, main), limits),
-        text_source=lambda: element_text(body),
+        tables=found,
+        text_source=text,
         footer_text=footers,
         properties=properties,
         producer=_producer(package, properties),
-        tracked_changes=any(True for _ in body.iter(*REVISIONS)),
+        tracked_changes=tracked,
         macros=any(n.lower().endswith("vbaproject.bin") for n in package.names()),
     )
     package.refuse_dtds()
     return document
+
+
+def _body(root):
+    body = root.find(qn("w:body"))
+    if body is None:
+        raise PackageError("docx.no-body", "文档正文为空或结构异常")
+    return body
 
 
 def _hiding(package: Package, main: str) -> Hiding:

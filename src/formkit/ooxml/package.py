@@ -154,8 +154,9 @@ class Package:
         _REMEMBERED[key] = (self._data[start:start + size], value)
         _held[0] += size
 
-    def xml(self, name: str) -> etree._Element:
-        data = self.read(name)
+    def xml(self, name: str, data: bytes | None = None) -> etree._Element:
+        """Part ``name`` parsed (``data``: its bytes, when already read)."""
+        data = self.read(name) if data is None else data
         if b"purl.oclc.org/ooxml" in data[:2048]:  # ISO 29500 Strict: same elements, other namespaces
             for strict, transitional in STRICT.items():
                 data = data.replace(strict.encode(), transitional.encode())
