@@ -127,13 +127,23 @@ static int put(Scan *s, Buffer *b, const char *text, size_t n) {
     return 0;
 }
 
-static PyObject *stripped(Buffer *b) {
-    static PyObject *strip_name = NULL;
-    if (strip_name == NULL && (strip_name = PyUnicode_InternFromString("strip")) == NULL) return NULL;
+static PyObject *strip_name = NULL;
+
+/* The text gathered, stripped as Python strips it; NULL with the scan failed or left to lxml. */
+static PyObject *stripped(Scan *s, Buffer *b) {
     PyObject *raw = PyUnicode_DecodeUTF8(b->data ? b->data : "", (Py_ssize_t)b->len, "strict");
-    if (raw == NULL) return NULL;
+    if (raw == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {  /* never from expat: lxml says what it is */
+            PyErr_Clear();
+            bail(s);
+        } else {
+            fail(s);
+        }
+        return NULL;
+    }
     PyObject *text = PyObject_CallMethodNoArgs(raw, strip_name);
     Py_DECREF(raw);
+    if (text == NULL) fail(s);
     return text;
 }
 
@@ -285,11 +295,8 @@ static void close_cell(Scan *s) {
         if (col < PyList_GET_SIZE(above)) cell = Py_NewRef(PyList_GET_ITEM(above, col));
     }
     if (cell == NULL) {
-        PyObject *text = stripped(&s->text_of_cell);
-        if (text == NULL) {
-            fail(s);
-            return;
-        }
+        PyObject *text = stripped(s, &s->text_of_cell);
+        if (text == NULL) return;
         PyObject *args[7] = {text, PyLong_FromSsize_t(r), PyLong_FromSsize_t(col), PyLong_FromLong(s->span),
                              NULL, NULL, NULL};
         size_t nargs = 4;
@@ -527,8 +534,8 @@ static void on_end(void *data, const char *name) {
         end_table(s);
     } else if (k == K_P) {
         s->paragraph = 0;
-        PyObject *text = stripped(&s->para);
-        if (text == NULL) { fail(s); return; }
+        PyObject *text = stripped(s, &s->para);
+        if (text == NULL) return;
         if (PyUnicode_GET_LENGTH(text)) Py_XSETREF(s->pending, text);
         else Py_DECREF(text);
     }
@@ -620,6 +627,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_bodyscan", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__bodyscan(void) {
+    if ((strip_name = PyUnicode_InternFromString("strip")) == NULL) return NULL;
     struct ExpatAPI *api = PyCapsule_Import("pyexpat.expat_CAPI", 0);
     if (api == NULL) return NULL;
     if (strcmp(api->magic, "pyexpat.expat_CAPI 1.1") != 0 ||
