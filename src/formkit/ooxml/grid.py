@@ -3,11 +3,11 @@ shows of each paragraph) and check boxes (``w14:checkbox`` controls and legacy `
 with their state; merged cells resolved: a ``gridSpan`` cell fills the columns it spans, a ``vMerge``
 continuation is the cell above it; the grid's size is checked against the limits before it is allocated.
 
-Most returned forms have no alternate content, revisions, text boxes or hidden text: such a *plain* document's
-tables are read in one pass each over the elements that matter: in C over the tree lxml parsed
-(``_tablescan.c``, when it was built), else in Python (``tbl.iter`` filters them in C); the others by the
-careful walk, row by row and cell by cell. All give the same grid (tests/test_read_paths.py,
-tests/test_tablescan.py).
+Most returned forms have no alternate content, revisions, text boxes or hidden text: such a *plain* main part
+is most often read without a tree at all (``streamed.py``); when it is parsed, its tables are read in one pass
+each over the elements that matter: in C over the tree lxml parsed (``_tablescan.c``, when it was built), else
+in Python (``tbl.iter`` filters them in C); the others by the careful walk, row by row and cell by cell. All
+give the same grid (tests/test_read_paths.py, tests/test_tablescan.py, tests/test_bodyscan.py).
 """
 
 from __future__ import annotations
