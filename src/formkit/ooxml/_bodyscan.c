@@ -7,11 +7,13 @@
  * None says "parse this part with lxml and read it as before": anything this pass does not read exactly as
  * the tree's walk does, and anything a parser could disagree on: a part expat refuses, a DOCTYPE, a comment or
  * processing instruction in the document, a namespace declared anywhere but on the root (or a prefix declared
- * twice for one namespace, or not at all), an element nested deeper than DEPTH, a name longer than LONGEST_NAME;
+ * twice for one namespace, or not at all), a name that is not a plain ASCII NCName or longer than LONGEST_NAME, a
+ * namespace URI libxml2 could refuse, an element nested deeper than DEPTH;
  * what makes a document careful (alternate content, deleted or moved-away text, hidden text, text boxes, legacy
  * check boxes, blocks wrapped in content controls or custom XML, a nested table, a row or cell not directly in
  * its table or row, a w:gridSpan that is not plain digits); a grid beyond ``columns`` per row or ``positions``
- * in all (the walk then raises the limit's error). The caller gives only a part of bounded size (streamed.py).
+ * in all (the walk then raises the limit's error). The caller gives only a UTF-8 part of bounded size, its XML
+ * declaration (if any) checked (streamed.py); expat is told it is UTF-8.
  *
  * Built by hatch_build.py when a C compiler is there; without it every part is parsed with lxml. */
 #define PY_SSIZE_T_CLEAN
@@ -55,6 +57,7 @@ static struct ExpatAPI *expat = NULL;
 #define DEPTH 200     /* deeper: lxml reads it (and refuses beyond 256 levels) */
 #define LONGEST_NAME 200  /* a longer element or attribute name: lxml reads it */
 #define PREFIXES 64   /* namespace declarations on the root */
+#define CHUNK (64 << 10)  /* bytes given to expat at a time */
 
 static const char W[] = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 static const char W14[] = "http://schemas.microsoft.com/office/word/2010/wordml";
@@ -147,16 +150,30 @@ static PyObject *stripped(Scan *s, Buffer *b) {
     return text;
 }
 
+/* Whether the n bytes at p are a plain ASCII NCName: a letter or '_', then letters, digits, '_', '-', '.' (expat
+ * takes any XML name; anything else, though it may be a name, is left to lxml). */
+static int ncname(const char *p, size_t n) {
+    if (n == 0 || !((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z') || p[0] == '_')) return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
 /* The namespace of a qualified name (NS_*; -1: a prefix not declared, or not a QName) and its local part. */
 static int resolve(const Scan *s, const char *name, const char **local, int element) {
     const char *colon = strchr(name, ':');
     if (colon == NULL) {
         *local = name;
+        if (!ncname(name, strlen(name))) return -1;
         return element ? s->default_ns : NS_NONE;
     }
     size_t len = (size_t)(colon - name);
     *local = colon + 1;
-    if (len == 0 || colon[1] == '\0' || strchr(colon + 1, ':') != NULL) return -1;
+    if (!ncname(name, len) || !ncname(colon + 1, strlen(colon + 1))) return -1;
     if (len == s->w_len && s->w_prefix != NULL && memcmp(name, s->w_prefix, len) == 0) return NS_W;
     for (int i = 0; i < s->nprefixes; i++)
         if (s->prefixes[i].len == len && memcmp(s->prefixes[i].prefix, name, len) == 0) return s->prefixes[i].ns;
@@ -164,11 +181,19 @@ static int resolve(const Scan *s, const char *name, const char **local, int elem
     return -1;
 }
 
+/* The namespace a URI names (NS_*); -1 for one the pass leaves to lxml: the namespaces of xml and xmlns themselves
+ * (which libxml2 refuses to bind), or a URI with a byte outside a plain URI's (a space, a control, '%', '#',
+ * brackets, quotes, anything not ASCII): libxml2 warns or refuses, and no form needs one. */
 static int ns_of(const char *href) {
     if (!strcmp(href, W)) return NS_W;
     if (!strcmp(href, W14)) return NS_W14;
     if (!strcmp(href, MC)) return NS_MC;
-    return href[0] ? NS_OTHER : NS_NONE;
+    if (!href[0]) return NS_NONE;
+    if (!strcmp(href, "http://www.w3.org/XML/1998/namespace") || !strcmp(href, "http://www.w3.org/2000/xmlns/"))
+        return -1;
+    for (const unsigned char *c = (const unsigned char *)href; *c; c++)
+        if (*c <= ' ' || *c >= 0x7f || strchr("%#[]<>\"{}|\\^`", *c) != NULL) return -1;
+    return NS_OTHER;
 }
 
 /* The root's namespace declarations; 0, or -1 for anything the pass leaves to lxml. */
@@ -177,13 +202,15 @@ static int declare(Scan *s, const char **atts) {
     for (int i = 0; atts[i] != NULL; i += 2) {
         const char *name = atts[i], *href = atts[i + 1];
         if (strncmp(name, "xmlns", 5) != 0 || (name[5] != '\0' && name[5] != ':')) continue;
+        int ns = ns_of(href);
+        if (ns < 0) return -1;
         if (name[5] == '\0') {
-            s->default_ns = ns_of(href);
+            s->default_ns = ns;
             continue;
         }
         const char *prefix = name + 6;
         size_t len = strlen(prefix);
-        if (len == 0 || len > LONGEST_NAME || !href[0] || strchr(prefix, ':') || !strcmp(prefix, "xml") ||
+        if (len > LONGEST_NAME || !ncname(prefix, len) || !href[0] || !strcmp(prefix, "xml") ||
             !strcmp(prefix, "xmlns") || s->nprefixes == PREFIXES)
             return -1;
         for (int j = 0; j < s->nprefixes; j++)  /* one namespace, two prefixes: its attributes could clash */
@@ -191,7 +218,7 @@ static int declare(Scan *s, const char **atts) {
         hrefs[s->nprefixes] = href;
         memcpy(s->prefixes[s->nprefixes].prefix, prefix, len + 1);
         s->prefixes[s->nprefixes].len = len;
-        s->prefixes[s->nprefixes].ns = ns_of(href);
+        s->prefixes[s->nprefixes].ns = ns;
         if (s->prefixes[s->nprefixes].ns == NS_W) {
             s->w_prefix = s->prefixes[s->nprefixes].prefix;
             s->w_len = len;
@@ -297,17 +324,15 @@ static void close_cell(Scan *s) {
     if (cell == NULL) {
         PyObject *text = stripped(s, &s->text_of_cell);
         if (text == NULL) return;
-        PyObject *args[7] = {text, PyLong_FromSsize_t(r), PyLong_FromSsize_t(col), PyLong_FromLong(s->span),
-                             NULL, NULL, NULL};
-        size_t nargs = 4;
-        if (s->extra) {
+        PyObject *args[7] = {text, NULL, NULL, NULL, NULL, NULL, NULL};
+        size_t nargs = s->extra ? 7 : 4;
+        int complete = (args[1] = PyLong_FromSsize_t(r)) != NULL && (args[2] = PyLong_FromSsize_t(col)) != NULL &&
+                       (args[3] = PyLong_FromLong(s->span)) != NULL;
+        if (complete && s->extra) {
             args[4] = Py_NewRef(s->placeholder ? Py_True : Py_False);
             args[5] = Py_NewRef(s->checked < 0 ? Py_None : (s->checked ? Py_True : Py_False));
-            args[6] = s->tags ? PyList_AsTuple(s->tags) : PyTuple_New(0);
-            nargs = 7;
+            complete = (args[6] = s->tags ? PyList_AsTuple(s->tags) : PyTuple_New(0)) != NULL;
         }
-        int complete = 1;
-        for (size_t i = 0; i < nargs; i++) complete = complete && args[i] != NULL;
         if (complete) cell = PyObject_Vectorcall(s->cell_type, args, nargs, NULL);
         for (size_t i = 0; i < nargs; i++) Py_XDECREF(args[i]);
         if (cell == NULL) {
@@ -383,9 +408,9 @@ static void in_table(Scan *s, int k, const char **atts) {
             int found = val(s, atts, NS_W, &value);
             if (found < 0) { bail(s); return; }
             if (found && value[0]) {
+                if (s->tags == NULL && (s->tags = PyList_New(0)) == NULL) { fail(s); return; }
                 PyObject *tag = PyUnicode_FromString(value);
-                if (s->tags == NULL) s->tags = PyList_New(0);
-                if (tag == NULL || s->tags == NULL || PyList_Append(s->tags, tag) < 0) fail(s);
+                if (tag == NULL || PyList_Append(s->tags, tag) < 0) fail(s);
                 Py_XDECREF(tag);
             }
         } else if (k == K_BOX && s->box_depth < 0 && !s->box_checked) {
@@ -569,10 +594,6 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     Py_ssize_t columns, positions;
     (void)self;
     if (!PyArg_ParseTuple(args, "y*nnO", &data, &columns, &positions, &cell_type)) return NULL;
-    if (data.len > INT_MAX) {
-        PyBuffer_Release(&data);
-        Py_RETURN_NONE;
-    }
     Scan *s = PyMem_Calloc(1, sizeof(Scan));
     if (s == NULL) {
         PyBuffer_Release(&data);
@@ -585,7 +606,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     reset_cell(s);
     PyObject *result = NULL;
     if ((s->tables = PyList_New(0)) == NULL) goto done;
-    s->parser = expat->ParserCreate_MM(NULL, NULL, NULL);
+    s->parser = expat->ParserCreate_MM("UTF-8", NULL, NULL);  /* the caller gives only UTF-8 (streamed.py) */
     if (s->parser == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -596,7 +617,13 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     expat->SetCommentHandler(s->parser, on_comment);
     expat->SetProcessingInstructionHandler(s->parser, on_pi);
     expat->SetStartDoctypeDeclHandler(s->parser, on_doctype);
-    int ok = expat->Parse(s->parser, data.buf, (int)data.len, 1);
+    /* In pieces, so that a part left to lxml early is not parsed to its end (expat keeps what it is given whole) */
+    int ok = 1;
+    for (Py_ssize_t at = 0; ok && !s->bail && at < data.len; at += CHUNK) {
+        Py_ssize_t n = data.len - at < CHUNK ? data.len - at : CHUNK;
+        ok = expat->Parse(s->parser, (const char *)data.buf + at, (int)n, 0);
+    }
+    if (ok && !s->bail) ok = expat->Parse(s->parser, "", 0, 1);
     if (s->failed) goto done;
     if (!ok || s->bail || !s->body_seen || s->table) {
         result = Py_NewRef(Py_None);

@@ -5,6 +5,8 @@ tables (tests/test_bodyscan.py), and it is not used when the module was not buil
 
 from __future__ import annotations
 
+import re
+
 from formkit.document import Cell, Table
 from formkit.limits import Limits
 from formkit.ooxml.hidden import Hiding
@@ -38,16 +40,35 @@ def _c_scan():
 
 _scan = _c_scan()
 
+# What the pass reads: UTF-8 (a byte-order mark, then no declaration or one of XML 1.x that declares UTF-8 or no
+# encoding), the bytes opening with markup. Anything else (UTF-16, another encoding, another version) lxml reads.
+_UTF8 = re.compile(rb"""(?:\xef\xbb\xbf)?(?:<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1"""
+                   rb"""(?:\s+encoding\s*=\s*(["'])[Uu][Tt][Ff]-8\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?"""
+                   rb"""\s*\?>|<(?!\x00|\?xml[\s?]))""")
+
+
+def streamable(data: bytes) -> bool:
+    """Whether the pass is to read a main part of these bytes: bounded, transitional, UTF-8."""
+    return len(data) <= STREAM_BYTES and b"purl.oclc.org/ooxml" not in data[:2048] and _UTF8.match(data) is not None
+
+
+def scan(data: bytes, limits: Limits) -> tuple[list, bool] | None:
+    """What the pass reads of a main part of these bytes (``([(rows, caption), ...], tracked)``), or None when
+    lxml is to parse it."""
+    if _scan is None or not streamable(data):
+        return None
+    return _scan(data, limits.grid_columns, limits.grid_cells, Cell)
+
 
 def streamed_tables(package: Package, main: str, data: bytes, hidden: Hiding,
                     limits: Limits) -> tuple[list[Table], bool] | None:
     """The tables of main part ``main`` (whose bytes are ``data``) and whether it holds tracked insertions, when
     the streaming pass reads it; None when lxml is to parse it (``hidden``: what the styles hide; a part with a
     DOCTYPE is refused here as the parser refuses it)."""
-    if _scan is None or hidden.active or len(data) > STREAM_BYTES or b"purl.oclc.org/ooxml" in data[:2048]:
+    if _scan is None or hidden.active or not streamable(data):
         return None
     refuse_dtd(data, main)
-    found = _scan(data, limits.grid_columns, limits.grid_cells, Cell)
+    found = scan(data, limits)
     if found is None:
         return None
     package.found_plain(main)
