@@ -89,12 +89,12 @@ def _read(data: bytes, scan) -> object:
     streamed._scan = scan
     try:
         doc = read_docx(data)
+        return (_described(doc.tables), doc.tracked_changes, doc.text, doc.footer_text, doc.properties,
+                doc.producer, doc.macros)
     except FormkitError as exc:
         return exc.code
     finally:
         streamed._scan = original
-    return (_described(doc.tables), doc.tracked_changes, doc.text, doc.footer_text, doc.properties, doc.producer,
-            doc.macros)
 
 
 def test_every_document_the_tests_know_reads_alike_streamed_or_parsed(cf, sa):
@@ -181,6 +181,18 @@ TRICKS = {  # markup a parser could read otherwise than the tree: read alike, or
     "declaration-single-quotes": ("<?xml version='1.0' encoding='utf-8' standalone='yes'?>" + _document("<w:tbl/>"),
                                   True),
     "declaration-not-first": (" " + '<?xml version="1.0"?>' + _document("<w:tbl/>"), False),
+    "processing-instruction-before-the-root": ("<?a:b?>" + _document("<w:tbl/>"), False),
+    "processing-instruction-after-the-root": (_document("<w:tbl/>") + "<?a x?>", False),
+    "long-version": ('<?xml version="1.' + "0" * 50000 + '"?>' + _document("<w:tbl/>"), False),
+    "namespace-port-not-a-number": (_document("<w:tbl/>", f'<w:document xmlns:w="{W}" xmlns:x="http://a:b/">'),
+                                    False),
+    "namespace-two-ats": (_document("<w:tbl/>", f'<w:document xmlns:w="{W}" xmlns:x="http://a@b@c/">'), False),
+    "namespace-without-scheme": (_document("<w:tbl/>", f'<w:document xmlns:w="{W}" xmlns=":a">'), False),
+    "namespace-plain": (_document("<w:tbl/>", f'<w:document xmlns:w="{W}" xmlns:wps='
+                                  '"http://www.wps.cn/officeDocument/2013/wpsCustomData">'), True),
+    "xml-id": (_document('<w:p xml:id="1"/><w:tbl/>'), False),
+    "xml-lang": (_document('<w:tbl><w:tr><w:tc><w:p xml:lang="zh-CN"><w:r><w:t>甲</w:t></w:r></w:p></w:tc></w:tr>'
+                           "</w:tbl>"), True),
     "byte-order-mark": ("\ufeff" + '<?xml version="1.0" encoding="UTF-8"?>' + _document("<w:tbl/>"), True),
     "byte-order-mark-then-latin-1": ("\ufeff" + '<?xml version="1.0" encoding="ISO-8859-1"?>' + _document(
         "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>é</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"), False),

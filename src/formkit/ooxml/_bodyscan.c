@@ -5,10 +5,11 @@
  *
  * scan(data, columns, positions, Cell) -> ([(rows, caption), ...], tracked) or None.
  * None says "parse this part with lxml and read it as before": anything this pass does not read exactly as
- * the tree's walk does, and anything a parser could disagree on: a part expat refuses, a DOCTYPE, a comment or
- * processing instruction in the document, a namespace declared anywhere but on the root (or a prefix declared
- * twice for one namespace, or not at all), a name that is not a plain ASCII NCName or longer than LONGEST_NAME, a
- * namespace URI libxml2 could refuse, an element nested deeper than DEPTH;
+ * the tree's walk does, and anything a parser could disagree on: a part expat refuses, a DOCTYPE, a comment in
+ * the document, a processing instruction anywhere, an xml: attribute but xml:space and xml:lang, a namespace
+ * declared anywhere but on the root (or a prefix declared twice for one namespace, or not at all), a name that
+ * is not a plain ASCII NCName or longer than LONGEST_NAME, a namespace URI not plainly written (ns_of), an
+ * element nested deeper than DEPTH;
  * what makes a document careful (alternate content, deleted or moved-away text, hidden text, text boxes, legacy
  * check boxes, blocks wrapped in content controls or custom XML, a nested table, a row or cell not directly in
  * its table or row, a w:gridSpan that is not plain digits); a grid beyond ``columns`` per row or ``positions``
@@ -57,7 +58,7 @@ static struct ExpatAPI *expat = NULL;
 #define DEPTH 200     /* deeper: lxml reads it (and refuses beyond 256 levels) */
 #define LONGEST_NAME 200  /* a longer element or attribute name: lxml reads it */
 #define PREFIXES 64   /* namespace declarations on the root */
-#define CHUNK (64 << 10)  /* bytes given to expat at a time */
+#define CHUNK (64 << 10)  /* bytes given to expat first (then twice as many each time) */
 
 static const char W[] = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 static const char W14[] = "http://schemas.microsoft.com/office/word/2010/wordml";
@@ -177,13 +178,20 @@ static int resolve(const Scan *s, const char *name, const char **local, int elem
     if (len == s->w_len && s->w_prefix != NULL && memcmp(name, s->w_prefix, len) == 0) return NS_W;
     for (int i = 0; i < s->nprefixes; i++)
         if (s->prefixes[i].len == len && memcmp(s->prefixes[i].prefix, name, len) == 0) return s->prefixes[i].ns;
-    if (!element && len == 3 && memcmp(name, "xml", 3) == 0) return NS_OTHER;
+    if (!element && len == 3 && memcmp(name, "xml", 3) == 0)  /* libxml2 checks xml:id: lxml reads it */
+        return !strcmp(colon + 1, "space") || !strcmp(colon + 1, "lang") ? NS_OTHER : -1;
     return -1;
 }
 
-/* The namespace a URI names (NS_*); -1 for one the pass leaves to lxml: the namespaces of xml and xmlns themselves
- * (which libxml2 refuses to bind), or a URI with a byte outside a plain URI's (a space, a control, '%', '#',
- * brackets, quotes, anything not ASCII): libxml2 warns or refuses, and no form needs one. */
+static int in(char c, const char *set) { return c != '\0' && strchr(set, c) != NULL; }
+
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+/* The namespace a URI names (NS_*); -1 for one the pass leaves to lxml, which is any but a plain URI of the
+ * kind namespaces are written as: a scheme, then "//", a host of letters, digits, '.' and '-' (no user, no
+ * port) and a path of those and '/', '_', '~'; or no "//" and letters, digits and ".-_~:" (urn:...). libxml2
+ * refuses or warns of many others (the namespaces of xml and xmlns themselves, ports that are not numbers,
+ * two '@'...), and no form needs them. */
 static int ns_of(const char *href) {
     if (!strcmp(href, W)) return NS_W;
     if (!strcmp(href, W14)) return NS_W14;
@@ -191,9 +199,21 @@ static int ns_of(const char *href) {
     if (!href[0]) return NS_NONE;
     if (!strcmp(href, "http://www.w3.org/XML/1998/namespace") || !strcmp(href, "http://www.w3.org/2000/xmlns/"))
         return -1;
-    for (const unsigned char *c = (const unsigned char *)href; *c; c++)
-        if (*c <= ' ' || *c >= 0x7f || strchr("%#[]<>\"{}|\\^`", *c) != NULL) return -1;
-    return NS_OTHER;
+    const char *c = href;
+    if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z'))) return -1;
+    while (in(*c, ALNUM "+.-")) c++;
+    if (*c++ != ':') return -1;
+    if (c[0] == '/' && c[1] == '/') {
+        c += 2;
+        if (!in(*c, ALNUM)) return -1;
+        while (in(*c, ALNUM ".-")) c++;
+        if (*c != '\0' && *c != '/') return -1;
+        while (in(*c, ALNUM "./_~-")) c++;
+    } else {
+        if (!in(*c, ALNUM)) return -1;
+        while (in(*c, ALNUM ".-_~:")) c++;
+    }
+    return *c == '\0' ? NS_OTHER : -1;
 }
 
 /* The root's namespace declarations; 0, or -1 for anything the pass leaves to lxml. */
@@ -578,9 +598,8 @@ static void on_comment(void *data, const char *text) {
 }
 
 static void on_pi(void *data, const char *target, const char *text) {
-    Scan *s = data;
     (void)target; (void)text;
-    if (s->depth > 0) bail(s);
+    bail((Scan *)data);  /* anywhere (libxml2 refuses some targets expat takes); Word writes none */
 }
 
 static void on_doctype(void *data, const char *name, const char *sysid, const char *pubid, int internal) {
@@ -617,11 +636,15 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     expat->SetCommentHandler(s->parser, on_comment);
     expat->SetProcessingInstructionHandler(s->parser, on_pi);
     expat->SetStartDoctypeDeclHandler(s->parser, on_doctype);
-    /* In pieces, so that a part left to lxml early is not parsed to its end (expat keeps what it is given whole) */
+    /* In pieces, so that a part left to lxml early is not parsed to its end; each twice the one before, since
+     * expat scans a token cut by a piece's end again with the next piece (a long one would cost a scan per piece) */
     int ok = 1;
-    for (Py_ssize_t at = 0; ok && !s->bail && at < data.len; at += CHUNK) {
-        Py_ssize_t n = data.len - at < CHUNK ? data.len - at : CHUNK;
+    Py_ssize_t chunk = CHUNK;
+    for (Py_ssize_t at = 0; ok && !s->bail && at < data.len;) {
+        Py_ssize_t n = data.len - at < chunk ? data.len - at : chunk;
         ok = expat->Parse(s->parser, (const char *)data.buf + at, (int)n, 0);
+        at += n;
+        if (chunk < (1 << 29)) chunk *= 2;
     }
     if (ok && !s->bail) ok = expat->Parse(s->parser, "", 0, 1);
     if (s->failed) goto done;

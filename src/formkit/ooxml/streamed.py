@@ -42,7 +42,7 @@ _scan = _c_scan()
 
 # What the pass reads: UTF-8 (a byte-order mark, then no declaration or one of XML 1.x that declares UTF-8 or no
 # encoding), the bytes opening with markup. Anything else (UTF-16, another encoding, another version) lxml reads.
-_UTF8 = re.compile(rb"""(?:\xef\xbb\xbf)?(?:<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1"""
+_UTF8 = re.compile(rb"""(?:\xef\xbb\xbf)?(?:<\?xml\s+version\s*=\s*(["'])1\.[0-9]{1,9}\1"""
                    rb"""(?:\s+encoding\s*=\s*(["'])[Uu][Tt][Ff]-8\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?"""
                    rb"""\s*\?>|<(?!\x00|\?xml[\s?]))""")
 
