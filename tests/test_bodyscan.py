@@ -221,6 +221,21 @@ def test_utf8_is_streamed_and_every_other_encoding_left_to_lxml_which_reads_it()
     assert not _same(lone)  # an unpaired surrogate: lxml says what it makes of it
 
 
+def test_what_falls_across_the_pieces_expat_is_given_is_read_alike():
+    """expat is given a large part in pieces (PIECE bytes, then twice as many each time): a character, a tag, a
+    reference or a line end cut by a piece's end is read as lxml reads it whole."""
+    from formkit.ooxml import _bodyscan
+
+    cell = "<w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc>"
+    for end in (_bodyscan.PIECE, 3 * _bodyscan.PIECE):
+        for what in ("甲𠀀乙", "</w:t></w:r><w:r><w:t>", "&amp;&#x7532;", "a\r\nb"):
+            for shift in range(-6, 3):
+                head = ROOT + "<w:body><w:tbl><w:tr>" + cell.format("x")
+                pad = end + shift - len(head.encode()) - len("<w:tc><w:p><w:r><w:t>")
+                xml = head + cell.format("p" * pad + what) + cell.format(what) + "</w:tr></w:tbl></w:body></w:document>"
+                assert _same(xml.encode()), (end, what, shift)
+
+
 def test_a_grid_too_large_is_left_to_the_walk_which_refuses_it(cf):
     wide = _main_xml(cf).replace("<w:tr>", "<w:tr>" + "<w:tc><w:p/></w:tc>" * (DEFAULT.grid_columns + 1), 1)
     assert _streamed(wide.encode()) is None

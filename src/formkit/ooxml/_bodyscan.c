@@ -58,7 +58,7 @@ static struct ExpatAPI *expat = NULL;
 #define DEPTH 200     /* deeper: lxml reads it (and refuses beyond 256 levels) */
 #define LONGEST_NAME 200  /* a longer element or attribute name: lxml reads it */
 #define PREFIXES 64   /* namespace declarations on the root */
-#define CHUNK (64 << 10)  /* bytes given to expat first (then twice as many each time) */
+#define CHUNK (256 << 10)  /* bytes given to expat first (then twice as many each time) */
 
 static const char W[] = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 static const char W14[] = "http://schemas.microsoft.com/office/word/2010/wordml";
@@ -151,30 +151,48 @@ static PyObject *stripped(Scan *s, Buffer *b) {
     return text;
 }
 
-/* Whether the n bytes at p are a plain ASCII NCName: a letter or '_', then letters, digits, '_', '-', '.' (expat
- * takes any XML name; anything else, though it may be a name, is left to lxml). */
-static int ncname(const char *p, size_t n) {
-    if (n == 0 || !((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z') || p[0] == '_')) return 0;
-    for (size_t i = 1; i < n; i++) {
-        char c = p[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.'))
-            return 0;
+/* Bytes of plain ASCII names: START begins one (a letter, '_'), PART continues it (and digits, '-', '.'). expat
+ * takes any XML name; anything else, though it may be a name, is left to lxml. */
+enum { START = 1, PART = 2 };
+static unsigned char NAME[256];
+
+static void name_table(void) {
+    for (int c = 0; c < 256; c++) {
+        int letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+        int part = letter || (c >= '0' && c <= '9') || c == '-' || c == '.';
+        NAME[c] = (unsigned char)((letter ? START : 0) | (part ? PART : 0));
     }
+}
+
+/* Whether the n bytes at p are a plain ASCII NCName. */
+static int ncname(const char *p, size_t n) {
+    if (n == 0 || !(NAME[(unsigned char)p[0]] & START)) return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(NAME[(unsigned char)p[i]] & PART)) return 0;
     return 1;
 }
 
-/* The namespace of a qualified name (NS_*; -1: a prefix not declared, or not a QName) and its local part. */
+/* The end of the plain ASCII NCName at p (p itself when there is none). */
+static const char *past_ncname(const char *p) {
+    const unsigned char *c = (const unsigned char *)p;
+    if (!(NAME[*c] & START)) return p;
+    while (NAME[*++c] & PART) {}
+    return (const char *)c;
+}
+
 static int resolve(const Scan *s, const char *name, const char **local, int element) {
-    const char *colon = strchr(name, ':');
-    if (colon == NULL) {
+    const char *end = past_ncname(name);
+    if (end == name) return -1;
+    if (*end == '\0') {
         *local = name;
-        if (!ncname(name, strlen(name))) return -1;
         return element ? s->default_ns : NS_NONE;
     }
+    if (*end != ':') return -1;
+    const char *colon = end;
     size_t len = (size_t)(colon - name);
     *local = colon + 1;
-    if (!ncname(name, len) || !ncname(colon + 1, strlen(colon + 1))) return -1;
+    end = past_ncname(colon + 1);
+    if (end == colon + 1 || *end != '\0') return -1;
     if (len == s->w_len && s->w_prefix != NULL && memcmp(name, s->w_prefix, len) == 0) return NS_W;
     for (int i = 0; i < s->nprefixes; i++)
         if (s->prefixes[i].len == len && memcmp(s->prefixes[i].prefix, name, len) == 0) return s->prefixes[i].ns;
@@ -638,15 +656,16 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     expat->SetStartDoctypeDeclHandler(s->parser, on_doctype);
     /* In pieces, so that a part left to lxml early is not parsed to its end; each twice the one before, since
      * expat scans a token cut by a piece's end again with the next piece (a long one would cost a scan per piece) */
-    int ok = 1;
+    int ok = 1, last = data.len == 0;
     Py_ssize_t chunk = CHUNK;
     for (Py_ssize_t at = 0; ok && !s->bail && at < data.len;) {
         Py_ssize_t n = data.len - at < chunk ? data.len - at : chunk;
-        ok = expat->Parse(s->parser, (const char *)data.buf + at, (int)n, 0);
+        last = at + n == data.len;  /* the last piece is the final one (a form's part: the only one) */
+        ok = expat->Parse(s->parser, (const char *)data.buf + at, (int)n, last);
         at += n;
         if (chunk < (1 << 29)) chunk *= 2;
     }
-    if (ok && !s->bail) ok = expat->Parse(s->parser, "", 0, 1);
+    if (ok && !s->bail && !last) ok = expat->Parse(s->parser, "", 0, 1);
     if (s->failed) goto done;
     if (!ok || s->bail || !s->body_seen || s->table) {
         result = Py_NewRef(Py_None);
@@ -677,6 +696,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_bodyscan", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__bodyscan(void) {
+    name_table();
     if ((strip_name = PyUnicode_InternFromString("strip")) == NULL) return NULL;
     struct ExpatAPI *api = PyCapsule_Import("pyexpat.expat_CAPI", 0);
     if (api == NULL) return NULL;
@@ -687,6 +707,7 @@ PyMODINIT_FUNC PyInit__bodyscan(void) {
     }
     expat = api;
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "ABI", 1) < 0) Py_CLEAR(m);
+    if (m != NULL && (PyModule_AddIntConstant(m, "ABI", 1) < 0 || PyModule_AddIntConstant(m, "PIECE", CHUNK) < 0))
+        Py_CLEAR(m);
     return m;
 }
