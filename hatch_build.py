@@ -1,8 +1,9 @@
-"""Wheel build hook: compiles formkit's two C modules when a C compiler, Python's headers and lxml's (a build
-requirement) are there: the table scan over lxml's tree (``src/formkit/ooxml/_tablescan.c``) and the streaming
-scan of a plain main part with Python's own expat (``_bodyscan.c``). Without them, or with
-``FORMKIT_PURE_PYTHON=1``, the wheel is pure Python: formkit parses every part with lxml and reads tables with
-its Python walk, the same grids, more slowly (tests/test_tablescan.py, tests/test_bodyscan.py)."""
+"""Wheel build hook: compiles formkit's three C modules when a C compiler, Python's headers and lxml's (a build
+requirement) are there: the table scan over lxml's tree (``src/formkit/ooxml/_tablescan.c``), the streaming
+scan of a plain main part with Python's own expat (``_bodyscan.c``) and the JSON writer of plain data
+(``src/formkit/_jsontext.c``). Without them, or with ``FORMKIT_PURE_PYTHON=1``, the wheel is pure Python:
+formkit parses every part with lxml, reads tables with its Python walk and writes JSON with json.dumps, the same
+grids and the same text, more slowly (tests/test_tablescan.py, tests/test_bodyscan.py, tests/test_jsontext.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 SOURCES = {  # module: its source; each built or not on its own
     "formkit/ooxml/_tablescan": Path("src") / "formkit" / "ooxml" / "_tablescan.c",
     "formkit/ooxml/_bodyscan": Path("src") / "formkit" / "ooxml" / "_bodyscan.c",
+    "formkit/_jsontext": Path("src") / "formkit" / "_jsontext.c",
 }
 
 

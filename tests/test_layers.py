@@ -20,7 +20,8 @@ README = ROOT / "README.md"
 LAYERS: list[tuple[str, dict[str, str]]] = [
     ("foundations", {"errors": "coded errors", "codes": "the table of every code", "outcomes": "what became of a file",
                      "limits": "limits for untrusted files", "resources": "where forms/ and templates/ are",
-                     "document": "format-neutral cells"}),
+                     "document": "format-neutral cells",
+                     "jsontext": "JSON text as json.dumps writes it, in C for plain data"}),
     ("shared services", {"findings": "one Finding for every non-fatal problem", "outputs": "every file written",
                          "isolate": "every child process", "config": "the year's cycle configuration"}),
     ("file formats and definitions", {"ooxml": "zip and XML, tables as grids; the only lxml and python-docx-internals user",

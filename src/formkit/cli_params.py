@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from formkit import jsontext
 from formkit.errors import FormkitError, describe_where
 
 # The first evaluation year of the 办法 (中农组发〔2021〕9号): no form, store or notice exists before it.
@@ -22,6 +23,8 @@ FIRST_YEAR = 2021
 
 def to_json(data, indent: int | None = 2) -> str:
     """Standard JSON (RFC 8259): a NaN or an infinity is a ValueError, never the non-standard ``NaN``."""
+    if indent is None:  # (one line: written in C when the data is plain)
+        return jsontext.dumps(data)
     return json.dumps(data, ensure_ascii=False, indent=indent, allow_nan=False)
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from formkit import jsontext
+
 GENESIS = "0" * 64  # the head of an empty log: never evidence that a log was intact
 ROW_EVENTS = ("ingested", "rejected", "retried", "relinked")  # the events that record a submission's row
 INTAKE_EVENTS = ("ingested", "rejected", "retried")  # the events that say what a submission's outcome is
@@ -96,7 +98,8 @@ def row_digest(row: Mapping[str, Any], record_json: str | None = None) -> str:
 
 def canonical_json(value: Any) -> str:
     """The JSON that digests are taken of: keys sorted, no spaces, text as it is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str)
+    return jsontext.plain(value, sort_keys=True, separators=jsontext.COMPACT) or \
+        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str)
 
 
 # what stands for the record in a row's JSON until its own JSON is set in (no column's text holds a NUL)

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import String, Table
 
+from formkit import jsontext
+
 
 def safe_text(text: str) -> str:
     """``text`` without NUL characters, lone surrogates written as ``\\udcxx`` escapes."""
@@ -87,8 +89,8 @@ def standard_json(value: Any, canonical: bool = False) -> str | None:
     a backslash in the text only sends it the slow way). ``canonical``: keys sorted and no spaces, as
     ``audit.canonical_json`` writes it (the same text, for data whose keys are all text)."""
     try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")) \
-            if canonical else json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text = jsontext.dumps(value, sort_keys=True, separators=jsontext.COMPACT) if canonical else \
+            jsontext.dumps(value)
     except (ValueError, TypeError):
         return None
     if "\\u0000" in text:
