@@ -155,6 +155,18 @@ def test_what_is_not_plain_goes_to_json_dumps_which_writes_or_raises_as_before()
             _json(value, False, jsontext.SPACED)
 
 
+def test_long_texts_and_odd_separators():
+    long_texts = ["a" * 70000, "县\n" * 40000 + '"', "\x01" * 70000, "\U0001f600" * 20000, "b" * 70000 + "\x1f"]
+    for text in long_texts:  # (measured before room is made for them)
+        _same([text, {text: text}])
+    assert jsontext.plain(["x" * 70000 + "\udc80"]) is None
+    assert jsontext.plain([1, 2], False, ("\u3001", "\uff1a")) == _json([1, 2], False, ("\u3001", "\uff1a"))
+    for separators in [(b",", b":"), (",", b":"), ("\ud800", ":"), (_Text(","), ":")]:
+        assert jsontext.plain([1, {"a": 2}], False, separators) is None
+    with pytest.raises(TypeError):
+        jsontext.dumps([1, {"a": 2}], False, (b",", b":"))
+
+
 def test_an_int_too_long_to_write_raises_as_json_dumps_raises():
     limit = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(640)

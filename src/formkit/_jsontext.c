@@ -66,6 +66,37 @@ put(Out *out, const char *bytes, Py_ssize_t n)
 
 static const char HEX[] = "0123456789abcdef";
 
+#define LONG_TEXT (1 << 16)  /* characters: a longer text is measured before room is made for it */
+
+/* the bytes a text takes written (quotes included); -2 for a lone surrogate, -1 with MemoryError set */
+static Py_ssize_t
+text_size(int kind, const void *data, Py_ssize_t n)
+{
+    Py_ssize_t size = 2;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        int bytes;
+        if (c < 0x80)
+            bytes = c < 0x20 ? ((c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') ? 2 : 6)
+                             : ((c == '"' || c == '\\') ? 2 : 1);
+        else if (c < 0x800)
+            bytes = 2;
+        else if (c < 0x10000) {
+            if (c >= 0xd800 && c <= 0xdfff)
+                return -2;
+            bytes = 3;
+        }
+        else
+            bytes = 4;
+        if (size > PY_SSIZE_T_MAX - bytes) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        size += bytes;
+    }
+    return size;
+}
+
 static int
 put_text(Out *out, PyObject *text)
 {
@@ -74,12 +105,14 @@ put_text(Out *out, PyObject *text)
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    /* at most 6 bytes a character (\u00xx), 4 for any other; and the quotes */
-    if (n > (PY_SSIZE_T_MAX - 2) / 6) {
-        PyErr_NoMemory();
-        return FAILED;
-    }
-    if (grow(out, 6 * n + 2) != OK)
+    /* at most 6 bytes a character (\u00xx), 4 for any other, and the quotes; a long text is measured
+       first, so that the buffer never takes six times the text */
+    Py_ssize_t room;
+    if (n <= LONG_TEXT)
+        room = 6 * n + 2;
+    else if ((room = text_size(kind, data, n)) < 0)
+        return room == -2 ? NOT_PLAIN : FAILED;
+    if (grow(out, room) != OK)
         return FAILED;
     char *p = out->data + out->len;
     *p++ = '"';
@@ -333,20 +366,32 @@ static PyObject *
 encode(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *value;
+    PyObject *value, *item_sep, *key_sep;
     int sort_keys;
     Out out = {NULL, 0, 0, 0, NULL, NULL, 0, 0};
-    if (!PyArg_ParseTuple(args, "Ops#s#:encode", &value, &sort_keys, &out.item_sep, &out.item_sep_len,
-                          &out.key_sep, &out.key_sep_len))
+    if (!PyArg_ParseTuple(args, "OpOO:encode", &value, &sort_keys, &item_sep, &key_sep))
         return NULL;
+    /* separators: exact str that UTF-8 can hold (else json.dumps says what it makes of them) */
+    if (!PyUnicode_CheckExact(item_sep) || !PyUnicode_CheckExact(key_sep))
+        Py_RETURN_NONE;
+    out.item_sep = PyUnicode_AsUTF8AndSize(item_sep, &out.item_sep_len);
+    out.key_sep = out.item_sep == NULL ? NULL : PyUnicode_AsUTF8AndSize(key_sep, &out.key_sep_len);
+    if (out.key_sep == NULL) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
     out.sort_keys = sort_keys;
     int done = put_value(&out, value, 0);
     PyObject *text = NULL;
     if (done == OK)
         text = PyUnicode_DecodeUTF8(out.data, out.len, "strict");
-    else if (done == NOT_PLAIN)
-        text = Py_NewRef(Py_None);
     PyMem_Free(out.data);
+    if (done == FAILED && PyErr_ExceptionMatches(PyExc_MemoryError))
+        PyErr_Clear();  /* no room here: json.dumps tries, and raises its own MemoryError if it has none either */
+    else if (done == FAILED)
+        return NULL;
+    if (done != OK)
+        Py_RETURN_NONE;
     return text;
 }
 
