@@ -100,8 +100,10 @@ text_size(int kind, const void *data, Py_ssize_t n)
 static int
 put_text(Out *out, PyObject *text)
 {
-    if (PyUnicode_READY(text) < 0)
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0)  /* (a legacy string; every string is ready from Python 3.12) */
         return FAILED;
+#endif
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
