@@ -66,6 +66,38 @@ put(Out *out, const char *bytes, Py_ssize_t n)
 
 static const char HEX[] = "0123456789abcdef";
 
+/* the ASCII characters json escapes: quote, backslash, and everything below U+0020 */
+static inline int
+needs_escape(Py_UCS4 c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+static inline int
+short_escape(Py_UCS4 c)
+{
+    return c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* json's escape of a character ``needs_escape`` names, written at ``p``: \" \\ \b \f \n \r \t, or \u00xx */
+static inline char *
+put_escape(char *p, Py_UCS4 c)
+{
+    *p++ = '\\';
+    switch (c) {
+    case '"': *p++ = '"'; break;
+    case '\\': *p++ = '\\'; break;
+    case '\b': *p++ = 'b'; break;
+    case '\f': *p++ = 'f'; break;
+    case '\n': *p++ = 'n'; break;
+    case '\r': *p++ = 'r'; break;
+    case '\t': *p++ = 't'; break;
+    default:
+        *p++ = 'u'; *p++ = '0'; *p++ = '0'; *p++ = HEX[(c >> 4) & 0xf]; *p++ = HEX[c & 0xf];
+    }
+    return p;
+}
+
 #define LONG_TEXT (1 << 16)  /* characters: a longer text is measured before room is made for it */
 
 /* the bytes a text takes written (quotes included); -2 for a lone surrogate, -1 with MemoryError set */
@@ -77,8 +109,7 @@ text_size(int kind, const void *data, Py_ssize_t n)
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         int bytes;
         if (c < 0x80)
-            bytes = c < 0x20 ? ((c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') ? 2 : 6)
-                             : ((c == '"' || c == '\\') ? 2 : 1);
+            bytes = !needs_escape(c) ? 1 : short_escape(c) ? 2 : 6;
         else if (c < 0x800)
             bytes = 2;
         else if (c < 0x10000) {
@@ -123,23 +154,12 @@ put_text(Out *out, PyObject *text)
         Py_ssize_t run = 0;
         for (Py_ssize_t i = 0; i < n; i++) {
             unsigned char c = ascii[i];
-            if (c >= 0x20 && c != '"' && c != '\\')
+            if (!needs_escape(c))
                 continue;
             memcpy(p, ascii + run, (size_t)(i - run));
             p += i - run;
             run = i + 1;
-            *p++ = '\\';
-            switch (c) {
-            case '"': *p++ = '"'; break;
-            case '\\': *p++ = '\\'; break;
-            case '\b': *p++ = 'b'; break;
-            case '\f': *p++ = 'f'; break;
-            case '\n': *p++ = 'n'; break;
-            case '\r': *p++ = 'r'; break;
-            case '\t': *p++ = 't'; break;
-            default:
-                *p++ = 'u'; *p++ = '0'; *p++ = '0'; *p++ = HEX[(c >> 4) & 0xf]; *p++ = HEX[c & 0xf];
-            }
+            p = put_escape(p, c);
         }
         memcpy(p, ascii + run, (size_t)(n - run));
         p += n - run;
@@ -150,22 +170,10 @@ put_text(Out *out, PyObject *text)
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c < 0x80) {
-            switch (c) {
-            case '"': *p++ = '\\'; *p++ = '"'; break;
-            case '\\': *p++ = '\\'; *p++ = '\\'; break;
-            case '\b': *p++ = '\\'; *p++ = 'b'; break;
-            case '\f': *p++ = '\\'; *p++ = 'f'; break;
-            case '\n': *p++ = '\\'; *p++ = 'n'; break;
-            case '\r': *p++ = '\\'; *p++ = 'r'; break;
-            case '\t': *p++ = '\\'; *p++ = 't'; break;
-            default:
-                if (c < 0x20) {
-                    *p++ = '\\'; *p++ = 'u'; *p++ = '0'; *p++ = '0';
-                    *p++ = HEX[(c >> 4) & 0xf]; *p++ = HEX[c & 0xf];
-                }
-                else
-                    *p++ = (char)c;
-            }
+            if (needs_escape(c))
+                p = put_escape(p, c);
+            else
+                *p++ = (char)c;
         }
         else if (c < 0x800) {
             *p++ = (char)(0xc0 | (c >> 6));
